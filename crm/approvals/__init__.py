@@ -1,0 +1,1 @@
+"""Content approvals: revisions of a creator's post, automated checks, and legal sign-off."""

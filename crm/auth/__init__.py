@@ -1,0 +1,17 @@
+"""Users, roles, sessions and API tokens."""
+
+from flask import Flask
+
+from crm.common.permissions import ADMINS
+from crm.common.registry import NavItem, registry
+
+
+def register(app: Flask) -> None:
+    from crm.auth import admin_views, cli, demo, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
+    reg = registry(app)
+    reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
+    reg.demo_loaders.append(demo.LOADER)
+    cli.register(app)

@@ -1,0 +1,105 @@
+"""Admin: users and roles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from crm.auth import services
+from crm.auth.forms import EmptyForm, RoleForm, UserCreateForm
+from crm.common.errors import Conflict, Invalid
+from crm.common.permissions import ADMINS, allow
+from crm.db import get_session
+from crm.web.forms import apply_errors
+from crm.web.security import recent_login_required
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+
+def _page(create_form=None, status=200):
+    users = services.list_users(get_session())
+    return render_template(
+        "admin/users.html",
+        users=users,
+        form=create_form or UserCreateForm(),
+        role_form=RoleForm(),
+        button_form=EmptyForm(),
+    ), status
+
+
+@bp.get("/")
+@allow(ADMINS)
+def index():
+    return _page()
+
+
+@bp.post("/")
+@allow(ADMINS)
+def create():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = services.create_user(
+                db,
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+            )
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc)
+        else:
+            db.commit()
+            flash(f"User {user.email} created as {user.role}.", "success")
+            return redirect(url_for("admin_users.index"))
+    return _page(create_form=form, status=422)
+
+
+@bp.post("/<int:user_id>/role")
+@allow(ADMINS)
+@recent_login_required
+def change_role(user_id: int):
+    form = RoleForm()
+    db = get_session()
+    user = services.get_user(db, user_id)
+    if not form.validate_on_submit():
+        raise Invalid({"role": form.role.errors or ["is required"]})
+    try:
+        services.change_role(db, current_user, user, form.role.data)
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.detail, "danger")
+        return redirect(url_for("admin_users.index")), 303
+    db.commit()
+    flash(f"{user.email} is now {user.role}.", "success")
+    return redirect(url_for("admin_users.index"))
+
+
+@bp.post("/<int:user_id>/deactivate")
+@allow(ADMINS)
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/<int:user_id>/activate")
+@allow(ADMINS)
+def activate(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    db = get_session()
+    user = services.get_user(db, user_id)
+    try:
+        services.set_active(db, current_user, user, active)
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.detail, "danger")
+        return redirect(url_for("admin_users.index"))
+    db.commit()
+    state = "reactivated" if active else "deactivated; their sessions and tokens have ended"
+    flash(f"{user.email} {state}.", "success")
+    return redirect(url_for("admin_users.index"))

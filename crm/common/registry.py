@@ -1,0 +1,70 @@
+"""Extension points the domains plug into, so shared code never lists the domains itself.
+
+Each domain's `register(app)` adds what it has: navigation entries, home panels, timeline
+entry providers, demo-data loaders, CLI commands and scheduled jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+
+@dataclass
+class NavItem:
+    endpoint: str
+    label: str
+    roles: frozenset[str]
+    order: int = 50
+    badge: Callable | None = None  # (session, user) -> int | None
+
+
+@dataclass
+class HomePanel:
+    """A block of the home dashboard: `build(session, user)` returns the template context,
+    or None to hide the panel."""
+
+    template: str
+    build: Callable
+    roles: frozenset[str]
+    order: int = 50
+
+
+@dataclass
+class DemoLoader:
+    name: str
+    load: Callable  # (session, context: dict) -> None; context carries users etc.
+    order: int = 50
+
+
+@dataclass
+class TimelineProvider:
+    """`entries(session, creator_ids, user) -> list[TimelineEntry]` for the creator page."""
+
+    name: str
+    entries: Callable
+
+
+@dataclass
+class Job:
+    """A scheduled job: `func()` runs inside an app context; trigger kwargs for APScheduler."""
+
+    id: str
+    func: Callable
+    trigger: str
+    trigger_args: dict = field(default_factory=dict)
+
+
+@dataclass
+class Registry:
+    nav: list[NavItem] = field(default_factory=list)
+    home_panels: list[HomePanel] = field(default_factory=list)
+    demo_loaders: list[DemoLoader] = field(default_factory=list)
+    timeline: list[TimelineProvider] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+
+
+def registry(app: Flask) -> Registry:
+    return app.extensions.setdefault("crm_registry", Registry())

@@ -1,0 +1,42 @@
+"""The home dashboard (each domain adds a panel) and the health check."""
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import text
+
+from crm.common.permissions import ALL_ROLES, allow, public
+from crm.common.registry import registry
+from crm.db import get_session
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    db = get_session()
+    panels = []
+    for panel in sorted(registry(current_app).home_panels, key=lambda p: p.order):
+        if current_user.role not in panel.roles:
+            continue
+        context = panel.build(db, current_user)
+        if context is not None:
+            panels.append((panel.template, context))
+    return render_template("home/index.html", panels=panels)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db = get_session()
+        db.execute(text("SELECT 1"))
+        db.rollback()
+    except Exception:
+        current_app.logger.warning("health check: database unreachable")
+        return jsonify({"status": "error", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)

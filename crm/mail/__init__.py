@@ -1,0 +1,1 @@
+"""Outbound email: building messages and handing them to SMTP or a spool directory."""

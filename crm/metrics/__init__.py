@@ -1,0 +1,1 @@
+"""Platform audience-metrics adapters (see clients.py)."""

@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: authentication, access checks, headers, errors, templates."""

@@ -1,0 +1,166 @@
+"""Authentication and access for every request, and the security headers of every response.
+
+Browser requests authenticate with the server-side session named in the signed cookie; API
+requests only with a bearer token (so a browser's cookie can never drive the API, which has
+no CSRF token). Then the route's declared roles decide: nothing without a declaration runs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from crm.auth import services as auth
+from crm.common.errors import Forbidden
+from crm.common.permissions import ANY_USER, PUBLIC, access_of
+from crm.db import get_session
+from crm.extensions import login_manager
+
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _session_limits(app: Flask) -> auth.SessionLimits:
+    return auth.SessionLimits(
+        idle_minutes=app.config["SESSION_IDLE_MINUTES"],
+        absolute_hours=app.config["SESSION_ABSOLUTE_HOURS"],
+    )
+
+
+def init_app(app: Flask) -> None:
+    login_manager.session_protection = None  # the server-side session registry does this job
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if is_api_request():
+            return None
+        from flask import current_app
+
+        db = get_session()
+        row = auth.load_session(db, session.get("sid"), _session_limits(current_app))
+        if row is None or str(row.user_id) != str(user_id):
+            if session.get("sid"):
+                db.commit()  # persist an idle/absolute expiry
+            session.clear()
+            return None
+        if auth.touch_session(row):
+            db.commit()
+        g.user_session = row
+        return row.user
+
+    @login_manager.request_loader
+    def load_user_from_request(req):
+        if not req.path.startswith(API_PREFIX):
+            return None
+        header = req.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return None
+        db = get_session()
+        user = auth.user_for_token(db, raw.strip())
+        if user is not None and db.dirty:
+            db.commit()
+        return user
+
+    @app.before_request
+    def check_access():
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if request.endpoint == "static":
+            return None
+        access = access_of(view)
+        if view is None:
+            return None  # 404/405 handled by Flask
+        if access == PUBLIC:
+            return None
+        if not current_user.is_authenticated:
+            if is_api_request():
+                from crm.web.errors import problem
+
+                return problem(
+                    401,
+                    "Unauthorized",
+                    "A valid bearer token is required.",
+                    headers={"WWW-Authenticate": 'Bearer realm="crm"'},
+                )
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if access == ANY_USER or current_user.role in access:
+            return None
+        raise Forbidden("Your role does not allow this.")
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+            headers.add("Vary", "Cookie")
+            if is_api_request():
+                headers.add("Vary", "Authorization")
+        mimetype = response.mimetype or ""
+        if (mimetype.startswith("text/") or mimetype.endswith("json")) and (
+            "charset" not in (response.content_type or "")
+        ):
+            response.content_type = f"{mimetype}; charset=utf-8"
+        return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths: `next=https://elsewhere` or `//host` fall back."""
+    if not target:
+        return default
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def needs_recent_login(app: Flask) -> bool:
+    """True when a sensitive action must first re-ask the password (SECURITY item 25)."""
+    row = g.get("user_session")
+    if row is None:
+        return False  # API tokens are already a deliberate credential
+    from crm.common.timeutil import utcnow
+
+    return utcnow() - row.authenticated_at > timedelta(minutes=app.config["RECENT_LOGIN_MINUTES"])
+
+
+def recent_login_required(view):
+    """Send the user to re-enter their password when their login is older than the limit."""
+    from functools import wraps
+
+    from flask import current_app, flash
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if needs_recent_login(current_app):
+            flash("Please confirm your password to continue.", "warning")
+            back = request.full_path.rstrip("?") if request.method == "GET" else None
+            if back is None and request.referrer:
+                ref = urlsplit(request.referrer)
+                back = ref.path + (f"?{ref.query}" if ref.query else "")
+            return redirect(url_for("auth.reauth", next=safe_next(back, "/")))
+        return view(*args, **kwargs)
+
+    return wrapper

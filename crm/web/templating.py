@@ -1,0 +1,61 @@
+"""Template filters and globals: money, local times, navigation, role checks."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+
+from crm.common import money
+from crm.common.permissions import can, can_see_money
+from crm.common.registry import registry
+from crm.common.timeutil import localize
+
+
+def _user_tz() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config.get("CRM_TIMEZONE", "UTC")
+
+
+def init_app(app: Flask) -> None:
+    @app.template_filter("money")
+    def money_filter(minor, currency):
+        """Amounts only for roles that may see money; a viewer gets a dash."""
+        if not can_see_money(current_user):
+            return "—"
+        return money.format_money(minor, currency)
+
+    @app.template_filter("localtime")
+    def localtime(value, fmt="%Y-%m-%d %H:%M"):
+        local = localize(value, _user_tz())
+        return local.strftime(fmt) if local else ""
+
+    @app.template_filter("isodate")
+    def isodate(value):
+        return value.isoformat() if value else ""
+
+    @app.context_processor
+    def globals_():
+        return {
+            "can": lambda *roles: can(current_user, roles),
+            "can_see_money": lambda: can_see_money(current_user),
+            "nav_items": _nav_items,
+            "has_endpoint": lambda name: name in current_app.view_functions,
+        }
+
+
+def _nav_items():
+    """The navigation entries this user may open, with their counts (cached per request)."""
+    if "nav_items" in g:
+        return g.nav_items
+    items = []
+    if current_user and current_user.is_authenticated:
+        from crm.db import get_session
+
+        for item in sorted(registry(current_app).nav, key=lambda i: (i.order, i.label)):
+            if current_user.role not in item.roles:
+                continue
+            badge = item.badge(get_session(), current_user) if item.badge else None
+            items.append({"endpoint": item.endpoint, "label": item.label, "badge": badge})
+    g.nav_items = items
+    return items
