@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask
 
@@ -40,11 +41,37 @@ class DemoLoader:
 
 
 @dataclass
+class TimelineEntry:
+    """One line of a creator's timeline; `at` is an aware UTC datetime."""
+
+    at: datetime
+    kind: str  # e.g. "interaction", "nda", "grant", "deal", "submission", "feedback"
+    title: str
+    detail: str = ""
+    url: str | None = None
+
+
+@dataclass
 class TimelineProvider:
-    """`entries(session, creator_ids, user) -> list[TimelineEntry]` for the creator page."""
+    """`entries(session, creator, user, limit) -> list[TimelineEntry]` for the creator page.
+
+    Each provider returns at most `limit` newest entries with a bounded number of queries;
+    the creators domain merges them by time."""
 
     name: str
     entries: Callable
+
+
+@dataclass
+class CreatorSection:
+    """A section of the creator page: `build(session, creator, user)` returns the template
+    context, or None to hide it. Rendered in `order`, for the roles listed."""
+
+    name: str
+    template: str
+    build: Callable
+    roles: frozenset[str]
+    order: int = 50
 
 
 @dataclass
@@ -63,6 +90,7 @@ class Registry:
     home_panels: list[HomePanel] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     timeline: list[TimelineProvider] = field(default_factory=list)
+    creator_sections: list[CreatorSection] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
 
 

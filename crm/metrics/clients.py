@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
@@ -322,7 +322,7 @@ class _BaseClient:
         if self._owns_session:
             self.session.close()
 
-    def __enter__(self) -> _BaseClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

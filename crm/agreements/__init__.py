@@ -1,0 +1,1 @@
+"""Products, NDAs, NDA-gated grants, deals and payments."""

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.creators.models import Creator
+from crm.db import Base, UTCDateTime, utcnow
+
+NDA_STATUSES = ("draft", "sent", "signed", "expired", "terminated")
+GRANT_STATUSES = ("active", "suspended", "revoked", "expired")
+DEAL_KINDS = ("paid", "in_kind", "hybrid")
+DEAL_STATUSES = ("proposed", "negotiating", "signed", "active", "completed", "cancelled")
+
+
+class Product(Base):
+    """A model or tool creators may get access to; unreleased until `public_on`."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    public_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def released_on(self, day: date) -> bool:
+        return self.public_on is not None and self.public_on <= day
+
+
+nda_products = Table(
+    "nda_products",
+    Base.metadata,
+    Column("nda_id", ForeignKey("ndas.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", ForeignKey("products.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_nda_products_product", "product_id"),
+)
+
+
+class Nda(Base):
+    __tablename__ = "ndas"
+    __table_args__ = (
+        Index("ix_ndas_creator", "creator_id", "status"),
+        Index("ix_ndas_status_expires", "status", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)  # empty = open-ended
+    terms: Mapped[str] = mapped_column(Text, default="")
+    # The signed PDF: stored under a random name outside the static folder.
+    document_name: Mapped[str | None] = mapped_column(String(255))
+    document_path: Mapped[str | None] = mapped_column(String(255))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_size: Mapped[int | None] = mapped_column(BigInteger)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    creator: Mapped[Creator] = relationship(lazy="raise")
+    products: Mapped[list[Product]] = relationship(secondary=nda_products, lazy="selectin")
+
+    def in_force_on(self, day: date) -> bool:
+        return (
+            self.status == "signed"
+            and self.effective_on is not None
+            and self.effective_on <= day
+            and (self.expires_on is None or day <= self.expires_on)
+        )
+
+
+class Grant(Base):
+    """Early or in-kind access to a product; gated by an NDA while the product is unreleased."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        Index("ix_grants_creator", "creator_id", "status"),
+        Index("ix_grants_status_ends", "status", "ends_on"),
+        Index("ix_grants_nda", "nda_id"),
+        Index("ix_grants_product", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
+    nda_id: Mapped[int | None] = mapped_column(ForeignKey("ndas.id", ondelete="RESTRICT"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    tier: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    monthly_value_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    creator: Mapped[Creator] = relationship(lazy="raise")
+    product: Mapped[Product] = relationship(lazy="joined")
+    nda: Mapped[Nda | None] = relationship(lazy="raise")
+
+
+deal_grants = Table(
+    "deal_grants",
+    Base.metadata,
+    Column("deal_id", ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True),
+    Column("grant_id", ForeignKey("grants.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_deal_grants_grant", "grant_id"),
+)
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (
+        Index("ix_deals_creator", "creator_id", "status"),
+        Index("ix_deals_status_ends", "status", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    fee_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # In-kind value stated when no grant carries it (e.g. hardware, event tickets).
+    in_kind_value_minor: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    deliverables: Mapped[str] = mapped_column(Text, default="")
+    usage_rights: Mapped[str] = mapped_column(Text, default="")
+    usage_rights_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    creator: Mapped[Creator] = relationship(lazy="raise")
+    grants: Mapped[list[Grant]] = relationship(secondary=deal_grants, lazy="selectin")
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="deal",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="Payment.due_on",
+    )
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_due", "paid_on", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deal: Mapped[Deal] = relationship(back_populates="payments", lazy="raise")

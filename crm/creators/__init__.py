@@ -1,0 +1,1 @@
+"""Creators, their channels, representatives and the interaction timeline."""
