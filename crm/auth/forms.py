@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from crm.common.permissions import ROLES
 from crm.common.timeutil import TIMEZONES
@@ -36,7 +36,7 @@ class EmptyForm(FlaskForm):
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=choices((r, r.capitalize()) for r in ROLES))
     password = PasswordField("Initial password", validators=[DataRequired(), Length(max=1024)])

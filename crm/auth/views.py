@@ -123,7 +123,7 @@ def profile():
             db.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("auth.profile"))
-    return _profile_page(profile_form=form)
+    return _profile_page(profile_form=form, status=422 if request.method == "POST" else 200)
 
 
 def _profile_page(
