@@ -55,12 +55,12 @@ def live_server(tmp_path_factory):
     for variable in ("CRM_TEST_DATABASE_URL", "CRM_SMTP_HOST"):
         env.pop(variable, None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "crm"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen([sys.executable, "-m", "crm.serve"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    log = open(workdir / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crm.serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -84,8 +84,7 @@ def browser():
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"],
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield instance
         instance.close()
@@ -149,8 +148,12 @@ def axe_violations(page) -> list[dict]:
 
     results = Axe().run(page)
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in results.response["violations"]
         if v.get("impact") in SERIOUS
     ]

@@ -35,7 +35,8 @@ def test_admin_manages_users_and_deactivation_ends_a_session(person):
 
     admin.page.once("dialog", lambda dialog: dialog.accept())
     admin.page.locator("tr", has_text="viewer@example.com").get_by_role(
-        "button", name="Deactivate").click()
+        "button", name="Deactivate"
+    ).click()
     assert admin.page.get_by_text(re.compile("viewer@example.com deactivated")).is_visible()
     admin.shot("after-deactivation")
 
