@@ -8,7 +8,7 @@ import pytest
 
 from crm.approvals import services
 from crm.approvals.services import RevisionInput
-from tests.factories import CreatorFactory, DealFactory, ProductFactory, UserFactory
+from tests.factories import CreatorFactory, ProductFactory, UserFactory
 
 TODAY = date(2026, 3, 10)
 PLANNED = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)

@@ -262,7 +262,7 @@ def test_embargo_around_the_release_day(world, today, allowed):
         services.publish(world.db, world.manager, sub, "https://example.com/p", today=today)
         assert sub.status == "published"
     else:
-        with pytest.raises(Conflict, match="Embargo.*Zephyr is public on 2026-05-01"):
+        with pytest.raises(Conflict, match=r"Embargo.*Zephyr is public on 2026-05-01"):
             services.publish(world.db, world.manager, sub, "https://example.com/p", today=today)
         assert sub.status == "approved"
 
