@@ -1,1 +1,94 @@
 """Content approvals: revisions of a creator's post, automated checks, and legal sign-off."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+
+from crm.common.permissions import ADMIN, ALL_ROLES, EDITORS, LEGAL, VIEWER
+from crm.common.registry import (
+    CreatorSection,
+    HomePanel,
+    NavItem,
+    TimelineEntry,
+    TimelineProvider,
+    registry,
+)
+
+
+def _queue_badge(session, user):
+    from crm.approvals.queries import queue_count
+
+    return queue_count(session) or None
+
+
+def _review_panel(session, user):
+    from crm.approvals.queries import QueueFilters, queue_count, review_queue
+
+    page = review_queue(session, QueueFilters(), None, 5)
+    return {"count": queue_count(session), "oldest": page.items}
+
+
+def _decisions_panel(session, user):
+    from crm.approvals.queries import decisions_for_submitter
+
+    rows = decisions_for_submitter(session, user, limit=8)
+    return {"rows": rows}
+
+
+def _creator_section(session, creator, user):
+    from crm.approvals.queries import creator_submissions
+
+    return {"submissions": creator_submissions(session, creator.id)}
+
+
+def _timeline(session, creator, user, limit):
+    from crm.approvals.queries import creator_decisions, creator_submissions
+
+    labels = {"approve": "approved", "request_changes": "changes requested", "reject": "rejected"}
+    entries = []
+    for s in creator_submissions(session, creator.id, limit):
+        url = url_for("approvals.detail", submission_id=s.id)
+        entries.append(
+            TimelineEntry(s.created_at, "submission", f"Submission: {s.title}", s.platform, url)
+        )
+        if s.published_at:
+            entries.append(
+                TimelineEntry(s.published_at, "submission", f"Published: {s.title}", "", url)
+            )
+    for decision, s in creator_decisions(session, creator.id, limit):
+        entries.append(
+            TimelineEntry(
+                decision.decided_at,
+                "submission",
+                f"Legal {labels.get(decision.decision, decision.decision)}: {s.title}",
+                f"revision {decision.revision_number}",
+                url_for("approvals.detail", submission_id=s.id),
+            )
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def register(app: Flask) -> None:
+    from crm.approvals import api, demo, views  # noqa: F401 - api adds routes on import
+
+    app.register_blueprint(views.bp)
+    reg = registry(app)
+    reg.nav.append(
+        NavItem("approvals.queue", "Review queue", frozenset({LEGAL, ADMIN}), 30, _queue_badge)
+    )
+    reg.nav.append(NavItem("approvals.index", "Submissions", EDITORS | {VIEWER}, 31))
+    reg.nav.append(NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92))
+    reg.home_panels.append(
+        HomePanel("approvals/_panel_queue.html", _review_panel, frozenset({LEGAL}), order=15)
+    )
+    reg.home_panels.append(
+        HomePanel("approvals/_panel_decisions.html", _decisions_panel, EDITORS, order=25)
+    )
+    reg.creator_sections.append(
+        CreatorSection(
+            "Submissions", "approvals/_creator_section.html", _creator_section, ALL_ROLES, 40
+        )
+    )
+    reg.timeline.append(TimelineProvider("submissions", _timeline))
+    reg.demo_loaders.append(demo.LOADER)

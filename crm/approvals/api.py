@@ -1,0 +1,295 @@
+"""API: /api/v1/submissions and its revisions, decisions and publish (DESIGN section 5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+from pydantic import Field
+
+from crm.api.base import (
+    ApiModel,
+    OutModel,
+    bp,
+    created,
+    doc,
+    iso,
+    page_response,
+    parse_body,
+    query_choice,
+    query_int,
+    query_limit,
+)
+from crm.approvals import queries, services
+from crm.approvals.models import SUBMISSION_STATUSES, Submission
+from crm.common.permissions import ALL_ROLES, EDITORS, REVIEWERS, allow
+from crm.common.timeutil import today_in
+from crm.db import get_session
+
+
+class RevisionIn(ApiModel):
+    body: str = Field(default="", max_length=20000)
+    media_url: str | None = Field(default=None, max_length=500)
+    disclosure_in_video: bool | None = None
+
+
+class SubmissionIn(ApiModel):
+    creator_id: int
+    deal_id: int | None = None
+    platform: str
+    title: str = Field(max_length=200)
+    planned_for: datetime
+    is_video: bool = False
+    submit: bool = True
+    body: str = Field(default="", max_length=20000)
+    media_url: str | None = Field(default=None, max_length=500)
+    disclosure_in_video: bool | None = None
+
+
+class DecisionIn(ApiModel):
+    revision: int
+    decision: str
+    comment: str = Field(default="", max_length=5000)
+
+
+class PublishIn(ApiModel):
+    published_url: str = Field(max_length=500)
+
+
+class CheckOut(OutModel):
+    code: str
+    message: str
+    spans: list[list[int]]
+    product_id: int | None
+
+
+class RevisionOut(OutModel):
+    number: int
+    body: str
+    media_url: str | None
+    media_type: str | None
+    content_hash: str
+    disclosure_in_video: bool | None
+    submitted_by: int | None
+    submitted_at: str
+    checks: list[CheckOut]
+
+
+class DecisionOut(OutModel):
+    revision_number: int
+    decision: str
+    comment: str
+    reviewer_id: int | None
+    decided_at: str
+    content_hash: str
+
+
+class SubmissionOut(OutModel):
+    id: int
+    creator_id: int
+    deal_id: int | None
+    platform: str
+    title: str
+    planned_for: str
+    is_video: bool
+    status: str
+    published_url: str | None
+    submitted_by: int | None
+    latest_revision: int
+    failed_checks: int
+    created_at: str
+
+
+class SubmissionDetailOut(SubmissionOut):
+    revisions: list[RevisionOut]
+    decisions: list[DecisionOut]
+
+
+def _org_tz() -> str:
+    return current_app.config.get("CRM_TIMEZONE", "UTC")
+
+
+def submission_json(s: Submission) -> dict:
+    return {
+        "id": s.id,
+        "creator_id": s.creator_id,
+        "deal_id": s.deal_id,
+        "platform": s.platform,
+        "title": s.title,
+        "planned_for": iso(s.planned_for),
+        "is_video": s.is_video,
+        "status": s.status,
+        "published_url": s.published_url,
+        "published_at": iso(s.published_at),
+        "submitted_by": s.submitted_by,
+        "latest_revision": s.latest_revision,
+        "failed_checks": s.failed_checks,
+        "created_at": iso(s.created_at),
+    }
+
+
+def detail_json(s: Submission) -> dict:
+    payload = submission_json(s)
+    payload["revisions"] = [
+        {
+            "number": r.number,
+            "body": r.body,
+            "media_url": r.media_url,
+            "media_type": r.media_type,
+            "media_sha256": r.media_sha256,
+            "content_hash": r.content_hash,
+            "disclosure_in_video": r.disclosure_in_video,
+            "submitted_by": r.submitted_by,
+            "submitted_at": iso(r.submitted_at),
+            "checks": [
+                {
+                    "code": c.code,
+                    "message": c.message,
+                    "spans": c.spans,
+                    "product_id": c.product_id,
+                }
+                for c in r.checks
+            ],
+        }
+        for r in s.revisions
+    ]
+    payload["decisions"] = [
+        {
+            "revision_number": d.revision_number,
+            "decision": d.decision,
+            "comment": d.comment,
+            "reviewer_id": d.reviewer_id,
+            "decided_at": iso(d.decided_at),
+            "content_hash": d.content_hash,
+        }
+        for d in s.decisions
+    ]
+    return payload
+
+
+def _detail(submission_id: int) -> dict:
+    db = get_session()
+    db.expire_all()
+    return detail_json(queries.load_submission(db, submission_id))
+
+
+@bp.get("/submissions")
+@allow(ALL_ROLES)
+@doc(
+    "Submissions, newest first",
+    list_of=SubmissionOut,
+    query={
+        "status": {"type": "string", "enum": list(SUBMISSION_STATUSES)},
+        "creator_id": {"type": "integer"},
+    },
+)
+def submissions_list():
+    page = queries.list_submissions(
+        get_session(),
+        status=query_choice("status", SUBMISSION_STATUSES),
+        creator_id=query_int("creator_id"),
+        cursor=request.args.get("cursor"),
+        limit=query_limit(),
+    )
+    return page_response(page, submission_json)
+
+
+@bp.post("/submissions")
+@allow(EDITORS)
+@doc(
+    "Create a submission with its first revision (submitted for review unless submit=false)",
+    body=SubmissionIn,
+    response=SubmissionDetailOut,
+    status=201,
+    errors=(409,),
+)
+def submissions_create():
+    body = parse_body(SubmissionIn)
+    db = get_session()
+    submission = services.create_submission(
+        db,
+        current_user,
+        creator_id=body.creator_id,
+        deal_id=body.deal_id,
+        platform=body.platform,
+        title=body.title,
+        planned_for=body.planned_for,
+        is_video=body.is_video,
+        submit=body.submit,
+        revision=services.RevisionInput(
+            body=body.body, media_url=body.media_url, disclosure_in_video=body.disclosure_in_video
+        ),
+        today=today_in(_org_tz()),
+        tz=_org_tz(),
+    )
+    db.commit()
+    return created(_detail(submission.id), f"/api/v1/submissions/{submission.id}")
+
+
+@bp.get("/submissions/<int:submission_id>")
+@allow(ALL_ROLES)
+@doc("A submission with its revisions, checks and decisions", response=SubmissionDetailOut)
+def submissions_get(submission_id: int):
+    return jsonify(detail_json(queries.load_submission(get_session(), submission_id)))
+
+
+@bp.post("/submissions/<int:submission_id>/revisions")
+@allow(EDITORS)
+@doc(
+    "Add a revision (returns the submission to in_review)",
+    body=RevisionIn,
+    response=SubmissionDetailOut,
+    status=201,
+    errors=(409,),
+)
+def submissions_add_revision(submission_id: int):
+    body = parse_body(RevisionIn)
+    db = get_session()
+    submission = services.get_submission(db, submission_id)
+    services.add_revision(
+        db,
+        current_user,
+        submission,
+        services.RevisionInput(
+            body=body.body, media_url=body.media_url, disclosure_in_video=body.disclosure_in_video
+        ),
+        today=today_in(_org_tz()),
+        tz=_org_tz(),
+    )
+    db.commit()
+    return created(_detail(submission_id))
+
+
+@bp.post("/submissions/<int:submission_id>/decisions")
+@allow(REVIEWERS)
+@doc(
+    "Decide on the latest revision (legal only; 409 when the revision is stale)",
+    body=DecisionIn,
+    response=SubmissionDetailOut,
+    status=201,
+    errors=(409,),
+)
+def submissions_decide(submission_id: int):
+    body = parse_body(DecisionIn)
+    db = get_session()
+    services.decide(db, current_user, submission_id, body.revision, body.decision, body.comment)
+    db.commit()
+    return created(_detail(submission_id))
+
+
+@bp.post("/submissions/<int:submission_id>/publish")
+@allow(EDITORS)
+@doc(
+    "Mark the latest approved revision as published (refused during an embargo)",
+    body=PublishIn,
+    response=SubmissionDetailOut,
+    errors=(409,),
+)
+def submissions_publish(submission_id: int):
+    body = parse_body(PublishIn)
+    db = get_session()
+    submission = services.get_submission(db, submission_id)
+    services.publish(db, current_user, submission, body.published_url, today=today_in(_org_tz()))
+    db.commit()
+    return jsonify(_detail(submission_id))

@@ -1,0 +1,237 @@
+"""Read side: the review queue, lists and the data of the submission and review pages.
+
+Every function runs a fixed number of queries whatever the number of rows (the tests count).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from crm.agreements.models import Deal, Grant, Nda
+from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
+from crm.common.errors import Invalid, NotFound
+from crm.common.pagination import Page, SortKey, keyset_page
+from crm.creators.models import PLATFORMS
+
+
+@dataclass
+class QueueFilters:
+    platform: str | None = None
+    creator_id: int | None = None
+    failed_only: bool = False
+    within_days: int | None = None
+
+    @classmethod
+    def parse(cls, args) -> QueueFilters:
+        errors: dict[str, list[str]] = {}
+        platform = args.get("platform") or None
+        if platform and platform not in PLATFORMS:
+            errors["platform"] = [f"must be one of {', '.join(PLATFORMS)}"]
+        creator_id = _int(args.get("creator_id"), "creator_id", errors)
+        within = _int(args.get("within_days"), "within_days", errors)
+        if within is not None and not 0 <= within <= 3650:
+            errors["within_days"] = ["must be between 0 and 3650"]
+        failed = (args.get("failed") or "") in ("1", "true", "on", "yes")
+        if errors:
+            raise Invalid(errors)
+        return cls(platform, creator_id, failed, within)
+
+
+def _int(raw, name, errors):
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        errors[name] = ["must be a whole number"]
+        return None
+
+
+def review_queue(
+    session: Session, filters: QueueFilters, cursor: str | None, limit: int, now=None
+) -> Page:
+    """In-review submissions, the longest waiting first; one query per page."""
+    stmt = (
+        select(Submission)
+        .options(joinedload(Submission.creator))
+        .where(Submission.status == "in_review")
+    )
+    if filters.platform:
+        stmt = stmt.where(Submission.platform == filters.platform)
+    if filters.creator_id:
+        stmt = stmt.where(Submission.creator_id == filters.creator_id)
+    if filters.failed_only:
+        stmt = stmt.where(Submission.failed_checks > 0)
+    if filters.within_days is not None:
+        now = now or datetime.now(UTC)
+        stmt = stmt.where(Submission.planned_for <= now + timedelta(days=filters.within_days))
+    order = [
+        SortKey(Submission.in_review_since, "in_review_since"),
+        SortKey(Submission.id, "id"),
+    ]
+    return keyset_page(session, stmt, order, cursor, limit)
+
+
+def queue_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Submission).where(Submission.status == "in_review")
+    )
+
+
+def list_submissions(
+    session: Session,
+    *,
+    status: str | None = None,
+    creator_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Newest first, with creator and revisions eagerly loaded (two queries)."""
+    stmt = select(Submission).options(joinedload(Submission.creator))
+    if status:
+        stmt = stmt.where(Submission.status == status)
+    if creator_id:
+        stmt = stmt.where(Submission.creator_id == creator_id)
+    order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
+    return keyset_page(session, stmt, order, cursor, limit)
+
+
+def load_submission(session: Session, submission_id: int) -> Submission:
+    """A submission with creator, deal, revisions (and their checks) and decisions."""
+    submission = session.scalar(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .options(
+            joinedload(Submission.creator),
+            joinedload(Submission.deal),
+            selectinload(Submission.revisions).selectinload(Revision.checks),
+            selectinload(Submission.revisions).selectinload(Revision.products),
+            selectinload(Submission.revisions).joinedload(Revision.submitter),
+            selectinload(Submission.decisions).joinedload(Decision.reviewer),
+        )
+    )
+    if submission is None:
+        raise NotFound("No such submission.")
+    return submission
+
+
+def status_history(session: Session, submission_id: int) -> list[StatusChange]:
+    return list(
+        session.scalars(
+            select(StatusChange)
+            .where(StatusChange.submission_id == submission_id)
+            .order_by(StatusChange.id)
+        )
+    )
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "add", "del", "same", "gap"
+    text: str
+
+
+def line_diff(old: str | None, new: str) -> list[DiffLine]:
+    """A line diff for the review page (escaped by the template, never marked safe)."""
+    if old is None:
+        return []
+    out: list[DiffLine] = []
+    lines = difflib.unified_diff(
+        (old or "").splitlines(), (new or "").splitlines(), lineterm="", n=2
+    )
+    for line in list(lines)[2:]:
+        if line.startswith("@@"):
+            out.append(DiffLine("gap", "…"))
+        elif line.startswith("+"):
+            out.append(DiffLine("add", line[1:]))
+        elif line.startswith("-"):
+            out.append(DiffLine("del", line[1:]))
+        else:
+            out.append(DiffLine("same", line[1:]))
+    return out
+
+
+@dataclass
+class Agreements:
+    deals: list = field(default_factory=list)
+    grants: list = field(default_factory=list)
+    ndas: list = field(default_factory=list)
+
+
+def creator_agreements(session: Session, creator_id: int) -> Agreements:
+    """The creator's deals, grants and NDAs at a glance (three queries plus eager loads)."""
+    return Agreements(
+        deals=list(
+            session.scalars(
+                select(Deal)
+                .where(Deal.creator_id == creator_id)
+                .order_by(Deal.starts_on.desc(), Deal.id.desc())
+                .limit(20)
+            )
+        ),
+        grants=list(
+            session.scalars(
+                select(Grant)
+                .where(Grant.creator_id == creator_id)
+                .order_by(Grant.ends_on.desc(), Grant.id.desc())
+                .limit(20)
+            ).unique()
+        ),
+        ndas=list(
+            session.scalars(
+                select(Nda)
+                .where(Nda.creator_id == creator_id)
+                .order_by(Nda.effective_on.desc(), Nda.id.desc())
+                .limit(20)
+            )
+        ),
+    )
+
+
+def checks_of(revision: Revision) -> list[RevisionCheck]:
+    return list(revision.checks)
+
+
+def spans_of(checks) -> list[tuple[int, int]]:
+    return [(s[0], s[1]) for c in checks for s in (c.spans or [])]
+
+
+def decisions_for_submitter(session: Session, user, limit: int = 10) -> list:
+    """Recent decisions on submissions this user submitted (home panel)."""
+    return list(
+        session.execute(
+            select(Decision, Submission)
+            .join(Submission, Submission.id == Decision.submission_id)
+            .where(Submission.submitted_by == user.id)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def creator_submissions(session: Session, creator_id: int, limit: int = 20) -> list[Submission]:
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.creator_id == creator_id)
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def creator_decisions(session: Session, creator_id: int, limit: int = 20) -> list:
+    return list(
+        session.execute(
+            select(Decision, Submission)
+            .join(Submission, Submission.id == Decision.submission_id)
+            .where(Submission.creator_id == creator_id)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+            .limit(limit)
+        )
+    )

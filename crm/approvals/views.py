@@ -1,0 +1,430 @@
+"""Pages: submissions (managers), the review queue and review page (legal), settings (admin)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.agreements.models import Deal
+from crm.approvals import media, queries, services
+from crm.approvals.checks import highlight
+from crm.approvals.forms import (
+    DecisionForm,
+    EmptyForm,
+    PublishForm,
+    RevisionForm,
+    SettingsForm,
+    SubmissionForm,
+    WithdrawForm,
+    disclosure_value,
+)
+from crm.approvals.models import SUBMISSION_STATUSES, Revision
+from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.pagination import parse_limit
+from crm.common.permissions import (
+    ADMINS,
+    ALL_ROLES,
+    AUDITORS,
+    EDITORS,
+    EDITORS_AND_LEGAL,
+    REVIEWERS,
+    allow,
+)
+from crm.common.timeutil import today_in, zone
+from crm.creators.models import Creator
+from crm.db import get_session
+from crm.web.forms import apply_errors, choices
+
+bp = Blueprint("approvals", __name__)
+
+
+def _org_tz() -> str:
+    return current_app.config.get("CRM_TIMEZONE", "UTC")
+
+
+def _org_today():
+    return today_in(_org_tz())
+
+
+def _max_media_bytes() -> int:
+    return int(
+        current_app.config.get("APPROVALS_MEDIA_MAX_BYTES")
+        or current_app.config.get("MAX_CONTENT_LENGTH")
+        or 25 * 1024 * 1024
+    )
+
+
+def _store_upload(form) -> media.StoredMedia | None:
+    upload = form.media.data
+    if not upload or not getattr(upload, "filename", None):
+        return None
+    return media.store(
+        upload.stream, upload.filename, current_app.config["UPLOAD_DIR"], _max_media_bytes()
+    )
+
+
+def _revision_input(form, stored) -> services.RevisionInput:
+    return services.RevisionInput(
+        body=form.body.data or "",
+        media_url=form.media_url.data,
+        media=stored,
+        disclosure_in_video=disclosure_value(form.disclosure_in_video.data),
+    )
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@bp.get("/submissions/")
+@allow(ALL_ROLES)
+def index():
+    status = request.args.get("status") or None
+    if status and status not in SUBMISSION_STATUSES:
+        raise Invalid({"status": [f"must be one of {', '.join(SUBMISSION_STATUSES)}"]})
+    creator_id = request.args.get("creator_id", type=int)
+    page = queries.list_submissions(
+        get_session(),
+        status=status,
+        creator_id=creator_id,
+        cursor=request.args.get("cursor"),
+        limit=parse_limit(request.args.get("limit")),
+    )
+    return render_template(
+        "approvals/index.html", page=page, statuses=SUBMISSION_STATUSES, status=status
+    )
+
+
+@bp.get("/review/")
+@allow(AUDITORS)
+def queue():
+    filters = queries.QueueFilters.parse(request.args)
+    db = get_session()
+    page = queries.review_queue(
+        db, filters, request.args.get("cursor"), parse_limit(request.args.get("limit"))
+    )
+    from crm.creators.models import PLATFORMS
+
+    return render_template("approvals/queue.html", page=page, filters=filters, platforms=PLATFORMS)
+
+
+# --------------------------------------------------------------------------- create
+
+
+def _creator_choices(db, form, creator_id):
+    creators = db.scalars(
+        select(Creator)
+        .where(Creator.archived.is_(False))
+        .order_by(Creator.search_name, Creator.id)
+        .limit(1000)
+    ).all()
+    form.creator_id.choices = choices([(c.id, c.display_name) for c in creators])
+    deals_stmt = select(Deal).order_by(Deal.id.desc()).limit(500)
+    if creator_id:
+        deals_stmt = deals_stmt.where(Deal.creator_id == creator_id)
+    deals = db.scalars(deals_stmt).all()
+    form.deal_id.choices = choices([("", "No deal")] + [(str(d.id), d.title) for d in deals])
+
+
+@bp.route("/submissions/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def create():
+    db = get_session()
+    form = SubmissionForm()
+    creator_id = request.args.get("creator_id", type=int)
+    if request.method == "GET":
+        if creator_id:
+            form.creator_id.data = creator_id
+        deal_id = request.args.get("deal_id", type=int)
+        if deal_id:
+            form.deal_id.data = str(deal_id)
+    _creator_choices(db, form, creator_id or (form.creator_id.data if form.is_submitted() else 0))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            stored = None
+            try:
+                stored = _store_upload(form)
+                local = form.planned_for.data.replace(tzinfo=zone(current_user.timezone))
+                submission = services.create_submission(
+                    db,
+                    current_user,
+                    creator_id=form.creator_id.data,
+                    deal_id=int(form.deal_id.data) if form.deal_id.data else None,
+                    platform=form.platform.data,
+                    title=form.title.data,
+                    planned_for=local,
+                    is_video=form.is_video.data,
+                    revision=_revision_input(form, stored),
+                    submit=form.submit_now.data,
+                    today=_org_today(),
+                    tz=_org_tz(),
+                )
+            except Invalid as exc:
+                db.rollback()
+                media.discard(current_app.config["UPLOAD_DIR"], stored)
+                apply_errors(form, exc)
+            except BaseException:
+                media.discard(current_app.config["UPLOAD_DIR"], stored)
+                raise
+            else:
+                db.commit()
+                flash(f"Submission “{submission.title}” created.", "success")
+                return redirect(url_for("approvals.detail", submission_id=submission.id))
+    return render_template("approvals/new.html", form=form), status
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+def _revision_view(revision: Revision) -> dict:
+    checks = list(revision.checks)
+    return {
+        "revision": revision,
+        "checks": checks,
+        "text": highlight(revision.body or "", queries.spans_of(checks)),
+    }
+
+
+@bp.get("/submissions/<int:submission_id>")
+@allow(ALL_ROLES)
+def detail(submission_id: int):
+    db = get_session()
+    submission = queries.load_submission(db, submission_id)
+    revisions = [_revision_view(r) for r in reversed(submission.revisions)]
+    return render_template(
+        "approvals/detail.html",
+        submission=submission,
+        revisions=revisions,
+        history=queries.status_history(db, submission.id),
+        allowed=services.allowed_actions(submission.status),
+        revision_form=RevisionForm(),
+        publish_form=PublishForm(),
+        withdraw_form=WithdrawForm(),
+        submit_form=EmptyForm(),
+    )
+
+
+def _back(submission_id: int):
+    return redirect(url_for("approvals.detail", submission_id=submission_id), 303)
+
+
+@bp.post("/submissions/<int:submission_id>/revisions")
+@allow(EDITORS)
+def add_revision(submission_id: int):
+    db = get_session()
+    submission = services.get_submission(db, submission_id)
+    form = RevisionForm()
+    if not form.validate_on_submit():
+        raise Invalid({k: list(v) for k, v in form.errors.items()} or {"body": ["is invalid"]})
+    stored = None
+    try:
+        stored = _store_upload(form)
+        revision = services.add_revision(
+            db,
+            current_user,
+            submission,
+            _revision_input(form, stored),
+            today=_org_today(),
+            tz=_org_tz(),
+        )
+    except Conflict as exc:
+        db.rollback()
+        media.discard(current_app.config["UPLOAD_DIR"], stored)
+        flash(exc.detail, "danger")
+        return _back(submission_id)
+    except BaseException:
+        media.discard(current_app.config["UPLOAD_DIR"], stored)
+        raise
+    db.commit()
+    flash(f"Revision {revision.number} added; the submission is {submission.status}.", "success")
+    return _back(submission_id)
+
+
+def _simple_action(submission_id: int, action, done: str):
+    db = get_session()
+    submission = services.get_submission(db, submission_id)
+    try:
+        action(db, submission)
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.detail, "danger")
+        return _back(submission_id)
+    db.commit()
+    flash(done, "success")
+    return _back(submission_id)
+
+
+@bp.post("/submissions/<int:submission_id>/submit")
+@allow(EDITORS)
+def submit(submission_id: int):
+    if not EmptyForm().validate_on_submit():
+        raise Invalid({"form": ["is invalid"]})
+    return _simple_action(
+        submission_id,
+        lambda db, s: services.submit_for_review(db, current_user, s),
+        "Submitted for legal review.",
+    )
+
+
+@bp.post("/submissions/<int:submission_id>/publish")
+@allow(EDITORS)
+def publish(submission_id: int):
+    form = PublishForm()
+    if not form.validate_on_submit():
+        raise Invalid({"published_url": form.published_url.errors or ["is required"]})
+    return _simple_action(
+        submission_id,
+        lambda db, s: services.publish(
+            db, current_user, s, form.published_url.data, today=_org_today()
+        ),
+        "Marked as published.",
+    )
+
+
+@bp.post("/submissions/<int:submission_id>/withdraw")
+@allow(EDITORS)
+def withdraw(submission_id: int):
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        raise Invalid({k: list(v) for k, v in form.errors.items()} or {"note": ["is invalid"]})
+    return _simple_action(
+        submission_id,
+        lambda db, s: services.withdraw(db, current_user, s, form.note.data or ""),
+        "Submission withdrawn.",
+    )
+
+
+@bp.get("/submissions/<int:submission_id>/revisions/<int:number>/media")
+@allow(EDITORS_AND_LEGAL)
+def revision_media(submission_id: int, number: int):
+    db = get_session()
+    revision = db.scalar(
+        select(Revision).where(Revision.submission_id == submission_id, Revision.number == number)
+    )
+    if revision is None or not revision.media_path:
+        raise NotFound("No uploaded media for this revision.")
+    try:
+        path = media.resolve(current_app.config["UPLOAD_DIR"], revision.media_path)
+        if not path.is_file():
+            raise FileNotFoundError(path)
+    except FileNotFoundError:
+        raise NotFound("The uploaded file is missing.") from None
+    return send_file(
+        path,
+        mimetype=revision.media_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=revision.media_name or path.name,
+    )
+
+
+# --------------------------------------------------------------------------- review page
+
+
+def _review_page(submission_id: int, form: DecisionForm | None = None, status: int = 200):
+    db = get_session()
+    submission = queries.load_submission(db, submission_id)
+    revisions = submission.revisions
+    if not revisions:
+        raise NotFound("This submission has no revision.")
+    latest = revisions[-1]
+    previous = revisions[-2] if len(revisions) > 1 else None
+    form = form or DecisionForm(revision=latest.number)
+    own = current_user.id == submission.submitted_by or any(
+        r.submitted_by == current_user.id for r in revisions
+    )
+    return render_template(
+        "approvals/review.html",
+        submission=submission,
+        current=_revision_view(latest),
+        previous=previous,
+        diff=queries.line_diff(previous.body if previous else None, latest.body),
+        agreements=queries.creator_agreements(db, submission.creator_id),
+        history=queries.status_history(db, submission.id),
+        form=form,
+        can_decide=current_user.role == "legal" and not own and submission.status == "in_review",
+        own=own,
+    ), status
+
+
+@bp.get("/review/<int:submission_id>")
+@allow(AUDITORS)
+def review(submission_id: int):
+    return _review_page(submission_id)
+
+
+@bp.post("/review/<int:submission_id>/decision")
+@allow(REVIEWERS)
+def decide(submission_id: int):
+    db = get_session()
+    services.get_submission(db, submission_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _review_page(submission_id, form, 422)
+    try:
+        decision = services.decide(
+            db,
+            current_user,
+            submission_id,
+            form.revision.data,
+            form.decision.data,
+            form.comment.data or "",
+        )
+    except Invalid as exc:
+        db.rollback()
+        apply_errors(form, exc)
+        return _review_page(submission_id, form, 422)
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.detail, "danger")
+        return redirect(url_for("approvals.review", submission_id=submission_id), 303)
+    db.commit()
+    labels = {"approve": "Approved", "request_changes": "Changes requested", "reject": "Rejected"}
+    flash(f"{labels[decision.decision]}: revision {decision.revision_number}.", "success")
+    return redirect(url_for("approvals.queue"), 303)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@bp.route("/admin/approval-settings", methods=["GET", "POST"])
+@allow(ADMINS)
+def settings():
+    db = get_session()
+    form = SettingsForm()
+    status = 200
+    if request.method == "GET":
+        current = services.load_settings(db)
+        form.disclosure_markers.data = "\n".join(current.disclosure_markers)
+        form.vague_tags.data = "\n".join(current.vague_tags)
+        form.banned_claims.data = "\n".join(current.banned_claims)
+    elif form.validate_on_submit():
+        try:
+            services.save_settings(
+                db,
+                current_user,
+                disclosure_markers=(form.disclosure_markers.data or "").splitlines(),
+                vague_tags=(form.vague_tags.data or "").splitlines(),
+                banned_claims=(form.banned_claims.data or "").splitlines(),
+            )
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.commit()
+            flash("Check settings saved; they apply to revisions checked from now on.", "success")
+            return redirect(url_for("approvals.settings"), 303)
+    else:
+        status = 422
+    return render_template("approvals/settings.html", form=form), status
