@@ -168,7 +168,9 @@ def _store(
             else:
                 record_failure(account, error, now)
                 part.failed += 1
-                summary.failures.append((account.id, part.platform, account.handle, error.message))
+                summary.failures.append(
+                    (account.id, part.platform, account.handle, f"{error.kind}: {error.message}")
+                )
                 log.warning(
                     "metrics snapshot: account %s (%s) failed: %s",
                     account.id,
