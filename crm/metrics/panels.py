@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, Date, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.common.registry import TimelineEntry
@@ -101,8 +101,8 @@ def jump_entries(session: Session, creator: Creator, user, limit: int) -> list[T
             Snapshot.account_id,
             Snapshot.captured_on,
             Snapshot.followers,
-            func.lag(Snapshot.followers).over(**order).label("prev"),
-            func.lag(Snapshot.captured_on).over(**order).label("prev_on"),
+            func.lag(Snapshot.followers, type_=BigInteger).over(**order).label("prev"),
+            func.lag(Snapshot.captured_on, type_=Date).over(**order).label("prev_on"),
         )
         .join(Account, Account.id == Snapshot.account_id)
         .where(Account.creator_id == creator.id, Snapshot.followers.is_not(None))
