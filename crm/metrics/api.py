@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from crm.api.base import (
     ApiModel,
@@ -25,12 +26,15 @@ from crm.common.timeutil import today_in
 from crm.db import get_session
 from crm.metrics import services
 
+# Counts are JSON integers: no booleans, strings or fractions slipping through as numbers.
+Count = Annotated[StrictInt, Field(ge=0)]
+
 
 class SnapshotIn(ApiModel):
     captured_on: date
-    followers: int | None = Field(default=None, ge=0)
-    views: int | None = Field(default=None, ge=0)
-    posts: int | None = Field(default=None, ge=0)
+    followers: Count | None = None
+    views: Count | None = None
+    posts: Count | None = None
 
 
 class SnapshotOut(OutModel):
