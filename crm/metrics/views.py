@@ -1,0 +1,131 @@
+"""Pages: the movers dashboard, a creator's audience, an account's history with manual entry,
+and the CSV import of history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from crm.common.errors import Invalid, NotFound
+from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
+from crm.common.timeutil import today_in
+from crm.creators.models import Creator
+from crm.db import get_session
+from crm.metrics import services
+from crm.metrics.forms import ImportForm, SnapshotForm
+from crm.metrics.movers import PERIODS, movers
+from crm.metrics.panels import audience, org_today, platform_label
+from crm.web.forms import apply_errors
+
+bp = Blueprint("metrics", __name__, url_prefix="/metrics")
+
+RECENT = 30
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    db = get_session()
+    today = org_today()
+    boards = [
+        {
+            "days": days,
+            "absolute": movers(db, today, days, limit=10),
+            "percent": movers(db, today, days, by="percent", limit=10),
+        }
+        for days in PERIODS
+    ]
+    return render_template("metrics/movers.html", boards=boards, end=today)
+
+
+@bp.get("/creators/<int:creator_id>")
+@allow(ALL_ROLES)
+def creator(creator_id: int):
+    db = get_session()
+    found = db.get(Creator, creator_id)
+    if found is None:
+        raise NotFound("No such creator.")
+    return render_template(
+        "metrics/creator.html", creator=found, section=audience(db, found), full=True
+    )
+
+
+def _account_page(account, form, status=200):
+    db = get_session()
+    page = services.list_snapshots(db, account, limit=RECENT)
+    creator = db.get(Creator, account.creator_id)
+    data = audience(db, creator)
+    row = next(r for r in data["accounts"] if r["account"].id == account.id)
+    return (
+        render_template(
+            "metrics/account.html",
+            account=account,
+            creator=creator,
+            row=row,
+            snapshots=page.items,
+            form=form,
+            platform_label=platform_label,
+        ),
+        status,
+    )
+
+
+@bp.get("/accounts/<int:account_id>")
+@allow(ALL_ROLES)
+def account(account_id: int):
+    found = services.get_account(get_session(), account_id)
+    form = (
+        SnapshotForm(data={"captured_on": today_in(current_user.timezone)})
+        if can(current_user, EDITORS)
+        else None
+    )
+    return _account_page(found, form)
+
+
+@bp.post("/accounts/<int:account_id>/snapshots")
+@allow(EDITORS)
+def add_snapshot(account_id: int):
+    db = get_session()
+    found = services.get_account(db, account_id)
+    form = SnapshotForm()
+    if not form.validate_on_submit():
+        return _account_page(found, form, 422)
+    try:
+        snapshot, created = services.record_manual_snapshot(
+            db,
+            current_user,
+            found,
+            captured_on=form.captured_on.data,
+            followers=form.followers.data,
+            views=form.views.data,
+            posts=form.posts.data,
+            today=today_in(current_user.timezone),
+        )
+    except Invalid as exc:
+        db.rollback()
+        apply_errors(form, exc)
+        return _account_page(found, form, 422)
+    db.commit()
+    verb = "Recorded" if created else "Updated"
+    flash(f"{verb} the snapshot of {snapshot.captured_on.isoformat()}.", "success")
+    return redirect(url_for("metrics.account", account_id=found.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(EDITORS)
+def import_history():
+    form = ImportForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            result = services.import_history_csv(
+                db, current_user, form.file.data.read(), today=today_in(current_user.timezone)
+            )
+        except Invalid as exc:
+            db.rollback()
+            return render_template("metrics/import.html", form=form, errors=exc.errors), 422
+        db.commit()
+        flash(f"Imported {result.rows} snapshots of {result.accounts} accounts.", "success")
+        return redirect(url_for("metrics.import_history"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("metrics/import.html", form=form, errors={}), status
