@@ -1,7 +1,7 @@
 """metrics
 
 Revision ID: 0010
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-22 01:42:24.885192
 """
 
@@ -11,7 +11,7 @@ import crm.db
 
 
 revision = '0010'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
