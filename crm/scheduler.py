@@ -74,6 +74,9 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = Backgroun
             log.warning("job %s registered twice; the first one is kept", job.id)
             continue
         seen.add(job.id)
+        # Set on each job too (not only as scheduler defaults, applied at start), so a job
+        # may override them in its trigger_args and the built scheduler shows them.
+        options = {**JOB_DEFAULTS, **job.trigger_args}
         scheduler.add_job(
             _execute,
             trigger=job.trigger,
@@ -81,7 +84,7 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = Backgroun
             id=job.id,
             name=job.id,
             replace_existing=True,
-            **job.trigger_args,
+            **options,
         )
     return scheduler
 

@@ -31,9 +31,7 @@ def _nda(db, creator, expires_on, status="signed"):
 def test_nda_expiring_windows(db, make_creator, scan, days_left, window):
     nda = _nda(db, make_creator(), TODAY + timedelta(days=days_left))
     keys = scan()
-    expected = (
-        {f"nda-expiring-{window}:{nda.id}:{nda.expires_on.isoformat()}"} if window else set()
-    )
+    expected = {f"nda-expiring-{window}:{nda.id}:{nda.expires_on.isoformat()}"} if window else set()
     assert {k for k in keys if k.startswith("nda-")} == expected
 
 
