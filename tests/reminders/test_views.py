@@ -233,3 +233,21 @@ def test_tasks_page_runs_a_fixed_number_of_queries(client, db, login, count_quer
         db.flush()
         _add(db, user, n - 5, creator_id=creator.id, created_by_id=user.id)
     assert measure() == few
+
+
+def test_creator_section_lists_open_tasks_about_the_creator(app, db, make_user):
+    from flask import render_template
+
+    from crm.reminders.views import creator_section
+
+    user = make_user("manager", name="Mo Manager")
+    creator = CreatorFactory.build(display_name="Sam Sound")
+    db.add(creator)
+    db.flush()
+    _add(db, user, 2, title="Ship the headset", creator_id=creator.id)
+    _add(db, user, 2, title="Closed one", creator_id=creator.id, status="done")
+    section = creator_section(db, creator, user)
+    with app.test_request_context("/"):
+        html = render_template("reminders/_creator_section.html", section=section, creator=creator)
+    assert "Ship the headset" in html and "Mo Manager" in html
+    assert "Closed one" not in html
