@@ -1,0 +1,168 @@
+"""The "My tasks" page, its actions, the navigation badge and the home panel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm.auth.forms import EmptyForm
+from crm.common.errors import Invalid
+from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow, can
+from crm.common.timeutil import today_in
+from crm.creators.models import Creator
+from crm.db import get_session
+from crm.reminders import services
+from crm.reminders.forms import ReminderForm, SnoozeForm
+from crm.web.forms import apply_errors, choices
+
+bp = Blueprint("reminders", __name__, url_prefix="/tasks")
+
+
+def _today(user):
+    return today_in(user.timezone)
+
+
+# --- registry plug-ins ---------------------------------------------------------------------
+
+
+def badge(session, user) -> int | None:
+    return services.due_count(session, user.id, _today(user)) or None
+
+
+def home_panel(session, user) -> dict | None:
+    today = _today(user)
+    items = services.due_now(session, user.id, today)
+    if not items:
+        return None
+    return {"items": items, "today": today}
+
+
+def creator_section(session, creator, user) -> dict | None:
+    return {"items": services.for_creator(session, creator.id)}
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _reminder_form(db, formdata=None) -> ReminderForm:
+    form = ReminderForm(formdata=formdata) if formdata is not None else ReminderForm()
+    users = services.assignable_users(db)
+    form.assignee_id.choices = choices(
+        (u.id, f"{u.name} (me)" if u.id == current_user.id else u.name) for u in users
+    )
+    return form
+
+
+def _parse_creator_id(raw) -> int | None:
+    return int(raw) if raw and str(raw).isdigit() else None
+
+
+def _render(form=None, status=200):
+    db = get_session()
+    today = _today(current_user)
+    board = services.task_board(db, current_user.id, today)
+    about = None
+    if can(current_user, EDITORS_AND_LEGAL):
+        if form is None:
+            form = _reminder_form(db)
+            form.due_on.data = today
+            form.assignee_id.data = current_user.id
+            form.creator_id.data = _parse_creator_id(request.args.get("creator_id")) or ""
+        creator_id = _parse_creator_id(form.creator_id.data)
+        if creator_id:
+            about = db.get(Creator, creator_id)
+            if about is None or about.archived:
+                about, form.creator_id.data = None, ""
+    return render_template(
+        "reminders/index.html",
+        board=board,
+        today=today,
+        form=form,
+        about=about,
+        snooze_form=SnoozeForm(),
+        button_form=EmptyForm(),
+        snooze_default=today + timedelta(days=1),
+    ), status
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    return _render()
+
+
+@bp.post("/")
+@allow(EDITORS_AND_LEGAL)
+def create():
+    db = get_session()
+    form = _reminder_form(db, request.form)
+    if form.validate_on_submit():
+        try:
+            reminder = services.create_reminder(
+                db,
+                current_user,
+                title=form.title.data,
+                due_on=form.due_on.data,
+                assignee_id=form.assignee_id.data,
+                creator_id=_parse_creator_id(form.creator_id.data),
+                today=_today(current_user),
+            )
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc)
+        else:
+            db.commit()
+            who = "you" if reminder.assignee_id == current_user.id else "them"
+            flash(f"Task added for {who}, due {reminder.due_on.isoformat()}.", "success")
+            return redirect(url_for("reminders.index"))
+    return _render(form, 422)
+
+
+def _act(reminder_id: int, changes: dict, message: str):
+    db = get_session()
+    reminder = services.get_for_user(db, current_user, reminder_id)
+    try:
+        services.update_reminder(db, current_user, reminder, changes, today=_today(current_user))
+    except Invalid as exc:
+        db.rollback()
+        flash(exc.detail, "danger")
+        return redirect(url_for("reminders.index"))
+    db.commit()
+    flash(message.format(title=reminder.title), "success")
+    return redirect(url_for("reminders.index"))
+
+
+@bp.post("/<int:reminder_id>/done")
+@allow(ALL_ROLES)
+def done(reminder_id: int):
+    return _act(reminder_id, {"status": "done"}, "Done: {title}.")
+
+
+@bp.post("/<int:reminder_id>/dismiss")
+@allow(ALL_ROLES)
+def dismiss(reminder_id: int):
+    return _act(reminder_id, {"status": "dismissed"}, "Dismissed: {title}.")
+
+
+@bp.post("/<int:reminder_id>/reopen")
+@allow(ALL_ROLES)
+def reopen(reminder_id: int):
+    return _act(reminder_id, {"status": "open", "snoozed_until": None}, "Reopened: {title}.")
+
+
+@bp.post("/<int:reminder_id>/snooze")
+@allow(ALL_ROLES)
+def snooze(reminder_id: int):
+    form = SnoozeForm()
+    db = get_session()
+    services.get_for_user(db, current_user, reminder_id)  # 404 before form errors
+    if not form.validate_on_submit():
+        flash("Snooze until: " + " ".join(form.until.errors or ["enter a date"]), "danger")
+        return redirect(url_for("reminders.index"))
+    return _act(
+        reminder_id,
+        {"snoozed_until": form.until.data},
+        "Snoozed until " + form.until.data.isoformat() + ": {title}.",
+    )

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+
+from crm.agreements.models import Payment
+from crm.reminders.models import Reminder
+
+
+class ReminderFactory(factory.Factory):
+    class Meta:
+        model = Reminder
+
+    title = factory.Sequence(lambda n: f"Task {n}")
+    due_on = factory.LazyFunction(lambda: date(2026, 6, 10))
+    status = "open"
+    rule = ""
+
+
+class PaymentFactory(factory.Factory):
+    class Meta:
+        model = Payment
+
+    due_on = factory.LazyFunction(lambda: date(2026, 6, 30))
+    amount_minor = 50000
+    currency = "USD"
+    note = ""
