@@ -37,10 +37,12 @@ from crm.licensing.models import (
 )
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_SPACE = re.compile(r"\s")
 MAX_URL = 2000
 MAX_TITLE = 300
 # Keep IN lists well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 IN_CHUNK = 10_000
+WORK_FILTER_MAX = 500
 DECISION_ORDER = {"not_allowed": 0, "constrained": 1, "allowed": 2}
 
 
@@ -56,7 +58,7 @@ def normalise_url(raw: str | None) -> str:
 
     Raises ValueError for anything that is not an absolute http(s) URL."""
     text = (raw or "").strip()
-    if not text or len(text) > MAX_URL or any(c.isspace() for c in text):
+    if not text or len(text) > MAX_URL or _SPACE.search(text):
         raise ValueError("must be an absolute http(s) URL without spaces")
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
@@ -141,8 +143,9 @@ def consents_in_force(
             Consent.effective_on <= day,
             or_(Consent.revoked_on.is_(None), Consent.revoked_on > day),
         )
-        if work_ids and len(work_ids) <= IN_CHUNK:
-            # Work-level records of other works cannot decide anything asked here.
+        if work_ids and len(work_ids) <= WORK_FILTER_MAX:
+            # Work-level records of other works cannot decide anything asked here. For long
+            # lists, binding thousands of ids costs more than reading the creators' records.
             stmt = stmt.where(or_(Consent.work_id.is_(None), Consent.work_id.in_(work_ids)))
         found.extend(session.scalars(stmt))
     found.sort(key=lambda c: (c.effective_on, c.id), reverse=True)
@@ -168,15 +171,17 @@ def resolve(
         else:
             key = ("all", c.creator_id, c.use)
         newest.setdefault(key, c)
+    resolutions = {id(c): Resolution(c.decision, c) for c in newest.values()}
     result: dict[tuple[int, str], Resolution] = {}
     for w in works:
+        work_id, creator_id, kind = w.id, w.creator_id, w.kind
         for use in uses:
             c = (
-                newest.get(("work", w.id, use))
-                or newest.get(("kind", w.creator_id, w.kind, use))
-                or newest.get(("all", w.creator_id, use))
+                newest.get(("work", work_id, use))
+                or newest.get(("kind", creator_id, kind, use))
+                or newest.get(("all", creator_id, use))
             )
-            result[(w.id, use)] = Resolution(c.decision, c) if c else NO_RECORD
+            result[(work_id, use)] = resolutions[id(c)] if c is not None else NO_RECORD
     return result
 
 
@@ -224,24 +229,36 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
         if r.sha256:
             by_hash.setdefault(r.sha256, []).append(r)
     decided = resolve(session, rows, [use], day)
+    explained: dict[int | None, tuple[str, dict | None]] = {}  # one "why" per consent
+
+    def explain(res: Resolution) -> tuple[str, dict | None]:
+        key = getattr(res.consent, "id", None)
+        if key not in explained:
+            explained[key] = (res.reason, res.why())
+        return explained[key]
+
     out = []
     for i, item in enumerate(items):
         matches = []
-        if i in urls and urls[i] in by_url:
-            matches = [by_url[urls[i]]]
+        if i in urls:
+            match = by_url.get(urls[i])
+            matches = [match] if match else []
         elif i in hashes:
             matches = by_hash.get(hashes[i], [])
         answer = {k: item[k] for k in ("url", "sha256") if item.get(k) is not None}
         if not matches:
             answer.update(work_id=None, decision="not_allowed", reason="unknown work", why=None)
         else:
-            work, res = min(
-                ((m, decided[(m.id, use)]) for m in matches),
-                key=lambda pair: (DECISION_ORDER[pair[1].decision], pair[0].id),
-            )
-            answer.update(work_id=work.id, decision=res.decision, reason=res.reason, why=res.why())
-            if len(matches) > 1:
+            if len(matches) == 1:
+                work, res = matches[0], decided[(matches[0].id, use)]
+            else:
+                work, res = min(
+                    ((m, decided[(m.id, use)]) for m in matches),
+                    key=lambda pair: (DECISION_ORDER[pair[1].decision], pair[0].id),
+                )
                 answer["matched_work_ids"] = [m.id for m in matches]
+            reason, why = explain(res)
+            answer.update(work_id=work.id, decision=res.decision, reason=reason, why=why)
         out.append(answer)
     return out
 

@@ -410,3 +410,15 @@ def test_csv_import_is_all_or_nothing(db, make_creator):
     with pytest.raises(Invalid) as exc:
         services.import_works_csv(db, ACTOR, "creator,title\n1,x\n")
     assert "missing columns" in exc.value.errors["file"][0]
+
+
+def test_demo_loader_creates_its_creators_when_none_are_given(db):
+    from crm.licensing import demo
+
+    context: dict = {}
+    demo.load(db, context)
+    creators = {w.creator_id for w in context["works"]}
+    assert len(creators) == 3
+    kinds = {w.kind for w in context["works"]}
+    assert kinds == {"image", "text", "video"}
+    assert db.scalar(select(func.count()).select_from(FundRun)) >= 1
