@@ -1,0 +1,21 @@
+"""Training-data licensing: works, consent per use (R10), licences, payouts, contributor fund."""
+
+from flask import Flask
+
+from crm.common.permissions import ALL_ROLES
+from crm.common.registry import CreatorSection, NavItem, TimelineProvider, registry
+
+
+def register(app: Flask) -> None:
+    from crm.licensing import api, demo, views  # noqa: F401 (api adds routes on import)
+
+    app.register_blueprint(views.bp)
+    reg = registry(app)
+    reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
+    reg.creator_sections.append(
+        CreatorSection(
+            "licensing", "licensing/section.html", views.creator_section, ALL_ROLES, order=60
+        )
+    )
+    reg.timeline.append(TimelineProvider("licensing", views.timeline_entries))
+    reg.demo_loaders.append(demo.LOADER)

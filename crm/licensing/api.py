@@ -1,0 +1,589 @@
+"""JSON API for works, consents, the consent check, licences, payouts and the registry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import Field, ValidationError, model_validator
+
+from crm.api.base import (
+    ApiModel,
+    OutModel,
+    bp,
+    created,
+    doc,
+    iso,
+    page_response,
+    parse_body,
+    query_choice,
+    query_date,
+    query_int,
+    query_limit,
+    validation_errors,
+)
+from crm.common.errors import Invalid
+from crm.common.money import to_decimal_string
+from crm.common.pagination import SortKey, keyset_page
+from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can_see_money
+from crm.db import get_session
+from crm.licensing import licences as lic
+from crm.licensing import services
+from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
+
+MAX_CHECK_ITEMS = 10_000
+MAX_WORKS_PER_POST = 10_000
+REGISTRY_DEFAULT_LIMIT = 500
+REGISTRY_MAX_LIMIT = 1000
+
+
+# --- bodies and documents ------------------------------------------------------------------
+
+
+class WorkIn(ApiModel):
+    creator_id: int
+    kind: str
+    title: str
+    url: str
+    sha256: str | None = None
+    created_on: date | None = None
+
+
+class WorkPatch(ApiModel):
+    kind: str | None = None
+    title: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    created_on: date | None = None
+
+
+class WorkOut(OutModel):
+    id: int
+    creator_id: int
+    kind: str
+    title: str
+    url: str
+    sha256: str | None
+    created_on: str | None
+
+
+class ConsentIn(ApiModel):
+    creator_id: int
+    work_id: int | None = None
+    kind: str | None = None
+    use: str
+    decision: str
+    constraint: str = ""
+    source: str
+    evidence: str = ""
+    effective_on: date
+
+
+class RevokeIn(ApiModel):
+    revoked_on: date | None = None
+
+
+class ConsentOut(OutModel):
+    id: int
+    creator_id: int
+    work_id: int | None
+    kind: str | None
+    scope: str
+    use: str
+    decision: str
+    constraint: str
+    source: str
+    evidence: str
+    effective_on: str
+    revoked_on: str | None
+    created_at: str
+
+
+class CheckItem(ApiModel):
+    url: str | None = Field(default=None, max_length=2000)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+
+    @model_validator(mode="after")
+    def one_key(self):
+        if (self.url is None) == (self.sha256 is None):
+            raise ValueError("give either url or sha256")
+        return self
+
+
+class CheckIn(ApiModel):
+    use: Literal["data_mining", "ai_inference", "ai_training", "ai_generative_training"]
+    items: list[CheckItem] = Field(max_length=MAX_CHECK_ITEMS)
+    as_of: date | None = None
+
+
+class CheckOut(OutModel):
+    use: str
+    as_of: str
+    items: list[dict]
+
+
+class LicenceIn(ApiModel):
+    creator_id: int
+    title: str
+    uses: list[str]
+    fee_model: str
+    rate: str = Field(description="money for flat and per_work; a percentage for revenue_share")
+    currency: str
+    starts_on: date
+    ends_on: date | None = None
+    work_ids: list[int] | None = None
+    all_allowed_works: bool = False
+
+
+class LicencePatch(ApiModel):
+    title: str | None = None
+    ends_on: date | None = None
+    rate: str | None = None
+    work_ids: list[int] | None = None
+    all_allowed_works: bool | None = None
+
+
+class LicenceOut(OutModel):
+    id: int
+    creator_id: int
+    title: str
+    uses: list[str]
+    fee_model: str
+    rate: str | None = None
+    rate_unit: str | None = None
+    currency: str
+    starts_on: str
+    ends_on: str | None
+    all_allowed_works: bool
+    work_ids: list[int]
+
+
+class PayoutIn(ApiModel):
+    period: str
+    revenue: str | None = None
+
+
+class PaidIn(ApiModel):
+    paid_on: date | None = None
+
+
+class PayoutOut(OutModel):
+    id: int
+    licence_id: int
+    period: str
+    period_start: str
+    period_end: str
+    works_count: int
+    work_ids: list[int]
+    amount: str | None = None
+    revenue: str | None = None
+    currency: str
+    status: str
+    paid_on: str | None
+
+
+class RegistryOut(OutModel):
+    as_of: str
+    uses: list[str]
+    items: list[dict]
+    next_cursor: str | None
+
+
+# --- serialisers ---------------------------------------------------------------------------
+
+
+def work_json(w: Work) -> dict:
+    return {
+        "id": w.id,
+        "creator_id": w.creator_id,
+        "kind": w.kind,
+        "title": w.title,
+        "url": w.url,
+        "sha256": w.sha256,
+        "created_on": iso(w.created_on),
+    }
+
+
+def consent_json(c: Consent) -> dict:
+    return {
+        "id": c.id,
+        "creator_id": c.creator_id,
+        "work_id": c.work_id,
+        "kind": c.kind,
+        "scope": c.scope,
+        "use": c.use,
+        "decision": c.decision,
+        "constraint": c.constraint,
+        "source": c.source,
+        "evidence": c.evidence,
+        "effective_on": iso(c.effective_on),
+        "revoked_on": iso(c.revoked_on),
+        "created_at": iso(c.created_at),
+    }
+
+
+def licence_json(licence: Licence, work_ids: list[int]) -> dict:
+    out = {
+        "id": licence.id,
+        "creator_id": licence.creator_id,
+        "title": licence.title,
+        "uses": list(licence.uses),
+        "fee_model": licence.fee_model,
+        "currency": licence.currency,
+        "starts_on": iso(licence.starts_on),
+        "ends_on": iso(licence.ends_on),
+        "all_allowed_works": licence.all_allowed_works,
+        "work_ids": work_ids,
+    }
+    if can_see_money(current_user):
+        out["rate"] = lic.rate_text(licence)
+        out["rate_unit"] = "percent" if licence.fee_model == "revenue_share" else "money"
+    return out
+
+
+def payout_json(p) -> dict:
+    out = {
+        "id": p.id,
+        "licence_id": p.licence_id,
+        "period": p.period,
+        "period_start": iso(p.period_start),
+        "period_end": iso(p.period_end),
+        "works_count": p.works_count,
+        "work_ids": list(p.work_ids or []),
+        "currency": p.currency,
+        "status": p.status,
+        "paid_on": iso(p.paid_on),
+    }
+    if can_see_money(current_user):
+        out["amount"] = to_decimal_string(p.amount_minor, p.currency)
+        if p.revenue_minor is not None:
+            out["revenue"] = to_decimal_string(p.revenue_minor, p.currency)
+    return out
+
+
+# --- works ---------------------------------------------------------------------------------
+
+
+@bp.get("/works")
+@allow(ALL_ROLES)
+@doc(
+    "Works, by id",
+    list_of=WorkOut,
+    query={"creator_id": {"type": "integer"}, "kind": {"type": "string", "enum": WORK_KINDS}},
+)
+def works_index():
+    stmt = services.list_works_stmt(query_int("creator_id"), query_choice("kind", WORK_KINDS))
+    page = keyset_page(
+        get_session(), stmt, [SortKey(Work.id, "id")], request.args.get("cursor"), query_limit()
+    )
+    return page_response(page, work_json)
+
+
+@bp.post("/works")
+@allow(EDITORS)
+@doc(
+    "Add one work, or a list of works (all or none)",
+    body=WorkIn,
+    response=WorkOut,
+    status=201,
+)
+def works_create():
+    data = request.get_json(force=True, silent=True)
+    if data is None and request.get_data(cache=True).strip():
+        from werkzeug.exceptions import BadRequest
+
+        raise BadRequest("The request body is not valid JSON.")
+    db = get_session()
+    if isinstance(data, list):
+        if not data:
+            raise Invalid({"body": ["give at least one work"]})
+        if len(data) > MAX_WORKS_PER_POST:
+            raise Invalid({"body": [f"at most {MAX_WORKS_PER_POST} works per call"]})
+        items, errors = [], {}
+        for n, raw in enumerate(data):
+            try:
+                items.append(WorkIn.model_validate(raw).model_dump())
+            except ValidationError as exc:
+                for field, messages in validation_errors(exc).items():
+                    errors[f"items.{n}.{field}"] = messages
+        if errors:
+            raise Invalid(errors)
+        works = services.create_works(db, current_user, items, indexed=True)
+        db.commit()
+        return created({"items": [work_json(w) for w in works]})
+    body = parse_body(WorkIn)
+    work = services.create_work(db, current_user, **body.model_dump())
+    db.commit()
+    return created(work_json(work))
+
+
+@bp.get("/works/<int:work_id>")
+@allow(ALL_ROLES)
+@doc("One work with its effective decision per use today", response=WorkOut)
+def works_show(work_id: int):
+    db = get_session()
+    work = services.get_work(db, work_id)
+    decided = services.grid(db, [work], services.today())[work.id]
+    return jsonify(work_json(work) | {"decisions": _decisions_json(decided)})
+
+
+@bp.patch("/works/<int:work_id>")
+@allow(EDITORS)
+@doc("Change a work", body=WorkPatch, response=WorkOut)
+def works_update(work_id: int):
+    db = get_session()
+    work = services.get_work(db, work_id)
+    body = parse_body(WorkPatch)
+    services.update_work(db, current_user, work, body.model_dump(exclude_unset=True))
+    db.commit()
+    return jsonify(work_json(work))
+
+
+def _decisions_json(decided: dict) -> dict:
+    return {
+        use: {
+            "decision": r.decision,
+            "reason": r.reason,
+            "consent_id": getattr(r.consent, "id", None),
+        }
+        for use, r in decided.items()
+    }
+
+
+# --- consents ------------------------------------------------------------------------------
+
+
+@bp.get("/consents")
+@allow(ALL_ROLES)
+@doc(
+    "Consent records, by id",
+    list_of=ConsentOut,
+    query={
+        "creator_id": {"type": "integer"},
+        "work_id": {"type": "integer"},
+        "use": {"type": "string", "enum": USES},
+    },
+)
+def consents_index():
+    stmt = services.list_consents_stmt(
+        query_int("creator_id"), query_int("work_id"), query_choice("use", USES)
+    )
+    page = keyset_page(
+        get_session(),
+        stmt,
+        [SortKey(Consent.id, "id")],
+        request.args.get("cursor"),
+        query_limit(),
+    )
+    return page_response(page, consent_json)
+
+
+@bp.post("/consents")
+@allow(EDITORS_AND_LEGAL)
+@doc("Record a consent for one use", body=ConsentIn, response=ConsentOut, status=201)
+def consents_create():
+    body = parse_body(ConsentIn)
+    db = get_session()
+    consent = services.create_consent(db, current_user, **body.model_dump())
+    db.commit()
+    return created(consent_json(consent))
+
+
+@bp.get("/consents/<int:consent_id>")
+@allow(ALL_ROLES)
+@doc("One consent record", response=ConsentOut)
+def consents_show(consent_id: int):
+    return jsonify(consent_json(services.get_consent(get_session(), consent_id)))
+
+
+@bp.post("/consents/<int:consent_id>/revoke")
+@allow(EDITORS_AND_LEGAL)
+@doc(
+    "Revoke a consent from a day (default today)",
+    body=RevokeIn,
+    response=ConsentOut,
+    errors=(409,),
+)
+def consents_revoke(consent_id: int):
+    db = get_session()
+    consent = services.get_consent(db, consent_id)
+    body = parse_body(RevokeIn)
+    services.revoke_consent(db, current_user, consent, body.revoked_on or services.today())
+    db.commit()
+    return jsonify(consent_json(consent))
+
+
+@bp.post("/consent/check")
+@allow(ALL_ROLES)
+@doc(
+    "Decide up to 10,000 URLs or SHA-256 hashes for one use, each with the record behind it",
+    body=CheckIn,
+    response=CheckOut,
+)
+def consent_check():
+    raw = request.get_json(force=True, silent=True)
+    if isinstance(raw, dict) and isinstance(raw.get("items"), list):
+        if len(raw["items"]) > MAX_CHECK_ITEMS:
+            raise Invalid({"items": [f"at most {MAX_CHECK_ITEMS} items per call"]})
+    body = parse_body(CheckIn)
+    day = body.as_of or services.today()
+    items = [i.model_dump() for i in body.items]
+    answers = services.check_items(get_session(), body.use, items, day)
+    return jsonify({"use": body.use, "as_of": day.isoformat(), "items": answers})
+
+
+@bp.get("/registry.json")
+@allow(ALL_ROLES)
+@doc(
+    "Every work with its effective decision per use, in pages by work id",
+    response=RegistryOut,
+    query={
+        "as_of": {"type": "string", "format": "date"},
+        "creator_id": {"type": "integer"},
+        "kind": {"type": "string", "enum": WORK_KINDS},
+        "limit": {"type": "integer", "maximum": REGISTRY_MAX_LIMIT},
+        "cursor": {"type": "string"},
+    },
+)
+def registry_export():
+    raw_limit = request.args.get("limit")
+    limit = REGISTRY_DEFAULT_LIMIT
+    if raw_limit not in (None, ""):
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= REGISTRY_MAX_LIMIT:
+            raise Invalid({"limit": [f"must be between 1 and {REGISTRY_MAX_LIMIT}"]})
+        limit = int(raw_limit)
+    day = query_date("as_of") or services.today()
+    db = get_session()
+    stmt = services.list_works_stmt(query_int("creator_id"), query_choice("kind", WORK_KINDS))
+    page = keyset_page(db, stmt, [SortKey(Work.id, "id")], request.args.get("cursor"), limit)
+    decided = services.grid(db, page.items, day)
+    items = [
+        {
+            "work_id": w.id,
+            "creator_id": w.creator_id,
+            "kind": w.kind,
+            "url": w.url,
+            "sha256": w.sha256,
+            "decisions": {
+                use: {"decision": r.decision, "consent_id": getattr(r.consent, "id", None)}
+                for use, r in decided[w.id].items()
+            },
+        }
+        for w in page.items
+    ]
+    return jsonify(
+        {
+            "as_of": day.isoformat(),
+            "uses": list(USES),
+            "items": items,
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+# --- licences and payouts ------------------------------------------------------------------
+
+
+@bp.get("/licences")
+@allow(ALL_ROLES)
+@doc("Licences, by id", list_of=LicenceOut, query={"creator_id": {"type": "integer"}})
+def licences_index():
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    stmt = select(Licence).options(selectinload(Licence.works))
+    creator_id = query_int("creator_id")
+    if creator_id is not None:
+        stmt = stmt.where(Licence.creator_id == creator_id)
+    page = keyset_page(
+        get_session(),
+        stmt,
+        [SortKey(Licence.id, "id")],
+        request.args.get("cursor"),
+        query_limit(),
+    )
+    return page_response(page, lambda x: licence_json(x, sorted(w.id for w in x.works)))
+
+
+@bp.post("/licences")
+@allow(EDITORS)
+@doc(
+    "Create a licence over allowed works",
+    body=LicenceIn,
+    response=LicenceOut,
+    status=201,
+    errors=(409,),
+)
+def licences_create():
+    body = parse_body(LicenceIn)
+    db = get_session()
+    licence = lic.create_licence(db, current_user, **body.model_dump())
+    db.commit()
+    return created(licence_json(licence, sorted(w.id for w in licence.works)))
+
+
+@bp.get("/licences/<int:licence_id>")
+@allow(ALL_ROLES)
+@doc("One licence", response=LicenceOut)
+def licences_show(licence_id: int):
+    db = get_session()
+    licence = lic.get_licence(db, licence_id, with_works=True)
+    return jsonify(licence_json(licence, sorted(w.id for w in licence.works)))
+
+
+@bp.patch("/licences/<int:licence_id>")
+@allow(EDITORS)
+@doc(
+    "Change a licence (future payouts only)", body=LicencePatch, response=LicenceOut, errors=(409,)
+)
+def licences_update(licence_id: int):
+    db = get_session()
+    licence = lic.get_licence(db, licence_id, with_works=True)
+    body = parse_body(LicencePatch)
+    licence = lic.update_licence(db, current_user, licence, body.model_dump(exclude_unset=True))
+    db.commit()
+    return jsonify(licence_json(licence, sorted(w.id for w in licence.works)))
+
+
+@bp.get("/licences/<int:licence_id>/payouts")
+@allow(ALL_ROLES)
+@doc("A licence's payouts by period", list_of=PayoutOut)
+def payouts_index(licence_id: int):
+    db = get_session()
+    licence = lic.get_licence(db, licence_id)
+    return jsonify(
+        {"items": [payout_json(p) for p in lic.list_payouts(db, licence)], "next_cursor": None}
+    )
+
+
+@bp.post("/licences/<int:licence_id>/payouts")
+@allow(EDITORS)
+@doc(
+    "Compute and store the payout of a period",
+    body=PayoutIn,
+    response=PayoutOut,
+    status=201,
+    errors=(409,),
+)
+def payouts_create(licence_id: int):
+    db = get_session()
+    licence = lic.get_licence(db, licence_id)
+    body = parse_body(PayoutIn)
+    payout = lic.compute_payout(db, current_user, licence, body.period, body.revenue)
+    db.commit()
+    return created(payout_json(payout))
+
+
+@bp.post("/licences/<int:licence_id>/payouts/<int:payout_id>/paid")
+@allow(EDITORS)
+@doc("Mark a payout paid (default today)", body=PaidIn, response=PayoutOut, errors=(409,))
+def payouts_paid(licence_id: int, payout_id: int):
+    db = get_session()
+    licence = lic.get_licence(db, licence_id)
+    payout = lic.get_payout(db, licence, payout_id)
+    body = parse_body(PaidIn)
+    lic.mark_paid(db, current_user, payout, body.paid_on or services.today())
+    db.commit()
+    return jsonify(payout_json(payout))

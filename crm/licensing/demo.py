@@ -1,0 +1,204 @@
+"""Demo data: a photographer's archive, a novelist's books, a video creator's channel."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from crm.audit.services import system_actor
+from crm.common.registry import DemoLoader
+from crm.creators.models import Creator
+from crm.licensing import licences as lic
+from crm.licensing import services
+
+DEMO_CREATORS = [
+    ("Iris Lens", "Iris Okafor", "NG"),
+    ("Marguerite Vale", "Marguerite Vale", "FR"),
+    ("Tom Builds Things", "Tom Becker", "DE"),
+]
+
+
+def _creators(session, context: dict) -> list[Creator]:
+    creators = list(context.get("creators") or [])[:3]
+    for name, legal, country in DEMO_CREATORS[len(creators) :]:
+        creator = Creator(
+            display_name=name,
+            search_name=name.lower(),
+            legal_name=legal,
+            country=country,
+            status="active",
+            notes="",
+        )
+        session.add(creator)
+        creators.append(creator)
+    session.flush()
+    return creators
+
+
+def load(session, context: dict) -> None:
+    actor = system_actor("demo")
+    photographer, novelist, videographer = _creators(session, context)
+    today = services.today()
+    year_ago = today - timedelta(days=365)
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    period_before = (last_month_end.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+    photos = services.create_works(
+        session,
+        actor,
+        [
+            {
+                "creator_id": photographer.id,
+                "kind": "image",
+                "title": f"Lagos street, frame {n}",
+                "url": f"https://photos.example.com/iris/lagos-{n:03d}.jpg",
+                "sha256": f"{n:064x}",
+                "created_on": date(2019, 5, n),
+            }
+            for n in range(1, 9)
+        ],
+    )
+    books = services.create_works(
+        session,
+        actor,
+        [
+            {
+                "creator_id": novelist.id,
+                "kind": "text",
+                "title": title,
+                "url": f"https://books.example.com/vale/{slug}",
+                "created_on": date(year, 9, 1),
+            }
+            for title, slug, year in [
+                ("The Salt Orchard", "salt-orchard", 2015),
+                ("A Winter Ledger", "winter-ledger", 2018),
+                ("Harbour Lights", "harbour-lights", 2022),
+            ]
+        ],
+    )
+    videos = services.create_works(
+        session,
+        actor,
+        [
+            {
+                "creator_id": videographer.id,
+                "kind": "video",
+                "title": title,
+                "url": f"https://www.youtube.com/watch?v={vid}",
+            }
+            for title, vid in [
+                ("Building a cedar canoe", "dQw4w9WgXc1"),
+                ("Forge a knife from a file", "dQw4w9WgXc2"),
+                ("Tiny house, part 1", "dQw4w9WgXc3"),
+                ("Tiny house, part 2", "dQw4w9WgXc4"),
+            ]
+        ],
+    )
+
+    def consent(creator, use, decision, source, **kw):
+        return services.create_consent(
+            session,
+            actor,
+            creator_id=creator.id,
+            use=use,
+            decision=decision,
+            source=source,
+            effective_on=kw.pop("effective_on", year_ago),
+            **kw,
+        )
+
+    # Photographer: training allowed for the archive, except two frames she withdrew.
+    for use in ("ai_training", "ai_generative_training", "data_mining"):
+        consent(
+            photographer,
+            use,
+            "allowed",
+            "contract",
+            kind="image",
+            evidence="Archive licence agreement, signed PDF on file",
+        )
+    for work in photos[:2]:
+        consent(
+            photographer,
+            "ai_generative_training",
+            "not_allowed",
+            "creator_request",
+            work_id=work.id,
+            effective_on=today - timedelta(days=30),
+            evidence="Email from the creator asking to withdraw these frames",
+        )
+    # Novelist: per-book deals; the newest book is not for training.
+    for use in ("ai_training", "ai_generative_training"):
+        consent(
+            novelist,
+            use,
+            "constrained",
+            "contract",
+            constraint="Training only; no verbatim reproduction over 50 words",
+            evidence="Per-book licence rider",
+        )
+    consent(
+        novelist,
+        "ai_training",
+        "not_allowed",
+        "creator_request",
+        work_id=books[2].id,
+        evidence="Excluded in the rider, clause 4",
+    )
+    consent(
+        novelist,
+        "ai_generative_training",
+        "not_allowed",
+        "creator_request",
+        work_id=books[2].id,
+        evidence="Excluded in the rider, clause 4",
+    )
+    # Video creator: opted out through ai.txt, then allowed inference only.
+    consent(
+        videographer,
+        "ai_training",
+        "not_allowed",
+        "ai_txt",
+        evidence="https://tombuilds.example/ai.txt",
+    )
+    consent(
+        videographer,
+        "ai_inference",
+        "allowed",
+        "c2pa",
+        kind="video",
+        evidence="C2PA training-mining assertion in the uploads",
+    )
+    licence_photo = lic.create_licence(
+        session,
+        actor,
+        creator_id=photographer.id,
+        title="Archive training licence",
+        uses=["ai_training", "ai_generative_training"],
+        fee_model="per_work",
+        rate="12.50",
+        currency="USD",
+        starts_on=year_ago,
+        all_allowed_works=True,
+        on=today,
+    )
+    licence_books = lic.create_licence(
+        session,
+        actor,
+        creator_id=novelist.id,
+        title="Backlist training licence",
+        uses=["ai_training"],
+        fee_model="flat",
+        rate="3000.00",
+        currency="EUR",
+        starts_on=year_ago,
+        work_ids=[books[0].id, books[1].id],
+        on=today,
+    )
+    paid = lic.compute_payout(session, actor, licence_photo, period_before, on=today)
+    lic.mark_paid(session, actor, paid, last_month_end)
+    lic.compute_payout(session, actor, licence_books, period_before, on=today)
+    lic.compute_fund(session, actor, period=period_before, amount="1000.00", currency="USD")
+    context["works"] = photos + books + videos
+
+
+LOADER = DemoLoader("licensing", load, order=50)

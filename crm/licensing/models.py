@@ -1,0 +1,209 @@
+"""Training-data licensing: works, consent per use (R10), licences, payouts, contributor fund."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.creators.models import Creator
+from crm.db import Base, UTCDateTime, utcnow
+
+WORK_KINDS = ("video", "image", "text", "audio", "other")
+# The C2PA / CAWG training-and-data-mining vocabulary.
+USES = ("data_mining", "ai_inference", "ai_training", "ai_generative_training")
+DECISIONS = ("allowed", "not_allowed", "constrained")
+CONSENT_SOURCES = ("contract", "creator_request", "registry", "c2pa", "ai_txt")
+FEE_MODELS = ("flat", "per_work", "revenue_share")
+PAYOUT_STATUSES = ("due", "paid")
+
+
+class Work(Base):
+    """One item of a creator's catalogue. `url` is stored normalised and is unique."""
+
+    __tablename__ = "works"
+    __table_args__ = (
+        Index("ix_works_creator", "creator_id", "kind", "id"),
+        Index("ix_works_sha256", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    creator: Mapped[Creator] = relationship(lazy="raise")
+
+
+class Consent(Base):
+    """A decision for one use, scoped to a work, to a kind, or to all of a creator's works."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint("work_id IS NULL OR kind IS NULL", name="one_scope"),
+        Index("ix_consents_creator_use", "creator_id", "use", "effective_on"),
+        Index("ix_consents_work", "work_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id", ondelete="RESTRICT"))
+    kind: Mapped[str | None] = mapped_column(String(10))
+    use: Mapped[str] = mapped_column(String(30))
+    decision: Mapped[str] = mapped_column(String(20))
+    # `constraint` is an SQL keyword, so the column has another name.
+    constraint: Mapped[str] = mapped_column("constraint_text", Text, default="")
+    source: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    effective_on: Mapped[date] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    work: Mapped[Work | None] = relationship(lazy="raise")
+
+    @property
+    def scope(self) -> str:
+        if self.work_id is not None:
+            return "work"
+        if self.kind is not None:
+            return "kind"
+        return "all"
+
+    @property
+    def scope_label(self) -> str:
+        if self.work_id is not None:
+            return f"work #{self.work_id}"
+        if self.kind is not None:
+            return f"all {self.kind} works"
+        return "all works"
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_on <= day and (self.revoked_on is None or self.revoked_on > day)
+
+
+licence_works = Table(
+    "licence_works",
+    Base.metadata,
+    Column("licence_id", ForeignKey("licences.id", ondelete="CASCADE"), primary_key=True),
+    Column("work_id", ForeignKey("works.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_licence_works_work", "work_id"),
+)
+
+
+class Licence(Base):
+    """A training licence over explicit works, or (`all_allowed_works`) every allowed work."""
+
+    __tablename__ = "licences"
+    __table_args__ = (Index("ix_licences_creator", "creator_id", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(300))
+    uses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fee_model: Mapped[str] = mapped_column(String(20))
+    # flat / per_work: money per period / per work and period; revenue_share: basis points.
+    rate_minor: Mapped[int | None] = mapped_column(BigInteger)
+    rate_bp: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    all_allowed_works: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    creator: Mapped[Creator] = relationship(lazy="raise")
+    works: Mapped[list[Work]] = relationship(secondary=licence_works, lazy="raise")
+    payouts: Mapped[list[Payout]] = relationship(
+        back_populates="licence", lazy="raise", order_by="Payout.period_start"
+    )
+
+    def in_force_during(self, start: date, end: date) -> bool:
+        return self.starts_on <= end and (self.ends_on is None or self.ends_on >= start)
+
+
+class Payout(Base):
+    """What a licence owes for one period; stored once and never recomputed."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("licence_id", "period"),
+        Index("ix_payouts_period", "period_start", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    licence_id: Mapped[int] = mapped_column(ForeignKey("licences.id", ondelete="RESTRICT"))
+    period: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    works_count: Mapped[int] = mapped_column(Integer)
+    # The works counted, kept as evidence (and used by the contributor fund).
+    work_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    revenue_minor: Mapped[int | None] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="due")
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    licence: Mapped[Licence] = relationship(back_populates="payouts", lazy="raise")
+
+
+class FundRun(Base):
+    """One split of a contributor fund for a period, with its shares."""
+
+    __tablename__ = "fund_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_weight: Mapped[int] = mapped_column(Integer)
+    remainder_minor: Mapped[int] = mapped_column(BigInteger)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shares: Mapped[list[FundShare]] = relationship(
+        back_populates="run",
+        cascade="all, delete-orphan",
+        lazy="raise",
+        order_by="FundShare.creator_id",
+    )
+
+
+class FundShare(Base):
+    __tablename__ = "fund_shares"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("fund_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    creator_id: Mapped[int] = mapped_column(
+        ForeignKey("creators.id", ondelete="RESTRICT"), primary_key=True
+    )
+    works_used: Mapped[int] = mapped_column(Integer)
+    licences_earned: Mapped[int] = mapped_column(Integer)
+    share_minor: Mapped[int] = mapped_column(BigInteger)
+    got_remainder: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    run: Mapped[FundRun] = relationship(back_populates="shares")
+    creator: Mapped[Creator] = relationship(lazy="raise")
