@@ -1,7 +1,7 @@
 """reminders
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0010
 Create Date: 2026-11-22 01:44:28.625099
 """
 
@@ -11,7 +11,7 @@ import crm.db
 
 
 revision = '0008'
-down_revision = '0002'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """licensing
 
 Revision ID: 0009
-Revises: 0002
+Revises: 0008
 Create Date: 2026-11-22 01:45:34.753672
 """
 
@@ -11,7 +11,7 @@ import crm.db
 
 
 revision = '0009'
-down_revision = '0002'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
