@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
 
     app.config.setdefault("NDA_MAX_BYTES", 10 * 1024 * 1024)
     app.register_blueprint(views.bp)
+    app.jinja_env.globals["creator_url"] = views.creator_url
     reg = registry(app)
     reg.nav.append(
         NavItem(

@@ -65,11 +65,6 @@ def creator_url(creator_id: int) -> str | None:
     return None
 
 
-@bp.app_context_processor
-def _helpers():
-    return {"creator_url": creator_url}
-
-
 # --- the agreements page: what expires and what is due ---------------------------------------
 
 
