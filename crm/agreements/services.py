@@ -368,7 +368,7 @@ def expire_ndas(session: Session, today: date, actor=None) -> list[Nda]:
         select(Nda)
         .where(Nda.status == "signed", Nda.expires_on.is_not(None), Nda.expires_on < today)
         .order_by(Nda.id)
-        .with_for_update()
+        .with_for_update(of=Nda)
     )
     expired = list(session.scalars(stmt))
     for nda in expired:
@@ -667,7 +667,7 @@ def expire_grants(session: Session, today: date, actor=None) -> list[Grant]:
         select(Grant)
         .where(Grant.status.in_(("active", "suspended")), Grant.ends_on < today)
         .order_by(Grant.id)
-        .with_for_update()
+        .with_for_update(of=Grant)
     )
     expired = list(session.scalars(stmt))
     for grant in expired:

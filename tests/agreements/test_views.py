@@ -245,3 +245,31 @@ def test_home_and_agreements_pages_render_for_every_role(client, login, nda):
         assert client.get("/agreements/").status_code == 200
         assert client.get(f"/agreements/ndas/{nda.id}").status_code == 200
         post_form(client, "/logout")
+
+
+def test_expiring_page_runs_a_fixed_number_of_queries(client, login, db, count_queries, product):
+    login("manager")
+
+    def add(n):
+        for _ in range(n):
+            c = CreatorFactory.build()
+            db.add(c)
+            db.flush()
+            nda = NdaFactory.build(creator_id=c.id, products=[product],
+                                   expires_on=_today() + timedelta(days=9))  # fmt: skip
+            g = GrantFactory.build(creator_id=c.id, product_id=product.id,
+                                   ends_on=_today() + timedelta(days=8))  # fmt: skip
+            d = DealFactory.build(creator_id=c.id)
+            db.add_all([nda, g, d])
+            db.flush()
+            services.add_payment(db, ACTOR, d, due_on=_today(), amount="1.00")
+        db.flush()
+
+    add(2)
+    with count_queries() as few:
+        assert client.get("/agreements/").status_code == 200
+    add(15)
+    with count_queries() as many:
+        body = client.get("/agreements/").get_data(as_text=True)
+    assert body.count("NDA #") >= 17
+    assert many.count == few.count, (few.count, many.count)
