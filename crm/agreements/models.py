@@ -104,6 +104,9 @@ class Grant(Base):
     monthly_value_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # First day the grant stopped being active (revoked, suspended or expired); empty while
+    # active. In-kind accounting counts active days up to the day before it.
+    ended_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

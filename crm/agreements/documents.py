@@ -1,0 +1,113 @@
+"""The signed NDA PDF: size-limited, checked by content, stored under a random name outside
+the static folder with its SHA-256, served only as an attachment."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from crm.agreements.models import Nda
+from crm.audit.services import record
+from crm.common.errors import Conflict, DomainError, Invalid
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+PDF_MAGIC = b"%PDF-"
+CHUNK = 64 * 1024
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+
+
+def _safe_name(filename: str | None, nda_id: int) -> str:
+    name = Path((filename or "").replace("\\", "/")).name
+    name = "".join(c for c in name if c.isalnum() or c in "._- ").strip(" .")[:120]
+    if not name.lower().endswith(".pdf"):
+        name = f"nda-{nda_id}.pdf"
+    return name
+
+
+def store_document(
+    session: Session,
+    actor,
+    nda: Nda,
+    *,
+    filename: str | None,
+    stream: BinaryIO,
+    upload_dir: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> str | None:
+    """Save the PDF and record it on the NDA; returns the previous file's path (relative to
+    `upload_dir`) so the caller can remove it once the change is committed."""
+    if nda.status in ("expired", "terminated"):
+        raise Conflict(f"An NDA that is {nda.status} takes no new document.")
+    head = stream.read(len(PDF_MAGIC))
+    if not head:
+        raise Invalid({"document": ["is empty"]})
+    if head != PDF_MAGIC:
+        raise Invalid({"document": ["is not a PDF (its content does not start with %PDF-)"]})
+    folder = Path(upload_dir) / "ndas"
+    folder.mkdir(parents=True, exist_ok=True)
+    relative = f"ndas/{secrets.token_hex(16)}.pdf"
+    target = Path(upload_dir) / relative
+    digest = hashlib.sha256(head)
+    size = len(head)
+    try:
+        with open(target, "xb") as out:
+            out.write(head)
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PayloadTooLarge(
+                        f"The document is larger than {max_bytes // (1024 * 1024)} MB."
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    previous = nda.document_path
+    before = {"document_sha256": nda.document_sha256, "document_name": nda.document_name}
+    nda.document_name = _safe_name(filename, nda.id)
+    nda.document_path = relative
+    nda.document_sha256 = digest.hexdigest()
+    nda.document_size = size
+    session.flush()
+    record(
+        session,
+        actor,
+        "nda.document_upload",
+        "nda",
+        nda.id,
+        {
+            "document_sha256": [before["document_sha256"], nda.document_sha256],
+            "document_name": [before["document_name"], nda.document_name],
+            "document_size": size,
+        },
+    )
+    return previous
+
+
+def document_file(upload_dir: str, nda: Nda) -> Path | None:
+    """The stored file, only when it is inside the upload folder and still exists."""
+    if not nda.document_path:
+        return None
+    root = Path(upload_dir).resolve()
+    path = (root / nda.document_path).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def remove_file(upload_dir: str, relative: str | None) -> None:
+    if not relative:
+        return
+    root = Path(upload_dir).resolve()
+    path = (root / relative).resolve()
+    if root in path.parents:
+        path.unlink(missing_ok=True)

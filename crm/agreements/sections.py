@@ -1,0 +1,107 @@
+"""What agreements add to other pages: the creator page section, timeline entries, the home
+panel and the navigation badge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from crm.agreements import queries
+from crm.agreements.models import Deal, Grant, Nda
+from crm.common import money
+from crm.common.permissions import EDITORS, EDITORS_AND_LEGAL, can, can_see_money
+from crm.common.registry import TimelineEntry
+from crm.common.timeutil import today_in
+
+
+def _today():
+    return today_in(current_app.config.get("CRM_TIMEZONE", "UTC"))
+
+
+def creator_section(session, creator, user) -> dict:
+    data = queries.creator_agreements(session, creator.id, _today())
+    return {
+        "ndas": data.ndas,
+        "grants": data.grants,
+        "deals": data.deals,
+        # Amounts never leave the server for a viewer, not even to a template.
+        "totals": data.totals if can_see_money(user) else None,
+        "can_add_nda": can(user, EDITORS_AND_LEGAL),
+        "can_add": can(user, EDITORS),
+        "today": _today(),
+    }
+
+
+def _at(day, fallback: datetime) -> datetime:
+    return datetime.combine(day, time(), UTC) if day else fallback
+
+
+def nda_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
+    ndas = session.scalars(
+        select(Nda).where(Nda.creator_id == creator.id).order_by(Nda.id.desc()).limit(limit)
+    )
+    out = []
+    for nda in ndas:
+        covers = ", ".join(p.name for p in nda.products) or "no products yet"
+        until = nda.expires_on or "open-ended"
+        out.append(
+            TimelineEntry(
+                at=nda.updated_at or nda.created_at,
+                kind="nda",
+                title=f"NDA #{nda.id} {nda.status}",
+                detail=f"Covers {covers}; {nda.effective_on or '—'} to {until}",
+                url=url_for("agreements.nda_detail", nda_id=nda.id),
+            )
+        )
+    return out
+
+
+def grant_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
+    grants = session.scalars(
+        select(Grant).where(Grant.creator_id == creator.id).order_by(Grant.id.desc()).limit(limit)
+    )
+    return [
+        TimelineEntry(
+            at=g.updated_at or g.created_at,
+            kind="grant",
+            title=f"Access to {g.product.name} {g.status}",
+            detail=f"{g.starts_on} to {g.ends_on}" + (f", {g.tier}" if g.tier else ""),
+            url=url_for("agreements.grant_detail", grant_id=g.id),
+        )
+        for g in grants
+    ]
+
+
+def deal_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
+    deals = session.scalars(
+        select(Deal).where(Deal.creator_id == creator.id).order_by(Deal.id.desc()).limit(limit)
+    )
+    out = []
+    for d in deals:
+        detail = d.kind.replace("_", "-")
+        if d.fee_minor is not None and can_see_money(user):
+            detail += f", fee {money.format_money(d.fee_minor, d.currency)}"
+        out.append(
+            TimelineEntry(
+                at=d.updated_at or d.created_at,
+                kind="deal",
+                title=f"Deal “{d.title}” {d.status}",
+                detail=detail,
+                url=url_for("agreements.deal_detail", deal_id=d.id),
+            )
+        )
+    return out
+
+
+def home_panel(session, user) -> dict | None:
+    soon = queries.expiring(session, _today(), 30, payments=False)
+    if not soon.ndas and not soon.grants:
+        return None
+    return {"ndas": soon.ndas[:10], "grants": soon.grants[:10], "days": 30}
+
+
+def expiring_badge(session, user) -> int | None:
+    soon = queries.expiring(session, _today(), 7, payments=False)
+    return (len(soon.ndas) + len(soon.grants)) or None
