@@ -156,7 +156,7 @@ def _snapshot_table_for_test(db):
         return
     db.execute(
         text(
-            "CREATE TABLE snapshots (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, "
+            "CREATE TABLE snapshots (account_id INTEGER NOT NULL, "
             "captured_on DATE NOT NULL, followers BIGINT, views BIGINT, posts BIGINT, "
             "source VARCHAR(20))"
         )
