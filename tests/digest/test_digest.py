@@ -349,18 +349,28 @@ def test_run_killed_after_enqueueing_does_not_duplicate(
 
 
 def test_preview_page_shows_this_weeks_email(db, client, login, agreements, people):
-    login("viewer")
-    with pytest.MonkeyPatch.context():
+    import time_machine
+
+    with time_machine.travel(MONDAY_8AM + timedelta(hours=2), tick=False):
+        login("viewer")
         page = client.get("/digest/preview")
+        raw = client.get("/digest/preview/email")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Digest preview" in body
-    # Today's data may fall outside the fixture's week; either state is rendered sensibly.
-    assert ("Plain-text version" in body) or ("no digest would be sent" in body)
-    raw = client.get("/digest/preview/email")
+    assert "Week 2026-W47 (2026-11-16 to 2026-11-22)" in body
+    assert "Plain-text version" in body and "Beta Builds: Nimbus (unlimited)" in body
+    assert "200.00" not in body
     assert raw.status_code == 200
+    html = raw.get_data(as_text=True)
+    assert "Beta Builds" in html and "200.00" not in html
     assert "sandbox" in raw.headers["Content-Security-Policy"]
     assert raw.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_preview_without_news_says_so(client, login):
+    login("legal")
+    body = client.get("/digest/preview").get_data(as_text=True)
+    assert "no digest would be sent" in body
 
 
 def test_jobs_are_registered(app):
