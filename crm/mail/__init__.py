@@ -1,1 +1,16 @@
-"""Outbound email: building messages and handing them to SMTP or a spool directory."""
+"""Outbound email: the outbox (every email is a row first), SMTP or .eml delivery,
+event notifications other domains call (see notifications.py)."""
+
+from flask import Flask
+
+from crm.common.permissions import ADMINS
+from crm.common.registry import Job, NavItem, registry
+
+
+def register(app: Flask) -> None:
+    from crm.mail import cli, services, tasks, views  # noqa: F401 (cli adds commands)
+
+    app.register_blueprint(views.bp)
+    reg = registry(app)
+    reg.nav.append(NavItem("mail.outbox", "Outbox", ADMINS, order=92, badge=services.failed_count))
+    reg.jobs.append(Job("mail.flush", tasks.flush_outbox, "interval", {"minutes": 1}))

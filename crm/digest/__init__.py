@@ -1,0 +1,24 @@
+"""The weekly digest (R8): sections by role, exactly once per user and ISO week."""
+
+from flask import Flask
+
+from crm.common.permissions import ALL_ROLES
+from crm.common.registry import Job, NavItem, registry
+
+
+def register(app: Flask) -> None:
+    from crm.digest import cli, tasks, views  # noqa: F401 (cli adds commands)
+
+    app.register_blueprint(views.bp)
+    reg = registry(app)
+    reg.nav.append(NavItem("digest.preview", "Digest preview", ALL_ROLES, order=85))
+    timezone = app.config.get("CRM_TIMEZONE") or "UTC"
+    reg.jobs.append(
+        Job(
+            "digest.weekly",
+            tasks.weekly_digest,
+            "cron",
+            {"day_of_week": "mon", "hour": 8, "minute": 0, "timezone": timezone},
+        )
+    )
+    reg.jobs.append(Job("digest.resume", tasks.resume_digest, "interval", {"minutes": 15}))
