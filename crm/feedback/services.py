@@ -397,12 +397,12 @@ SIMILAR_CANDIDATES = 300
 
 
 def title_words(title: str) -> set[str]:
-    """Significant words of a title: lower-cased, stopwords and 1–2 letter words removed,
+    """Significant words of a title: lower-cased, stopwords and short words removed,
     a plural "s" trimmed so "voices" meets "voice"."""
     words = set()
     for word in _WORD.findall((title or "").lower()):
-        if word in STOPWORDS or len(word) < 3:
-            continue
+        if word in STOPWORDS or (len(word) < 3 and not any(ch.isdigit() for ch in word)):
+            continue  # short words are noise, but "4k" or "3d" carry meaning
         if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
         words.add(word)
