@@ -227,9 +227,7 @@ def test_board_groups_by_status_with_totals(db, make_note):
 # ---------------------------------------------------------------- similar notes
 
 
-def test_similar_notes_share_title_words_of_open_notes_of_the_product(
-    db, make_note, make_product
-):
+def test_similar_notes_share_title_words_of_open_notes_of_the_product(db, make_note, make_product):
     best = make_note(title="4K export produces an empty file")
     weaker = make_note(title="Export dialog is slow", status="triaged")
     make_note(title="Hands drift in long clips")  # nothing shared
@@ -343,7 +341,10 @@ def test_report_honours_filters(db, product, known_notes):
     bugs = services.product_report(db, product.id, services.Filters(category="bug"))
     assert bugs.total == 3
     assert [(w, c) for w, _m, c in bugs.weekly] == [("2026-W10", 3)]
-    assert bugs.top_creators == [(people["a"].id, "Noor Haddad", 2), (people["b"].id, "Bea Brooks", 1)]
+    assert bugs.top_creators == [
+        (people["a"].id, "Noor Haddad", 2),
+        (people["b"].id, "Bea Brooks", 1),
+    ]
     assert [n.id for n in bugs.open_critical] == [notes[1].id]
 
     later = services.product_report(
