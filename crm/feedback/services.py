@@ -716,11 +716,10 @@ def _fill_weeks(rows, filters: Filters) -> list[tuple[str, date, int]]:
 
 
 def export_rows(session: Session, filters: Filters):
-    """The notes behind a report, oldest first, streamed (for CSV)."""
+    """The notes behind a report, oldest first (for CSV)."""
     stmt = (
         filters.apply(select(Feedback, Creator.display_name))
         .join(Creator, Creator.id == Feedback.creator_id)
         .order_by(Feedback.created_at, Feedback.id)
-        .execution_options(yield_per=500)
     )
-    yield from session.execute(stmt)
+    return session.execute(stmt).all()

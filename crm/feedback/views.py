@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -195,8 +194,6 @@ def new():
         except Invalid as exc:
             db.rollback()
             apply_errors(form, exc)
-            if "duplicate_of_id" in exc.errors:
-                form.duplicate_of.errors = exc.errors["duplicate_of_id"]
         else:
             db.commit()
             flash(f"Feedback #{note.id} recorded.", "success")
@@ -299,7 +296,10 @@ def change_status(note_id: int):
         flash("Choose a status. " + _errors_text(form), "danger")
         return redirect(url_for("feedback.detail", note_id=note.id))
     try:
-        services.change_status(db, current_user, note, form.status.data, form.forwarded_to.data)
+        # The team only matters when forwarding; a leftover value beside another status is
+        # ignored rather than refused.
+        team = form.forwarded_to.data if form.status.data == "forwarded" else None
+        services.change_status(db, current_user, note, form.status.data, team)
     except (Invalid, Conflict) as exc:
         db.rollback()
         flash(exc.detail, "danger")
@@ -419,39 +419,35 @@ def report_csv(product_id: int):
         raise NotFound("No such product.")
     filters.product_id = product.id
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for note, creator_name in services.export_rows(db, filters):
-            writer.writerow(
-                [
-                    csv_cell(v)
-                    for v in (
-                        note.id,
-                        note.created_at.isoformat(),
-                        note.creator_id,
-                        creator_name,
-                        note.category,
-                        note.severity,
-                        note.status,
-                        note.forwarded_to,
-                        note.title,
-                        note.body,
-                        note.reproduction,
-                        note.grant_id,
-                        note.duplicate_of_id,
-                    )
-                ]
-            )
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
+    # Built in memory from one query, not streamed: a streamed body would keep the read
+    # transaction (and on SQLite its lock) open for as long as the download lasts.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for note, creator_name in services.export_rows(db, filters):
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    note.id,
+                    note.created_at.isoformat(),
+                    note.creator_id,
+                    creator_name,
+                    note.category,
+                    note.severity,
+                    note.status,
+                    note.forwarded_to,
+                    note.title,
+                    note.body,
+                    note.reproduction,
+                    note.grant_id,
+                    note.duplicate_of_id,
+                )
+            ]
+        )
+    db.rollback()
     return Response(
-        stream_with_context(generate()),
+        buffer.getvalue(),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="feedback-{product_id}.csv"',

@@ -124,6 +124,7 @@ def test_board_shows_columns_and_filters(client, login, make_note, make_product)
     assert "Export fails on 4K renders" in page and "Elsewhere" in page
     narrowed = client.get("/feedback/?category=bug").get_data(as_text=True)
     assert "Hands drift" in narrowed and "Export fails" not in narrowed
+    assert '<option value="bug" selected>Bug</option>' in narrowed  # the filter keeps its value
     assert "Elsewhere" not in client.get("/feedback/?severity=critical").get_data(as_text=True)
     bad = client.get("/feedback/?since=yesterday")
     assert bad.status_code == 422 and "since" in bad.get_data(as_text=True)
@@ -225,6 +226,7 @@ def test_report_page_shows_the_numbers(client, login, product, make_note, make_c
     login("viewer")
     page = client.get(f"/feedback/products/{product.id}/report").get_data(as_text=True)
     assert "<strong>3</strong> notes match" in page
+    assert '<option value="critical">Critical</option>' in page  # filter choices are offered
     assert "2026-W10" in page and "2026-W11" in page
     assert "Bea Brooks" in page and "=HYPERLINK(evil)" in page  # open critical
     filtered = client.get(f"/feedback/products/{product.id}/report?category=limitation")
@@ -314,3 +316,13 @@ def test_creator_section_and_timeline(app, db, creator, make_note, make_user):
     assert entries[0].kind == "feedback"
     assert entries[0].title == "Feedback on Lumen Video: Voice input for prompts"
     assert entries[0].url == f"/feedback/{note.id}"
+
+
+def test_a_leftover_team_does_not_block_closing_a_forwarded_note(client, login, db, make_note):
+    note = make_note(status="forwarded", forwarded_to="Voice team")
+    login("manager")
+    post_form(
+        client, f"/feedback/{note.id}/status", {"status": "resolved", "forwarded_to": "Voice team"}
+    )
+    db.refresh(note)
+    assert (note.status, note.forwarded_to) == ("resolved", "Voice team")
