@@ -326,3 +326,24 @@ def test_a_leftover_team_does_not_block_closing_a_forwarded_note(client, login, 
     )
     db.refresh(note)
     assert (note.status, note.forwarded_to) == ("resolved", "Voice team")
+
+
+def test_edit_page_shows_the_current_values(client, login, make_note):
+    note = make_note(title="Hands drift in long clips", severity="high")
+    login("manager")
+    page = client.get(f"/feedback/{note.id}/edit").get_data(as_text=True)
+    assert 'value="Hands drift in long clips"' in page
+    assert '<option selected value="high">High</option>' in page
+
+
+def test_creator_section_template_renders_with_a_link_to_capture(app, db, creator, make_note):
+    from flask import render_template
+
+    from crm.feedback import hooks
+
+    make_note(title="<b>Loud</b> title")
+    with app.test_request_context():
+        section = hooks.creator_section(db, creator, type("U", (), {"role": "manager"})())
+        html = render_template("feedback/_creator_section.html", section=section, creator=creator)
+    assert f'href="/feedback/new?creator_id={creator.id}"' in html
+    assert "&lt;b&gt;Loud&lt;/b&gt; title" in html and "<b>Loud" not in html
