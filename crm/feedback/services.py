@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, func, or_, select
+from sqlalchemy import Date, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -476,32 +476,38 @@ class Board:
 
 def board(session: Session, filters: Filters, per_column: int = BOARD_COLUMN_LIMIT) -> Board:
     """Every status column in two queries: counts by status, and the newest notes of each
-    status (a window function keeps `per_column` per status)."""
+    status (one LIMITed branch per status, UNION ALL, each served by the status index)."""
     counts = dict(
         session.execute(
             filters.apply(select(Feedback.status, func.count()).group_by(Feedback.status))
         ).all()
     )
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=Feedback.status,
-            order_by=(Feedback.created_at.desc(), Feedback.id.desc()),
+    statuses = [filters.status] if filters.status else list(STATUSES)
+    branches = [
+        select(
+            filters.apply(select(Feedback.id).where(Feedback.status == status))
+            .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+            .limit(per_column)
+            .subquery()
+            .c.id
         )
-        .label("rank")
-    )
-    ranked = filters.apply(select(Feedback.id, rank)).subquery()
-    notes = session.scalars(
-        select(Feedback)
-        .join(ranked, ranked.c.id == Feedback.id)
-        .where(ranked.c.rank <= per_column)
-        .options(joinedload(Feedback.creator), joinedload(Feedback.product))
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-    ).all()
+        for status in statuses
+        if counts.get(status)
+    ]
+    notes: list[Feedback] = []
+    if branches:
+        newest = union_all(*branches).subquery()
+        notes = list(
+            session.scalars(
+                select(Feedback)
+                .where(Feedback.id.in_(select(newest.c.id)))
+                .options(joinedload(Feedback.creator), joinedload(Feedback.product))
+                .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+            )
+        )
     by_status: dict[str, list[Feedback]] = {s: [] for s in STATUSES}
     for note in notes:
         by_status[note.status].append(note)
-    statuses = [filters.status] if filters.status else list(STATUSES)
     return Board([(s, by_status[s], counts.get(s, 0)) for s in statuses])
 
 
