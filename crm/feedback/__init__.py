@@ -1,0 +1,42 @@
+"""Feedback: what creators report about the models, triaged and counted for product teams."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from crm.common.permissions import ALL_ROLES, EDITORS
+from crm.common.registry import (
+    CreatorSection,
+    DemoLoader,
+    HomePanel,
+    NavItem,
+    TimelineProvider,
+    registry,
+)
+
+
+def _badge(session, user):
+    """New notes nobody has triaged yet, for the people who triage."""
+    if user.role not in EDITORS:
+        return None
+    from crm.feedback.services import count_new
+
+    return count_new(session) or None
+
+
+def register(app: Flask) -> None:
+    from crm.feedback import api, demo, hooks, views  # noqa: F401  (api routes attach on import)
+
+    app.register_blueprint(views.bp)
+    reg = registry(app)
+    reg.nav.append(NavItem("feedback.index", "Feedback", ALL_ROLES, order=40, badge=_badge))
+    reg.home_panels.append(
+        HomePanel("feedback/_home_panel.html", hooks.home_panel, ALL_ROLES, order=40)
+    )
+    reg.creator_sections.append(
+        CreatorSection(
+            "Feedback", "feedback/_creator_section.html", hooks.creator_section, ALL_ROLES, 40
+        )
+    )
+    reg.timeline.append(TimelineProvider("feedback", hooks.timeline_entries))
+    reg.demo_loaders.append(DemoLoader("feedback", demo.load, order=40))

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.feedback.models import CATEGORIES, CATEGORY_LABELS, SEVERITIES, STATUS_LABELS, STATUSES
+from crm.web.forms import choices
+
+CATEGORY_CHOICES = [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
+SEVERITY_CHOICES = [(s, s.capitalize()) for s in SEVERITIES]
+STATUS_CHOICES = [(s, STATUS_LABELS[s]) for s in STATUSES]
+
+
+class FeedbackForm(FlaskForm):
+    # Ids are checked by the service (unknown creator/product/grant → a field error there).
+    creator_id = SelectField("Creator", validate_choice=False)
+    product_id = SelectField("Product", validate_choice=False)
+    grant_id = SelectField("Access grant (optional)", validate_choice=False)
+    category = SelectField("Category", choices=choices(CATEGORY_CHOICES))
+    severity = SelectField("Severity", choices=choices(SEVERITY_CHOICES), default="medium")
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        "What they reported (Markdown)", validators=[Optional(), Length(max=20000)]
+    )
+    reproduction = TextAreaField(
+        "Reproduction: prompt or steps", validators=[Optional(), Length(max=20000)]
+    )
+    duplicate_of = SelectField("Duplicate of", validate_choice=False)
+    # Set once the similar notes have been shown, so the second submit files the note.
+    reviewed_similar = HiddenField()
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("New status", choices=choices(STATUS_CHOICES))
+    forwarded_to = StringField("Forward to team", validators=[Optional(), Length(max=200)])
+
+
+class BulkStatusForm(FlaskForm):
+    ids = SelectMultipleField("Notes", coerce=int, validate_choice=False)
+    status = SelectField("Move selected to", choices=choices(STATUS_CHOICES))
+    forwarded_to = StringField("Team (when forwarding)", validators=[Optional(), Length(max=200)])

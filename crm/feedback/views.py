@@ -1,0 +1,455 @@
+"""Feedback pages: capture, the triage board, a note, and the per-product report."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from crm.agreements.models import Grant, Product
+from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.permissions import ALL_ROLES, EDITORS, allow
+from crm.creators.models import Creator
+from crm.db import get_session
+from crm.feedback import services
+from crm.feedback.forms import BulkStatusForm, FeedbackForm, StatusForm
+from crm.feedback.models import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    SEVERITIES,
+    STATUS_LABELS,
+    STATUSES,
+    Feedback,
+)
+from crm.feedback.rendering import render_markdown
+from crm.web.forms import apply_errors, choices
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+GRANT_CHOICES_MAX = 500
+
+
+def creator_url(creator_id: int) -> str | None:
+    """The creator page, when the creators domain provides it."""
+    if "creators.detail" in current_app.view_functions:
+        return url_for("creators.detail", creator_id=creator_id)
+    return None
+
+
+def _common():
+    return {
+        "category_labels": CATEGORY_LABELS,
+        "status_labels": STATUS_LABELS,
+        "categories": CATEGORIES,
+        "severities": SEVERITIES,
+        "statuses": STATUSES,
+        "creator_url": creator_url,
+    }
+
+
+def _int_arg(name: str) -> int | None:
+    raw = (request.args.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _options(db):
+    creators = db.execute(
+        select(Creator.id, Creator.display_name)
+        .where(Creator.archived.is_(False))
+        .order_by(Creator.search_name, Creator.id)
+    ).all()
+    products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
+    return creators, products
+
+
+def _fill_choices(db, form: FeedbackForm, creator_id: int | None, similar=()) -> None:
+    creators, products = _options(db)
+    form.creator_id.choices = choices([("", "— choose —")] + [(str(i), n) for i, n in creators])
+    form.product_id.choices = choices([("", "— choose —")] + [(str(i), n) for i, n in products])
+    stmt = (
+        select(
+            Grant.id, Grant.starts_on, Grant.ends_on, Grant.tier, Product.name, Creator.display_name
+        )
+        .join(Product, Product.id == Grant.product_id)
+        .join(Creator, Creator.id == Grant.creator_id)
+        .order_by(Creator.search_name, Grant.starts_on.desc())
+        .limit(GRANT_CHOICES_MAX)
+    )
+    if creator_id is not None:
+        stmt = stmt.where(Grant.creator_id == creator_id)
+    else:
+        stmt = stmt.where(Grant.status == "active")
+    grants = [
+        (str(gid), f"{cname} — {pname} ({start:%Y-%m-%d} to {end:%Y-%m-%d}) {tier}".strip())
+        for gid, start, end, tier, pname, cname in db.execute(stmt)
+    ]
+    form.grant_id.choices = choices([("", "— none —"), *grants])
+    dupes = [(str(s.note.id), f"#{s.note.id} {s.note.title}") for s in similar]
+    current = form.duplicate_of.data
+    if current and current not in {v for v, _l in dupes}:
+        dupes.append((current, f"#{current}"))
+    form.duplicate_of.choices = choices([("", "Not a duplicate: file a new note"), *dupes])
+
+
+def _id(value) -> int | str | None:
+    """A submitted id: an int when it looks like one, else the raw text (the service names
+    it as unknown)."""
+    if value in (None, ""):
+        return None
+    value = str(value).strip()
+    return int(value) if value.isdigit() and len(value) < 10 else value
+
+
+def _errors_text(form) -> str:
+    return " ".join(f"{name}: {m}" for name, messages in form.errors.items() for m in messages)
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    db = get_session()
+    filters = services.parse_filters(request.args)
+    board = services.board(db, filters)
+    creators, products = _options(db)
+    return render_template(
+        "feedback/board.html",
+        board=board,
+        filters=filters,
+        args=request.args,
+        creators=creators,
+        products=products,
+        bulk_form=BulkStatusForm(),
+        per_column=services.BOARD_COLUMN_LIMIT,
+        **_common(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def new():
+    db = get_session()
+    form = FeedbackForm()
+    similar: list = []
+    if request.method == "GET":
+        grant = None
+        grant_id = _int_arg("grant_id")
+        if grant_id is not None:
+            grant = db.get(Grant, grant_id)
+            if grant is None:
+                raise NotFound("No such grant.")
+            form.grant_id.data = str(grant.id)
+            form.creator_id.data = str(grant.creator_id)
+            form.product_id.data = str(grant.product_id)
+        creator_id = _int_arg("creator_id")
+        if grant is None and creator_id is not None:
+            if db.get(Creator, creator_id) is None:
+                raise NotFound("No such creator.")
+            form.creator_id.data = str(creator_id)
+        product_id = _int_arg("product_id")
+        if grant is None and product_id is not None:
+            form.product_id.data = str(product_id)
+        _fill_choices(db, form, _id(form.creator_id.data) if form.creator_id.data else None)
+        return render_template("feedback/form.html", form=form, similar=[], **_common())
+
+    creator_id = _id(form.creator_id.data)
+    product_id = _id(form.product_id.data)
+    valid = form.validate_on_submit()
+    if valid and not form.reviewed_similar.data and not form.duplicate_of.data:
+        similar = services.similar_notes(db, product_id, form.title.data)
+    _fill_choices(db, form, creator_id if isinstance(creator_id, int) else None, similar=similar)
+    status = 200
+    if valid and similar:
+        # Show the open notes that look the same first: link as a duplicate, or file anyway.
+        form.reviewed_similar.data = "1"
+        return render_template("feedback/form.html", form=form, similar=similar, **_common()), 200
+    if valid:
+        try:
+            note = services.create_feedback(
+                db,
+                current_user,
+                creator_id=creator_id,
+                product_id=product_id,
+                grant_id=_id(form.grant_id.data),
+                category=form.category.data,
+                severity=form.severity.data,
+                title=form.title.data,
+                body=form.body.data or "",
+                reproduction=form.reproduction.data or "",
+                duplicate_of_id=_id(form.duplicate_of.data),
+            )
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc)
+        else:
+            db.commit()
+            flash(f"Feedback #{note.id} recorded.", "success")
+            return redirect(url_for("feedback.detail", note_id=note.id))
+    status = 422
+    return render_template("feedback/form.html", form=form, similar=similar, **_common()), status
+
+
+@bp.get("/<int:note_id>")
+@allow(ALL_ROLES)
+def detail(note_id: int):
+    db = get_session()
+    note = services.get_feedback(db, note_id)
+    duplicates = db.scalars(
+        select(Feedback)
+        .where(Feedback.duplicate_of_id == note.id)
+        .options(joinedload(Feedback.creator))
+        .order_by(Feedback.created_at)
+    ).all()
+    similar = services.similar_notes(db, note.product_id, note.title, exclude_id=note.id)
+    form = StatusForm()
+    form.forwarded_to.data = note.forwarded_to or ""
+    return render_template(
+        "feedback/detail.html",
+        note=note,
+        body_html=render_markdown(note.body),
+        duplicates=duplicates,
+        similar=[s for s in similar if s.note.id != note.duplicate_of_id],
+        status_form=form,
+        next_statuses=sorted(services.TRANSITIONS[note.status], key=STATUSES.index),
+        **_common(),
+    )
+
+
+@bp.route("/<int:note_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit(note_id: int):
+    db = get_session()
+    note = services.get_feedback(db, note_id)
+    form = FeedbackForm(
+        obj=None if request.method == "POST" else note,
+        data=None
+        if request.method == "POST"
+        else {
+            "creator_id": str(note.creator_id),
+            "product_id": str(note.product_id),
+            "grant_id": str(note.grant_id or ""),
+            "duplicate_of": str(note.duplicate_of_id or ""),
+        },
+    )
+    _fill_choices(db, form, note.creator_id)
+    form.creator_id.choices = choices([(str(note.creator_id), note.creator.display_name)])
+    similar = services.similar_notes(db, note.product_id, note.title, exclude_id=note.id)
+    dupes = [(str(s.note.id), f"#{s.note.id} {s.note.title}") for s in similar]
+    if note.duplicate_of is not None and note.duplicate_of_id not in {s.note.id for s in similar}:
+        dupes.insert(
+            0, (str(note.duplicate_of_id), f"#{note.duplicate_of_id} {note.duplicate_of.title}")
+        )
+    form.duplicate_of.choices = choices([("", "Not a duplicate"), *dupes])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_feedback(
+                db,
+                current_user,
+                note,
+                {
+                    "product_id": _id(form.product_id.data),
+                    "grant_id": _id(form.grant_id.data),
+                    "category": form.category.data,
+                    "severity": form.severity.data,
+                    "title": form.title.data,
+                    "body": form.body.data or "",
+                    "reproduction": form.reproduction.data or "",
+                    "duplicate_of_id": _id(form.duplicate_of.data),
+                },
+            )
+        except Invalid as exc:
+            db.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.commit()
+            flash("Feedback updated.", "success")
+            return redirect(url_for("feedback.detail", note_id=note.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "feedback/form.html", form=form, note=note, similar=[], **_common()
+    ), status
+
+
+@bp.post("/<int:note_id>/status")
+@allow(EDITORS)
+def change_status(note_id: int):
+    db = get_session()
+    note = services.get_feedback(db, note_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash("Choose a status. " + _errors_text(form), "danger")
+        return redirect(url_for("feedback.detail", note_id=note.id))
+    try:
+        # The team only matters when forwarding; a leftover value beside another status is
+        # ignored rather than refused.
+        team = form.forwarded_to.data if form.status.data == "forwarded" else None
+        services.change_status(db, current_user, note, form.status.data, team)
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        flash(exc.detail, "danger")
+        return redirect(url_for("feedback.detail", note_id=note.id))
+    db.commit()
+    flash(f"Feedback #{note.id} is now {STATUS_LABELS[note.status].lower()}.", "success")
+    return redirect(url_for("feedback.detail", note_id=note.id))
+
+
+@bp.post("/bulk-status")
+@allow(EDITORS)
+def bulk_status():
+    db = get_session()
+    form = BulkStatusForm()
+    back = request.form.get("back") or ""
+    target = (
+        back if back.startswith("/feedback/") and "//" not in back else url_for("feedback.index")
+    )
+    if not form.validate_on_submit():
+        flash("Nothing was changed: " + _errors_text(form), "danger")
+        return redirect(target)
+    try:
+        notes = services.bulk_change_status(
+            db, current_user, form.ids.data or [], form.status.data, form.forwarded_to.data
+        )
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        flash(
+            exc.detail if isinstance(exc, Conflict) else f"Nothing was changed: {exc.detail}",
+            "danger",
+        )
+        return redirect(target)
+    db.commit()
+    flash(f"{len(notes)} note(s) moved to {STATUS_LABELS[form.status.data].lower()}.", "success")
+    return redirect(target)
+
+
+@bp.get("/report")
+@allow(ALL_ROLES)
+def report_index():
+    db = get_session()
+    counts = dict(
+        db.execute(select(Feedback.product_id, func.count()).group_by(Feedback.product_id)).all()
+    )
+    products = db.scalars(select(Product).order_by(Product.name)).all()
+    return render_template(
+        "feedback/report_index.html", products=products, counts=counts, **_common()
+    )
+
+
+@bp.get("/products/<int:product_id>/report")
+@allow(ALL_ROLES)
+def report(product_id: int):
+    db = get_session()
+    filters = services.parse_filters(request.args, ignore=("product_id",))
+    rep = services.product_report(db, product_id, filters)
+    creators, _products = _options(db)
+    export_args = {k: v for k, v in filters.as_args().items() if k != "product_id"}
+    return render_template(
+        "feedback/report.html",
+        report=rep,
+        args=request.args,
+        creators=creators,
+        export_args=export_args,
+        max_week=max((c for _w, _d, c in rep.weekly), default=0),
+        **_common(),
+    )
+
+
+@bp.get("/products/<int:product_id>/report.json")
+@allow(ALL_ROLES)
+def report_json(product_id: int):
+    db = get_session()
+    filters = services.parse_filters(request.args, ignore=("product_id",))
+    rep = services.product_report(db, product_id, filters)
+    response = jsonify(rep.as_json())
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="feedback-report-{product_id}.json"'
+    )
+    return response
+
+
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "creator_id",
+    "creator",
+    "category",
+    "severity",
+    "status",
+    "forwarded_to",
+    "title",
+    "body",
+    "reproduction",
+    "grant_id",
+    "duplicate_of",
+)
+
+
+def csv_cell(value) -> str:
+    """Spreadsheets run cells that start with = + - @ (or a tab/CR) as formulas: prefix a quote."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@bp.get("/products/<int:product_id>/report.csv")
+@allow(ALL_ROLES)
+def report_csv(product_id: int):
+    db = get_session()
+    filters = services.parse_filters(request.args, ignore=("product_id",))
+    product = db.get(Product, product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    filters.product_id = product.id
+
+    # Built in memory from one query, not streamed: a streamed body would keep the read
+    # transaction (and on SQLite its lock) open for as long as the download lasts.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for note, creator_name in services.export_rows(db, filters):
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    note.id,
+                    note.created_at.isoformat(),
+                    note.creator_id,
+                    creator_name,
+                    note.category,
+                    note.severity,
+                    note.status,
+                    note.forwarded_to,
+                    note.title,
+                    note.body,
+                    note.reproduction,
+                    note.grant_id,
+                    note.duplicate_of_id,
+                )
+            ]
+        )
+    db.rollback()
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="feedback-{product_id}.csv"',
+        },
+    )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import factory
+
+from crm.feedback.models import Feedback
+
+
+class FeedbackFactory(factory.Factory):
+    class Meta:
+        model = Feedback
+
+    category = "limitation"
+    severity = "medium"
+    title = factory.Sequence(lambda n: f"Observation number {n}")
+    body = ""
+    reproduction = ""
+    status = "new"
