@@ -1,6 +1,6 @@
 """approvals
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 01:44:58.881501
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import crm.db
 
 
-revision = '0005'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """metrics
 
-Revision ID: 0010
-Revises: 0005
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-22 01:42:24.885192
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import crm.db
 
 
-revision = '0010'
-down_revision = '0005'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reminders
 
-Revision ID: 0008
-Revises: 0010
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-22 01:44:28.625099
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import crm.db
 
 
-revision = '0008'
-down_revision = '0010'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

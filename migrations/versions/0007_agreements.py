@@ -1,7 +1,7 @@
 """agreements
 
-Revision ID: 0004
-Revises: 0002
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-22 01:41:35.788296
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import crm.db
 
 
-revision = '0004'
-down_revision = '0002'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

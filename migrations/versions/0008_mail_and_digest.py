@@ -1,7 +1,7 @@
 """mail and digest
 
-Revision ID: 0007
-Revises: 0002
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-22 01:44:51.021436
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import crm.db
 
 
-revision = '0007'
-down_revision = '0002'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

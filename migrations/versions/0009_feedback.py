@@ -1,7 +1,7 @@
 """feedback
 
-Revision ID: 0006
-Revises: 0002
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-22 01:44:38.531269
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import crm.db
 
 
-revision = '0006'
-down_revision = '0002'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
