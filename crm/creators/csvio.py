@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.audit.services import record
@@ -160,6 +160,27 @@ def read_csv(data: bytes | str) -> list[dict]:
     except csv.Error as exc:
         raise Invalid({"file": [f"is not a valid CSV file ({exc})"]}) from None
     return rows
+
+
+def reserve_ids(session: Session, model, count: int) -> Iterator[int]:
+    """Primary keys for `count` new rows, taken up front so the inserts go in batches.
+
+    (Without known keys the ORM inserts one row at a time to read each key back.) PostgreSQL
+    hands out a block of its sequence; SQLite transactions here start with BEGIN IMMEDIATE,
+    so no other writer can take ids between this read and our insert."""
+    if count <= 0:
+        return iter(())
+    table = model.__table__.name
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": table, "n": count},
+        ).all()
+        return iter(sorted(ids))
+    start = (session.scalar(select(func.max(model.id))) or 0) + 1
+    return iter(range(start, start + count))
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -320,10 +341,14 @@ def import_creators(
     if report.errors or dry_run:
         return report
 
+    new_accounts = sum(len(r.accounts) for r in rows)  # an upper bound is enough
+    creator_ids = reserve_ids(session, Creator, report.created)
+    account_ids = reserve_ids(session, Account, new_accounts)
     for row in rows:
         creator = row.target
         if creator is None:
-            creator = Creator(notes="", status="prospect", owner_id=default_owner, tags=[])
+            creator = Creator(id=next(creator_ids), notes="", status="prospect", tags=[])
+            creator.owner_id = default_owner
             creator.accounts = []
             session.add(creator)
         services._apply(creator, row.values)
@@ -333,6 +358,7 @@ def import_creators(
             if key not in have:
                 creator.accounts.append(
                     Account(
+                        id=next(account_ids),
                         platform=acc["platform"],
                         handle=acc["handle"],
                         handle_key=key[1],
