@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import jsonify, request
 from flask_login import current_user
 from pydantic import AwareDatetime, Field
@@ -21,7 +23,7 @@ from crm.api.base import (
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators import listing, services
-from crm.creators.models import Account, Interaction
+from crm.creators.models import INTERACTION_KINDS, Account, Interaction
 from crm.db import get_session
 
 # --- bodies and documents -------------------------------------------------------------------
@@ -64,7 +66,7 @@ class AccountPatch(ApiModel):
 
 
 class InteractionIn(ApiModel):
-    kind: str
+    kind: Literal["email", "call", "meeting", "message", "event", "note"]
     occurred_at: AwareDatetime
     summary: str
 
@@ -354,3 +356,6 @@ def create_interaction(creator_id: int):
     )
     db.commit()
     return created(interaction_json(interaction))
+
+
+assert set(InteractionIn.model_fields["kind"].annotation.__args__) == set(INTERACTION_KINDS)
