@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.audit.services import record
@@ -25,7 +25,8 @@ from crm.common.errors import FieldErrors, Invalid
 from crm.common.permissions import ADMIN, EDITORS
 from crm.creators import services
 from crm.creators.listing import CreatorFilters, iter_creators
-from crm.creators.models import Account, Creator
+from crm.creators.models import Account, Creator, CreatorTag
+from crm.db import utcnow
 
 COLUMNS = (
     "id",
@@ -341,30 +342,58 @@ def import_creators(
     if report.errors or dry_run:
         return report
 
+    # Existing creators change through the ORM; new ones go in as bulk inserts (no objects),
+    # which is what keeps 10,000 rows to seconds.
     new_accounts = sum(len(r.accounts) for r in rows)  # an upper bound is enough
     creator_ids = reserve_ids(session, Creator, report.created)
     account_ids = reserve_ids(session, Account, new_accounts)
+    now = utcnow()
+    creators, tags, accounts = [], [], []
+
+    def account_row(creator_id: int, acc: dict) -> dict:
+        return {
+            "id": next(account_ids),
+            "creator_id": creator_id,
+            "platform": acc["platform"],
+            "handle": acc["handle"],
+            "handle_key": acc["handle"].lower(),
+            "url": services.profile_url(acc["platform"], acc["handle"]),
+            "created_at": now,
+        }
+
     for row in rows:
         creator = row.target
-        if creator is None:
-            creator = Creator(id=next(creator_ids), notes="", status="prospect", tags=[])
-            creator.owner_id = default_owner
-            creator.accounts = []
-            session.add(creator)
-        services._apply(creator, row.values)
-        have = {(a.platform, a.handle_key) for a in creator.accounts}
-        for acc in row.accounts:
-            key = (acc["platform"], acc["handle"].lower())
-            if key not in have:
-                creator.accounts.append(
-                    Account(
-                        id=next(account_ids),
-                        platform=acc["platform"],
-                        handle=acc["handle"],
-                        handle_key=key[1],
-                        url=services.profile_url(acc["platform"], acc["handle"]),
-                    )
-                )
+        if creator is not None:
+            services._apply(creator, row.values)
+            have = {(a.platform, a.handle_key) for a in creator.accounts}
+            for acc in row.accounts:
+                if (acc["platform"], acc["handle"].lower()) not in have:
+                    accounts.append(account_row(creator.id, acc))
+            continue
+        values = dict(row.values)
+        creator_id = next(creator_ids)
+        creators.append(
+            {
+                "id": creator_id,
+                "display_name": values["display_name"],
+                "search_name": values["display_name"].lower(),
+                "legal_name": values.get("legal_name"),
+                "email": values.get("email"),
+                "country": values.get("country"),
+                "status": values.get("status") or "prospect",
+                "owner_id": values.get("owner_id", default_owner),
+                "notes": values.get("notes") or "",
+                "archived": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        tags.extend({"creator_id": creator_id, "tag": t} for t in values.get("tags", []))
+        accounts.extend(account_row(creator_id, acc) for acc in row.accounts)
+    session.flush()
+    for model, batch in ((Creator, creators), (CreatorTag, tags), (Account, accounts)):
+        for chunk in _chunks(batch, 5000):
+            session.execute(insert(model), chunk)
     session.flush()
     record(
         session,
