@@ -1,0 +1,361 @@
+"""API: creators, their accounts and interactions (DESIGN section 5)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import AwareDatetime, Field
+from sqlalchemy import select
+
+from crm.api.base import (
+    ApiModel,
+    OutModel,
+    bp,
+    created,
+    doc,
+    iso,
+    page_response,
+    parse_body,
+    query_limit,
+)
+from crm.common.pagination import SortKey, keyset_page
+from crm.common.permissions import ALL_ROLES, EDITORS, allow
+from crm.creators import listing, services
+from crm.creators.models import INTERACTION_KINDS, Account, Interaction
+from crm.db import get_session
+
+# --- bodies and documents -------------------------------------------------------------------
+
+
+class CreatorIn(ApiModel):
+    display_name: str
+    legal_name: str | None = None
+    email: str | None = None
+    country: str | None = None
+    status: str | None = None
+    owner_id: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    notes: str | None = None
+
+
+class CreatorPatch(ApiModel):
+    display_name: str | None = None
+    legal_name: str | None = None
+    email: str | None = None
+    country: str | None = None
+    status: str | None = None
+    owner_id: int | None = None
+    tags: list[str] | None = None
+    notes: str | None = None
+
+
+class AccountIn(ApiModel):
+    platform: str
+    handle: str
+    external_id: str | None = None
+    url: str | None = None
+
+
+class AccountPatch(ApiModel):
+    platform: str | None = None
+    handle: str | None = None
+    external_id: str | None = None
+    url: str | None = None
+
+
+class InteractionIn(ApiModel):
+    kind: Literal["email", "call", "meeting", "message", "event", "note"]
+    occurred_at: AwareDatetime
+    summary: str
+
+
+class AccountOut(OutModel):
+    id: int
+    creator_id: int
+    platform: str
+    handle: str
+    external_id: str | None
+    url: str | None
+    followers: int | None
+    followers_on: str | None
+
+
+class RepresentativeOut(OutModel):
+    id: int
+    name: str
+    agency: str | None
+    email: str | None
+    phone: str | None
+
+
+class CreatorOut(OutModel):
+    id: int
+    display_name: str
+    legal_name: str | None
+    email: str | None
+    country: str | None
+    status: str
+    owner_id: int | None
+    tags: list[str]
+    notes: str
+    archived: bool
+    archived_at: str | None
+    created_at: str
+    updated_at: str
+    last_interaction_at: str | None
+    followers_total: int | None
+    accounts: list[AccountOut]
+    representatives: list[RepresentativeOut] | None = None
+
+
+class InteractionOut(OutModel):
+    id: int
+    creator_id: int
+    kind: str
+    occurred_at: str
+    summary: str
+    user_id: int | None
+
+
+def account_json(account: Account) -> dict:
+    return {
+        "id": account.id,
+        "creator_id": account.creator_id,
+        "platform": account.platform,
+        "handle": account.handle,
+        "external_id": account.external_id,
+        "url": account.url,
+        "followers": account.followers,
+        "followers_on": iso(account.followers_on),
+    }
+
+
+def creator_json(creator, *, details: bool = False) -> dict:
+    out = {
+        "id": creator.id,
+        "display_name": creator.display_name,
+        "legal_name": creator.legal_name,
+        "email": creator.email,
+        "country": creator.country,
+        "status": creator.status,
+        "owner_id": creator.owner_id,
+        "tags": creator.tag_names,
+        "notes": creator.notes or "",
+        "archived": creator.archived,
+        "archived_at": iso(creator.archived_at),
+        "created_at": iso(creator.created_at),
+        "updated_at": iso(creator.updated_at),
+        "last_interaction_at": iso(creator.last_interaction_at),
+        "followers_total": creator.followers_total,
+        "accounts": [account_json(a) for a in creator.accounts],
+    }
+    if details:
+        out["representatives"] = [
+            {"id": r.id, "name": r.name, "agency": r.agency, "email": r.email, "phone": r.phone}
+            for r in creator.representatives
+        ]
+    return out
+
+
+def interaction_json(i: Interaction) -> dict:
+    return {
+        "id": i.id,
+        "creator_id": i.creator_id,
+        "kind": i.kind,
+        "occurred_at": iso(i.occurred_at),
+        "summary": i.summary,
+        "user_id": i.user_id,
+    }
+
+
+def _detail(creator_id: int):
+    db = get_session()
+    return jsonify(creator_json(services.get_creator(db, creator_id, details=True), details=True))
+
+
+# --- creators -------------------------------------------------------------------------------
+
+
+@bp.get("/creators")
+@allow(ALL_ROLES)
+@doc(
+    "Creators (archived ones only with archived=1)",
+    list_of=CreatorOut,
+    query={
+        "q": {"type": "string", "description": "name, handle, email or tag"},
+        "status": {"type": "string"},
+        "owner_id": {"type": "string", "description": "a user id, me or none"},
+        "platform": {"type": "string"},
+        "tag": {"type": "string"},
+        "country": {"type": "string"},
+        "sort": {"type": "string", "enum": list(listing.SORTS)},
+        "archived": {"type": "boolean"},
+    },
+)
+def list_creators():
+    db = get_session()
+    filters = listing.parse_filters(request.args, current_user)
+    page = listing.list_creators(
+        db, current_user, filters, request.args.get("cursor"), query_limit()
+    )
+    return page_response(page, creator_json)
+
+
+@bp.post("/creators")
+@allow(EDITORS)
+@doc(
+    "Add a creator (owner: the caller; an admin may name another)",
+    body=CreatorIn,
+    response=CreatorOut,
+    status=201,
+)
+def create_creator():
+    body = parse_body(CreatorIn)
+    db = get_session()
+    data = body.model_dump()
+    if "owner_id" not in body.model_fields_set:
+        data.pop("owner_id")
+    creator = services.create_creator(db, current_user, data)
+    db.commit()
+    response = _detail(creator.id)
+    response.status_code = 201
+    return response
+
+
+@bp.get("/creators/<int:creator_id>")
+@allow(ALL_ROLES)
+@doc("A creator with accounts and representatives", response=CreatorOut)
+def get_creator(creator_id: int):
+    return _detail(creator_id)
+
+
+@bp.patch("/creators/<int:creator_id>")
+@allow(EDITORS)
+@doc("Change a creator (owner_id: admin only)", body=CreatorPatch, response=CreatorOut)
+def patch_creator(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    body = parse_body(CreatorPatch)
+    services.update_creator(db, current_user, creator, body.model_dump(exclude_unset=True))
+    db.commit()
+    return _detail(creator_id)
+
+
+@bp.delete("/creators/<int:creator_id>")
+@allow(EDITORS)
+@doc("Archive a creator (history is kept)", response=CreatorOut)
+def archive_creator(creator_id: int):
+    db = get_session()
+    services.archive_creator(db, current_user, services.get_creator(db, creator_id))
+    db.commit()
+    return _detail(creator_id)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+@bp.get("/creators/<int:creator_id>/accounts")
+@allow(ALL_ROLES)
+@doc("A creator's accounts", list_of=AccountOut)
+def list_accounts(creator_id: int):
+    db = get_session()
+    services.get_creator(db, creator_id)
+    stmt = select(Account).where(Account.creator_id == creator_id)
+    page = keyset_page(
+        db, stmt, [SortKey(Account.id, "id")], request.args.get("cursor"), query_limit()
+    )
+    return page_response(page, account_json)
+
+
+@bp.post("/creators/<int:creator_id>/accounts")
+@allow(EDITORS)
+@doc(
+    "Add an account; 409 names the creator who holds the handle",
+    body=AccountIn,
+    response=AccountOut,
+    status=201,
+    errors=(409,),
+)
+def create_account(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    body = parse_body(AccountIn)
+    account = services.add_account(db, current_user, creator, body.model_dump())
+    db.commit()
+    return created(account_json(account))
+
+
+@bp.get("/accounts/<int:account_id>")
+@allow(ALL_ROLES)
+@doc("An account", response=AccountOut)
+def get_account(account_id: int):
+    return jsonify(account_json(services.get_account(get_session(), account_id)))
+
+
+@bp.patch("/accounts/<int:account_id>")
+@allow(EDITORS)
+@doc(
+    "Change an account; 409 when the handle belongs to another creator",
+    body=AccountPatch,
+    response=AccountOut,
+    errors=(409,),
+)
+def patch_account(account_id: int):
+    db = get_session()
+    account = services.get_account(db, account_id)
+    body = parse_body(AccountPatch)
+    services.update_account(db, current_user, account, body.model_dump(exclude_unset=True))
+    db.commit()
+    return jsonify(account_json(account))
+
+
+@bp.delete("/accounts/<int:account_id>")
+@allow(EDITORS)
+@doc("Remove an account", status=204)
+def delete_account(account_id: int):
+    db = get_session()
+    services.delete_account(db, current_user, services.get_account(db, account_id))
+    db.commit()
+    return "", 204
+
+
+# --- interactions ---------------------------------------------------------------------------
+
+
+@bp.get("/creators/<int:creator_id>/interactions")
+@allow(ALL_ROLES)
+@doc("A creator's interactions, newest first", list_of=InteractionOut)
+def list_interactions(creator_id: int):
+    db = get_session()
+    services.get_creator(db, creator_id)
+    stmt = select(Interaction).where(Interaction.creator_id == creator_id)
+    order = [
+        SortKey(Interaction.occurred_at, "occurred_at", True),
+        SortKey(Interaction.id, "id", True),
+    ]
+    page = keyset_page(db, stmt, order, request.args.get("cursor"), query_limit())
+    return page_response(page, interaction_json)
+
+
+@bp.post("/creators/<int:creator_id>/interactions")
+@allow(EDITORS)
+@doc("Record an interaction", body=InteractionIn, response=InteractionOut, status=201)
+def create_interaction(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    body = parse_body(InteractionIn)
+    interaction = services.record_interaction(
+        db,
+        current_user,
+        creator,
+        kind=body.kind,
+        occurred_at=body.occurred_at,
+        summary=body.summary,
+    )
+    db.commit()
+    return created(interaction_json(interaction))
+
+
+assert set(InteractionIn.model_fields["kind"].annotation.__args__) == set(INTERACTION_KINDS)

@@ -1,0 +1,171 @@
+"""The creator list: search, filters, sort and keyset pages, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.common.errors import FieldErrors
+from crm.common.pagination import Page, SortKey, keyset_page
+from crm.common.permissions import MANAGER
+from crm.creators.models import CREATOR_STATUSES, PLATFORMS, Account, Creator, CreatorTag
+from crm.creators.services import COUNTRIES, normalise_tag
+from crm.db import UTCDateTime
+
+SORTS = {
+    "name": "Name",
+    "newest": "Newest first",
+    "last_interaction": "Last interaction",
+    "followers": "Most followers",
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FILTER_KEYS = ("q", "status", "owner", "platform", "tag", "country", "sort", "archived")
+
+
+@dataclass
+class CreatorFilters:
+    q: str = ""
+    status: str = ""
+    owner: str = ""  # "" all, "me", "none", or a user id
+    platform: str = ""
+    tag: str = ""
+    country: str = ""
+    sort: str = "name"
+    archived: bool = False
+
+    def as_args(self) -> dict:
+        """The filters as URL arguments (for the pager, export link and saved views)."""
+        out = {}
+        for key, value in asdict(self).items():
+            if key == "archived":
+                if value:
+                    out[key] = "1"
+            elif key == "owner":
+                out[key] = value or "any"  # explicit, so a manager's default does not apply
+            elif value and not (key == "sort" and value == "name"):
+                out[key] = value
+        return out
+
+
+def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> CreatorFilters:
+    """Read filters from request arguments; unknown values are field errors (422).
+
+    A manager who opens the list with no filter at all lands on "my creators"."""
+    errors = FieldErrors()
+    f = CreatorFilters()
+    f.q = (args.get("q") or "").strip()[:200]
+    f.status = args.get("status") or ""
+    if f.status and f.status not in CREATOR_STATUSES:
+        errors.add("status", f"must be one of {', '.join(CREATOR_STATUSES)}")
+    owner = args.get("owner") or args.get("owner_id") or ""
+    if owner in ("", "any", "all"):
+        owner = ""
+    elif owner not in ("me", "none") and not owner.isdigit():
+        errors.add("owner", "must be me, none or a user id")
+    if "owner" not in args and "owner_id" not in args and default_mine:
+        if not any(args.get(k) for k in FILTER_KEYS) and user.role == MANAGER:
+            owner = "me"
+    f.owner = owner
+    f.platform = args.get("platform") or ""
+    if f.platform and f.platform not in PLATFORMS:
+        errors.add("platform", f"must be one of {', '.join(PLATFORMS)}")
+    f.tag = normalise_tag(args.get("tag") or "")
+    f.country = (args.get("country") or "").strip().upper()
+    if f.country and f.country not in COUNTRIES:
+        errors.add("country", "must be an ISO 3166 alpha-2 country code")
+    f.sort = args.get("sort") or "name"
+    if f.sort not in SORTS:
+        errors.add("sort", f"must be one of {', '.join(SORTS)}")
+    f.archived = (args.get("archived") or "") in ("1", "true", "yes", "on")
+    errors.raise_if_any()
+    return f
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filtered(filters: CreatorFilters, user):
+    """The select of matching creators (no order, no limit)."""
+    stmt = select(Creator).where(Creator.archived.is_(filters.archived))
+    if filters.q:
+        q = filters.q.lower()
+        pattern = _like(q)
+        handle_pattern = _like(q.lstrip("@"))
+        stmt = stmt.where(
+            or_(
+                Creator.search_name.like(pattern, escape="\\"),
+                Creator.email.like(pattern, escape="\\"),
+                exists().where(
+                    Account.creator_id == Creator.id,
+                    Account.handle_key.like(handle_pattern, escape="\\"),
+                ),
+                exists().where(
+                    CreatorTag.creator_id == Creator.id,
+                    CreatorTag.tag.like(pattern, escape="\\"),
+                ),
+            )
+        )
+    if filters.status:
+        stmt = stmt.where(Creator.status == filters.status)
+    if filters.owner == "me":
+        stmt = stmt.where(Creator.owner_id == user.id)
+    elif filters.owner == "none":
+        stmt = stmt.where(Creator.owner_id.is_(None))
+    elif filters.owner:
+        stmt = stmt.where(Creator.owner_id == int(filters.owner))
+    if filters.platform:
+        stmt = stmt.where(
+            exists().where(Account.creator_id == Creator.id, Account.platform == filters.platform)
+        )
+    if filters.tag:
+        stmt = stmt.where(
+            exists().where(CreatorTag.creator_id == Creator.id, CreatorTag.tag == filters.tag)
+        )
+    if filters.country:
+        stmt = stmt.where(Creator.country == filters.country)
+    return stmt
+
+
+def _sort_key(sort: str):
+    if sort == "newest":
+        return Creator.created_at, True
+    if sort == "last_interaction":
+        # Never-contacted creators sort last: NULL counts as the epoch.
+        return func.coalesce(Creator.last_interaction_at, literal(_EPOCH, UTCDateTime())), True
+    if sort == "followers":
+        return func.coalesce(Creator.followers_total, -1), True
+    return Creator.search_name, False
+
+
+def list_creators(
+    session: Session, user, filters: CreatorFilters, cursor: str | None, limit: int
+) -> Page:
+    """One page of creators with tags, accounts and owners loaded (4 queries in all)."""
+    key, descending = _sort_key(filters.sort)
+    stmt = (
+        filtered(filters, user)
+        .add_columns(key.label("sort_value"))
+        .options(selectinload(Creator.accounts), selectinload(Creator.owner))
+    )
+    order = [SortKey(key, "sort_value", descending), SortKey(Creator.id, "Creator.id", descending)]
+    page = keyset_page(session, stmt, order, cursor, limit, scalars=False)
+    return Page([row[0] for row in page.items], page.next_cursor)
+
+
+def iter_creators(
+    session: Session, user, filters: CreatorFilters, batch: int = 500
+) -> Iterator[Creator]:
+    """Every matching creator, a page at a time (for the CSV export)."""
+    cursor = None
+    while True:
+        page = list_creators(session, user, filters, cursor, batch)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor

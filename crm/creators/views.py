@@ -1,0 +1,490 @@
+"""Creator pages: the list, a creator's page, forms, import and export. Thin: parse, call a
+service, commit, redirect."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.pagination import parse_limit
+from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
+from crm.common.registry import registry
+from crm.common.timeutil import localize, zone
+from crm.creators import csvio, listing, services
+from crm.creators.forms import (
+    AccountForm,
+    CreatorForm,
+    EmptyForm,
+    ImportForm,
+    InteractionForm,
+    RepresentativeForm,
+    SaveViewForm,
+)
+from crm.creators.models import CREATOR_STATUSES, PLATFORMS
+from crm.db import get_session, utcnow
+from crm.web.forms import apply_errors, choices
+
+bp = Blueprint("creators", __name__, url_prefix="/creators")
+
+TIMELINE_LIMIT = 50
+
+
+def creator_timeline(session, creator, user, limit: int = TIMELINE_LIMIT) -> list:
+    """Every domain's entries for this creator, merged by time, newest first."""
+    entries = []
+    for provider in registry(current_app).timeline:
+        entries.extend(provider.entries(session, creator, user, limit))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def creator_sections(session, creator, user) -> list[tuple[str, dict]]:
+    sections = []
+    for section in sorted(registry(current_app).creator_sections, key=lambda s: s.order):
+        if user.role not in section.roles:
+            continue
+        context = section.build(session, creator, user)
+        if context is not None:
+            sections.append((section.template, context))
+    return sections
+
+
+# --- list, export, saved views --------------------------------------------------------------
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    db = get_session()
+    filters = listing.parse_filters(request.args, current_user, default_mine=True)
+    page = listing.list_creators(
+        db,
+        current_user,
+        filters,
+        request.args.get("cursor"),
+        parse_limit(request.args.get("limit")),
+    )
+    return render_template(
+        "creators/index.html",
+        page=page,
+        filters=filters,
+        args=filters.as_args(),
+        owners=services.owner_choices(db),
+        views=services.saved_views(db, current_user),
+        sorts=listing.SORTS,
+        statuses=CREATOR_STATUSES,
+        platforms=PLATFORMS,
+        view_form=SaveViewForm(),
+    )
+
+
+@bp.get("/export.csv")
+@allow(ALL_ROLES)
+def export():
+    db = get_session()
+    filters = listing.parse_filters(request.args, current_user, default_mine=False)
+    body = "".join(csvio.export_lines(db, current_user, filters))
+    name = f"creators-{utcnow().date().isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/views")
+@allow(ALL_ROLES)
+def save_view():
+    form = SaveViewForm()
+    db = get_session()
+    filters = listing.parse_filters(request.form, current_user)
+    if not form.validate_on_submit():
+        flash("Give the view a name (100 characters at most).", "danger")
+        return redirect(url_for("creators.index", **filters.as_args()))
+    services.save_view(db, current_user, form.name.data, filters.as_args())
+    db.commit()
+    flash(f"Saved the view “{form.name.data.strip()}”.", "success")
+    return redirect(url_for("creators.index", **filters.as_args()))
+
+
+@bp.post("/views/<int:view_id>/delete")
+@allow(ALL_ROLES)
+def delete_view(view_id: int):
+    db = get_session()
+    services.delete_view(db, current_user, view_id)
+    db.commit()
+    flash("Saved view deleted.", "success")
+    return redirect(url_for("creators.index"))
+
+
+# --- a creator ------------------------------------------------------------------------------
+
+
+@bp.get("/<int:creator_id>")
+@allow(ALL_ROLES)
+def detail(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id, details=True)
+    return render_template(
+        "creators/detail.html",
+        creator=creator,
+        sections=creator_sections(db, creator, current_user),
+        timeline=creator_timeline(db, creator, current_user),
+        button_form=EmptyForm(),
+    )
+
+
+def _creator_form(creator=None) -> CreatorForm:
+    form = CreatorForm(obj=creator if request.method == "GET" else None)
+    if can(current_user, ["admin"]):
+        form.owner_id.choices = choices(
+            [("", "— nobody —")]
+            + [(str(u.id), f"{u.name} ({u.email})") for u in services.owner_choices(get_session())]
+        )
+        if request.method == "GET":
+            owner = creator.owner_id if creator else current_user.id
+            form.owner_id.data = str(owner or "")
+    else:
+        del form.owner_id
+    if request.method == "GET" and creator is not None:
+        form.tags.data = ", ".join(creator.tag_names)
+    return form
+
+
+def _creator_data(form: CreatorForm) -> dict:
+    names = ("display_name", "legal_name", "email", "country", "status", "tags", "notes")
+    data = {name: getattr(form, name).data for name in names}
+    if "owner_id" in form:
+        data["owner_id"] = form.owner_id.data or None
+    return data
+
+
+def _form_page(form, *, title, action, cancel, submit, status=200, fields=None, help=None):
+    return render_template(
+        "creators/form.html",
+        form=form,
+        title=title,
+        action=action,
+        cancel=cancel,
+        submit=submit,
+        fields=fields or [f.name for f in form if f.name != "csrf_token"],
+        help=help or {},
+    ), status
+
+
+CREATOR_HELP = {
+    "tags": "Separate tags with commas.",
+    "country": "Two letters, e.g. US, GB, DE.",
+    "owner_id": "Only an admin assigns owners.",
+}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def new():
+    form = _creator_form()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            db = get_session()
+            try:
+                creator = services.create_creator(db, current_user, _creator_data(form))
+            except Invalid as exc:
+                db.rollback()
+                apply_errors(form, exc)
+            else:
+                db.commit()
+                flash(f"{creator.display_name} added.", "success")
+                return redirect(url_for("creators.detail", creator_id=creator.id))
+    return _form_page(
+        form,
+        title="New creator",
+        action=url_for("creators.new"),
+        cancel=url_for("creators.index"),
+        submit="Add creator",
+        status=status,
+        help=CREATOR_HELP,
+    )
+
+
+@bp.route("/<int:creator_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    form = _creator_form(creator)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                services.update_creator(db, current_user, creator, _creator_data(form))
+            except Invalid as exc:
+                db.rollback()
+                apply_errors(form, exc)
+            else:
+                db.commit()
+                flash("Saved.", "success")
+                return redirect(url_for("creators.detail", creator_id=creator.id))
+    return _form_page(
+        form,
+        title=f"Edit {creator.display_name}",
+        action=url_for("creators.edit", creator_id=creator_id),
+        cancel=url_for("creators.detail", creator_id=creator_id),
+        submit="Save",
+        status=status,
+        help=CREATOR_HELP,
+    )
+
+
+@bp.post("/<int:creator_id>/archive")
+@allow(EDITORS)
+def archive(creator_id: int):
+    db = get_session()
+    creator = services.archive_creator(db, current_user, services.get_creator(db, creator_id))
+    db.commit()
+    flash(f"{creator.display_name} archived: out of lists and reminders, history kept.", "success")
+    return redirect(url_for("creators.detail", creator_id=creator_id))
+
+
+@bp.post("/<int:creator_id>/restore")
+@allow(EDITORS)
+def restore(creator_id: int):
+    db = get_session()
+    creator = services.restore_creator(db, current_user, services.get_creator(db, creator_id))
+    db.commit()
+    flash(f"{creator.display_name} restored.", "success")
+    return redirect(url_for("creators.detail", creator_id=creator_id))
+
+
+# --- accounts, representatives, interactions ------------------------------------------------
+
+
+def _run_form(form, creator, call, *, title, action, submit, success, help=None):
+    """Validate, call the service, commit and go back to the creator; or show the errors."""
+    status = 200
+    back = url_for("creators.detail", creator_id=creator.id)
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            db = get_session()
+            try:
+                call(db)
+            except Invalid as exc:
+                db.rollback()
+                apply_errors(form, exc)
+            except Conflict as exc:
+                db.rollback()
+                form.form_errors = [exc.detail]
+                status = 409
+            else:
+                db.commit()
+                flash(success, "success")
+                return redirect(back)
+    return _form_page(
+        form,
+        title=title,
+        action=action,
+        cancel=back,
+        submit=submit,
+        status=status,
+        help=help,
+    )
+
+
+def _account_data(form: AccountForm) -> dict:
+    return {k: getattr(form, k).data for k in ("platform", "handle", "external_id", "url")}
+
+
+ACCOUNT_HELP = {
+    "handle": "With or without the leading @; compared without case.",
+    "url": "Derived for YouTube, Instagram, TikTok, X, Twitch and LinkedIn.",
+}
+
+
+@bp.route("/<int:creator_id>/accounts/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def add_account(creator_id: int):
+    creator = services.get_creator(get_session(), creator_id)
+    form = AccountForm()
+    return _run_form(
+        form,
+        creator,
+        lambda db: services.add_account(db, current_user, creator, _account_data(form)),
+        title=f"Add a channel for {creator.display_name}",
+        action=url_for("creators.add_account", creator_id=creator_id),
+        submit="Add channel",
+        success="Channel added.",
+        help=ACCOUNT_HELP,
+    )
+
+
+@bp.route("/<int:creator_id>/accounts/<int:account_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit_account(creator_id: int, account_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    account = services.get_account(db, account_id)
+    if account.creator_id != creator.id:
+        raise NotFound("No such account.")
+    form = AccountForm(obj=account if request.method == "GET" else None)
+    return _run_form(
+        form,
+        creator,
+        lambda db: services.update_account(db, current_user, account, _account_data(form)),
+        title=f"Edit channel {account.handle}",
+        action=url_for("creators.edit_account", creator_id=creator_id, account_id=account_id),
+        submit="Save",
+        success="Channel saved.",
+        help=ACCOUNT_HELP,
+    )
+
+
+@bp.post("/<int:creator_id>/accounts/<int:account_id>/delete")
+@allow(EDITORS)
+def delete_account(creator_id: int, account_id: int):
+    db = get_session()
+    account = services.get_account(db, account_id)
+    if account.creator_id != creator_id:
+        raise NotFound("No such account.")
+    services.delete_account(db, current_user, account)
+    db.commit()
+    flash("Channel removed.", "success")
+    return redirect(url_for("creators.detail", creator_id=creator_id))
+
+
+def _rep_data(form: RepresentativeForm) -> dict:
+    return {k: getattr(form, k).data for k in ("name", "agency", "email", "phone")}
+
+
+@bp.route("/<int:creator_id>/representatives/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def add_representative(creator_id: int):
+    creator = services.get_creator(get_session(), creator_id)
+    form = RepresentativeForm()
+    return _run_form(
+        form,
+        creator,
+        lambda db: services.add_representative(db, current_user, creator, _rep_data(form)),
+        title=f"Add a representative for {creator.display_name}",
+        action=url_for("creators.add_representative", creator_id=creator_id),
+        submit="Add representative",
+        success="Representative added.",
+    )
+
+
+@bp.route("/<int:creator_id>/representatives/<int:rep_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit_representative(creator_id: int, rep_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    rep = services.get_representative(db, creator, rep_id)
+    form = RepresentativeForm(obj=rep if request.method == "GET" else None)
+    return _run_form(
+        form,
+        creator,
+        lambda db: services.update_representative(db, current_user, rep, _rep_data(form)),
+        title=f"Edit representative {rep.name}",
+        action=url_for("creators.edit_representative", creator_id=creator_id, rep_id=rep_id),
+        submit="Save",
+        success="Representative saved.",
+    )
+
+
+@bp.post("/<int:creator_id>/representatives/<int:rep_id>/delete")
+@allow(EDITORS)
+def delete_representative(creator_id: int, rep_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    services.delete_representative(
+        db, current_user, services.get_representative(db, creator, rep_id)
+    )
+    db.commit()
+    flash("Representative removed.", "success")
+    return redirect(url_for("creators.detail", creator_id=creator_id))
+
+
+@bp.route("/<int:creator_id>/interactions/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def add_interaction(creator_id: int):
+    creator = services.get_creator(get_session(), creator_id)
+    form = InteractionForm()
+    if request.method == "GET":
+        form.occurred_at.data = localize(utcnow(), current_user.timezone).replace(
+            tzinfo=None, second=0, microsecond=0
+        )
+
+    def call(db):
+        local = form.occurred_at.data.replace(tzinfo=zone(current_user.timezone))
+        services.record_interaction(
+            db,
+            current_user,
+            creator,
+            kind=form.kind.data,
+            occurred_at=local.astimezone(UTC),
+            summary=form.summary.data,
+        )
+
+    return _run_form(
+        form,
+        creator,
+        call,
+        title=f"Record an interaction with {creator.display_name}",
+        action=url_for("creators.add_interaction", creator_id=creator_id),
+        submit="Record",
+        success="Interaction recorded.",
+    )
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(EDITORS)
+def import_page():
+    form = ImportForm()
+    report = None
+    error = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            db = get_session()
+            dry_run = request.form.get("action") != "import"
+            try:
+                report = csvio.import_creators(
+                    db, current_user, form.file.data.read(), dry_run=dry_run
+                )
+            except Invalid as exc:
+                error = exc.detail
+            if report is not None and report.written:
+                db.commit()
+                flash(
+                    f"Imported {report.rows} rows: {report.created} creators added, "
+                    f"{report.updated} updated.",
+                    "success",
+                )
+                return redirect(url_for("creators.index", owner="any"))
+            db.rollback()
+            if report is not None and report.ok:
+                status = 200
+    return render_template(
+        "creators/import.html",
+        form=form,
+        report=report,
+        error=error,
+        columns=csvio.COLUMNS,
+    ), status
