@@ -31,18 +31,17 @@ order 40), submissions published over the week (approvals, order 60).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, Date, column, inspect, select, table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.agreements.models import Grant, Nda
 from crm.common.money import format_money
 from crm.common.permissions import ALL_ROLES, MANAGER, can_see_money
-from crm.creators.models import Account, Creator
+from crm.creators.models import Creator
 
 EXPIRY_DAYS = 14
 MOVERS_LIMIT = 5
@@ -131,76 +130,35 @@ def build_expiring_agreements(session: Session, user, week_start: date, week_end
 
 # --- creators whose audience moved most over the week -----------------------------------
 
-_snapshots = table(
-    "snapshots",
-    column("account_id"),
-    column("captured_on", Date),
-    column("followers", BigInteger),
-)
-
 
 def build_audience_movers(session: Session, user, week_start: date, week_end: date):
-    """Follower change per creator between the first and last snapshot of last week.
+    """The accounts whose followers moved most over the seven days before the digest.
 
-    Needs the metrics domain's `snapshots` table (DESIGN: account_id, captured_on,
-    followers); until it exists the section is left out instead of guessing from the
-    current follower counts, which carry no history.
+    The rule for comparing across gaps in the data lives in `crm.metrics.movers`; the digest
+    only narrows it to the creators this user follows (a manager's own).
     """
-    if not inspect(session.connection()).has_table("snapshots"):
-        return None
-    start, _ = looking_back(week_start)
-    end = week_start  # Monday's snapshot, when the daily job already ran, counts too
-    rows = session.execute(
-        select(
-            _snapshots.c.account_id,
-            _snapshots.c.followers,
-            Account.creator_id,
-            Creator.display_name,
-        )
-        .join(Account, Account.id == _snapshots.c.account_id)
-        .join(Creator, Creator.id == Account.creator_id)
-        .where(
-            _snapshots.c.captured_on.between(start, end),
-            _snapshots.c.followers.is_not(None),
-            *creator_scope(user),
-        )
-        .order_by(_snapshots.c.account_id, _snapshots.c.captured_on)
-    ).all()
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    owner: dict[int, tuple[int, str]] = {}
-    for account_id, followers, creator_id, name in rows:
-        first.setdefault(account_id, followers)
-        last[account_id] = followers
-        owner[account_id] = (creator_id, name)
-    before: dict[tuple[int, str], int] = defaultdict(int)
-    change: dict[tuple[int, str], int] = defaultdict(int)
-    for account_id, start_followers in first.items():
-        key = owner[account_id]
-        before[key] += start_followers
-        change[key] += last[account_id] - start_followers
-    movers = sorted(
-        (key for key, delta in change.items() if delta),
-        key=lambda key: (-abs(change[key]), key[1].lower(), key[0]),
-    )[:MOVERS_LIMIT]
-    if not movers:
+    from crm.metrics.movers import movers
+
+    creator_ids = None
+    if user.role == MANAGER:
+        creator_ids = list(session.scalars(select(Creator.id).where(*creator_scope(user))))
+        if not creator_ids:
+            return None
+    rows = movers(session, week_start, 7, limit=MOVERS_LIMIT, creator_ids=creator_ids)
+    if not rows:
         return None
     return {
-        "from": start,
-        "to": end,
+        "from": week_start - timedelta(days=7),
+        "to": week_start,
         "movers": [
             {
-                "creator": name,
-                "creator_id": creator_id,
-                "followers": before[(creator_id, name)] + change[(creator_id, name)],
-                "change": change[(creator_id, name)],
-                "percent": (
-                    round(100 * change[(creator_id, name)] / before[(creator_id, name)], 1)
-                    if before[(creator_id, name)]
-                    else None
-                ),
+                "creator": f"{m.creator_name} ({m.platform})",
+                "creator_id": m.creator_id,
+                "followers": m.current,
+                "change": m.change,
+                "percent": None if m.percent is None else round(m.percent, 1),
             }
-            for creator_id, name in movers
+            for m in rows
         ],
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from crm.common.errors import Invalid
 from crm.digest.models import DigestDelivery
@@ -149,22 +149,9 @@ def test_html_escapes_names(app, db, people):
     assert "<script>x" not in email.html and "&lt;script&gt;x" in email.html
 
 
-def _snapshot_table_for_test(db):
-    """Metrics owns `snapshots`; until it lands, create its DESIGN shape in this
-    transaction (rolled back after the test)."""
-    if inspect(db.connection()).has_table("snapshots"):
-        return
-    db.execute(
-        text(
-            "CREATE TABLE snapshots (account_id INTEGER NOT NULL, "
-            "captured_on DATE NOT NULL, followers BIGINT, views BIGINT, posts BIGINT, "
-            "source VARCHAR(20))"
-        )
-    )
-
-
 def test_audience_movers_from_snapshots(app, db, people):
-    _snapshot_table_for_test(db)
+    from crm.metrics.services import upsert_snapshot
+
     creators = [CreatorFactory.build(display_name=n) for n in ("Up", "Down", "Flat")]
     db.add_all(creators)
     db.flush()
@@ -180,22 +167,17 @@ def test_audience_movers_from_snapshots(app, db, people):
         accounts[1].id: {date(2026, 11, 9): 2000, date(2026, 11, 15): 1800},
         accounts[2].id: {date(2026, 11, 9): 500, date(2026, 11, 15): 500},
     }
+    by_id = {a.id: a for a in accounts}
     for account_id, days in series.items():
         for day, followers in days.items():
-            db.execute(
-                text(
-                    "INSERT INTO snapshots (account_id, captured_on, followers, views, posts, "
-                    "source) VALUES (:a, :d, :f, 0, 0, 'manual')"
-                ),
-                {"a": account_id, "d": day, "f": followers},
-            )
+            upsert_snapshot(db, by_id[account_id], day, followers, 0, 0, "manual")
     db.flush()
     email = digest_for(app, db, people["viewer"])
     assert email.sections == ["audience_movers"]
     lines = [line for line in email.text.splitlines() if line.startswith("- ")]
     assert lines == [
-        "- Up: +500 followers (+50.0%), now 1,500",
-        "- Down: -200 followers (-10.0%), now 1,800",
+        "- Up (youtube): +500 followers (+50.0%), now 1,500",
+        "- Down (youtube): -200 followers (-10.0%), now 1,800",
     ]
 
 
