@@ -45,9 +45,9 @@ def register(app: Flask) -> None:
     reg.demo_loaders.append(DemoLoader("agreements", demo.load, order=20))
     reg.jobs.append(
         Job(
-            "agreements-expire",
+            "agreements.expiry",
             tasks.expire_agreements_job,
             "cron",
-            {"hour": 0, "minute": 30},
+            {"hour": 0, "minute": 15},
         )
     )

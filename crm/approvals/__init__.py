@@ -70,7 +70,9 @@ def _timeline(session, creator, user, limit):
 
 
 def register(app: Flask) -> None:
-    from crm.approvals import api, demo, views  # noqa: F401 - api adds routes on import
+    from crm.approvals import api, demo, integration, views  # noqa: F401 - api adds routes
+
+    integration.connect()
 
     app.register_blueprint(views.bp)
     reg = registry(app)

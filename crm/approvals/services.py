@@ -104,6 +104,9 @@ def allowed_actions(status: str) -> set[str]:
 
 # Hooks (see the module docstring).
 on_changes_requested: list[Callable] = []
+# Called as hook(session, submission, decision) after every decision (approve, request
+# changes, reject), inside the deciding transaction: e.g. the email to the submitter.
+on_decided: list[Callable] = []
 
 # --------------------------------------------------------------------------- settings
 
@@ -578,6 +581,8 @@ def decide(
     if decision == "request_changes":
         for hook in list(on_changes_requested):
             hook(session, submission, row)
+    for hook in list(on_decided):
+        hook(session, submission, row)
     return row
 
 

@@ -111,10 +111,12 @@ def notify_reminder_assigned(
     """
     from crm.auth.models import User
 
-    assignee = getattr(reminder_like, "assignee", None)
-    assignee_id = getattr(reminder_like, "assignee_id", None) or getattr(assignee, "id", None)
-    if assignee is None and assignee_id is not None:
+    # Prefer the id: an ORM row's `assignee` relationship may not be loadable (lazy="raise").
+    assignee_id = getattr(reminder_like, "assignee_id", None)
+    if assignee_id is not None:
         assignee = session.get(User, assignee_id)
+    else:
+        assignee = getattr(reminder_like, "assignee", None)
     if assignee is None or not assignee.active or not assignee.email:
         return None
     if assigned_by is not None and getattr(assigned_by, "id", None) == assignee.id:

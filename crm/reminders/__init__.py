@@ -1,8 +1,9 @@
 """Reminders (R7): the daily scan's rules, manual tasks, the "My tasks" page and the API.
 
 Hooks for other domains (see services.py): `remind(...)`, `register_rule(fn)`,
-`add_assigned_hook(fn)` / `on_reminder_assigned`. Jobs: `reminders.scan` (daily 06:00) and
-`agreements.expiry` (daily 00:15), both in CRM_TIMEZONE.
+`add_assigned_hook(fn)` / `on_reminder_assigned`. Job: `reminders.scan` (daily 06:00 in
+CRM_TIMEZONE). When the agreements domain suspends grants (R2), their owners get a task; when
+the mail domain is there, a reminder assigned to someone else is emailed to them.
 """
 
 from flask import Flask
@@ -18,12 +19,11 @@ from crm.common.registry import (
 )
 
 SCAN_JOB = "reminders.scan"
-EXPIRY_JOB = "agreements.expiry"
 
 
 def register(app: Flask) -> None:
     import crm.scheduler  # noqa: F401  (adds `crm scheduler` and `crm jobs` to the CLI)
-    from crm.reminders import api, cli, demo, tasks, views  # noqa: F401
+    from crm.reminders import api, cli, demo, integration, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -38,4 +38,4 @@ def register(app: Flask) -> None:
     )
     reg.demo_loaders.append(DemoLoader("reminders", demo.load, order=60))
     reg.jobs.append(Job(SCAN_JOB, tasks.scan_job, "cron", {"hour": 6, "minute": 0}))
-    reg.jobs.append(Job(EXPIRY_JOB, tasks.agreements_expiry_job, "cron", {"hour": 0, "minute": 15}))
+    integration.connect()

@@ -13,8 +13,6 @@ there is none or they are inactive, the first active admin). Archived creators r
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -346,22 +344,6 @@ def creator_quiet(session: Session, ctx: ScanContext) -> Iterable[Candidate]:
         )
 
 
-# --- rules on submissions (the approvals domain) --------------------------------------------
-# They run only when crm.approvals.models provides a `Submission` with `id`, `creator_id`,
-# `status`, `planned_for` and a submitted time (`submitted_at`, else `updated_at`); otherwise
-# they raise nothing. The approvals domain may replace them with register_rule(name=…).
-
-
-def _submission_model():
-    if importlib.util.find_spec("crm.approvals.models") is None:
-        return None
-    model = getattr(importlib.import_module("crm.approvals.models"), "Submission", None)
-    needed = ("id", "creator_id", "status", "planned_for")
-    if model is None or not all(hasattr(model, a) for a in needed):
-        return None
-    return model
-
-
 def working_days_between(start: date, end: date) -> int:
     """Weekdays (Mon–Fri) after `start` up to and including `end`."""
     if end <= start:
@@ -373,62 +355,3 @@ def working_days_between(start: date, end: date) -> int:
         if (start + timedelta(days=weeks * 7 + offset)).weekday() < 5:
             count += 1
     return count
-
-
-@register_rule(name="submission-review-waiting")
-def submission_review_waiting(session: Session, ctx: ScanContext) -> Iterable[Candidate]:
-    """Submissions in review for more than 2 working days."""
-    model = _submission_model()
-    if model is None:
-        return
-    submitted = getattr(model, "submitted_at", None) or getattr(model, "updated_at", None)
-    if submitted is None:
-        return
-    # More than 2 working days means at least 3 calendar days: filter in SQL, count in Python.
-    stmt = _live(
-        select(model.id, model.creator_id, submitted.label("since"), Creator.display_name)
-        .join(Creator, Creator.id == model.creator_id)
-        .where(model.status == "in_review", submitted < ctx.day_start(ctx.today - timedelta(2)))
-    )
-    for row in session.execute(stmt):
-        since = ctx.local_date(row.since)
-        if working_days_between(since, ctx.today) <= REVIEW_WAIT_WORKING_DAYS:
-            continue
-        yield Candidate(
-            rule="submission-review-waiting",
-            dedupe_key=f"submission-review-waiting:{row.id}:{since.isoformat()}",
-            title=f"Submission by {row.display_name} waiting for review since {since.isoformat()}",
-            due_on=ctx.today,
-            creator_id=row.creator_id,
-            subject_type="submission",
-            subject_id=row.id,
-        )
-
-
-@register_rule(name="submission-planned-unapproved")
-def submission_planned_unapproved(session: Session, ctx: ScanContext) -> Iterable[Candidate]:
-    """Submissions planned within 3 days that are not approved yet."""
-    model = _submission_model()
-    if model is None:
-        return
-    stmt = _live(
-        select(model.id, model.creator_id, model.planned_for, Creator.display_name)
-        .join(Creator, Creator.id == model.creator_id)
-        .where(
-            model.status.in_(("draft", "in_review", "changes_requested")),
-            model.planned_for >= ctx.day_start(ctx.today),
-            model.planned_for < ctx.day_start(ctx.today + timedelta(days=PLANNED_WINDOW + 1)),
-        )
-    )
-    for row in session.execute(stmt):
-        planned = ctx.local_date(row.planned_for)
-        yield Candidate(
-            rule="submission-planned-unapproved",
-            dedupe_key=f"submission-planned-unapproved:{row.id}:{planned.isoformat()}",
-            title=f"Submission by {row.display_name} planned for {planned.isoformat()} "
-            "is not approved",
-            due_on=ctx.today,
-            creator_id=row.creator_id,
-            subject_type="submission",
-            subject_id=row.id,
-        )

@@ -44,7 +44,14 @@ def people(engine):
         s.commit()
     yield manager, reviewers, creator
     user_ids = [manager.id] + [r.id for r in reviewers]
+    from crm.mail.models import OutboxMessage
+    from crm.reminders.models import Reminder
+
     with Session(engine) as s:
+        # What the decision hooks added: the emails to the submitter and any task.
+        emails = [manager.email] + [r.email for r in reviewers]
+        s.execute(delete(OutboxMessage).where(OutboxMessage.to.in_(emails)))
+        s.execute(delete(Reminder).where(Reminder.creator_id == creator.id))
         s.execute(delete(Submission).where(Submission.creator_id == creator.id))
         s.execute(delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)))
         s.execute(delete(Creator).where(Creator.id == creator.id))

@@ -60,7 +60,7 @@ def test_jobs_come_from_the_registry_with_hours_of_misfire_grace(app):
     assert isinstance(scan, CronTrigger)
     assert {f.name: str(f) for f in scan.fields}["hour"] == "6"
     expiry = {f.name: str(f) for f in jobs["agreements.expiry"].trigger.fields}
-    assert (expiry["hour"], expiry["minute"]) == ("0", "15")
+    assert (expiry["hour"], expiry["minute"]) == ("0", "15")  # registered by agreements
 
 
 def _monday_job(app_config, tz_name):
