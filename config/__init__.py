@@ -61,6 +61,11 @@ class BaseConfig:
 
     UPLOAD_DIR = str(INSTANCE / "uploads")
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    NDA_MAX_BYTES = 10 * 1024 * 1024
+    APPROVALS_MEDIA_MAX_BYTES = 25 * 1024 * 1024
+    CRM_MAIL_MAX_ATTEMPTS = 8
+    CRM_METRICS_TIMEOUT = 20
+    CRM_METRICS_MAX_RETRIES = 3
 
     # Sessions: server-side registry rows behind a signed cookie (crm.auth.sessions).
     SESSION_COOKIE_NAME = "__Host-crm_session"
@@ -102,6 +107,9 @@ class BaseConfig:
         ("CRM_TIKTOK_ACCESS_TOKEN", str),
         ("CRM_TIKTOK_API_URL", str),
         ("UPLOAD_DIR", str),
+        ("CRM_MAIL_MAX_ATTEMPTS", int),
+        ("CRM_METRICS_TIMEOUT", int),
+        ("CRM_METRICS_MAX_RETRIES", int),
     )
 
 
