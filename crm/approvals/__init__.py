@@ -70,7 +70,7 @@ def _timeline(session, creator, user, limit):
 
 
 def register(app: Flask) -> None:
-    from crm.approvals import api, demo, integration, views  # noqa: F401 - api adds routes
+    from crm.approvals import api, demo, digest, integration, views  # noqa: F401 - api adds routes
 
     integration.connect()
 
@@ -94,3 +94,4 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("submissions", _timeline))
     reg.demo_loaders.append(demo.LOADER)
+    digest.register_sections()  # the digest's review queue and published submissions (R8)

@@ -23,24 +23,39 @@ Other domains register theirs in their own `register(app)` (safe to call repeate
         "email/digest/review_queue.html", "email/digest/review_queue.txt",
         roles=REVIEWERS, order=20))
 
-Sections still to be added by their domains (their data does not exist in this package):
-open and overdue reminders (reminders, order 10, all roles: the user's own), the review
-queue (approvals, order 20, legal), new feedback by product and severity (feedback,
-order 40), submissions published over the week (approvals, order 60).
+The sections that exist, and where each is defined and registered:
+
+| order | name                  | roles     | defined in (registered by)                      |
+|------:|-----------------------|-----------|-------------------------------------------------|
+|    10 | reminders             | all       | crm/reminders/digest.py (crm.reminders.register) |
+|    20 | review_queue          | legal     | crm/approvals/digest.py (crm.approvals.register) |
+|    30 | expiring_agreements   | all       | this module                                     |
+|    40 | new_feedback          | all       | crm/feedback/digest.py (crm.feedback.register)  |
+|    50 | audience_movers       | all       | this module (the rule: crm/metrics/movers.py)   |
+|    60 | published_submissions | all       | crm/approvals/digest.py (crm.approvals.register) |
+
+Scope: reminders are the user's own; the review queue is the whole queue; the other
+sections follow `creator_scope` (a manager hears about the creators they own, everyone
+else about all; archived creators are left out). "The previous week" in a section means
+`looking_back(week_start)`; timestamps are compared with `looking_back_instants`, i.e.
+whole days in the organisation's time zone (`CRM_TIMEZONE`), the zone the digest's week
+is taken in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.agreements.models import Grant, Nda
 from crm.common.money import format_money
 from crm.common.permissions import ALL_ROLES, MANAGER, can_see_money
+from crm.common.timeutil import zone
 from crm.creators.models import Creator
 
 EXPIRY_DAYS = 14
@@ -65,6 +80,26 @@ def looking_back(week_start: date) -> tuple[date, date]:
 def looking_ahead(week_start: date, days: int = EXPIRY_DAYS) -> tuple[date, date]:
     """From the digest's Monday for `days` days, inclusive of the Monday."""
     return week_start, week_start + timedelta(days=days - 1)
+
+
+def org_zone():
+    """The organisation's time zone (`CRM_TIMEZONE`), the zone the digest's week is in."""
+    return zone(current_app.config.get("CRM_TIMEZONE") if has_app_context() else None)
+
+
+def org_date(moment: datetime) -> date:
+    """The organisation's calendar day of a stored (UTC) timestamp."""
+    return moment.astimezone(org_zone()).date()
+
+
+def looking_back_instants(week_start: date) -> tuple[datetime, datetime]:
+    """`looking_back(week_start)` as UTC instants [start, end): from the Monday 00:00 before
+    to the digest's Monday 00:00, in the organisation's time zone (`CRM_TIMEZONE`)."""
+    tz = org_zone()
+    first, _last = looking_back(week_start)
+    start = datetime.combine(first, time(), tz).astimezone(UTC)
+    end = datetime.combine(week_start, time(), tz).astimezone(UTC)
+    return start, end
 
 
 def creator_scope(user):

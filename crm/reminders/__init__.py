@@ -23,7 +23,7 @@ SCAN_JOB = "reminders.scan"
 
 def register(app: Flask) -> None:
     import crm.scheduler  # noqa: F401  (adds `crm scheduler` and `crm jobs` to the CLI)
-    from crm.reminders import api, cli, demo, integration, tasks, views  # noqa: F401
+    from crm.reminders import api, cli, demo, digest, integration, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -39,3 +39,4 @@ def register(app: Flask) -> None:
     reg.demo_loaders.append(DemoLoader("reminders", demo.load, order=60))
     reg.jobs.append(Job(SCAN_JOB, tasks.scan_job, "cron", {"hour": 6, "minute": 0}))
     integration.connect()
+    digest.register_section()  # the digest's "your tasks" section (R8)
