@@ -61,6 +61,8 @@ class BaseConfig:
 
     UPLOAD_DIR = str(INSTANCE / "uploads")
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Per-user allowance of stored uploads (NDA documents + submission media) per UTC day.
+    UPLOAD_QUOTA_BYTES_PER_DAY = 200 * 1024 * 1024
 
     # Sessions: server-side registry rows behind a signed cookie (crm.auth.sessions).
     SESSION_COOKIE_NAME = "__Host-crm_session"
@@ -102,6 +104,7 @@ class BaseConfig:
         ("CRM_TIKTOK_ACCESS_TOKEN", str),
         ("CRM_TIKTOK_API_URL", str),
         ("UPLOAD_DIR", str),
+        ("UPLOAD_QUOTA_BYTES_PER_DAY", int),
     )
 
 
