@@ -39,7 +39,6 @@ TODAY = datetime(2026, 3, 10, tzinfo=UTC).date()
 def _inert(page: str) -> None:
     assert "<script>alert(1)" not in page
     assert "<img src=x onerror" not in page
-    assert "onerror=alert(2)>" not in page or "&gt;" in page
 
 
 @pytest.fixture
