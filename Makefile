@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := CRM_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean load audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ run: $(VENV)/.run-deps
 
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load drill: gunicorn + PostgreSQL on loopback (drops and re-creates the crm_load database).
+LOAD_ARGS ?= --clients 16 --duration 60
+load: $(VENV)/.run-deps
+	$(BIN)/python load/run.py $(LOAD_ARGS)
+
+# bandit (medium and above) and pip-audit; says so when no vulnerability database is reachable.
+audit: $(VENV)/.test-deps
+	bash .ci/security
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

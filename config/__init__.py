@@ -66,6 +66,8 @@ class BaseConfig:
     CRM_MAIL_MAX_ATTEMPTS = 8
     CRM_METRICS_TIMEOUT = 20
     CRM_METRICS_MAX_RETRIES = 3
+    # Per-user allowance of stored uploads (NDA documents + submission media) per UTC day.
+    UPLOAD_QUOTA_BYTES_PER_DAY = 200 * 1024 * 1024
 
     # Sessions: server-side registry rows behind a signed cookie (crm.auth.sessions).
     SESSION_COOKIE_NAME = "__Host-crm_session"
@@ -110,6 +112,7 @@ class BaseConfig:
         ("CRM_MAIL_MAX_ATTEMPTS", int),
         ("CRM_METRICS_TIMEOUT", int),
         ("CRM_METRICS_MAX_RETRIES", int),
+        ("UPLOAD_QUOTA_BYTES_PER_DAY", int),
     )
 
 

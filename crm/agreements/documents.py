@@ -41,9 +41,11 @@ def store_document(
     stream: BinaryIO,
     upload_dir: str,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    allowance=None,
 ) -> str | None:
     """Save the PDF and record it on the NDA; returns the previous file's path (relative to
-    `upload_dir`) so the caller can remove it once the change is committed."""
+    `upload_dir`) so the caller can remove it once the change is committed. `allowance`
+    (crm.common.uploads.Allowance) refuses a file that passes the user's daily quota."""
     if nda.status in ("expired", "terminated"):
         raise Conflict(f"An NDA that is {nda.status} takes no new document.")
     head = stream.read(len(PDF_MAGIC))
@@ -66,6 +68,8 @@ def store_document(
                     raise PayloadTooLarge(
                         f"The document is larger than {max_bytes // (1024 * 1024)} MB."
                     )
+                if allowance is not None and allowance.exceeded_by(size):
+                    raise allowance.refuse()
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:

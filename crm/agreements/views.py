@@ -28,6 +28,7 @@ from crm.agreements.forms import (
     StatusForm,
 )
 from crm.agreements.models import Grant, Nda
+from crm.common import uploads
 from crm.common.errors import Conflict, Invalid, NotFound
 from crm.common.permissions import (
     ADMINS,
@@ -293,6 +294,8 @@ def nda_upload(nda_id: int):
         flash("Choose the signed PDF to upload.", "danger")
         return redirect(url_for("agreements.nda_detail", nda_id=nda_id)), 303
     upload_dir = current_app.config["UPLOAD_DIR"]
+    quota = uploads.allowance(db, current_user, current_app.config)
+    quota.check_any_left()
     previous = documents.store_document(
         db,
         current_user,
@@ -301,6 +304,7 @@ def nda_upload(nda_id: int):
         stream=upload.stream,
         upload_dir=upload_dir,
         max_bytes=limit,
+        allowance=quota,
     )
     db.commit()
     documents.remove_file(upload_dir, previous)

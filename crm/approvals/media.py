@@ -58,8 +58,11 @@ class StoredMedia:
     sha256: str
 
 
-def store(stream, filename: str | None, upload_dir: str, max_bytes: int) -> StoredMedia:
-    """Copy an upload to a random name, refusing oversize (413) and unknown types (422)."""
+def store(
+    stream, filename: str | None, upload_dir: str, max_bytes: int, allowance=None
+) -> StoredMedia:
+    """Copy an upload to a random name, refusing oversize (413), unknown types (422) and,
+    with an `allowance` (crm.common.uploads.Allowance), a file past the user's daily quota."""
     head = stream.read(64)
     media_type = sniff(head)
     if media_type is None:
@@ -79,6 +82,8 @@ def store(stream, filename: str | None, upload_dir: str, max_bytes: int) -> Stor
                 size += len(chunk)
                 if size > max_bytes:
                     raise RequestEntityTooLarge()
+                if allowance is not None and allowance.exceeded_by(size):
+                    raise allowance.refuse()
                 digest.update(chunk)
                 out.write(chunk)
                 chunk = stream.read(CHUNK)

@@ -29,6 +29,7 @@ from crm.approvals.forms import (
     disclosure_value,
 )
 from crm.approvals.models import SUBMISSION_STATUSES, Revision
+from crm.common import uploads
 from crm.common.errors import Conflict, Invalid, NotFound
 from crm.common.pagination import parse_limit
 from crm.common.permissions import (
@@ -68,8 +69,14 @@ def _store_upload(form) -> media.StoredMedia | None:
     upload = form.media.data
     if not upload or not getattr(upload, "filename", None):
         return None
+    quota = uploads.allowance(get_session(), current_user, current_app.config)
+    quota.check_any_left()
     return media.store(
-        upload.stream, upload.filename, current_app.config["UPLOAD_DIR"], _max_media_bytes()
+        upload.stream,
+        upload.filename,
+        current_app.config["UPLOAD_DIR"],
+        _max_media_bytes(),
+        allowance=quota,
     )
 
 

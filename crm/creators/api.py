@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
 from pydantic import AwareDatetime, Field
 from sqlalchemy import select
@@ -21,8 +21,9 @@ from crm.api.base import (
     query_limit,
 )
 from crm.common.pagination import SortKey, keyset_page
-from crm.common.permissions import ALL_ROLES, EDITORS, allow
-from crm.creators import listing, services
+from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow
+from crm.common.timeutil import today_in
+from crm.creators import erasure, listing, services
 from crm.creators.models import INTERACTION_KINDS, Account, Interaction
 from crm.db import get_session
 
@@ -251,6 +252,45 @@ def archive_creator(creator_id: int):
     services.archive_creator(db, current_user, services.get_creator(db, creator_id))
     db.commit()
     return _detail(creator_id)
+
+
+class EraseIn(ApiModel):
+    confirm_in_force: bool = False
+
+
+class ErasureOut(OutModel):
+    creator_id: int
+    accounts: int
+    representatives: int
+    interactions: int
+    tags: int
+    reminders: int
+    audit_events_scrubbed: int
+    in_force: list[str]
+
+
+@bp.post("/creators/<int:creator_id>/erase")
+@allow(ADMINS)
+@doc(
+    "Erase a creator's personal data (admin only; refused with 409 while an NDA or deal is "
+    "in force unless confirm_in_force is true, or when already erased)",
+    body=EraseIn,
+    response=ErasureOut,
+    errors=(409,),
+)
+def erase_creator(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    body = parse_body(EraseIn)
+    report = erasure.erase_creator(
+        db,
+        current_user,
+        creator,
+        today=today_in(current_app.config.get("CRM_TIMEZONE", "UTC")),
+        confirm_in_force=body.confirm_in_force,
+    )
+    db.commit()
+    return jsonify(report.as_dict())
 
 
 # --- accounts -------------------------------------------------------------------------------

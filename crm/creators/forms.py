@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     SelectField,
@@ -72,3 +73,11 @@ class ImportForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """Only the CSRF token, for buttons that post."""
+
+
+class EraseForm(FlaskForm):
+    understood = BooleanField(
+        "I understand that the personal data is erased for good and cannot be restored",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+    confirm_in_force = BooleanField("Erase even though an NDA or deal is still in force")

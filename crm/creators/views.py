@@ -19,14 +19,15 @@ from flask_login import current_user
 
 from crm.common.errors import Conflict, Invalid, NotFound
 from crm.common.pagination import parse_limit
-from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
+from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow, can
 from crm.common.registry import registry
-from crm.common.timeutil import localize, zone
-from crm.creators import csvio, listing, services
+from crm.common.timeutil import localize, today_in, zone
+from crm.creators import csvio, erasure, listing, services
 from crm.creators.forms import (
     AccountForm,
     CreatorForm,
     EmptyForm,
+    EraseForm,
     ImportForm,
     InteractionForm,
     RepresentativeForm,
@@ -35,6 +36,7 @@ from crm.creators.forms import (
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS
 from crm.db import get_session, utcnow
 from crm.web.forms import apply_errors, choices
+from crm.web.security import recent_login_required
 
 bp = Blueprint("creators", __name__, url_prefix="/creators")
 
@@ -267,6 +269,62 @@ def restore(creator_id: int):
     creator = services.restore_creator(db, current_user, services.get_creator(db, creator_id))
     db.commit()
     flash(f"{creator.display_name} restored.", "success")
+    return redirect(url_for("creators.detail", creator_id=creator_id))
+
+
+# --- erasure (admins only; see crm.creators.erasure) ----------------------------------------
+
+
+def _erase_page(creator, form, status=200):
+    db = get_session()
+    return render_template(
+        "creators/erase.html",
+        creator=creator,
+        form=form,
+        in_force=erasure.agreements_in_force(db, creator.id, today_in(_org_tz())),
+        already=erasure.is_erased(db, creator.id),
+    ), status
+
+
+def _org_tz() -> str:
+    return current_app.config.get("CRM_TIMEZONE", "UTC")
+
+
+@bp.get("/<int:creator_id>/erase")
+@allow(ADMINS)
+def erase_confirm(creator_id: int):
+    creator = services.get_creator(get_session(), creator_id)
+    return _erase_page(creator, EraseForm())
+
+
+@bp.post("/<int:creator_id>/erase")
+@allow(ADMINS)
+@recent_login_required
+def erase(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _erase_page(creator, form, 422)
+    try:
+        report = erasure.erase_creator(
+            db,
+            current_user,
+            creator,
+            today=today_in(_org_tz()),
+            confirm_in_force=bool(form.confirm_in_force.data),
+        )
+    except Conflict as exc:
+        db.rollback()
+        form.form_errors = [exc.detail]
+        return _erase_page(services.get_creator(db, creator_id), form, 409)
+    db.commit()
+    flash(
+        f"Personal data erased: {report.accounts} channel(s), {report.representatives} "
+        f"representative(s), {report.interactions} interaction(s); the audit trail records "
+        "the erasure.",
+        "success",
+    )
     return redirect(url_for("creators.detail", creator_id=creator_id))
 
 

@@ -15,6 +15,7 @@ Hooks:
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -31,6 +32,16 @@ DECISION_LABELS = {
     "reject": "rejected",
     "rejected": "rejected",
 }
+
+
+def subject_line(text: str, limit: int = 300) -> str:
+    """A one-line subject from user text (titles, names): control and line-separator
+    characters become spaces, so a title with a CR/LF queues a clean email instead of
+    making `enqueue` refuse the header (which would fail the action that sent it)."""
+    cleaned = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text or ""
+    )
+    return " ".join(cleaned.split())[:limit]
 
 
 def _absolute(url: str | None) -> str | None:
@@ -87,7 +98,7 @@ def notify_decision(
     return enqueue(
         session,
         to=submitter.email,
-        subject=f"{name}: {label}"[:300],
+        subject=subject_line(f"{name}: {label}"),
         text=render_email("email/decision.txt", **context),
         html=render_email("email/decision.html", **context),
         kind="decision",
@@ -136,7 +147,7 @@ def notify_reminder_assigned(
     return enqueue(
         session,
         to=assignee.email,
-        subject=f"New task for you: {reminder_like.title}"[:300],
+        subject=subject_line(f"New task for you: {reminder_like.title}"),
         text=render_email("email/reminder_assigned.txt", **context),
         html=render_email("email/reminder_assigned.html", **context),
         kind="reminder_assigned",

@@ -11,6 +11,7 @@ import uuid
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from crm.common.errors import DomainError, TooManyRequests
@@ -49,7 +50,16 @@ def _rollback() -> None:
 
     db = g.get("db_session")
     if db is not None:
-        db.rollback()
+        try:
+            db.rollback()
+        except DBAPIError:  # the connection is gone: nothing to roll back on our side
+            log.warning("rollback failed: the database connection is gone")
+
+
+# Errors that mean "the database cannot be reached right now" (server down, network cut,
+# SQLite file unavailable or locked past the busy timeout): a 503 the client may retry.
+UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+RETRY_AFTER_SECONDS = 30
 
 
 def init_app(app: Flask) -> None:
@@ -100,6 +110,32 @@ def init_app(app: Flask) -> None:
             status,
             headers,
         )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    def database_unavailable(exc: Exception):
+        # The page is self-contained: base.html would ask the database for the user and
+        # the navigation badges, which is exactly what is failing.
+        _rollback()
+        error_id = uuid.uuid4().hex[:12]
+        log.error(
+            "database unavailable %s on %s %s: %s",
+            error_id,
+            request.method,
+            request.path,
+            type(getattr(exc, "orig", None) or exc).__name__,
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        detail = (
+            "The database cannot be reached right now. Nothing was changed; "
+            f"try again in a minute (error id {error_id})."
+        )
+        if _wants_json():
+            return problem(503, "Service unavailable", detail, headers=headers, error_id=error_id)
+        # Rendered without the context processors: Flask-Login's would load the user.
+        template = app.jinja_env.get_template("errors/unavailable.html")
+        return template.render(error_id=error_id), 503, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -1,0 +1,424 @@
+"""`make load`: the app under gunicorn against PostgreSQL on loopback, N concurrent clients.
+
+    .venv/bin/python load/run.py [--clients 16] [--duration 60] [--workers 4] [--threads 4]
+                                 [--database-url postgresql://postgres@127.0.0.1:5432/crm_load]
+
+Steps: (re)create the load database (it is dropped first: never point this at real data),
+migrate it, seed users, 2,000 creators with channels and a few products; start gunicorn
+(production settings, a random SECRET_KEY) on a free loopback port; run the clients for the
+given time; stop gunicorn; print request counts, errors, latency percentiles per kind and
+overall, and exit 1 when any request failed.
+
+Each client is a thread with its own HTTP session (requests), logged in through the login
+form as its own legal user, plus an API token of the shared manager. Every iteration picks
+one action by weight:
+- list:      GET /creators/ (a list page, sometimes filtered or searched)
+- creator:   GET /creators/<id> (a creator page with every domain's sections)
+- queue:     GET /review/ (legal's review queue)
+- write:     POST /api/v1/creators/<id>/interactions (API write)
+- submit:    POST /api/v1/submissions (API write; the submission goes to review)
+- decision:  GET /review/<id> then POST its decision form (CSRF token from the page), on a
+             submission this client created, so two clients never race for the same one.
+Only 2xx and the expected redirects (302/303) count as success; anything else is an error.
+Bounds: at most 64 clients and 600 seconds; each request times out after 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "load test passphrase 2026"  # noqa: S105 (a throwaway database's users)
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+COOKIE = "__Host-crm_session"
+WEIGHTS = {"list": 25, "creator": 30, "queue": 10, "write": 15, "submit": 10, "decision": 10}
+MAX_CLIENTS = 64
+MAX_DURATION = 600
+CREATORS = 2000
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "load" not in name:
+        raise SystemExit(f"refusing to recreate {name!r}: the load database's name holds 'load'")
+    server = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+
+
+def seed(url: str, clients: int) -> dict:
+    from crm import create_app
+    from crm.agreements.models import Product
+    from crm.auth.models import User
+    from crm.auth.services import create_token, hash_password
+    from crm.creators.models import Account, Creator
+    from crm.db import get_db, session_scope
+    from crm.migrate import upgrade
+
+    upgrade(url)
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url})
+    password_hash = hash_password(PASSWORD)
+    with session_scope(app) as s:
+        manager = User(
+            email="load-manager@example.test",
+            name="Load Manager",
+            role="manager",
+            password_hash=password_hash,
+        )
+        reviewers = [
+            User(
+                email=f"load-legal{i}@example.test",
+                name=f"Load Legal {i}",
+                role="legal",
+                password_hash=password_hash,
+            )
+            for i in range(clients)
+        ]
+        s.add_all([manager, *reviewers])
+        s.flush()
+        s.add_all(Product(name=f"Model {n}", aliases=[]) for n in range(5))
+        creators = [
+            Creator(
+                display_name=f"Creator {n:04d}",
+                search_name=f"creator {n:04d}",
+                email=f"creator{n}@example.test",
+                country=random.choice(["US", "GB", "DE", "SE", "JP"]),
+                status=random.choice(["prospect", "contacted", "active"]),
+                owner_id=manager.id,
+                notes="",
+                tags=[],
+            )
+            for n in range(CREATORS)
+        ]
+        s.add_all(creators)
+        s.flush()
+        s.add_all(
+            Account(
+                creator_id=c.id,
+                platform="youtube",
+                handle=f"channel{c.id}",
+                handle_key=f"channel{c.id}",
+                followers=random.randint(1_000, 2_000_000),
+            )
+            for c in creators
+        )
+        _token, raw = create_token(s, manager, manager, "load")
+        ids = [c.id for c in creators]
+        emails = [r.email for r in reviewers]
+    get_db(app).engine.dispose()
+    return {"token": raw, "creator_ids": ids, "reviewers": emails}
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int, workers: int, threads: int, logdir: Path):
+    env = {
+        **os.environ,
+        "CRM_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        "UPLOAD_DIR": str(logdir / "uploads"),
+        "CRM_MAIL_DIR": str(logdir / "mail"),
+        "CRM_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = open(logdir / "gunicorn.log", "w")
+    process = subprocess.Popen(  # noqa: S603 (our own binary and arguments)
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "60",
+            # Longer than a client's pause between two requests on one connection: with the
+            # 2 s default, the server may close a kept-alive connection just as a client
+            # sends on it ("connection reset"), which no browser behind a proxy would see.
+            "--keep-alive",
+            "75",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process, log
+        except requests.RequestException:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start; see {logdir / 'gunicorn.log'}")
+
+
+# --- clients ---------------------------------------------------------------------------------
+
+
+class Browser:
+    """An HTTP session that keeps the `__Host-` session cookie over plain loopback http
+    (a real browser only sends it over https; the server cannot tell the difference)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+        self.cookie: str | None = None
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if self.cookie and "Authorization" not in headers:
+            headers["Cookie"] = f"{COOKIE}={self.cookie}"
+        response = self.http.request(
+            method, self.base + path, headers=headers, allow_redirects=False, timeout=30, **kwargs
+        )
+        self.http.cookies.clear()
+        for header in response.raw.headers.getlist("Set-Cookie"):
+            if header.startswith(COOKIE + "="):
+                self.cookie = header.split(";", 1)[0].split("=", 1)[1]
+        return response
+
+    def login(self, email: str) -> None:
+        page = self.request("GET", "/login")
+        token = CSRF_RE.search(page.text).group(1)
+        response = self.request(
+            "POST", "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"login failed for {email}: {response.status_code}")
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.samples: list[str] = []
+
+    def add(self, kind: str, seconds: float, ok: bool, detail: str = "") -> None:
+        with self.lock:
+            self.latency[kind].append(seconds)
+            if not ok:
+                self.errors[kind] += 1
+                if len(self.samples) < 10:
+                    self.samples.append(f"{kind}: {detail}")
+
+
+def client_loop(n: int, base: str, seeded: dict, stop: threading.Event, stats: Stats) -> None:
+    rng = random.Random(n)
+    browser = Browser(base)
+    browser.login(seeded["reviewers"][n])
+    api = Browser(base)
+    auth = {"Authorization": f"Bearer {seeded['token']}"}
+    ids = seeded["creator_ids"]
+    pending: list[int] = []
+    kinds, weights = zip(*WEIGHTS.items(), strict=True)
+
+    def timed(kind, method, path, expect=(200,), **kwargs):
+        started = time.perf_counter()
+        try:
+            response = (api if "headers" in kwargs else browser).request(method, path, **kwargs)
+        except requests.RequestException as exc:
+            stats.add(kind, time.perf_counter() - started, False, repr(exc))
+            return None
+        ok = response.status_code in expect
+        stats.add(
+            kind,
+            time.perf_counter() - started,
+            ok,
+            f"{method} {path} -> {response.status_code} {response.text[:200]!r}",
+        )
+        return response if ok else None
+
+    while not stop.is_set():
+        kind = rng.choices(kinds, weights)[0]
+        if kind == "decision" and not pending:
+            kind = "submit"
+        if kind == "list":
+            query = rng.choice(["", "?status=active", "?q=creator 01", "?sort=followers"])
+            timed("list", "GET", "/creators/" + query)
+        elif kind == "creator":
+            timed("creator", "GET", f"/creators/{rng.choice(ids)}")
+        elif kind == "queue":
+            timed("queue", "GET", "/review/")
+        elif kind == "write":
+            timed(
+                "write",
+                "POST",
+                f"/api/v1/creators/{rng.choice(ids)}/interactions",
+                expect=(201,),
+                headers=dict(auth),
+                json={
+                    "kind": "call",
+                    "occurred_at": datetime.now(UTC).isoformat(),
+                    "summary": f"Load call {rng.random():.6f}",
+                },
+            )
+        elif kind == "submit":
+            response = timed(
+                "submit",
+                "POST",
+                "/api/v1/submissions",
+                expect=(201,),
+                headers=dict(auth),
+                json={
+                    "creator_id": rng.choice(ids),
+                    "platform": "youtube",
+                    "title": f"Load post {rng.random():.6f}",
+                    "planned_for": (datetime.now(UTC) + timedelta(days=20)).isoformat(),
+                    "body": "#ad A sponsored look at the new lights",
+                    "submit": True,
+                },
+            )
+            if response is not None:
+                pending.append(response.json()["id"])
+        elif kind == "decision":
+            submission_id = pending.pop()
+            page = timed("decision", "GET", f"/review/{submission_id}")
+            if page is None:
+                continue
+            match = CSRF_RE.search(page.text)
+            if match is None:
+                stats.add("decision", 0.0, False, f"no CSRF token on /review/{submission_id}")
+                continue
+            timed(
+                "decision",
+                "POST",
+                f"/review/{submission_id}/decision",
+                expect=(302, 303),
+                data={
+                    "csrf_token": match.group(1),
+                    "revision": "1",
+                    "decision": rng.choice(["approve", "request_changes"]),
+                    "comment": "Reviewed under load.",
+                },
+            )
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def report(stats: Stats, elapsed: float, clients: int, workers: int, threads: int) -> int:
+    every = [v for values in stats.latency.values() for v in values]
+    errors = sum(stats.errors.values())
+    print(
+        f"\n{len(every)} requests in {elapsed:.0f} s from {clients} clients "
+        f"({len(every) / elapsed:.0f} req/s), gunicorn {workers} workers x {threads} threads"
+    )
+    print(f"{'kind':10} {'count':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for kind in [*WEIGHTS, "all"]:
+        values = every if kind == "all" else stats.latency.get(kind, [])
+        errs = errors if kind == "all" else stats.errors.get(kind, 0)
+        print(
+            f"{kind:10} {len(values):7d} {errs:6d} "
+            f"{percentile(values, 50) * 1000:8.1f} {percentile(values, 95) * 1000:8.1f} "
+            f"{percentile(values, 99) * 1000:8.1f}"
+        )
+    if every:
+        print(f"mean {statistics.fmean(every) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms")
+    for sample in stats.samples:
+        print("error:", sample)
+    print("errors: 0" if errors == 0 else f"errors: {errors}")
+    return 0 if errors == 0 and every else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/crm_load"
+        ),
+    )
+    args = parser.parse_args(argv)
+    clients = max(1, min(args.clients, MAX_CLIENTS))
+    duration = max(1.0, min(args.duration, MAX_DURATION))
+    logdir = ROOT / "load" / "out"
+    logdir.mkdir(exist_ok=True)
+
+    print(f"preparing {make_url(args.database_url).database} (dropped and re-created)…")
+    recreate_database(args.database_url)
+    seeded = seed(args.database_url, clients)
+    port = free_port()
+    server, log = start_gunicorn(args.database_url, port, args.workers, args.threads, logdir)
+    stats = Stats()
+    stop = threading.Event()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        threads = [
+            threading.Thread(target=client_loop, args=(n, base, seeded, stop, stats), daemon=True)
+            for n in range(clients)
+        ]
+        print(f"{clients} clients for {duration:.0f} s against {base}…")
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        time.sleep(duration)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        elapsed = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+    return report(stats, elapsed, clients, args.workers, args.threads)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
