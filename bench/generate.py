@@ -13,7 +13,7 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
@@ -159,7 +159,7 @@ def _reset_sequences(conn: Connection) -> None:
     for table, column in rows:
         conn.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "  # noqa: S608
                 f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
             )
         )
@@ -339,7 +339,8 @@ def _fill(w: Writer, s: Scale, rnd: random.Random, sqlite: bool, log) -> None:
     block = 2_000
     for lo in range(1, account_id + 1, block):
         w.conn.execute(
-            sql, {"start": start.isoformat(), "last": SNAPSHOT_DAYS - 1, "lo": lo, "hi": lo + block - 1}
+            sql,
+            {"start": start.isoformat(), "last": SNAPSHOT_DAYS - 1, "lo": lo, "hi": lo + block - 1},
         )
     w.counts["snapshots"] = account_id * SNAPSHOT_DAYS
     step(f"snapshots ({account_id * SNAPSHOT_DAYS})", t)
@@ -538,10 +539,14 @@ def _fill(w: Writer, s: Scale, rnd: random.Random, sqlite: bool, log) -> None:
                 "published_url": f"https://youtube.example.com/v/{sid}"
                 if status == "published"
                 else None,
-                "published_at": last_submitted + timedelta(days=2) if status == "published" else None,
+                "published_at": last_submitted + timedelta(days=2)
+                if status == "published"
+                else None,
                 "submitted_by": rnd.choice(managers),
                 "latest_revision": n_rev,
-                "decided_revision": n_rev if status in ("approved", "published", "rejected") else None,
+                "decided_revision": n_rev
+                if status in ("approved", "published", "rejected")
+                else None,
                 "review_round": 0 if status == "draft" else n_rev,
                 "in_review_since": last_submitted if status == "in_review" else None,
                 "failed_checks": failed_latest,
@@ -632,7 +637,13 @@ def _fill(w: Writer, s: Scale, rnd: random.Random, sqlite: bool, log) -> None:
     for n in range(remaining):
         work = works[(n * 5) % len(works)]
         use = USES[(n // len(works)) % len(USES)]
-        consent(work["creator_id"], work["id"], None, use, rnd.choice(["allowed", "not_allowed", "constrained"]))
+        consent(
+            work["creator_id"],
+            work["id"],
+            None,
+            use,
+            rnd.choice(["allowed", "not_allowed", "constrained"]),
+        )
     w.put(Work, works)
     w.put(Consent.__table__, _consent_rows(consents))
     step(f"works, consents ({len(works)}, {len(consents)})", t)
@@ -643,14 +654,3 @@ def _consent_rows(rows: list[dict]) -> list[dict]:
     for row in rows:
         row["constraint_text"] = row.pop("constraint")
     return rows
-
-
-def measurement_user_email() -> str:
-    return ADMIN_EMAIL
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
-__all__ = ["SCALES", "Scale", "generate", "BENCH_PASSWORD", "ADMIN_EMAIL", "dtime"]

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, render_template_string
-from markupsafe import Markup
 from sqlalchemy import event, func, select
 
 from bench.generate import ADMIN_EMAIL, BENCH_PASSWORD
@@ -209,7 +208,9 @@ def _ceiling_app() -> Flask:
 
     @bare.get("/")
     def page():
-        return render_template_string("{{ body }}", body=bare.config["BODY"])
+        return render_template_string(
+            "{% autoescape false %}{{ body }}{% endautoescape %}", body=bare.config["BODY"]
+        )
 
     return bare
 
@@ -278,7 +279,7 @@ def measure(url: str, n: int = 50, log=print) -> list[Result]:
         if response.status_code != 200:
             raise RuntimeError(f"{page.name}: {response.status_code} {body[:500]}")
         samples = _time(call, n)
-        bare.config["BODY"] = Markup(body)
+        bare.config["BODY"] = body
         ceiling = _time(lambda: bare_client.get("/"), n)
         sql = _replay(engine, calls, n)
         result = Result(
@@ -299,8 +300,7 @@ def measure(url: str, n: int = 50, log=print) -> list[Result]:
 
 
 HEADER = (
-    f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'ceil ms':>8} {'sql ms':>8} "
-    f"{'ratio':>6}"
+    f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'ceil ms':>8} {'sql ms':>8} {'ratio':>6}"
 )
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda, Payment, Product
@@ -98,6 +98,24 @@ def expiring(session: Session, today: date, days: int = 30, *, payments: bool = 
             ).unique()
         )
     return Expiring(list(ndas.unique()), list(grants.unique()), due)
+
+
+def expiring_count_stmt(today: date, days: int):
+    """How many rows `expiring(session, today, days)` lists in its NDAs and grants."""
+    until = today + timedelta(days=days)
+    ndas = (
+        select(func.count())
+        .select_from(Nda)
+        .where(Nda.status == "signed", Nda.expires_on >= today, Nda.expires_on <= until)
+        .scalar_subquery()
+    )
+    grants = (
+        select(func.count())
+        .select_from(Grant)
+        .where(Grant.status == "active", Grant.ends_on >= today, Grant.ends_on <= until)
+        .scalar_subquery()
+    )
+    return select(ndas + grants)
 
 
 def active_days(grant: Grant, as_of: date) -> int:

@@ -103,5 +103,10 @@ def home_panel(session, user) -> dict | None:
 
 
 def expiring_badge(session, user) -> int | None:
-    soon = queries.expiring(session, _today(), 7, payments=False)
-    return (len(soon.ndas) + len(soon.grants)) or None
+    return session.scalar(expiring_count(user)) or None
+
+
+def expiring_count(user):
+    """Signed NDAs and active grants ending within 7 days, as one count statement (the
+    same rows `queries.expiring` lists, counted in SQL)."""
+    return queries.expiring_count_stmt(_today(), 7)

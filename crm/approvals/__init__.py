@@ -15,10 +15,10 @@ from crm.common.registry import (
 )
 
 
-def _queue_badge(session, user):
-    from crm.approvals.queries import queue_count
+def _queue_badge(user):
+    from crm.approvals.queries import queue_count_stmt
 
-    return queue_count(session) or None
+    return queue_count_stmt()
 
 
 def _review_panel(session, user):
@@ -77,7 +77,13 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     reg = registry(app)
     reg.nav.append(
-        NavItem("approvals.queue", "Review queue", frozenset({LEGAL, ADMIN}), 30, _queue_badge)
+        NavItem(
+            "approvals.queue",
+            "Review queue",
+            frozenset({LEGAL, ADMIN}),
+            30,
+            count=_queue_badge,
+        )
     )
     reg.nav.append(NavItem("approvals.index", "Submissions", EDITORS | {VIEWER}, 31))
     reg.nav.append(NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92))
