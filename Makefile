@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := CRM_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,17 @@ run: $(VENV)/.run-deps
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The benchmark (not part of `make test`): BENCH_SCALE=S|M|L, BENCH_DATABASE_URL (default a
+# fresh SQLite file in the temp directory). See docs/PERFORMANCE.md.
+bench: $(VENV)/.run-deps
+	$(BIN)/python -m bench
+
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check crm tests config
+	$(BIN)/ruff format --check crm tests config bench
 
 format: $(VENV)/.test-deps
-	$(BIN)/ruff format crm tests config
+	$(BIN)/ruff format crm tests config bench
 	$(BIN)/ruff check --fix .
 
 clean:

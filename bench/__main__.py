@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench.generate import SCALES, generate
-from bench.measure import measure, table, write_json
+from bench.measure import HEADER, measure, table, write_json
 from crm.migrate import upgrade
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -45,10 +45,13 @@ def main() -> int:
         rows = sum(info["rows"].values())
         print(f"Generated {rows:,} rows in {generate_s} s (migrations {info['migrate_s']} s)")
     print(f"Measuring {requests} requests per page…")
-    results = measure(url, requests, log=lambda line: None)
+    print(HEADER, flush=True)
+    results = measure(url, requests, log=lambda line: print(line, flush=True))
     print()
     print(table(results))
-    write_json(RESULTS, scale_name, database, generate_s, results)
+    load = os.getloadavg()[0]
+    print(f"\nLoad average (1 min) after the run: {load:.1f} on {os.cpu_count()} CPUs")
+    write_json(RESULTS, scale_name, database, generate_s, results, load_avg=round(load, 1))
     print(f"\nWrote {RESULTS} in {time.perf_counter() - started:.0f} s in all.")
     return 0
 

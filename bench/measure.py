@@ -315,11 +315,14 @@ def table(results: list[Result]) -> str:
     return "\n".join([HEADER, "-" * len(HEADER), *(_row(r) for r in results)])
 
 
-def write_json(path: Path, scale: str, database: str, generate_s, results: list[Result]) -> None:
+def write_json(
+    path: Path, scale: str, database: str, generate_s, results: list[Result], **extra
+) -> None:
     payload = {
         "scale": scale,
         "database": database,
         "generate_s": generate_s,
         "pages": [r.as_json() for r in results],
+        **extra,
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")

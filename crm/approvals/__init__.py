@@ -35,18 +35,34 @@ def _decisions_panel(session, user):
     return {"rows": rows}
 
 
-def _creator_section(session, creator, user):
-    from crm.approvals.queries import creator_submissions
+SECTION_SIZE = 20
+TIMELINE_SIZE = 50
 
-    return {"submissions": creator_submissions(session, creator.id)}
+
+def _submissions(session, creator, limit):
+    """The creator's newest submissions, loaded once for the section and the timeline."""
+    from crm.approvals.queries import creator_submissions
+    from crm.common.memo import per_request
+
+    if limit > TIMELINE_SIZE:
+        return creator_submissions(session, creator.id, limit)
+    rows = per_request(
+        ("submissions", creator.id),
+        lambda: creator_submissions(session, creator.id, TIMELINE_SIZE),
+    )
+    return rows[:limit]
+
+
+def _creator_section(session, creator, user):
+    return {"submissions": _submissions(session, creator, SECTION_SIZE)}
 
 
 def _timeline(session, creator, user, limit):
-    from crm.approvals.queries import creator_decisions, creator_submissions
+    from crm.approvals.queries import creator_decisions
 
     labels = {"approve": "approved", "request_changes": "changes requested", "reject": "rejected"}
     entries = []
-    for s in creator_submissions(session, creator.id, limit):
+    for s in _submissions(session, creator, limit):
         url = url_for("approvals.detail", submission_id=s.id)
         entries.append(
             TimelineEntry(s.created_at, "submission", f"Submission: {s.title}", s.platform, url)
