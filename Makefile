@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := CRM_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format clean load audit
+.PHONY: run test lint format clean load audit bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +35,17 @@ load: $(VENV)/.run-deps
 audit: $(VENV)/.test-deps
 	bash .ci/security
 
+# The benchmark (not part of `make test`): BENCH_SCALE=S|M|L, BENCH_DATABASE_URL (default a
+# fresh SQLite file in the temp directory). See docs/PERFORMANCE.md.
+bench: $(VENV)/.run-deps
+	$(BIN)/python -m bench
+
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check crm tests config
+	$(BIN)/ruff format --check crm tests config bench
 
 format: $(VENV)/.test-deps
-	$(BIN)/ruff format crm tests config
+	$(BIN)/ruff format crm tests config bench
 	$(BIN)/ruff check --fix .
 
 clean:

@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
     reg = registry(app)
     reg.nav.append(
         NavItem(
-            "agreements.index", "Agreements", ALL_ROLES, order=30, badge=sections.expiring_badge
+            "agreements.index", "Agreements", ALL_ROLES, order=30, count=sections.expiring_count
         )
     )
     reg.nav.append(NavItem("agreements.products", "Products", ADMINS, order=85))

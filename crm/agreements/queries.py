@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda, Payment, Product
@@ -68,17 +68,21 @@ class Expiring:
 
 def expiring(session: Session, today: date, days: int = 30, *, payments: bool = True) -> Expiring:
     """Signed NDAs and active grants ending within `days`, and unpaid payments due by then
-    (overdue ones included), each with its creator loaded: a fixed number of queries."""
+    (overdue ones included), each with its creator loaded: a fixed number of queries.
+
+    The creators' tags and the deals' grants (eager by default on their models) are left to
+    load on access: these lists never show them, and batched eager loads would add one
+    statement per 500 rows."""
     until = today + timedelta(days=days)
     ndas = session.scalars(
         select(Nda)
-        .options(joinedload(Nda.creator))
+        .options(joinedload(Nda.creator).lazyload(Creator.tags))
         .where(Nda.status == "signed", Nda.expires_on >= today, Nda.expires_on <= until)
         .order_by(Nda.expires_on, Nda.id)
     )
     grants = session.scalars(
         select(Grant)
-        .options(joinedload(Grant.creator))
+        .options(joinedload(Grant.creator).lazyload(Creator.tags))
         .where(Grant.status == "active", Grant.ends_on >= today, Grant.ends_on <= until)
         .order_by(Grant.ends_on, Grant.id)
     )
@@ -87,7 +91,10 @@ def expiring(session: Session, today: date, days: int = 30, *, payments: bool = 
         due = list(
             session.scalars(
                 select(Payment)
-                .options(joinedload(Payment.deal).joinedload(Deal.creator))
+                .options(
+                    joinedload(Payment.deal).joinedload(Deal.creator).lazyload(Creator.tags),
+                    joinedload(Payment.deal).lazyload(Deal.grants),
+                )
                 .join(Deal, Deal.id == Payment.deal_id)
                 .where(
                     Payment.paid_on.is_(None),
@@ -98,6 +105,24 @@ def expiring(session: Session, today: date, days: int = 30, *, payments: bool = 
             ).unique()
         )
     return Expiring(list(ndas.unique()), list(grants.unique()), due)
+
+
+def expiring_count_stmt(today: date, days: int):
+    """How many rows `expiring(session, today, days)` lists in its NDAs and grants."""
+    until = today + timedelta(days=days)
+    ndas = (
+        select(func.count())
+        .select_from(Nda)
+        .where(Nda.status == "signed", Nda.expires_on >= today, Nda.expires_on <= until)
+        .scalar_subquery()
+    )
+    grants = (
+        select(func.count())
+        .select_from(Grant)
+        .where(Grant.status == "active", Grant.ends_on >= today, Grant.ends_on <= until)
+        .scalar_subquery()
+    )
+    return select(ndas + grants)
 
 
 def active_days(grant: Grant, as_of: date) -> int:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from flask import current_app, url_for
-from sqlalchemy import select
 
 from crm.agreements import queries
-from crm.agreements.models import Deal, Grant, Nda
 from crm.common import money
+from crm.common.memo import per_request
 from crm.common.permissions import EDITORS, EDITORS_AND_LEGAL, can, can_see_money
 from crm.common.registry import TimelineEntry
 from crm.common.timeutil import today_in
@@ -20,8 +19,16 @@ def _today():
     return today_in(current_app.config.get("CRM_TIMEZONE", "UTC"))
 
 
+def _creator_agreements(session, creator):
+    """The creator's NDAs, grants and deals, loaded once for the section and the timeline."""
+    return per_request(
+        ("agreements", creator.id),
+        lambda: queries.creator_agreements(session, creator.id, _today()),
+    )
+
+
 def creator_section(session, creator, user) -> dict:
-    data = queries.creator_agreements(session, creator.id, _today())
+    data = _creator_agreements(session, creator)
     return {
         "ndas": data.ndas,
         "grants": data.grants,
@@ -39,9 +46,7 @@ def _at(day, fallback: datetime) -> datetime:
 
 
 def nda_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
-    ndas = session.scalars(
-        select(Nda).where(Nda.creator_id == creator.id).order_by(Nda.id.desc()).limit(limit)
-    )
+    ndas = _creator_agreements(session, creator).ndas[:limit]  # newest first
     out = []
     for nda in ndas:
         covers = ", ".join(p.name for p in nda.products) or "no products yet"
@@ -59,9 +64,7 @@ def nda_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
 
 
 def grant_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
-    grants = session.scalars(
-        select(Grant).where(Grant.creator_id == creator.id).order_by(Grant.id.desc()).limit(limit)
-    )
+    grants = _creator_agreements(session, creator).grants[:limit]  # newest first
     return [
         TimelineEntry(
             at=g.updated_at or g.created_at,
@@ -75,9 +78,7 @@ def grant_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
 
 
 def deal_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
-    deals = session.scalars(
-        select(Deal).where(Deal.creator_id == creator.id).order_by(Deal.id.desc()).limit(limit)
-    )
+    deals = _creator_agreements(session, creator).deals[:limit]  # newest first
     out = []
     for d in deals:
         detail = d.kind.replace("_", "-")
@@ -103,5 +104,10 @@ def home_panel(session, user) -> dict | None:
 
 
 def expiring_badge(session, user) -> int | None:
-    soon = queries.expiring(session, _today(), 7, payments=False)
-    return (len(soon.ndas) + len(soon.grants)) or None
+    return session.scalar(expiring_count(user)) or None
+
+
+def expiring_count(user):
+    """Signed NDAs and active grants ending within 7 days, as one count statement (the
+    same rows `queries.expiring` lists, counted in SQL)."""
+    return queries.expiring_count_stmt(_today(), 7)

@@ -15,10 +15,10 @@ from crm.common.registry import (
 )
 
 
-def _queue_badge(session, user):
-    from crm.approvals.queries import queue_count
+def _queue_badge(user):
+    from crm.approvals.queries import queue_count_stmt
 
-    return queue_count(session) or None
+    return queue_count_stmt()
 
 
 def _review_panel(session, user):
@@ -35,18 +35,34 @@ def _decisions_panel(session, user):
     return {"rows": rows}
 
 
-def _creator_section(session, creator, user):
-    from crm.approvals.queries import creator_submissions
+SECTION_SIZE = 20
+TIMELINE_SIZE = 50
 
-    return {"submissions": creator_submissions(session, creator.id)}
+
+def _submissions(session, creator, limit):
+    """The creator's newest submissions, loaded once for the section and the timeline."""
+    from crm.approvals.queries import creator_submissions
+    from crm.common.memo import per_request
+
+    if limit > TIMELINE_SIZE:
+        return creator_submissions(session, creator.id, limit)
+    rows = per_request(
+        ("submissions", creator.id),
+        lambda: creator_submissions(session, creator.id, TIMELINE_SIZE),
+    )
+    return rows[:limit]
+
+
+def _creator_section(session, creator, user):
+    return {"submissions": _submissions(session, creator, SECTION_SIZE)}
 
 
 def _timeline(session, creator, user, limit):
-    from crm.approvals.queries import creator_decisions, creator_submissions
+    from crm.approvals.queries import creator_decisions
 
     labels = {"approve": "approved", "request_changes": "changes requested", "reject": "rejected"}
     entries = []
-    for s in creator_submissions(session, creator.id, limit):
+    for s in _submissions(session, creator, limit):
         url = url_for("approvals.detail", submission_id=s.id)
         entries.append(
             TimelineEntry(s.created_at, "submission", f"Submission: {s.title}", s.platform, url)
@@ -77,7 +93,13 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     reg = registry(app)
     reg.nav.append(
-        NavItem("approvals.queue", "Review queue", frozenset({LEGAL, ADMIN}), 30, _queue_badge)
+        NavItem(
+            "approvals.queue",
+            "Review queue",
+            frozenset({LEGAL, ADMIN}),
+            30,
+            count=_queue_badge,
+        )
     )
     reg.nav.append(NavItem("approvals.index", "Submissions", EDITORS | {VIEWER}, 31))
     reg.nav.append(NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92))

@@ -77,10 +77,12 @@ def review_queue(
     return keyset_page(session, stmt, order, cursor, limit)
 
 
+def queue_count_stmt():
+    return select(func.count()).select_from(Submission).where(Submission.status == "in_review")
+
+
 def queue_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Submission).where(Submission.status == "in_review")
-    )
+    return session.scalar(queue_count_stmt())
 
 
 def list_submissions(

@@ -20,6 +20,9 @@ class NavItem:
     roles: frozenset[str]
     order: int = 50
     badge: Callable | None = None  # (session, user) -> int | None
+    # Preferred to `badge`: (user) -> a SELECT of one count, or None to show no badge. The
+    # counts of every entry run together as one statement per page.
+    count: Callable | None = None
 
 
 @dataclass

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import diff, record
 from crm.auth.models import User
@@ -207,7 +207,7 @@ def get_creator(session: Session, creator_id: int, *, details: bool = False) -> 
         stmt = stmt.options(
             selectinload(Creator.accounts),
             selectinload(Creator.representatives),
-            selectinload(Creator.owner),
+            joinedload(Creator.owner),
         ).execution_options(populate_existing=True)
     creator = session.scalar(stmt)
     if creator is None:
@@ -541,7 +541,7 @@ def recent_interactions(session: Session, creator: Creator, limit: int = 50) -> 
     return list(
         session.scalars(
             select(Interaction)
-            .options(selectinload(Interaction.user))
+            .options(joinedload(Interaction.user))
             .where(Interaction.creator_id == creator.id)
             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(limit)

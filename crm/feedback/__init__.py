@@ -15,13 +15,13 @@ from crm.common.registry import (
 )
 
 
-def _badge(session, user):
+def _badge(user):
     """New notes nobody has triaged yet, for the people who triage."""
     if user.role not in EDITORS:
         return None
-    from crm.feedback.services import count_new
+    from crm.feedback.services import count_new_stmt
 
-    return count_new(session) or None
+    return count_new_stmt()
 
 
 def register(app: Flask) -> None:
@@ -29,7 +29,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("feedback.index", "Feedback", ALL_ROLES, order=40, badge=_badge))
+    reg.nav.append(NavItem("feedback.index", "Feedback", ALL_ROLES, order=40, count=_badge))
     reg.home_panels.append(
         HomePanel("feedback/_home_panel.html", hooks.home_panel, ALL_ROLES, order=40)
     )

@@ -536,11 +536,12 @@ def new_critical(session: Session, limit: int = 10) -> tuple[list, int]:
     return list(notes), total or 0
 
 
+def count_new_stmt():
+    return select(func.count()).select_from(Feedback).where(Feedback.status == "new")
+
+
 def count_new(session: Session) -> int:
-    return (
-        session.scalar(select(func.count()).select_from(Feedback).where(Feedback.status == "new"))
-        or 0
-    )
+    return session.scalar(count_new_stmt()) or 0
 
 
 # --------------------------------------------------------------------------- report

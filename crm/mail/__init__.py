@@ -12,5 +12,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("mail.outbox", "Outbox", ADMINS, order=92, badge=services.failed_count))
+    reg.nav.append(
+        NavItem("mail.outbox", "Outbox", ADMINS, order=92, count=services.failed_count_stmt)
+    )
     reg.jobs.append(Job("mail.flush", tasks.flush_outbox, "interval", {"minutes": 1}))

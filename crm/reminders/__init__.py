@@ -27,7 +27,9 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("reminders.index", "Tasks", ALL_ROLES, order=15, badge=views.badge))
+    reg.nav.append(
+        NavItem("reminders.index", "Tasks", ALL_ROLES, order=15, count=views.badge_count)
+    )
     reg.home_panels.append(
         HomePanel("reminders/_home_panel.html", views.home_panel, ALL_ROLES, order=10)
     )

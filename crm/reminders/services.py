@@ -114,9 +114,9 @@ def _visible_on(day: date):
     return or_(Reminder.snoozed_until.is_(None), Reminder.snoozed_until <= day)
 
 
-def due_count(session: Session, user_id: int, today: date) -> int:
+def due_count_stmt(user_id: int, today: date):
     """Open reminders overdue or due today (snoozed ones excluded): the navigation badge."""
-    return session.scalar(
+    return (
         select(func.count())
         .select_from(Reminder)
         .where(
@@ -126,6 +126,10 @@ def due_count(session: Session, user_id: int, today: date) -> int:
             _visible_on(today),
         )
     )
+
+
+def due_count(session: Session, user_id: int, today: date) -> int:
+    return session.scalar(due_count_stmt(user_id, today))
 
 
 @dataclass

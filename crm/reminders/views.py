@@ -31,6 +31,10 @@ def badge(session, user) -> int | None:
     return services.due_count(session, user.id, _today(user)) or None
 
 
+def badge_count(user):
+    return services.due_count_stmt(user.id, _today(user))
+
+
 def home_panel(session, user) -> dict | None:
     today = _today(user)
     items = services.due_now(session, user.id, today)
