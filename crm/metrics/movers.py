@@ -50,13 +50,21 @@ class Mover:
         return (self.current_on - self.base_on).days
 
 
-def _latest_day(start: date | None, end: date):
-    stmt = select(
-        Snapshot.account_id.label("account_id"), func.max(Snapshot.captured_on).label("day")
-    ).where(Snapshot.captured_on <= end, Snapshot.followers.is_not(None))
-    if start is not None:
-        stmt = stmt.where(Snapshot.captured_on >= start)
-    return stmt.group_by(Snapshot.account_id)
+def _latest_day_of(account_id, start: date, end: date):
+    """The newest day in [start, end] with a follower count, for one (correlated) account."""
+    return (
+        select(Snapshot.captured_on)
+        .where(
+            Snapshot.account_id == account_id,
+            Snapshot.captured_on >= start,
+            Snapshot.captured_on <= end,
+            Snapshot.followers.is_not(None),
+        )
+        .order_by(Snapshot.captured_on.desc())
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
+    )
 
 
 def movers(
@@ -74,8 +82,21 @@ def movers(
     if by not in ("absolute", "percent"):
         raise ValueError("by must be absolute or percent")
     start = end - timedelta(days=days)
-    cur_day = _latest_day(start + timedelta(days=1), end).subquery("cur_day")
-    base_day = _latest_day(start - timedelta(days=days), start).subquery("base_day")
+    # Per account, the two days to compare are picked by correlated subqueries that seek the
+    # (account_id, captured_on) index: one seek each per account instead of scanning every
+    # snapshot in both windows (the difference between ~1 s and ~0.1 s at 11M snapshots).
+    picks = (
+        select(
+            Account.id.label("account_id"),
+            _latest_day_of(Account.id, start + timedelta(days=1), end).label("cur_day"),
+            _latest_day_of(Account.id, start - timedelta(days=days), start).label("base_day"),
+        )
+        .join(Creator, Creator.id == Account.creator_id)
+        .where(Creator.archived.is_(False))
+    )
+    if creator_ids is not None:
+        picks = picks.where(Account.creator_id.in_(creator_ids))
+    picked = picks.subquery("picked")
     cur = aliased(Snapshot, name="cur")
     base = aliased(Snapshot, name="base")
     change = cur.followers - base.followers
@@ -92,18 +113,16 @@ def movers(
             cur.captured_on,
             cur.followers,
         )
-        .select_from(cur_day)
-        .join(base_day, base_day.c.account_id == cur_day.c.account_id)
-        .join(cur, and_(cur.account_id == cur_day.c.account_id, cur.captured_on == cur_day.c.day))
+        .select_from(picked)
+        .join(cur, and_(cur.account_id == picked.c.account_id, cur.captured_on == picked.c.cur_day))
         .join(
-            base, and_(base.account_id == base_day.c.account_id, base.captured_on == base_day.c.day)
+            base,
+            and_(base.account_id == picked.c.account_id, base.captured_on == picked.c.base_day),
         )
-        .join(Account, Account.id == cur_day.c.account_id)
+        .join(Account, Account.id == picked.c.account_id)
         .join(Creator, Creator.id == Account.creator_id)
         .where(Creator.archived.is_(False), cur.followers != base.followers)
     )
-    if creator_ids is not None:
-        stmt = stmt.where(Account.creator_id.in_(creator_ids))
     if by == "percent":
         stmt = stmt.where(base.followers > 0).order_by(func.abs(percent).desc(), Account.id)
     else:
