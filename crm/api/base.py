@@ -13,18 +13,36 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from crm.common.errors import Invalid
 from crm.common.pagination import Page, parse_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+# The widest integer a database column holds (BIGINT); JSON numbers past it are refused.
+MAX_INT = 2**63 - 1
+
+
+def _out_of_range(value: Any) -> bool:
+    if isinstance(value, int):
+        return not -MAX_INT <= value <= MAX_INT
+    if isinstance(value, list | tuple | set):
+        return any(_out_of_range(v) for v in value)
+    return False
+
 
 class ApiModel(BaseModel):
     """Request bodies: unknown fields (`id`, `role`, …) are refused, never mass-assigned."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _integers_fit_the_database(cls, value: Any) -> Any:
+        if _out_of_range(value):
+            raise ValueError("is out of range")
+        return value
 
 
 class OutModel(BaseModel):
@@ -90,9 +108,12 @@ def query_int(name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise Invalid({name: ["must be a whole number"]}) from None
+    if _out_of_range(value):
+        raise Invalid({name: ["is out of range"]})
+    return value
 
 
 def query_date(name: str) -> date | None:

@@ -81,7 +81,7 @@ class ConsentIn(ApiModel):
     effective_on: date
 
 
-class RevokeIn(ApiModel):
+class ConsentRevokeIn(ApiModel):
     revoked_on: date | None = None
 
 
@@ -402,14 +402,14 @@ def consents_show(consent_id: int):
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Revoke a consent from a day (default today)",
-    body=RevokeIn,
+    body=ConsentRevokeIn,
     response=ConsentOut,
     errors=(409,),
 )
 def consents_revoke(consent_id: int):
     db = get_session()
     consent = services.get_consent(db, consent_id)
-    body = parse_body(RevokeIn)
+    body = parse_body(ConsentRevokeIn)
     services.revoke_consent(db, current_user, consent, body.revoked_on or services.today())
     db.commit()
     return jsonify(consent_json(consent))

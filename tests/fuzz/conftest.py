@@ -1,0 +1,109 @@
+"""A seeded world for fuzzing: the demo data, loaded once, every example rolled back.
+
+The package opens one connection, begins an outer transaction and loads every domain's demo
+data into it (so path ids point at real creators, NDAs, submissions…). Each fuzzed request
+runs inside a savepoint that is rolled back afterwards, so one example's writes never change
+what the next one sees, and nothing reaches the database the rest of the suite uses.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select, text
+
+from crm.common.registry import registry
+from crm.db import Base, get_db
+
+ROLES = ("admin", "manager", "legal", "viewer")
+DEMO_EMAILS = {
+    "admin": "admin@example.com",
+    "manager": "manager@example.com",
+    "legal": "legal@example.com",
+    "viewer": "viewer@example.com",
+}
+# Path parameter name → table whose ids fill it.
+ID_TABLES = {
+    "account_id": "accounts",
+    "consent_id": "consents",
+    "creator_id": "creators",
+    "deal_id": "deals",
+    "feedback_id": "feedback",
+    "grant_id": "grants",
+    "interaction_id": "interactions",
+    "licence_id": "licences",
+    "nda_id": "ndas",
+    "payment_id": "payments",
+    "payout_id": "payouts",
+    "product_id": "products",
+    "reminder_id": "reminders",
+    "revision_id": "revisions",
+    "submission_id": "submissions",
+    "token_id": "api_tokens",
+    "user_id": "users",
+    "view_id": "saved_views",
+    "work_id": "works",
+}
+SKIPPED_TABLES = {"alembic_version"}
+
+
+@dataclass
+class World:
+    connection: object
+    users: dict = field(default_factory=dict)  # role → User
+    tokens: dict = field(default_factory=dict)  # role → raw bearer token
+    ids: dict = field(default_factory=dict)  # table → [ids]
+
+    @contextmanager
+    def example(self):
+        """One fuzzed example: everything it writes is rolled back afterwards."""
+        savepoint = self.connection.begin_nested()
+        try:
+            yield
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: a write that should not have happened shows up here."""
+        return {
+            name: self.connection.scalar(select(func.count()).select_from(table))
+            for name, table in Base.metadata.tables.items()
+            if name not in SKIPPED_TABLES
+        }
+
+
+@pytest.fixture(scope="package")
+def world(app):
+    from crm.auth.services import create_token
+
+    database = get_db(app)
+    connection = database.engine.connect()
+    outer = connection.begin()
+    database.bind_to(connection)
+    try:
+        with app.app_context():
+            session = database.session_factory()
+            context: dict = {}
+            for loader in sorted(registry(app).demo_loaders, key=lambda d: d.order):
+                loader.load(session, context)
+                session.flush()
+            fuzz_world = World(connection)
+            for role, email in DEMO_EMAILS.items():
+                user = context["users"][email]
+                _token, raw = create_token(session, user, user, "fuzz")
+                fuzz_world.users[role] = user
+                fuzz_world.tokens[role] = raw
+            session.commit()
+            session.close()
+            for name in set(ID_TABLES.values()):
+                fuzz_world.ids[name] = list(
+                    connection.scalars(text(f"SELECT id FROM {name} ORDER BY id"))  # noqa: S608
+                )
+        yield fuzz_world
+    finally:
+        outer.rollback()
+        connection.close()
+        database.reset_binding()
