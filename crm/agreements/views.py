@@ -39,6 +39,7 @@ from crm.common.permissions import (
 )
 from crm.common.timeutil import today_in
 from crm.db import get_session
+from crm.web.converters import parse_id
 from crm.web.forms import apply_errors, choices
 from crm.web.security import recent_login_required
 
@@ -50,10 +51,8 @@ def today():
 
 
 def _creator(creator_id) -> object:
-    try:
-        creator = queries.creator_of(get_session(), int(creator_id))
-    except (TypeError, ValueError):
-        creator = None
+    creator_id = parse_id(creator_id)
+    creator = queries.creator_of(get_session(), creator_id) if creator_id else None
     if creator is None:
         raise NotFound("Choose a creator first (from the creator's page).")
     return creator

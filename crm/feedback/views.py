@@ -36,6 +36,7 @@ from crm.feedback.models import (
     Feedback,
 )
 from crm.feedback.rendering import render_markdown
+from crm.web.converters import parse_id
 from crm.web.forms import apply_errors, choices
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -62,8 +63,7 @@ def _common():
 
 
 def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(request.args.get(name))
 
 
 def _options(db):
@@ -111,7 +111,8 @@ def _id(value) -> int | str | None:
     if value in (None, ""):
         return None
     value = str(value).strip()
-    return int(value) if value.isdigit() and len(value) < 10 else value
+    number = parse_id(value)
+    return number if number is not None else value
 
 
 def _errors_text(form) -> str:

@@ -15,6 +15,7 @@ from crm.creators.models import Creator
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
+from crm.web.converters import parse_id
 from crm.web.forms import apply_errors, choices
 
 bp = Blueprint("reminders", __name__, url_prefix="/tasks")
@@ -56,7 +57,7 @@ def _reminder_form(db, formdata=None) -> ReminderForm:
 
 
 def _parse_creator_id(raw) -> int | None:
-    return int(raw) if raw and str(raw).isdigit() else None
+    return parse_id(raw)
 
 
 def _render(form=None, status=200):

@@ -34,11 +34,14 @@ ID_TABLES = {
     "grant_id": "grants",
     "interaction_id": "interactions",
     "licence_id": "licences",
+    "message_id": "outbox_messages",
+    "note_id": "feedback",
     "nda_id": "ndas",
     "payment_id": "payments",
     "payout_id": "payouts",
     "product_id": "products",
     "reminder_id": "reminders",
+    "rep_id": "representatives",
     "revision_id": "revisions",
     "submission_id": "submissions",
     "token_id": "api_tokens",
@@ -78,6 +81,7 @@ class World:
 @pytest.fixture(scope="package")
 def world(app):
     from crm.auth.services import create_token
+    from crm.creators.services import save_view
 
     database = get_db(app)
     connection = database.engine.connect()
@@ -96,6 +100,7 @@ def world(app):
                 _token, raw = create_token(session, user, user, "fuzz")
                 fuzz_world.users[role] = user
                 fuzz_world.tokens[role] = raw
+                save_view(session, user, "Fuzz view", {"q": "a"})
             session.commit()
             session.close()
             for name in set(ID_TABLES.values()):
