@@ -10,25 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Blueprint, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from crm.common.errors import Invalid
 from crm.common.pagination import Page, parse_limit
+from crm.web.converters import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-# The widest integer a database column holds (BIGINT); JSON numbers past it are refused.
-MAX_INT = 2**63 - 1
+MAX_BIGINT = 2**63 - 1
 
 
-def _out_of_range(value: Any) -> bool:
+def _out_of_range(value: Any, limit: int) -> bool:
     if isinstance(value, int):
-        return not -MAX_INT <= value <= MAX_INT
+        return not -limit <= value <= limit
     if isinstance(value, list | tuple | set):
-        return any(_out_of_range(v) for v in value)
+        return any(_out_of_range(v, limit) for v in value)
     return False
 
 
@@ -36,12 +35,16 @@ class ApiModel(BaseModel):
     """Request bodies: unknown fields (`id`, `role`, …) are refused, never mass-assigned."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    #: Integer fields kept in BIGINT columns (counts); every other integer is an id or a number
+    #: of an INTEGER column, which the database refuses (or cannot even look up) past MAX_ID.
+    bigint_fields: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="after")
     @classmethod
-    def _integers_fit_the_database(cls, value: Any) -> Any:
-        if _out_of_range(value):
-            raise ValueError("is out of range")
+    def _integers_fit_the_database(cls, value: Any, info: ValidationInfo) -> Any:
+        limit = MAX_BIGINT if info.field_name in cls.bigint_fields else MAX_ID
+        if _out_of_range(value, limit):
+            raise ValueError(f"must be at most {limit}")
         return value
 
 
@@ -111,8 +114,8 @@ def query_int(name: str) -> int | None:
         value = int(raw)
     except ValueError:
         raise Invalid({name: ["must be a whole number"]}) from None
-    if _out_of_range(value):
-        raise Invalid({name: ["is out of range"]})
+    if _out_of_range(value, MAX_ID):
+        raise Invalid({name: [f"must be at most {MAX_ID}"]})
     return value
 
 

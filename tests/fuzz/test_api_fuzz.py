@@ -7,6 +7,8 @@ a server error, must carry a documented status code and must match the documente
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -35,7 +37,8 @@ BODY_ID_TABLES = {
     "reviewer_id": "users",
     "duplicate_of": "feedback",
 }
-MAX_EXAMPLES = 12
+# Examples per (operation, role); CRM_FUZZ_EXAMPLES=200 for a long local run.
+MAX_EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "10"))
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,

@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
+from crm.auth.demo import DEMO_PASSWORD
 from crm.common.permissions import ROLES as ALL_ROLE_NAMES
 from crm.db import Base
 from tests.fuzz.conftest import DEMO_EMAILS, ID_TABLES
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (the demo users' printed password)
 # Examples per (form, role); CRM_FUZZ_EXAMPLES=200 for a long local run.
 MAX_EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "6"))
 FUZZ_SETTINGS = settings(
@@ -243,6 +243,8 @@ ODD = st.sampled_from(
         "inf",
         "99999999999999999999999999",
         "-9223372036854775809",
+        "2147483648",
+        "9223372036854775807",
         "abc",
         "2026-02-30",
         "0001-01-01",
