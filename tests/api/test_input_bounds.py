@@ -90,6 +90,9 @@ def test_two_api_models_with_one_name_are_refused(app):
         ("9" * 60_000, None),
         ("12a", None),
         ("999999999999999999", None),
+        ("2147483647", 2147483647),
+        ("2147483648", None),
+        ("0002147483647", 2147483647),
     ],
 )
 def test_parse_id(raw, expected):
