@@ -17,7 +17,7 @@ MAX_ID = 2**31 - 1
 
 
 def _at_most(limit: int) -> str:
-    """A regex for the decimal numbers 0..limit (leading zeros allowed)."""
+    """A regex for the decimal numbers 0..limit (a few leading zeros allowed, not 60,000)."""
     digits = str(limit)
     options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
     for i, digit in enumerate(digits):
@@ -27,7 +27,7 @@ def _at_most(limit: int) -> str:
             tail = rf"\d{{{rest}}}" if rest else ""
             options.append(f"{digits[:i]}[{low}-{int(digit) - 1}]{tail}")
     options.append(digits)
-    return "0*(?:" + "|".join(options) + ")"
+    return "0{0,9}(?:" + "|".join(options) + ")"
 
 
 ID_PATTERN = _at_most(MAX_ID)

@@ -88,6 +88,7 @@ def test_two_api_models_with_one_name_are_refused(app):
         (None, None),
         (HUGE, None),
         ("9" * 60_000, None),
+        ("0" * 60_000 + "1", None),
         ("12a", None),
         ("999999999999999999", None),
         ("2147483647", 2147483647),
