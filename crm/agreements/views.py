@@ -29,6 +29,7 @@ from crm.agreements.forms import (
 )
 from crm.agreements.models import Grant, Nda
 from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.permissions import (
     ADMINS,
     ALL_ROLES,
@@ -39,7 +40,6 @@ from crm.common.permissions import (
 )
 from crm.common.timeutil import today_in
 from crm.db import get_session
-from crm.web.converters import parse_id
 from crm.web.forms import apply_errors, choices
 from crm.web.security import recent_login_required
 

@@ -16,8 +16,8 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from crm.common.errors import Invalid
+from crm.common.ids import MAX_ID
 from crm.common.pagination import Page, parse_limit
-from crm.web.converters import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_BIGINT = 2**63 - 1

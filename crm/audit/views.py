@@ -6,10 +6,10 @@ from flask import Blueprint, render_template, request
 
 from crm.audit.services import list_events
 from crm.common.errors import Invalid
+from crm.common.ids import parse_id
 from crm.common.pagination import parse_limit
 from crm.common.permissions import AUDITORS, allow
 from crm.db import get_session
-from crm.web.converters import parse_id
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
 from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -36,7 +37,6 @@ from crm.feedback.models import (
     Feedback,
 )
 from crm.feedback.rendering import render_markdown
-from crm.web.converters import parse_id
 from crm.web.forms import apply_errors, choices
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")

@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from crm.auth.forms import EmptyForm
 from crm.common.errors import Invalid
+from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow, can
 from crm.common.timeutil import today_in
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
-from crm.web.converters import parse_id
 from crm.web.forms import apply_errors, choices
 
 bp = Blueprint("reminders", __name__, url_prefix="/tasks")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm.api.openapi import build_spec
-from crm.web.converters import parse_id
+from crm.common.ids import parse_id
 
 HUGE = "99999999999999999999999"
 PAST_INTEGER = str(2**31)  # ids are INTEGER columns: PostgreSQL refuses this one
