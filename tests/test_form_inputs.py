@@ -50,3 +50,32 @@ def test_api_filters_with_odd_ids_are_field_errors(client, api, raw):
     assert client.get(f"/api/v1/feedback?creator_id={raw}", headers=headers).status_code == 422
     assert client.get(f"/api/v1/registry.json?limit={raw}", headers=headers).status_code == 422
     assert client.get(f"/api/v1/submissions?creator_id={raw}", headers=headers).status_code < 500
+
+
+@pytest.mark.parametrize("name", ["\x00", "a\x00b", "bell\x07"])
+def test_a_saved_view_name_with_control_codes_is_refused(client, db, login, name):
+    from sqlalchemy import func, select
+
+    from crm.creators.models import SavedView
+
+    login("manager")
+    response = post_form(client, "/creators/views", {"name": name, "q": "x"})
+    assert response.status_code == 422
+    assert db.scalar(select(func.count()).select_from(SavedView)) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/creators/?q=a%00b",
+        "/feedback/?q=a%00b",
+        "/review/?creator_id=%00",
+        "/api/v1/creators?q=a%00b",
+        "/api/v1/feedback?q=a%00b",
+        "/api/v1/works?creator_id=%00",
+    ],
+)
+def test_a_nul_in_a_search_is_not_a_crash(client, login, api, url):
+    login("admin")
+    _user, headers = api("admin")
+    assert client.get(url, headers=headers).status_code < 500
