@@ -39,6 +39,7 @@ def create_app(config: dict | str | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     register_config(app, config)
+    register_converters(app)
     register_database(app)
     register_extensions(app)
     register_domains(app)
@@ -69,6 +70,12 @@ def register_config(app: Flask, config: dict | str | None) -> None:
     if app.config["SESSION_COOKIE_NAME"].startswith("__Host-"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["SESSION_COOKIE_DOMAIN"] = None
+
+
+def register_converters(app: Flask) -> None:
+    from crm.web import converters
+
+    converters.register(app)
 
 
 def register_database(app: Flask) -> None:

@@ -122,7 +122,7 @@ class GrantPatch(ApiModel):
     status: str | None = None
 
 
-class RevokeIn(ApiModel):
+class GrantRevokeIn(ApiModel):
     reason: str
 
 
@@ -437,11 +437,11 @@ def grants_patch(grant_id: int):
 
 @bp.post("/grants/<int:grant_id>/revoke")
 @allow(EDITORS)
-@doc("Revoke a grant, with a reason", body=RevokeIn, response=GrantOut, errors=(404, 409, 422))
+@doc("Revoke a grant, with a reason", body=GrantRevokeIn, response=GrantOut, errors=(404, 409, 422))
 def grants_revoke(grant_id: int):
     db = get_session()
     grant = services.get_grant(db, grant_id)
-    body = parse_body(RevokeIn)
+    body = parse_body(GrantRevokeIn)
     services.revoke_grant(db, current_user, grant, body.reason, _today())
     db.commit()
     return jsonify(grant_json(grant))

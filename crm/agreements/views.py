@@ -30,6 +30,7 @@ from crm.agreements.forms import (
 from crm.agreements.models import Grant, Nda
 from crm.common import uploads
 from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.permissions import (
     ADMINS,
     ALL_ROLES,
@@ -51,10 +52,8 @@ def today():
 
 
 def _creator(creator_id) -> object:
-    try:
-        creator = queries.creator_of(get_session(), int(creator_id))
-    except (TypeError, ValueError):
-        creator = None
+    creator_id = parse_id(creator_id)
+    creator = queries.creator_of(get_session(), creator_id) if creator_id else None
     if creator is None:
         raise NotFound("Choose a creator first (from the creator's page).")
     return creator

@@ -10,21 +10,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Blueprint, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from crm.common.errors import Invalid
+from crm.common.ids import MAX_ID
 from crm.common.pagination import Page, parse_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_BIGINT = 2**63 - 1
+
+
+def _out_of_range(value: Any, limit: int) -> bool:
+    if isinstance(value, int):
+        return not -limit <= value <= limit
+    if isinstance(value, list | tuple | set):
+        return any(_out_of_range(v, limit) for v in value)
+    return False
 
 
 class ApiModel(BaseModel):
     """Request bodies: unknown fields (`id`, `role`, …) are refused, never mass-assigned."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    #: Integer fields kept in BIGINT columns (counts); every other integer is an id or a number
+    #: of an INTEGER column, which the database refuses (or cannot even look up) past MAX_ID.
+    bigint_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _integers_fit_the_database(cls, value: Any, info: ValidationInfo) -> Any:
+        limit = MAX_BIGINT if info.field_name in cls.bigint_fields else MAX_ID
+        if _out_of_range(value, limit):
+            raise ValueError(f"must be at most {limit}")
+        return value
 
 
 class OutModel(BaseModel):
@@ -90,9 +111,12 @@ def query_int(name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise Invalid({name: ["must be a whole number"]}) from None
+    if _out_of_range(value, MAX_ID):
+        raise Invalid({name: [f"must be at most {MAX_ID}"]})
+    return value
 
 
 def query_date(name: str) -> date | None:

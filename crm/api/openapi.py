@@ -37,15 +37,21 @@ PROBLEM = {
 }
 
 
+def _add_component(components: dict, name: str, schema: dict) -> None:
+    """Component names are global: two different models of one name would share a schema."""
+    if name in components and components[name] != schema:
+        raise ValueError(f"two different API models are named {name}; rename one")
+    components[name] = schema
+
+
 def _schema_ref(model, components: dict) -> dict:
     if isinstance(model, dict):
         return model
     name = model.__name__
-    if name not in components:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for def_name, definition in schema.pop("$defs", {}).items():
-            components.setdefault(def_name, definition)
-        components[name] = schema
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for def_name, definition in schema.pop("$defs", {}).items():
+        _add_component(components, def_name, definition)
+    _add_component(components, name, schema)
     return {"$ref": f"#/components/schemas/{name}"}
 
 
@@ -117,10 +123,13 @@ def build_spec(app: Flask) -> dict:
                 schema = _schema_ref(route_doc.response, components)
             else:
                 schema = {}
-            op["responses"][str(route_doc.status)] = {
-                "description": "Success",
-                "content": {route_doc.content_type: {"schema": schema}},
-            }
+            if route_doc.status == 204:
+                op["responses"]["204"] = {"description": "Done; no content"}
+            else:
+                op["responses"][str(route_doc.status)] = {
+                    "description": "Success",
+                    "content": {route_doc.content_type: {"schema": schema}},
+                }
             statuses = set(route_doc.errors)
             if not public:
                 statuses |= {401, 403}

@@ -57,7 +57,7 @@ class PublishIn(ApiModel):
     published_url: str = Field(max_length=500)
 
 
-class CheckOut(OutModel):
+class RevisionCheckOut(OutModel):
     code: str
     message: str
     spans: list[list[int]]
@@ -73,7 +73,7 @@ class RevisionOut(OutModel):
     disclosure_in_video: bool | None
     submitted_by: int | None
     submitted_at: str
-    checks: list[CheckOut]
+    checks: list[RevisionCheckOut]
 
 
 class DecisionOut(OutModel):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from crm.agreements.models import Deal, Grant, Nda
 from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
 from crm.common.errors import Invalid, NotFound
+from crm.common.ids import MAX_ID
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.creators.models import PLATFORMS
 
@@ -46,10 +47,14 @@ def _int(raw, name, errors):
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         errors[name] = ["must be a whole number"]
         return None
+    if abs(value) > MAX_ID:
+        errors[name] = [f"must be at most {MAX_ID}"]
+        return None
+    return value
 
 
 def review_queue(

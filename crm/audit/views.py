@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from crm.audit.services import list_events
 from crm.common.errors import Invalid
+from crm.common.ids import parse_id
 from crm.common.pagination import parse_limit
 from crm.common.permissions import AUDITORS, allow
 from crm.db import get_session
@@ -22,8 +23,8 @@ def parse_filters(args) -> dict:
     }
     actor = args.get("actor_id")
     if actor:
-        if actor.isdigit():
-            filters["actor_id"] = int(actor)
+        if parse_id(actor) is not None:
+            filters["actor_id"] = parse_id(actor)
         else:
             errors["actor_id"] = ["must be a user id"]
     for key in ("since", "until"):

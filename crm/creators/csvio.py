@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.errors import FieldErrors, Invalid
+from crm.common.ids import parse_id
 from crm.common.permissions import ADMIN, EDITORS
 from crm.creators import services
 from crm.creators.listing import CreatorFilters, iter_creators
@@ -213,8 +214,8 @@ def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
             accounts.append(acc)
     creator_id = None
     if raw.get("id"):
-        if raw["id"].isdigit():
-            creator_id = int(raw["id"])
+        if parse_id(raw["id"]) is not None:
+            creator_id = parse_id(raw["id"])
         else:
             errors.add("id", "must be a creator id (a whole number) or empty")
     owner_email = (raw.get("owner_email") or "").strip().lower() or None

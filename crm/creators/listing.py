@@ -57,7 +57,8 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     A manager who opens the list with no filter at all lands on "my creators"."""
     errors = FieldErrors()
     f = CreatorFilters()
-    f.q = (args.get("q") or "").strip()[:200]
+    # Control codes never match a name, and PostgreSQL refuses a NUL in a query outright.
+    f.q = "".join(c for c in (args.get("q") or "") if c >= " " and c != "\x7f").strip()[:200]
     f.status = args.get("status") or ""
     if f.status and f.status not in CREATOR_STATUSES:
         errors.add("status", f"must be one of {', '.join(CREATOR_STATUSES)}")

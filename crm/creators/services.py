@@ -565,8 +565,8 @@ def saved_views(session: Session, user) -> list[SavedView]:
 def save_view(session: Session, user, name: str, query: dict) -> SavedView:
     """Save the filters under a name; saving an existing name replaces its filters."""
     name = _text(name)
-    if not name or len(name) > 100:
-        raise Invalid({"name": ["is required (100 characters at most)"]})
+    if not name or len(name) > 100 or _has_control(name):
+        raise Invalid({"name": ["is required (100 characters at most, without control codes)"]})
     clean = {str(k): str(v) for k, v in query.items() if v not in (None, "") and k != "cursor"}
     view = session.scalar(
         select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name)

@@ -18,6 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from crm.agreements.models import Grant, Product
 from crm.audit.services import record
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.creators.models import Creator
 from crm.feedback.models import CATEGORIES, OPEN_STATUSES, SEVERITIES, STATUSES, Feedback
@@ -94,8 +95,8 @@ def parse_filters(args, *, ignore: tuple[str, ...] = ()) -> Filters:
     for name in ("product_id", "creator_id"):
         raw = text(name)
         if raw is not None:
-            if raw.isdigit():
-                setattr(filters, name, int(raw))
+            if parse_id(raw) is not None:
+                setattr(filters, name, parse_id(raw))
             else:
                 errors.add(name, "must be a whole number")
     for name, allowed in (("category", CATEGORIES), ("severity", SEVERITIES), ("status", STATUSES)):

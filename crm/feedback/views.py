@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
 from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -62,8 +63,7 @@ def _common():
 
 
 def _int_arg(name: str) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(request.args.get(name))
 
 
 def _options(db):
@@ -111,7 +111,8 @@ def _id(value) -> int | str | None:
     if value in (None, ""):
         return None
     value = str(value).strip()
-    return int(value) if value.isdigit() and len(value) < 10 else value
+    number = parse_id(value)
+    return number if number is not None else value
 
 
 def _errors_text(form) -> str:

@@ -25,6 +25,7 @@ from crm.api.base import (
     validation_errors,
 )
 from crm.common.errors import Invalid
+from crm.common.ids import parse_id
 from crm.common.money import to_decimal_string
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can_see_money
@@ -81,7 +82,7 @@ class ConsentIn(ApiModel):
     effective_on: date
 
 
-class RevokeIn(ApiModel):
+class ConsentRevokeIn(ApiModel):
     revoked_on: date | None = None
 
 
@@ -402,14 +403,14 @@ def consents_show(consent_id: int):
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Revoke a consent from a day (default today)",
-    body=RevokeIn,
+    body=ConsentRevokeIn,
     response=ConsentOut,
     errors=(409,),
 )
 def consents_revoke(consent_id: int):
     db = get_session()
     consent = services.get_consent(db, consent_id)
-    body = parse_body(RevokeIn)
+    body = parse_body(ConsentRevokeIn)
     services.revoke_consent(db, current_user, consent, body.revoked_on or services.today())
     db.commit()
     return jsonify(consent_json(consent))
@@ -451,9 +452,9 @@ def registry_export():
     raw_limit = request.args.get("limit")
     limit = REGISTRY_DEFAULT_LIMIT
     if raw_limit not in (None, ""):
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= REGISTRY_MAX_LIMIT:
+        limit = parse_id(raw_limit)
+        if limit is None or not 1 <= limit <= REGISTRY_MAX_LIMIT:
             raise Invalid({"limit": [f"must be between 1 and {REGISTRY_MAX_LIMIT}"]})
-        limit = int(raw_limit)
     day = query_date("as_of") or services.today()
     db = get_session()
     stmt = services.list_works_stmt(query_int("creator_id"), query_choice("kind", WORK_KINDS))

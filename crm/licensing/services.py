@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.services import record
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.timeutil import today_in
 from crm.creators.models import Creator
 from crm.licensing.models import (
@@ -440,7 +441,7 @@ def import_works_csv(session: Session, actor, text: str) -> list[Work]:
     for row in reader:
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
         raw_id = row.get("creator_id", "")
-        row["creator_id"] = int(raw_id) if raw_id.isdigit() else None
+        row["creator_id"] = parse_id(raw_id)
         items.append(row)
     if not items:
         raise Invalid({"file": ["has no rows"]})

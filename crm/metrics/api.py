@@ -31,6 +31,7 @@ Count = Annotated[StrictInt, Field(ge=0)]
 
 
 class SnapshotIn(ApiModel):
+    bigint_fields = frozenset({"followers", "views", "posts"})
     captured_on: date
     followers: Count | None = None
     views: Count | None = None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.services import record
 from crm.common.errors import FieldErrors, Invalid, NotFound
+from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.creators.models import Account, Creator
 from crm.db import utcnow
@@ -314,10 +315,10 @@ def import_history_csv(session: Session, actor, data: bytes | str, *, today: dat
         local = FieldErrors()
         item: dict = {}
         if row.get("account_id"):
-            if not row["account_id"].isdigit():
+            if parse_id(row["account_id"]) is None:
                 local.add(where, "account_id must be a whole number")
             else:
-                item["account_id"] = int(row["account_id"])
+                item["account_id"] = parse_id(row["account_id"])
                 wanted_ids.add(item["account_id"])
         elif row.get("platform") and row.get("handle"):
             item["key"] = (row["platform"].lower(), _handle_key(row["handle"]))

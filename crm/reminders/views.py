@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from crm.auth.forms import EmptyForm
 from crm.common.errors import Invalid
+from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow, can
 from crm.common.timeutil import today_in
 from crm.creators.models import Creator
@@ -60,7 +61,7 @@ def _reminder_form(db, formdata=None) -> ReminderForm:
 
 
 def _parse_creator_id(raw) -> int | None:
-    return int(raw) if raw and str(raw).isdigit() else None
+    return parse_id(raw)
 
 
 def _render(form=None, status=200):
