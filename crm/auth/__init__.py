@@ -3,15 +3,16 @@
 from flask import Flask
 
 from crm.common.permissions import ADMINS
-from crm.common.registry import NavItem, registry
+from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.auth import admin_views, cli, demo, views
+    from crm.auth import admin_views, cli, demo, tasks, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     reg = registry(app)
     reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
     reg.demo_loaders.append(demo.LOADER)
+    reg.jobs.append(Job("auth.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 30}))
     cli.register(app)
