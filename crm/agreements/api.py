@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from pydantic import Field
 
@@ -30,12 +30,12 @@ from crm.api.base import (
 from crm.common import money
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.common.permissions import can_see_money as _can_see_money
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.db import get_session
 
 
 def _today() -> date:
-    return today_in(current_app.config.get("CRM_TIMEZONE", "UTC"))
+    return org_today()
 
 
 def _amounts(payload: dict, currency: str | None, **amounts) -> dict:

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import current_app, url_for
+from flask import url_for
 
 from crm.agreements import queries
 from crm.common import money
 from crm.common.memo import per_request
 from crm.common.permissions import EDITORS, EDITORS_AND_LEGAL, can, can_see_money
 from crm.common.registry import TimelineEntry
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 
 
 def _today():
-    return today_in(current_app.config.get("CRM_TIMEZONE", "UTC"))
+    return org_today()
 
 
 def _creator_agreements(session, creator):

@@ -21,14 +21,8 @@ from sqlalchemy.orm import Session
 from crm.approvals import services
 from crm.approvals.models import Submission
 from crm.auth.models import User
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.creators.models import Creator
-
-
-def _today():
-    from flask import current_app, has_app_context
-
-    return today_in(current_app.config["CRM_TIMEZONE"] if has_app_context() else "UTC")
 
 
 def _has(module: str) -> bool:
@@ -42,7 +36,7 @@ def remind_submitter_of_changes(session: Session, submission: Submission, decisi
         session,
         assignee_id=submission.submitted_by,
         title=f"Legal asked for changes to “{submission.title}”",
-        due_on=_today(),
+        due_on=org_today(),
         creator_id=submission.creator_id,
         subject=("submission", submission.id),
         rule="changes-requested",

@@ -7,7 +7,7 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.auth import admin_views, cli, demo, tasks, views
+    from crm.auth import admin_views, cli, demo, tasks, views  # noqa: F401 (cli adds commands)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
@@ -15,4 +15,3 @@ def register(app: Flask) -> None:
     reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("auth.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 30}))
-    cli.register(app)

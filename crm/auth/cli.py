@@ -3,7 +3,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from crm.audit.services import system_actor
@@ -62,7 +61,3 @@ def create_token(email: str, name: str):
     except DomainError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(raw)
-
-
-def register(app: Flask) -> None:
-    """Commands attach to the shared group at import time; nothing per app."""

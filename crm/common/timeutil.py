@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from crm.db import utcnow
 
-__all__ = ["TIMEZONES", "localize", "today_in", "utcnow", "valid_timezone", "zone"]
+__all__ = ["TIMEZONES", "localize", "org_today", "today_in", "utcnow", "valid_timezone", "zone"]
 
 
 def _all_zones() -> list[str]:
@@ -44,3 +44,10 @@ def localize(value: datetime | None, tz_name: str | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(zone(tz_name))
+
+
+def org_today() -> date:
+    """The organisation's day (CRM_TIMEZONE): what rules such as expiry and R7 count from."""
+    from flask import current_app, has_app_context
+
+    return today_in(current_app.config.get("CRM_TIMEZONE", "UTC") if has_app_context() else "UTC")

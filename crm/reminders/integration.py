@@ -10,18 +10,12 @@ import importlib.util
 
 from sqlalchemy.orm import Session
 
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.reminders import services
 
 
 def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
-
-
-def _today():
-    from flask import current_app, has_app_context
-
-    return today_in(current_app.config["CRM_TIMEZONE"] if has_app_context() else "UTC")
 
 
 def remind_owner_of_suspended_grants(session: Session, grants) -> None:
@@ -30,7 +24,7 @@ def remind_owner_of_suspended_grants(session: Session, grants) -> None:
             session,
             assignee_id=None,  # the creator's owner, else an admin
             title=f"Grant #{grant.id} was suspended: its NDA ended. Renew the NDA or revoke.",
-            due_on=_today(),
+            due_on=org_today(),
             creator_id=grant.creator_id,
             subject=("grant", grant.id),
             rule="grant-suspended",

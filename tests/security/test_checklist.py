@@ -3,6 +3,7 @@ and live in test_checklist_domains.py."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -160,9 +161,27 @@ def test_10_unknown_user_and_wrong_password_look_the_same(client, make_user):
     assert max(t_known, t_unknown) < 5 * min(t_known, t_unknown) + 0.05
 
 
-def test_11_deny_by_default_is_walked_in_test_route_walk():
-    walk = Path(__file__).resolve().parents[1] / "test_route_walk.py"
-    assert "test_anonymous_requests_are_refused_everywhere_else" in walk.read_text()
+def test_11_deny_by_default_for_anonymous_requests(client, app):
+    """Every GET outside the public allowlist: login redirect (HTML) or 401 (API).
+    (tests/test_route_walk.py walks every method as every role too.)"""
+    from crm.common.permissions import PUBLIC, access_of
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        if rule.endpoint == "static" or "GET" not in rule.methods or access_of(view) == PUBLIC:
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
+        url = re.sub(r"<[^>]+>", "1", url)
+        response = client.get(url)
+        if url.startswith("/api/"):
+            assert response.status_code == 401, url
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], url
+        checked += 1
+    assert checked > 50
 
 
 def test_14_state_changing_routes_need_csrf(client, make_user):
