@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := CRM_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format clean load audit bench
+.PHONY: run test test-fast lint format clean load audit bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.run-deps
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The edit-test loop: everything but the browser journeys and the fuzzers.
+test-fast: $(VENV)/.test-deps
+	$(BIN)/python -m pytest -m "not e2e and not fuzz" $(PYTEST_ARGS)
+
 # Load drill: gunicorn + PostgreSQL on loopback (drops and re-creates the crm_load database).
 LOAD_ARGS ?= --clients 16 --duration 60
 load: $(VENV)/.run-deps
@@ -43,6 +47,8 @@ bench: $(VENV)/.run-deps
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check crm tests config bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(VENV)/.test-deps
 	$(BIN)/ruff format crm tests config bench

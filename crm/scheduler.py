@@ -76,7 +76,7 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = Backgroun
         seen.add(job.id)
         # Set on each job too (not only as scheduler defaults, applied at start), so a job
         # may override them in its trigger_args and the built scheduler shows them.
-        options = {**JOB_DEFAULTS, **job.trigger_args}
+        options = {**JOB_DEFAULTS, **job.trigger_kwargs(app)}
         scheduler.add_job(
             _execute,
             trigger=job.trigger,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -11,29 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
+from crm.common.actor import SYSTEM, Actor, SystemActor, system_actor
+
+__all__ = ["SYSTEM", "Actor", "SystemActor", "actor_label", "record", "system_actor"]
 from crm.common.pagination import SortKey, keyset_page
 
 _SECRET_MARKERS = ("password", "token", "secret", "session", "csrf", "api_key")
-
-
-@dataclass(frozen=True)
-class SystemActor:
-    """Scheduled jobs and CLI maintenance act as the system, named as such in the log."""
-
-    name: str = "system"
-    id: None = None
-    role: str = "admin"
-
-    @property
-    def label(self) -> str:
-        return f"system ({self.name})" if self.name != "system" else "system"
-
-
-SYSTEM = SystemActor()
-
-
-def system_actor(job: str) -> SystemActor:
-    return SystemActor(job)
 
 
 def _clean(value):

@@ -1,28 +1,55 @@
-"""Extension points the domains plug into, so shared code never lists the domains itself.
+"""The one way a domain plugs into the rest of the app: a registry per app instance.
 
-Each domain's `register(app)` adds what it has: navigation entries, home panels, timeline
-entry providers, demo-data loaders, CLI commands and scheduled jobs.
+Each domain's `register(app)` (in its `__init__.py`, the one visible place) adds what it has:
+
+| field               | item               | read by                                          |
+|---------------------|--------------------|--------------------------------------------------|
+| `nav`               | `NavItem`          | the navigation bar (crm/web/templating.py)       |
+| `home_panels`       | `HomePanel`        | the home dashboard (crm/home)                    |
+| `creator_sections`  | `CreatorSection`   | the creator page (crm/creators)                  |
+| `timeline`          | `TimelineProvider` | the creator page's timeline (crm/creators)       |
+| `digest_sections`   | `DigestSection`    | the weekly digest (crm/digest)                   |
+| `reminder_rules`    | `ReminderRule`     | the daily R7 scan (crm/reminders)                |
+| `jobs`              | `Job`              | the scheduler (crm/scheduler.py)                 |
+| `demo_loaders`      | `DemoLoader`       | `crm demo` (crm/cli.py)                          |
+| `cli_commands`      | `click.Command`    | the `crm` command group (crm/cli.py)             |
+| `upload_usage`      | `UploadUsage`      | the per-user upload quota (crm/common/uploads.py)|
+| `record_links`      | `RecordLink`       | links and labels of records (`record_link`)      |
+
+Nothing else keeps a list of contributions: no module-global lists, no hook lists in service
+modules, no wiring by import side effect. Events between domains are named blinker signals,
+declared in the emitting domain's `signals.py` (see docs/ARCHITECTURE.md).
+
+A registry belongs to one app (`app.extensions["crm_registry"]`), so every `create_app` starts
+with an empty one and registering twice in two apps never doubles anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    import click
+    from sqlalchemy.orm import Session
 
 
 @dataclass
 class NavItem:
+    """An entry of the navigation bar. `count(user)` returns a SELECT of one count (or None
+    for no badge); the counts of every entry run together as one statement per page.
+    `group` puts the entry under a menu of that name (e.g. "Admin")."""
+
     endpoint: str
     label: str
     roles: frozenset[str]
     order: int = 50
-    badge: Callable | None = None  # (session, user) -> int | None
-    # Preferred to `badge`: (user) -> a SELECT of one count, or None to show no badge. The
-    # counts of every entry run together as one statement per page.
-    count: Callable | None = None
+    count: Callable[[Any], Any] | None = None
+    group: str | None = None
 
 
 @dataclass
@@ -31,15 +58,18 @@ class HomePanel:
     or None to hide the panel."""
 
     template: str
-    build: Callable
+    build: Callable[..., Mapping[str, Any] | None]
     roles: frozenset[str]
     order: int = 50
 
 
 @dataclass
 class DemoLoader:
+    """`load(session, context)` adds demo rows; `context` carries what earlier loaders made
+    (users, creators, products …). Loaders run in `order`."""
+
     name: str
-    load: Callable  # (session, context: dict) -> None; context carries users etc.
+    load: Callable[..., None]
     order: int = 50
 
 
@@ -62,7 +92,7 @@ class TimelineProvider:
     the creators domain merges them by time."""
 
     name: str
-    entries: Callable
+    entries: Callable[..., list[TimelineEntry]]
 
 
 @dataclass
@@ -72,19 +102,65 @@ class CreatorSection:
 
     name: str
     template: str
-    build: Callable
+    build: Callable[..., Mapping[str, Any] | None]
     roles: frozenset[str]
     order: int = 50
 
 
+@dataclass(frozen=True)
+class DigestSection:
+    """A section of the weekly digest (R8). `build(session, user, week_start, week_end)`
+    returns the data for one user, or None/{} to leave it out; it must respect the user's
+    role (a viewer never sees money). The templates get `data`, `user`, `link`, `base_url`."""
+
+    name: str
+    build: Callable[..., Mapping[str, Any] | None]
+    html_template: str
+    text_template: str
+    roles: frozenset[str]
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """An R7 rule of the daily scan: `candidates(session, ctx)` yields
+    `crm.reminders.rules.Candidate`s, each with a dedupe key (see crm/reminders/rules.py)."""
+
+    name: str
+    candidates: Callable[..., Iterable[Any]]
+
+
 @dataclass
 class Job:
-    """A scheduled job: `func()` runs inside an app context; trigger kwargs for APScheduler."""
+    """A scheduled job: `func()` runs inside an app context; trigger kwargs for APScheduler.
+    A callable `trigger_args` is called with the app (for settings such as the time zone)."""
 
     id: str
-    func: Callable
+    func: Callable[[], Any]
     trigger: str
-    trigger_args: dict = field(default_factory=dict)
+    trigger_args: dict[str, Any] | Callable[[Flask], dict[str, Any]] = field(default_factory=dict)
+
+    def trigger_kwargs(self, app: Flask) -> dict[str, Any]:
+        return self.trigger_args(app) if callable(self.trigger_args) else dict(self.trigger_args)
+
+
+@dataclass(frozen=True)
+class UploadUsage:
+    """`bytes_since(session, user_id, since)`: what a user stored from `since` on, for the
+    daily upload quota. Each domain that stores uploads reports its own."""
+
+    name: str
+    bytes_since: Callable[..., int]
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """How to name and link records of one entity (`"creator"`, `"nda"`, `"submission"` …):
+    `resolve(session, ids) -> {id: (label, url)}` for many ids in a bounded number of queries,
+    so a list of tasks or audit events links every subject without knowing its domain."""
+
+    entity: str
+    resolve: Callable[..., Mapping[int, tuple[str, str | None]]]
 
 
 @dataclass
@@ -94,8 +170,46 @@ class Registry:
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     timeline: list[TimelineProvider] = field(default_factory=list)
     creator_sections: list[CreatorSection] = field(default_factory=list)
+    digest_sections: list[DigestSection] = field(default_factory=list)
+    reminder_rules: list[ReminderRule] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
+    cli_commands: list[click.Command] = field(default_factory=list)
+    upload_usage: list[UploadUsage] = field(default_factory=list)
+    record_links: dict[str, RecordLink] = field(default_factory=dict)
+
+    def add_record_link(self, link: RecordLink) -> None:
+        if link.entity in self.record_links:
+            raise ValueError(f"record links for {link.entity!r} are registered twice")
+        self.record_links[link.entity] = link
+
+    def sorted_digest_sections(self) -> list[DigestSection]:
+        return sorted(self.digest_sections, key=lambda s: (s.order, s.name))
 
 
-def registry(app: Flask) -> Registry:
-    return app.extensions.setdefault("crm_registry", Registry())
+def registry(app: Flask | None = None) -> Registry:
+    """The registry of `app` (default: the current app)."""
+    target = app if app is not None else current_app
+    reg = target.extensions.get("crm_registry")
+    if reg is None:
+        reg = target.extensions["crm_registry"] = Registry()
+    return reg
+
+
+def record_links(
+    session: Session, refs: Iterable[tuple[str | None, int | None]]
+) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """Labels and URLs for many `(entity, id)` pairs at once: one resolver call per entity.
+    Unknown entities and ids are left out (the caller shows the raw reference)."""
+    wanted: dict[str, set[int]] = {}
+    for entity, record_id in refs:
+        if entity and record_id is not None:
+            wanted.setdefault(entity, set()).add(record_id)
+    found: dict[tuple[str, int], tuple[str, str | None]] = {}
+    links = registry().record_links
+    for entity, ids in wanted.items():
+        link = links.get(entity)
+        if link is None:
+            continue
+        for record_id, value in link.resolve(session, sorted(ids)).items():
+            found[(entity, record_id)] = value
+    return found

@@ -1,13 +1,31 @@
-"""Time: stored in UTC, shown in the user's zone; 'today' is the organisation's day."""
+"""Time: stored in UTC, shown in the user's zone; 'today' is the organisation's day.
+
+`org_today()` and `org_zone()` are the only "today" and "our zone" of services and jobs: the
+organisation's calendar (CRM_TIMEZONE) decides when an NDA expires, when a reminder is due
+and which day a payout period ends, whatever zone the server or the user is in. A user's own
+zone only changes how times are shown (`localize`, `user_today`).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from crm.db import utcnow
 
-__all__ = ["TIMEZONES", "localize", "org_today", "today_in", "utcnow", "valid_timezone", "zone"]
+__all__ = [
+    "TIMEZONES",
+    "day_start_utc",
+    "localize",
+    "org_now",
+    "org_today",
+    "org_zone",
+    "today_in",
+    "user_today",
+    "utcnow",
+    "valid_timezone",
+    "zone",
+]
 
 
 def _all_zones() -> list[str]:
@@ -34,8 +52,35 @@ def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo(name) if valid_timezone(name) else ZoneInfo("UTC")
 
 
+def org_zone() -> ZoneInfo:
+    """The organisation's zone (CRM_TIMEZONE); UTC outside an app context."""
+    from flask import current_app, has_app_context
+
+    return zone(current_app.config.get("CRM_TIMEZONE", "UTC") if has_app_context() else "UTC")
+
+
 def today_in(tz_name: str | None) -> date:
     return utcnow().astimezone(zone(tz_name)).date()
+
+
+def org_now() -> datetime:
+    """Now, in the organisation's zone."""
+    return utcnow().astimezone(org_zone())
+
+
+def org_today() -> date:
+    """The organisation's day: what rules such as expiry, R7 and payout periods count from."""
+    return org_now().date()
+
+
+def user_today(user: object) -> date:
+    """The day on the user's own calendar (only for what is shown to that user)."""
+    return today_in(getattr(user, "timezone", None))
+
+
+def day_start_utc(day: date) -> datetime:
+    """Midnight at the start of `day` in the organisation's zone, as an aware UTC datetime."""
+    return datetime.combine(day, time(), org_zone()).astimezone(UTC)
 
 
 def localize(value: datetime | None, tz_name: str | None) -> datetime | None:
@@ -44,10 +89,3 @@ def localize(value: datetime | None, tz_name: str | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(zone(tz_name))
-
-
-def org_today() -> date:
-    """The organisation's day (CRM_TIMEZONE): what rules such as expiry and R7 count from."""
-    from flask import current_app, has_app_context
-
-    return today_in(current_app.config.get("CRM_TIMEZONE", "UTC") if has_app_context() else "UTC")

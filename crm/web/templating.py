@@ -60,13 +60,16 @@ def _nav_items():
         for item in sorted(registry(current_app).nav, key=lambda i: (i.order, i.label)):
             if current_user.role not in item.roles:
                 continue
-            entry = {"endpoint": item.endpoint, "label": item.label, "badge": None}
+            entry = {
+                "endpoint": item.endpoint,
+                "label": item.label,
+                "badge": None,
+                "group": item.group,
+            }
             if item.count is not None:
                 stmt = item.count(current_user)
                 if stmt is not None:
                     counts.append((entry, stmt))
-            elif item.badge is not None:
-                entry["badge"] = item.badge(get_session(), current_user)
             items.append(entry)
         if counts:
             row = (
