@@ -10,6 +10,7 @@ from crm.common import money
 from crm.common.permissions import can, can_see_money
 from crm.common.registry import registry
 from crm.common.timeutil import localize
+from crm.web.badges import tone
 
 
 def _user_tz() -> str:
@@ -19,6 +20,9 @@ def _user_tz() -> str:
 
 
 def init_app(app: Flask) -> None:
+    # A global, not a context value, so macros imported without context see it too.
+    app.jinja_env.globals["status_tone"] = tone
+
     @app.template_filter("money")
     def money_filter(minor, currency):
         """Amounts only for roles that may see money; a viewer gets a dash."""
