@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
 from crm.common.timeutil import today_in
-from crm.reminders import services
+from crm.reminders import notifications
 from crm.reminders.models import Reminder
 from tests.conftest import post_form
 from tests.factories import CreatorFactory
@@ -100,7 +100,9 @@ def test_actions_on_someone_elses_task_are_404(client, db, login, make_user):
     assert other.status == "open"
 
 
-def test_add_a_task_for_someone_else_calls_the_assigned_hook(client, db, login, make_user):
+def test_add_a_task_for_someone_else_calls_the_assigned_hook(
+    client, db, login, make_user, monkeypatch
+):
     me = login("manager")
     colleague = make_user("legal", name="Lee Colleague")
     calls = []
@@ -108,19 +110,16 @@ def test_add_a_task_for_someone_else_calls_the_assigned_hook(client, db, login, 
     def hook(session, reminder):
         calls.append((reminder.assignee_id, reminder.title, reminder.created_by_id))
 
-    services.add_assigned_hook(hook)
-    try:
-        response = post_form(
-            client,
-            "/tasks/",
-            {
-                "title": "Read the draft",
-                "due_on": today_in("UTC").isoformat(),
-                "assignee_id": str(colleague.id),
-            },
-        )
-    finally:
-        services.on_reminder_assigned.remove(hook)
+    monkeypatch.setattr(notifications, "email_assignee", hook)
+    response = post_form(
+        client,
+        "/tasks/",
+        {
+            "title": "Read the draft",
+            "due_on": today_in("UTC").isoformat(),
+            "assignee_id": str(colleague.id),
+        },
+    )
     assert response.status_code == 302
     assert calls == [(colleague.id, "Read the draft", me.id)]
     reminder = db.scalar(select(Reminder).where(Reminder.title == "Read the draft"))
@@ -129,18 +128,15 @@ def test_add_a_task_for_someone_else_calls_the_assigned_hook(client, db, login, 
     assert event.entity_id == str(reminder.id) and event.actor_id == me.id
 
 
-def test_add_a_task_for_myself_does_not_call_the_hook(client, db, login):
+def test_add_a_task_for_myself_does_not_call_the_hook(client, db, login, monkeypatch):
     me = login("manager")
     calls = []
-    services.add_assigned_hook(calls.append)
-    try:
-        post_form(
-            client,
-            "/tasks/",
-            {"title": "Mine", "due_on": "2026-12-01", "assignee_id": str(me.id)},
-        )
-    finally:
-        services.on_reminder_assigned.remove(calls.append)
+    monkeypatch.setattr(notifications, "email_assignee", lambda *args: calls.append(args))
+    post_form(
+        client,
+        "/tasks/",
+        {"title": "Mine", "due_on": "2026-12-01", "assignee_id": str(me.id)},
+    )
     assert calls == []
     assert db.scalar(select(Reminder).where(Reminder.title == "Mine")).assignee_id == me.id
 
