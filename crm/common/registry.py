@@ -124,7 +124,9 @@ class DigestSection:
 @dataclass(frozen=True)
 class ReminderRule:
     """An R7 rule of the daily scan: `candidates(session, ctx)` yields
-    `crm.reminders.rules.Candidate`s, each with a dedupe key (see crm/reminders/rules.py)."""
+    `crm.reminders.rules.Candidate`s, each with a dedupe key and its assignee (usually the
+    creator's owner; the engine falls back to an admin). The rule leaves archived creators
+    out itself (see crm/reminders/rules.py)."""
 
     name: str
     candidates: Callable[..., Iterable[Any]]

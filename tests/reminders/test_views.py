@@ -12,7 +12,7 @@ from crm.common.timeutil import today_in
 from crm.reminders import notifications
 from crm.reminders.models import Reminder
 from tests.conftest import post_form
-from tests.factories import CreatorFactory
+from tests.factories import CreatorFactory, NdaFactory
 from tests.reminders.factories import ReminderFactory
 
 
@@ -54,6 +54,22 @@ def test_tasks_page_groups_overdue_today_and_upcoming(client, db, login):
         assert "Finished thing" not in _section(html, key)
     assert "Snoozed thing" in _section(html, "snoozed")
     assert "Finished thing" in _section(html, "closed")
+
+
+def test_a_task_links_its_creator_and_its_subject(client, db, login):
+    user = login("manager")
+    creator = CreatorFactory.build(display_name="Lin Link")
+    db.add(creator)
+    db.flush()
+    nda = NdaFactory.build(creator_id=creator.id)
+    db.add(nda)
+    db.flush()
+    _add(
+        db, user, 0, title="Renew it", creator_id=creator.id, subject_type="nda", subject_id=nda.id
+    )
+    html = _section(client.get("/tasks/").get_data(as_text=True), "today")
+    assert f'<a href="/creators/{creator.id}">Lin Link</a>' in html
+    assert f'<a href="/agreements/ndas/{nda.id}">NDA #{nda.id}</a>' in html
 
 
 def test_someone_elses_tasks_are_not_listed(client, db, login, make_user):
