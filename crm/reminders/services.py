@@ -38,7 +38,7 @@ def _notify_assigned(session: Session, reminder: Reminder) -> None:
     notifications.email_assignee(session, reminder)
 
 
-# --- for other domains -----------------------------------------------------------
+# --- for other domains ---------------------------------------------------------------------
 
 
 def remind(
