@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from pathlib import Path
 
 from flask import Flask
 
 from config import WEAK_SECRET_KEYS, load_config
-
-ROOT = Path(__file__).resolve().parent.parent
-
-# Domain packages in registration order; each exposes `register(app)`. A package that does
-# not exist yet is skipped, so domains land one at a time.
-DOMAINS = (
-    "auth",
-    "audit",
-    "home",
-    "creators",
-    "agreements",
-    "approvals",
-    "feedback",
-    "metrics",
-    "licensing",
-    "reminders",
-    "mail",
-    "digest",
-    "api",
-)
+from crm.common.paths import INSTANCE, STATIC, TEMPLATES
+from crm.domains import DOMAINS
 
 
 def create_app(config: dict | str | None = None) -> Flask:
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
+        instance_path=str(INSTANCE),
     )
     register_config(app, config)
     register_converters(app)
@@ -92,14 +72,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_domains(app: Flask) -> None:
+    """Each domain adds its contributions to the app's registry (crm/common/registry.py)."""
     for name in DOMAINS:
-        module_name = f"crm.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module = importlib.import_module(module_name)
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
+        importlib.import_module(f"crm.{name}").register(app)
 
 
 def register_security(app: Flask) -> None:
@@ -121,6 +96,6 @@ def register_templates(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from crm.cli import crm_cli
+    from crm.cli import build_cli
 
-    app.cli.add_command(crm_cli)
+    app.cli.add_command(build_cli(app))

@@ -1,20 +1,32 @@
-"""The `flask --app wsgi crm …` command group; domains add their own subcommands."""
+"""The `flask --app wsgi crm …` command group, built once per app.
+
+`build_cli(app)` makes a new `crm` group (two apps never share one), adds the commands of
+the project as a whole (`db upgrade`, `demo`, and the scheduler's `scheduler` and `jobs`),
+then every command a domain put in `registry(app).cli_commands` from its `register(app)`.
+"""
 
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from crm.common.registry import registry
+from crm.scheduler import jobs_group, scheduler_command
 
 
-@click.group("crm")
-def crm_cli():
-    """Creator Relations CRM commands."""
+def build_cli(app: Flask) -> click.Group:
+    group = click.Group("crm", help="Creator Relations CRM commands.")
+    for command in (db_group, demo, scheduler_command, jobs_group):
+        group.add_command(command)
+    for command in registry(app).cli_commands:
+        if command.name in group.commands:
+            raise ValueError(f"the command `crm {command.name}` is registered twice")
+        group.add_command(command)
+    return group
 
 
-@crm_cli.group("db")
+@click.group("db")
 def db_group():
     """Database schema."""
 
@@ -30,7 +42,7 @@ def db_upgrade(revision: str):
     click.echo("Database is up to date.")
 
 
-@crm_cli.command("demo")
+@click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
 @with_appcontext
 def demo(if_empty: bool):

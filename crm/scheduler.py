@@ -26,7 +26,6 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 from crm.common.registry import Job, registry
 from crm.common.timeutil import zone
 
@@ -120,10 +119,10 @@ def describe(scheduler: BaseScheduler, now: datetime | None = None) -> list[str]
     return lines
 
 
-# --- CLI -----------------------------------------------------------------------------------
+# --- CLI (added to the `crm` group by crm/cli.py) -------------------------------------------
 
 
-@crm_cli.command("scheduler")
+@click.command("scheduler")
 @click.option("--list", "list_only", is_flag=True, help="Print the jobs and exit.")
 @with_appcontext
 def scheduler_command(list_only: bool):
@@ -142,7 +141,7 @@ def scheduler_command(list_only: bool):
         pass
 
 
-@crm_cli.group("jobs")
+@click.group("jobs")
 def jobs_group():
     """Scheduled jobs."""
 

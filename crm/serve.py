@@ -5,18 +5,14 @@ from __future__ import annotations
 import os
 
 from crm import create_app
+from crm.scheduler import start_embedded
 
 
 def main() -> None:
     app = create_app(os.environ.get("CRM_ENV", "development"))
     scheduler = None
     if app.config.get("CRM_SCHEDULER") == "embedded":
-        try:
-            from crm.scheduler import start_embedded
-        except ImportError:
-            start_embedded = None
-        if start_embedded is not None:
-            scheduler = start_embedded(app)
+        scheduler = start_embedded(app)
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Creator CRM on http://127.0.0.1:{port}  (Ctrl+C to stop)", flush=True)
     try:

@@ -1,9 +1,11 @@
-"""How the domains work together: the hooks each domain plugs into the others."""
+"""How the domains work together: the signals each domain reacts to, and the rules and
+contributions it puts in the app's registry."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from crm.agreements import services as agreements
@@ -22,6 +24,13 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """The registry (the scan's rules, the record links) belongs to the app."""
+    with app.app_context():
+        yield
 
 
 def _people(db):

@@ -1,4 +1,9 @@
-"""Products, NDAs, NDA-gated grants, deals and payments."""
+"""Products, NDAs, NDA-gated grants, deals and payments.
+
+`register(app)` is the one place this domain plugs in: its pages, panels, creator section,
+timeline, digest section, reminder rules, record links, upload usage, job, demo data and CLI
+go into the app's registry, and its receivers are connected to the signals it reacts to.
+"""
 
 from flask import Flask
 
@@ -10,16 +15,30 @@ from crm.common.registry import (
     Job,
     NavItem,
     TimelineProvider,
+    UploadUsage,
     registry,
 )
 
 
 def register(app: Flask) -> None:
-    from crm.agreements import api, cli, demo, sections, tasks, views  # noqa: F401
+    from crm.agreements import (
+        api,  # noqa: F401 (routes attach to the API blueprint)
+        cli,
+        demo,
+        digest,
+        documents,
+        links,
+        receivers,
+        reminder_rules,
+        sections,
+        tasks,
+        views,
+    )
+    from crm.agreements.signals import nda_ended
+    from crm.creators.signals import erasure_check
 
     app.config.setdefault("NDA_MAX_BYTES", 10 * 1024 * 1024)
     app.register_blueprint(views.bp)
-    app.jinja_env.globals["creator_url"] = views.creator_url
     reg = registry(app)
     reg.nav.append(
         NavItem(
@@ -42,6 +61,11 @@ def register(app: Flask) -> None:
     reg.timeline.append(TimelineProvider("ndas", sections.nda_entries))
     reg.timeline.append(TimelineProvider("grants", sections.grant_entries))
     reg.timeline.append(TimelineProvider("deals", sections.deal_entries))
+    reg.digest_sections.append(digest.SECTION)
+    reg.reminder_rules.extend(reminder_rules.RULES)
+    for link in links.LINKS:
+        reg.add_record_link(link)
+    reg.upload_usage.append(UploadUsage("nda-documents", documents.documents_bytes_since))
     reg.demo_loaders.append(DemoLoader("agreements", demo.load, order=20))
     reg.jobs.append(
         Job(
@@ -51,3 +75,7 @@ def register(app: Flask) -> None:
             {"hour": 0, "minute": 15},
         )
     )
+    reg.cli_commands.append(cli.agreements_group)
+    # Receivers (blinker keeps one connection per function, however many apps are built).
+    nda_ended.connect(receivers.task_for_suspended_grants)
+    erasure_check.connect(receivers.agreements_in_force)

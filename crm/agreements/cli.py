@@ -5,10 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 
-
-@crm_cli.group("agreements")
+@click.group("agreements")
 def agreements_group():
     """NDAs, grants and deals."""
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.agreements.models import Nda
+from crm.audit.models import AuditEvent
 from crm.audit.services import record
 from crm.common.errors import Conflict, DomainError, Invalid
 
@@ -115,3 +118,22 @@ def remove_file(upload_dir: str, relative: str | None) -> None:
     path = (root / relative).resolve()
     if root in path.parents:
         path.unlink(missing_ok=True)
+
+
+def documents_bytes_since(session: Session, user_id: int, since: datetime) -> int:
+    """The upload quota's part of agreements: the signed NDA documents this user uploaded
+    from `since` on. The NDA row keeps only its current document; the `nda.document_upload`
+    audit events keep every upload with its size."""
+    stored = 0
+    for changes in session.scalars(
+        select(AuditEvent.changes).where(
+            AuditEvent.action == "nda.document_upload",
+            AuditEvent.actor_id == user_id,
+            AuditEvent.at >= since,
+        )
+    ):
+        try:
+            stored += int((changes or {}).get("document_size") or 0)
+        except (TypeError, ValueError):
+            continue
+    return stored

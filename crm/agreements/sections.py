@@ -103,10 +103,6 @@ def home_panel(session, user) -> dict | None:
     return {"ndas": soon.ndas[:10], "grants": soon.grants[:10], "days": 30}
 
 
-def expiring_badge(session, user) -> int | None:
-    return session.scalar(expiring_count(user)) or None
-
-
 def expiring_count(user):
     """Signed NDAs and active grants ending within 7 days, as one count statement (the
     same rows `queries.expiring` lists, counted in SQL)."""

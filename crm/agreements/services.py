@@ -4,18 +4,18 @@ Services take `(session, actor, ...)`, validate, write, record the audit event a
 caller commits once. Reading helpers (lists, totals, expiring) live in `queries.py`, the
 signed-PDF storage in `documents.py`.
 
-Hooks for other domains (plain module-level lists of callables, called inside the caller's
-transaction, so whatever they add commits or rolls back with the change itself):
+Events (blinker, crm/agreements/signals.py), sent inside the caller's transaction, so
+whatever the receivers add commits or rolls back with the change itself:
 
-- `on_grants_suspended`: `hook(session, grants)` after R2 suspends grants (an NDA expired or
-  was terminated); the reminders domain registers one to remind each creator's owner.
-- `on_public_on_changed`: `hook(session, product, before, after)` after a product's release
-  date changes (R4: approvals puts embargoed submissions back in review).
+- `nda_ended`: once per NDA that expired or was terminated, with the grants R2 suspended
+  because of it (agreements itself tasks each creator's owner: crm/agreements/receivers.py).
+- `release_moved`: a product's release date changed (R4: approvals puts embargoed
+  submissions back in review).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -30,13 +30,11 @@ from crm.agreements.models import (
     Payment,
     Product,
 )
+from crm.agreements.signals import nda_ended, release_moved
 from crm.audit.services import record, system_actor
 from crm.common import money
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators.models import Creator
-
-on_grants_suspended: list[Callable] = []
-on_public_on_changed: list[Callable] = []
 
 # One table per lifecycle. People move NDAs along these; `expired` is reached only through
 # `expire_ndas` (the dates decide), never by hand.
@@ -217,8 +215,7 @@ def update_product(session: Session, actor, product: Product, **fields) -> Produ
     record(session, actor, "product.update", "product", product.id, changes)
     if "public_on" in changes:
         before, after = changes["public_on"]
-        for hook in on_public_on_changed:
-            hook(session, product, before, after)
+        release_moved.send(product, session=session, actor=actor, before=before, after=after)
     return product
 
 
@@ -346,7 +343,10 @@ def transition_nda(session: Session, actor, nda: Nda, target: str, today: date) 
     session.flush()
     record(session, actor, f"nda.{_verb(target)}", "nda", nda.id, {"status": [before, target]})
     if target == "terminated":
-        suspend_dependent_grants(session, actor, nda, today, f"NDA #{nda.id} was terminated")
+        suspended = suspend_dependent_grants(
+            session, actor, nda, today, f"NDA #{nda.id} was terminated"
+        )
+        nda_ended.send(nda, session=session, actor=actor, reason="terminated", suspended=suspended)
     return nda
 
 
@@ -376,9 +376,10 @@ def expire_ndas(session: Session, today: date, actor=None) -> list[Nda]:
         nda.ended_on = nda.expires_on + timedelta(days=1)
         session.flush()
         record(session, actor, "nda.expire", "nda", nda.id, {"status": ["signed", "expired"]})
-        suspend_dependent_grants(
+        suspended = suspend_dependent_grants(
             session, actor, nda, today, f"NDA #{nda.id} expired on {nda.expires_on}"
         )
+        nda_ended.send(nda, session=session, actor=actor, reason="expired", suspended=suspended)
     return expired
 
 
@@ -410,9 +411,6 @@ def suspend_dependent_grants(
             grant.id,
             {"status": ["active", "suspended"], "reason": reason, "nda_id": nda.id},
         )
-    if suspended:
-        for hook in on_grants_suspended:
-            hook(session, suspended)
     return suspended
 
 

@@ -59,12 +59,6 @@ def _creator(creator_id) -> object:
     return creator
 
 
-def creator_url(creator_id: int) -> str | None:
-    if "creators.detail" in current_app.view_functions:
-        return url_for("creators.detail", creator_id=creator_id)
-    return None
-
-
 # --- the agreements page: what expires and what is due ---------------------------------------
 
 

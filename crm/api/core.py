@@ -1,87 +1,11 @@
-"""API routes that belong to no single domain: who am I, the audit log, the description."""
+"""The API route that belongs to no domain: its own description (OpenAPI 3.1)."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
-from flask_login import current_user
+from flask import current_app, jsonify
 
-from crm.api.base import OutModel, bp, doc, iso, page_response, query_limit
-from crm.audit.services import list_events
-from crm.audit.views import parse_filters
-from crm.common.permissions import ALL_ROLES, AUDITORS, allow, public
-from crm.db import get_session
-
-
-class MeOut(OutModel):
-    id: int
-    email: str
-    name: str
-    role: str
-    timezone: str
-    digest_opt_in: bool
-
-
-class AuditEventOut(OutModel):
-    id: int
-    at: str
-    actor_id: int | None
-    actor: str
-    action: str
-    entity: str
-    entity_id: str | None
-    changes: dict
-
-
-def user_json(user) -> dict:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "timezone": user.timezone,
-        "digest_opt_in": user.digest_opt_in,
-    }
-
-
-@bp.get("/me")
-@allow(ALL_ROLES)
-@doc("The user the token acts for", response=MeOut)
-def me():
-    return jsonify(user_json(current_user))
-
-
-def audit_json(event) -> dict:
-    return {
-        "id": event.id,
-        "at": iso(event.at),
-        "actor_id": event.actor_id,
-        "actor": event.actor_label,
-        "action": event.action,
-        "entity": event.entity,
-        "entity_id": event.entity_id,
-        "changes": event.changes,
-    }
-
-
-@bp.get("/audit")
-@allow(AUDITORS)
-@doc(
-    "Audit events, newest first",
-    list_of=AuditEventOut,
-    query={
-        "entity": {"type": "string"},
-        "entity_id": {"type": "string"},
-        "actor_id": {"type": "integer"},
-        "since": {"type": "string", "format": "date"},
-        "until": {"type": "string", "format": "date"},
-    },
-)
-def audit():
-    filters = parse_filters(request.args)
-    page = list_events(
-        get_session(), cursor=request.args.get("cursor"), limit=query_limit(), **filters
-    )
-    return page_response(page, audit_json)
+from crm.api.base import bp, doc
+from crm.common.permissions import public
 
 
 @bp.get("/openapi.json")

@@ -1,4 +1,10 @@
-"""Content approvals: revisions of a creator's post, automated checks, and legal sign-off."""
+"""Content approvals: revisions of a creator's post, automated checks, and legal sign-off.
+
+`register(app)` is the one place this domain plugs in: its pages, panels, creator section,
+timeline, digest sections, reminder rules, record links, upload usage and demo data go into
+the app's registry, and its receivers are connected to the signals it reacts to
+(crm/approvals/receivers.py, crm/approvals/notifications.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from crm.common.registry import (
     NavItem,
     TimelineEntry,
     TimelineProvider,
+    UploadUsage,
     registry,
 )
 
@@ -86,9 +93,19 @@ def _timeline(session, creator, user, limit):
 
 
 def register(app: Flask) -> None:
-    from crm.approvals import api, demo, digest, integration, views  # noqa: F401 - api adds routes
-
-    integration.connect()
+    from crm.agreements.signals import release_moved
+    from crm.approvals import (
+        api,  # noqa: F401 (routes attach to the API blueprint)
+        demo,
+        digest,
+        links,
+        notifications,
+        queries,
+        receivers,
+        reminder_rules,
+        views,
+    )
+    from crm.approvals.signals import decision_recorded
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -115,5 +132,13 @@ def register(app: Flask) -> None:
         )
     )
     reg.timeline.append(TimelineProvider("submissions", _timeline))
+    reg.digest_sections.extend(digest.SECTIONS)  # the review queue, published submissions
+    reg.reminder_rules.extend(reminder_rules.RULES)
+    for link in links.LINKS:
+        reg.add_record_link(link)
+    reg.upload_usage.append(UploadUsage("revision-media", queries.media_bytes_since))
     reg.demo_loaders.append(demo.LOADER)
-    digest.register_sections()  # the digest's review queue and published submissions (R8)
+    # Receivers (blinker keeps one connection per function, however many apps are built).
+    decision_recorded.connect(receivers.task_for_requested_changes)
+    decision_recorded.connect(notifications.email_decision)
+    release_moved.connect(receivers.reopen_on_release_moved)

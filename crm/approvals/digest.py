@@ -20,16 +20,11 @@ from sqlalchemy.orm import Session
 
 from crm.approvals.models import Submission
 from crm.common.permissions import ALL_ROLES, REVIEWERS
+from crm.common.registry import DigestSection
 from crm.creators.models import Creator
+from crm.creators.scope import creator_scope
 from crm.db import utcnow
-from crm.digest.sections import (
-    DigestSection,
-    add_section,
-    creator_scope,
-    looking_back,
-    looking_back_instants,
-    org_date,
-)
+from crm.digest.sections import looking_back, looking_back_instants, org_date
 
 QUEUE_OLDEST = 5
 PUBLISHED_LIMIT = 20
@@ -164,8 +159,3 @@ SECTIONS = (
         order=60,
     ),
 )
-
-
-def register_sections() -> None:
-    for section in SECTIONS:
-        add_section(section)

@@ -242,3 +242,16 @@ def creator_decisions(session: Session, creator_id: int, limit: int = 20) -> lis
             .limit(limit)
         )
     )
+
+
+def media_bytes_since(session: Session, user_id: int, since: datetime) -> int:
+    """The upload quota's part of approvals: the media of the revisions this user submitted
+    from `since` on (`revisions.media_size`)."""
+    stored = session.scalar(
+        select(func.coalesce(func.sum(Revision.media_size), 0)).where(
+            Revision.submitted_by == user_id,
+            Revision.submitted_at >= since,
+            Revision.media_size.is_not(None),
+        )
+    )
+    return int(stored or 0)

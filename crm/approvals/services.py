@@ -1,19 +1,18 @@
 """The approval rules (R3, R4, R5, R6): one state machine, checks on every revision.
 
-Hooks other domains plug into (plain module-level lists of callables):
+Events (blinker, crm/approvals/signals.py): `decide` sends `decision_recorded` inside the
+deciding transaction; the receivers (the email to the submitter, the submitter's task when
+legal asks for changes) live in this domain and are connected by `crm.approvals.register`.
 
-* ``on_changes_requested`` — called as ``hook(session, submission, decision)`` inside the
-  deciding transaction when legal requests changes; the reminders domain appends a function
-  that raises a reminder for the submitter. A hook must only add rows and flush.
-* ``on_product_release_moved(session, product, old, new)`` — the agreements domain calls
-  this after changing a product's ``public_on`` (R4): approved submissions whose latest
-  revision names the product and that are planned before the new date return to in_review.
+``on_product_release_moved(session, product, old, new)`` is R4: approvals connects it to the
+agreements' `release_moved` signal (crm/approvals/receivers.py); approved submissions whose
+latest revision names the product and that are planned before the new date return to
+in_review.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
@@ -35,6 +34,7 @@ from crm.approvals.models import (
     StatusChange,
     Submission,
 )
+from crm.approvals.signals import decision_recorded
 from crm.audit.services import SystemActor, actor_label, record, system_actor
 from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.permissions import EDITORS, LEGAL
@@ -101,12 +101,6 @@ def next_status(status: str, action: str) -> str:
 def allowed_actions(status: str) -> set[str]:
     return {action for (state, action) in TRANSITIONS if state == status}
 
-
-# Hooks (see the module docstring).
-on_changes_requested: list[Callable] = []
-# Called as hook(session, submission, decision) after every decision (approve, request
-# changes, reject), inside the deciding transaction: e.g. the email to the submitter.
-on_decided: list[Callable] = []
 
 # --------------------------------------------------------------------------- settings
 
@@ -578,11 +572,7 @@ def decide(
         {"submission_id": submission.id, "revision": revision_number, "hash": row.content_hash},
     )
     session.flush()
-    if decision == "request_changes":
-        for hook in list(on_changes_requested):
-            hook(session, submission, row)
-    for hook in list(on_decided):
-        hook(session, submission, row)
+    decision_recorded.send(submission, session=session, actor=actor, decision=row)
     return row
 
 
@@ -679,7 +669,7 @@ def on_product_release_moved(
     today: date | None = None,
     tz: str = "UTC",
 ) -> list[Submission]:
-    """R4: called by the agreements domain after a product's `public_on` changed.
+    """R4: after a product's `public_on` changed (the agreements' `release_moved` signal).
 
     When the date moved later (or was cleared), approved submissions whose latest revision
     names the product and that are planned before the new date go back to in_review, with

@@ -7,7 +7,7 @@ from crm.common.registry import NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.audit import views
+    from crm.audit import api, views  # noqa: F401 (api adds its route to the API blueprint)
 
     app.register_blueprint(views.bp)
     registry(app).nav.append(NavItem("audit.index", "Audit", AUDITORS, order=95))

@@ -1,4 +1,9 @@
-"""Users, roles, sessions and API tokens."""
+"""Users, roles, sessions and API tokens.
+
+`register(app)` also loads the user of every request: the server-side session of a browser,
+the bearer token of an API call (crm/auth/loading.py); `crm.web.security` then checks the
+route's declared roles.
+"""
 
 from flask import Flask
 
@@ -7,11 +12,13 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.auth import admin_views, cli, demo, tasks, views  # noqa: F401 (cli adds commands)
+    from crm.auth import admin_views, api, cli, demo, loading, tasks, views  # noqa: F401 (api)
 
+    loading.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     reg = registry(app)
     reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("auth.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 30}))
+    reg.cli_commands.extend([cli.create_user, cli.create_token])

@@ -1,3 +1,5 @@
+"""`flask --app wsgi crm create-user EMAIL --role ROLE` and `crm create-token EMAIL`."""
+
 from __future__ import annotations
 
 import sys
@@ -6,7 +8,6 @@ import click
 from flask.cli import with_appcontext
 
 from crm.audit.services import system_actor
-from crm.cli import crm_cli
 from crm.common.errors import DomainError
 from crm.common.permissions import ROLES
 
@@ -17,7 +18,7 @@ def _read_password() -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-@crm_cli.command("create-user")
+@click.command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", default=None, help="Display name (defaults to the email's local part).")
@@ -43,7 +44,7 @@ def create_user(email: str, role: str, name: str | None):
         raise click.ClickException(exc.detail) from None
 
 
-@crm_cli.command("create-token")
+@click.command("create-token")
 @click.argument("email")
 @click.option("--name", default="CLI token")
 @with_appcontext

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, url_for
 
 if TYPE_CHECKING:
     import click
@@ -124,7 +124,9 @@ class DigestSection:
 @dataclass(frozen=True)
 class ReminderRule:
     """An R7 rule of the daily scan: `candidates(session, ctx)` yields
-    `crm.reminders.rules.Candidate`s, each with a dedupe key (see crm/reminders/rules.py)."""
+    `crm.reminders.rules.Candidate`s, each with a dedupe key and its assignee (usually the
+    creator's owner; the engine falls back to an admin). The rule leaves archived creators
+    out itself (see crm/reminders/rules.py)."""
 
     name: str
     candidates: Callable[..., Iterable[Any]]
@@ -157,10 +159,15 @@ class UploadUsage:
 class RecordLink:
     """How to name and link records of one entity (`"creator"`, `"nda"`, `"submission"` …):
     `resolve(session, ids) -> {id: (label, url)}` for many ids in a bounded number of queries,
-    so a list of tasks or audit events links every subject without knowing its domain."""
+    so a list of tasks or audit events links every subject without knowing its domain. The
+    url is None outside a request (see `request_url`).
+
+    `current(session, ids) -> ids` names the records a new one may still point at (e.g. a
+    creator that is not archived); None means every record `resolve` finds."""
 
     entity: str
     resolve: Callable[..., Mapping[int, tuple[str, str | None]]]
+    current: Callable[..., Iterable[int]] | None = None
 
 
 @dataclass
@@ -213,3 +220,19 @@ def record_links(
         for record_id, value in link.resolve(session, sorted(ids)).items():
             found[(entity, record_id)] = value
     return found
+
+
+def current_records(session: Session, entity: str, ids: Iterable[int]) -> set[int]:
+    """Which of these records of `entity` a new record may point at (see `RecordLink`)."""
+    wanted = sorted(set(ids))
+    link = registry().record_links.get(entity)
+    if link is None or not wanted:
+        return set()
+    if link.current is not None:
+        return set(link.current(session, wanted))
+    return set(link.resolve(session, wanted))
+
+
+def request_url(endpoint: str, **values: Any) -> str | None:
+    """`url_for` inside a request, None elsewhere (jobs and emails build absolute links)."""
+    return url_for(endpoint, **values) if has_request_context() else None

@@ -1,10 +1,10 @@
 """Per-user upload quota (SECURITY item 22): total bytes a user may store per UTC day.
 
 Counted in the database from what was actually stored, so it holds across processes and
-restarts: the media of the revisions a user submitted today (`revisions.media_size`) plus
-the signed NDA documents they uploaded today (the `nda.document_upload` audit events carry
-each file's size; the NDA row keeps only its current document, the audit trail keeps every
-upload). `UPLOAD_QUOTA_BYTES_PER_DAY` sets the allowance; 0 or less switches it off.
+restarts. Each domain that stores uploads reports its own as an `UploadUsage` in the app's
+registry (crm/common/registry.py): approvals the media of the revisions a user submitted
+today, agreements the signed NDA documents they uploaded today. `UPLOAD_QUOTA_BYTES_PER_DAY`
+sets the allowance; 0 or less switches it off.
 
 A refused upload answers 429 with `Retry-After` (seconds to the next UTC midnight) and a
 message that says how much is left; the per-file limit (413) is separate.
@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import TooManyRequests
+from crm.common.registry import registry
 from crm.db import utcnow
 
 DEFAULT_QUOTA_BYTES_PER_DAY = 200 * 1024 * 1024
@@ -47,32 +47,12 @@ def quota_bytes(config: Mapping) -> int | None:
 
 
 def used_today(session: Session, user_id: int, now: datetime | None = None) -> int:
-    """Bytes this user stored since the start of the current UTC day."""
-    from crm.approvals.models import Revision
-    from crm.audit.models import AuditEvent
-
+    """Bytes this user stored since the start of the current UTC day (every domain's
+    `UploadUsage` of the current app)."""
     since = day_start(now or utcnow())
-    media = session.scalar(
-        select(func.coalesce(func.sum(Revision.media_size), 0)).where(
-            Revision.submitted_by == user_id,
-            Revision.submitted_at >= since,
-            Revision.media_size.is_not(None),
-        )
+    return sum(
+        int(usage.bytes_since(session, user_id, since) or 0) for usage in registry().upload_usage
     )
-    documents = session.scalars(
-        select(AuditEvent.changes).where(
-            AuditEvent.action == "nda.document_upload",
-            AuditEvent.actor_id == user_id,
-            AuditEvent.at >= since,
-        )
-    ).all()
-    stored = 0
-    for changes in documents:
-        try:
-            stored += int((changes or {}).get("document_size") or 0)
-        except (TypeError, ValueError):
-            continue
-    return int(media or 0) + stored
 
 
 class Allowance:

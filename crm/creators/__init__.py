@@ -1,4 +1,9 @@
-"""Creators, their channels, representatives and the interaction timeline."""
+"""Creators, their channels, representatives and the interaction timeline.
+
+`register(app)` is the one place this domain plugs in (pages, panel, timeline, reminder
+rule, record links, demo data, CLI). Every creator page links with the `creator_url`
+template global defined here.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,18 @@ from crm.common.registry import HomePanel, NavItem, TimelineProvider, registry
 
 
 def register(app: Flask) -> None:
-    from crm.creators import api, cli, demo, panels, views  # noqa: F401 (api routes on import)
+    from crm.creators import api, cli, demo, links, panels, reminder_rules, views  # noqa: F401 (api)
 
     app.register_blueprint(views.bp)
+    app.jinja_env.globals["creator_url"] = links.creator_url
     reg = registry(app)
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))
     reg.home_panels.append(
         HomePanel("creators/_panel_stale.html", panels.stale_creators_panel, EDITORS, order=30)
     )
+    reg.reminder_rules.extend(reminder_rules.RULES)
+    for link in links.LINKS:
+        reg.add_record_link(link)
     reg.demo_loaders.append(demo.LOADER)
+    reg.cli_commands.append(cli.creators_group)

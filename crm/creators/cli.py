@@ -8,11 +8,10 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 from crm.common.errors import DomainError
 
 
-@crm_cli.group("creators")
+@click.group("creators")
 def creators_group():
     """Creators: CSV import and export."""
 

@@ -9,7 +9,10 @@ history keep their links and totals.
 
 Who: an admin only (it cannot be undone). While an NDA or a deal is in force the erasure is
 refused unless the admin confirms (`confirm_in_force=True`): the contract may still need the
-legal name.
+legal name. What is in force is asked of the other domains with the `erasure_check` signal
+(agreements answers); once the creators' own rows are scrubbed, `creator_erased` lets every
+higher domain scrub the personal data it keeps, and the reminders' task titles that name the
+creator are renamed (`crm.reminders.services.rename_in_titles`).
 
 The audit trail keeps *that* the erasure happened, when and by whom ("creator.erase", with
 counts and field names only), and loses the personal data it held: earlier events about this
@@ -28,16 +31,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from crm.agreements.models import Deal, Nda
 from crm.audit.models import AuditEvent
 from crm.audit.services import record
 from crm.common.errors import Conflict, Forbidden
 from crm.common.permissions import ADMIN
 from crm.creators.models import Account, Creator, Interaction, Representative
+from crm.creators.signals import creator_erased, erasure_check
 from crm.db import utcnow
+from crm.reminders.services import rename_in_titles
 
 ERASED = "[erased]"
 # Keys of audit `changes` that held personal data in the creators domain's events.
@@ -60,7 +64,6 @@ PERSONAL_KEYS = frozenset(
         "summary",
     }
 )
-DEALS_IN_FORCE = ("signed", "active")
 # What the "creator.erase" event lists (names of fields, never their values).
 ERASED_FIELDS = [
     "accounts",
@@ -117,23 +120,12 @@ def is_erased(session: Session, creator_id: int) -> bool:
     )
 
 
-def agreements_in_force(session: Session, creator_id: int, today: date) -> list[str]:
-    """Human labels of the NDAs and deals that bind this creator today."""
-    labels = []
-    ndas = session.scalars(
-        select(Nda).where(Nda.creator_id == creator_id, Nda.status == "signed").order_by(Nda.id)
-    )
-    labels += [f"NDA #{n.id}" for n in ndas if n.in_force_on(today)]
-    deals = session.scalars(
-        select(Deal)
-        .where(
-            Deal.creator_id == creator_id,
-            Deal.status.in_(DEALS_IN_FORCE),
-            or_(Deal.ends_on.is_(None), Deal.ends_on >= today),
-        )
-        .order_by(Deal.id)
-    )
-    labels += [f"deal #{d.id} ({d.status})" for d in deals]
+def still_in_force(session: Session, creator: Creator, today: date) -> list[str]:
+    """Labels of what still binds this creator today (NDAs, deals …), from every domain
+    connected to `erasure_check`."""
+    labels: list[str] = []
+    for _receiver, found in erasure_check.send(creator, session=session, today=today):
+        labels += list(found or [])
     return labels
 
 
@@ -184,7 +176,7 @@ def erase_creator(
     if is_erased(session, creator.id):
         raise Conflict("This creator's personal data has already been erased.")
     report = ErasureReport(creator.id)
-    report.in_force = agreements_in_force(session, creator.id, today)
+    report.in_force = still_in_force(session, creator, today)
     if report.in_force and not confirm_in_force:
         raise Conflict(
             f"{', '.join(report.in_force)} still in force for this creator: the contract may "
@@ -225,7 +217,10 @@ def erase_creator(
         creator.archived = True
         creator.archived_at = utcnow()
     creator.updated_at = utcnow()
-    report.reminders = _rename_reminders(session, creator.id, old_name, creator.display_name)
+    report.reminders = rename_in_titles(session, creator.id, old_name, creator.display_name)
+    session.flush()
+    counts: dict = {}
+    creator_erased.send(creator, session=session, actor=actor, counts=counts)
     session.flush()
 
     report.audit_events_scrubbed = _scrub_audit(session, creator.id)
@@ -242,21 +237,8 @@ def erase_creator(
             "interactions": report.interactions,
             "audit_events_scrubbed": report.audit_events_scrubbed,
             "confirmed_in_force": bool(report.in_force),
+            **counts,
         },
     )
     session.flush()
     return report
-
-
-def _rename_reminders(session: Session, creator_id: int, old: str, new: str) -> int:
-    """Task titles the rules wrote name the creator ("NDA with <name> expires …")."""
-    from crm.reminders.models import Reminder
-
-    if not old:
-        return 0
-    changed = 0
-    for reminder in session.scalars(select(Reminder).where(Reminder.creator_id == creator_id)):
-        if old in reminder.title:
-            reminder.title = reminder.title.replace(old, new)
-            changed += 1
-    return changed

@@ -281,7 +281,7 @@ def _erase_page(creator, form, status=200):
         "creators/erase.html",
         creator=creator,
         form=form,
-        in_force=erasure.agreements_in_force(db, creator.id, today_in(_org_tz())),
+        in_force=erasure.still_in_force(db, creator, today_in(_org_tz())),
         already=erasure.is_erased(db, creator.id),
     ), status
 

@@ -1,4 +1,8 @@
-"""The weekly digest (R8): sections by role, exactly once per user and ISO week."""
+"""The weekly digest (R8): sections by role, exactly once per user and ISO week.
+
+An engine: the sections are the domains' contributions (`registry(app).digest_sections`,
+see crm/digest/sections.py); this package composes, claims and sends.
+"""
 
 from flask import Flask
 
@@ -7,7 +11,7 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.digest import cli, tasks, views  # noqa: F401 (cli adds commands)
+    from crm.digest import cli, tasks, views
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -22,3 +26,4 @@ def register(app: Flask) -> None:
         )
     )
     reg.jobs.append(Job("digest.resume", tasks.resume_digest, "interval", {"minutes": 15}))
+    reg.cli_commands.append(cli.digest_group)

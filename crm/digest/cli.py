@@ -6,10 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 
-
-@crm_cli.group("digest")
+@click.group("digest")
 def digest_group():
     """The weekly digest email."""
 

@@ -76,7 +76,7 @@ def compose(
     """This user's digest for the week, or None when no section has anything to say."""
     week_start, week_end = week_bounds(iso_week)
     built = []
-    for section in sections_for(user):
+    for section in sections_for(user, app):
         data = section.build(session, user, week_start, week_end)
         if data:
             built.append((section, data))

@@ -25,7 +25,7 @@ def _badge(user):
 
 
 def register(app: Flask) -> None:
-    from crm.feedback import api, demo, digest, hooks, views  # noqa: F401  (api routes attach on import)
+    from crm.feedback import api, demo, digest, hooks, views  # noqa: F401 (api adds routes)
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -40,4 +40,4 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("feedback", hooks.timeline_entries))
     reg.demo_loaders.append(DemoLoader("feedback", demo.load, order=40))
-    digest.register_section()  # the digest's new feedback section (R8)
+    reg.digest_sections.append(digest.SECTION)  # the digest's new feedback section (R8)

@@ -17,14 +17,10 @@ from sqlalchemy.orm import Session
 
 from crm.agreements.models import Product
 from crm.common.permissions import ALL_ROLES
+from crm.common.registry import DigestSection
 from crm.creators.models import Creator
-from crm.digest.sections import (
-    DigestSection,
-    add_section,
-    creator_scope,
-    looking_back,
-    looking_back_instants,
-)
+from crm.creators.scope import creator_scope
+from crm.digest.sections import looking_back, looking_back_instants
 from crm.feedback.models import SEVERITIES, Feedback
 
 # Worst first, as the digest lists them.
@@ -90,7 +86,3 @@ SECTION = DigestSection(
     roles=ALL_ROLES,
     order=40,
 )
-
-
-def register_section() -> None:
-    add_section(SECTION)

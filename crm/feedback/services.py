@@ -541,10 +541,6 @@ def count_new_stmt():
     return select(func.count()).select_from(Feedback).where(Feedback.status == "new")
 
 
-def count_new(session: Session) -> int:
-    return session.scalar(count_new_stmt()) or 0
-
-
 # --------------------------------------------------------------------------- report
 
 

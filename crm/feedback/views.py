@@ -8,7 +8,6 @@ import io
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -44,13 +43,6 @@ bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 GRANT_CHOICES_MAX = 500
 
 
-def creator_url(creator_id: int) -> str | None:
-    """The creator page, when the creators domain provides it."""
-    if "creators.detail" in current_app.view_functions:
-        return url_for("creators.detail", creator_id=creator_id)
-    return None
-
-
 def _common():
     return {
         "category_labels": CATEGORY_LABELS,
@@ -58,7 +50,6 @@ def _common():
         "categories": CATEGORIES,
         "severities": SEVERITIES,
         "statuses": STATUSES,
-        "creator_url": creator_url,
     }
 
 

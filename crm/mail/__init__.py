@@ -1,5 +1,8 @@
-"""Outbound email: the outbox (every email is a row first), SMTP or .eml delivery,
-event notifications other domains call (see notifications.py)."""
+"""Outbound email: the outbox (every email is a row first), SMTP or .eml delivery.
+
+An engine: it knows no business domain. A domain that emails people on an event builds the
+email itself with `rendering.render_email`, the helpers of `notifications.py` and
+`services.enqueue` (approvals' decisions, reminders' assigned tasks)."""
 
 from flask import Flask
 
@@ -8,7 +11,7 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.mail import cli, services, tasks, views  # noqa: F401 (cli adds commands)
+    from crm.mail import cli, services, tasks, views
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -16,3 +19,4 @@ def register(app: Flask) -> None:
         NavItem("mail.outbox", "Outbox", ADMINS, order=92, count=services.failed_count_stmt)
     )
     reg.jobs.append(Job("mail.flush", tasks.flush_outbox, "interval", {"minutes": 1}))
+    reg.cli_commands.append(cli.mail_group)

@@ -6,10 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 
-
-@crm_cli.group("mail")
+@click.group("mail")
 def mail_group():
     """The email outbox."""
 

@@ -14,13 +14,13 @@ from flask import Flask, current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.routing import BuildError
 
-from crm import ROOT
+from crm.common.paths import TEMPLATES
 
 
 @lru_cache(maxsize=1)
 def email_env() -> Environment:
     return Environment(
-        loader=FileSystemLoader(str(ROOT / "templates")),
+        loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"], default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,

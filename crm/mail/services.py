@@ -396,13 +396,3 @@ def overview(session: Session, limit: int = 50) -> OutboxOverview:
 def failed_count_stmt(_user=None):
     """Nav badge for admins: failed messages need a look (one count, run with the others)."""
     return select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
-
-
-def failed_count(session: Session, _user=None) -> int | None:
-    """Nav badge for admins: failed messages need a look."""
-    return (
-        session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
-        )
-        or None
-    )

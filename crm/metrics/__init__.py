@@ -7,7 +7,7 @@ from crm.common.registry import CreatorSection, HomePanel, Job, NavItem, Timelin
 
 
 def register(app: Flask) -> None:
-    from crm.metrics import api, cli, demo, panels, tasks, views  # noqa: F401
+    from crm.metrics import api, cli, demo, digest, panels, tasks, views  # noqa: F401 (api)
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -23,3 +23,5 @@ def register(app: Flask) -> None:
     reg.timeline.append(TimelineProvider("metrics", panels.jump_entries))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("metrics.snapshot", tasks.snapshot_job, "cron", {"hour": 3, "minute": 0}))
+    reg.digest_sections.append(digest.SECTION)  # the digest's audience movers (R8)
+    reg.cli_commands.append(cli.metrics_group)

@@ -6,11 +6,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 from crm.metrics.fetch import FETCHED_PLATFORMS
 
 
-@crm_cli.group("metrics")
+@click.group("metrics")
 def metrics_group():
     """Audience metrics."""
 

@@ -1,9 +1,9 @@
-"""Reminders (R7): the daily scan's rules, manual tasks, the "My tasks" page and the API.
+"""Reminders (R7): the daily scan's engine, manual tasks, the "My tasks" page and the API.
 
-Hooks for other domains (see services.py): `remind(...)`, `register_rule(fn)`,
-`add_assigned_hook(fn)` / `on_reminder_assigned`. Job: `reminders.scan` (daily 06:00 in
-CRM_TIMEZONE). When the agreements domain suspends grants (R2), their owners get a task; when
-the mail domain is there, a reminder assigned to someone else is emailed to them.
+An engine: it knows no business domain. Domains contribute the scan's rules
+(`ReminderRule`s in the registry), raise tasks with `services.remind(...)` and name what a
+task is about through the registry's record links. Job: `reminders.scan` (daily 06:00 in
+CRM_TIMEZONE). A reminder assigned to someone else is emailed to them (notifications.py).
 """
 
 from flask import Flask
@@ -22,8 +22,7 @@ SCAN_JOB = "reminders.scan"
 
 
 def register(app: Flask) -> None:
-    import crm.scheduler  # noqa: F401  (adds `crm scheduler` and `crm jobs` to the CLI)
-    from crm.reminders import api, cli, demo, digest, integration, tasks, views  # noqa: F401
+    from crm.reminders import api, cli, demo, digest, tasks, views  # noqa: F401 (api adds routes)
 
     app.register_blueprint(views.bp)
     reg = registry(app)
@@ -40,5 +39,5 @@ def register(app: Flask) -> None:
     )
     reg.demo_loaders.append(DemoLoader("reminders", demo.load, order=60))
     reg.jobs.append(Job(SCAN_JOB, tasks.scan_job, "cron", {"hour": 6, "minute": 0}))
-    integration.connect()
-    digest.register_section()  # the digest's "your tasks" section (R8)
+    reg.digest_sections.append(digest.SECTION)  # the digest's "your tasks" section (R8)
+    reg.cli_commands.append(cli.reminders_group)

@@ -8,10 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from crm.cli import crm_cli
 
-
-@crm_cli.group("reminders")
+@click.group("reminders")
 def reminders_group():
     """Reminders (R7)."""
 

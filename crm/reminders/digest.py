@@ -4,7 +4,8 @@ due in the digest's week. Registered by `crm.reminders.register`.
 "Overdue" is due before the digest's Monday and not snoozed past it; "this week" is due
 Monday to Sunday, or overdue but snoozed until a day of this week (it comes back then).
 A reminder snoozed beyond the week waits for a later digest, as it does on the tasks page.
-Three queries whatever the number of reminders: the two counts, then each list (capped).
+A bounded number of queries whatever the number of reminders: the two counts, then each list
+(capped) with the names of its creators (`record_links`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from crm.common.permissions import ALL_ROLES
-from crm.digest.sections import DigestSection, add_section
+from crm.common.registry import DigestSection, record_links
 from crm.reminders.models import Reminder
 
 LIST_LIMIT = 10
@@ -35,9 +36,9 @@ def _conditions(week_start: date, week_end: date):
     return overdue, this_week
 
 
-def _item(reminder: Reminder, week_start: date) -> dict:
+def _item(reminder: Reminder, week_start: date, names: dict) -> dict:
     shown_on = max(reminder.due_on, reminder.snoozed_until or reminder.due_on)
-    creator = reminder.creator.display_name if reminder.creator else None
+    creator = names.get(("creator", reminder.creator_id), (None,))[0]
     return {
         "id": reminder.id,
         "title": reminder.title,
@@ -67,14 +68,10 @@ def build_reminders(session: Session, user, week_start: date, week_end: date):
     def listed(condition, total: int, *order):
         if not total:
             return []
-        stmt = (
-            select(Reminder)
-            .options(joinedload(Reminder.creator))
-            .where(mine, condition)
-            .order_by(*order, Reminder.id)
-            .limit(LIST_LIMIT)
-        )
-        return [_item(r, week_start) for r in session.scalars(stmt).unique()]
+        stmt = select(Reminder).where(mine, condition).order_by(*order, Reminder.id)
+        rows = list(session.scalars(stmt.limit(LIST_LIMIT)))
+        names = record_links(session, [("creator", r.creator_id) for r in rows])
+        return [_item(r, week_start, names) for r in rows]
 
     # The day it shows up again: its due date, or the end of its snooze when that is later.
     shown_on = case(
@@ -101,7 +98,3 @@ SECTION = DigestSection(
     roles=ALL_ROLES,
     order=10,
 )
-
-
-def register_section() -> None:
-    add_section(SECTION)

@@ -8,7 +8,6 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
-from crm.creators.models import Creator
 from crm.db import Base, UTCDateTime, utcnow
 
 REMINDER_STATUSES = ("open", "done", "dismissed")
@@ -31,7 +30,8 @@ class Reminder(Base):
     title: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date] = mapped_column(Date)
     assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # The creator the task is about (optional).
+    # The creator the task is about (optional). No relationship: the reminders engine knows no
+    # domain; pages name and link it through the registry's record links.
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
     # What it is about, e.g. ("nda", 12); free-form so any domain can point at its records.
     subject_type: Mapped[str | None] = mapped_column(String(40))
@@ -47,7 +47,6 @@ class Reminder(Base):
 
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id], lazy="raise")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="raise")
-    creator: Mapped[Creator | None] = relationship(lazy="raise")
 
     def hidden_on(self, day: date) -> bool:
         """Snoozed: out of the lists and counts until `snoozed_until`."""

@@ -1,16 +1,18 @@
-"""Reminders: manual tasks, the `remind()` hook other domains call, and task actions.
+"""Reminders: manual tasks, the `remind()` call other domains use, and task actions.
 
-Other domains plug in through three names here:
+Other domains plug in through:
 - `remind(session, assignee_id=…, title=…, due_on=…, rule=…, dedupe_key=…)` raises one
   reminder, idempotently (the unique dedupe key decides, so calling it twice is harmless);
-- `register_rule(fn)` adds a rule to the daily scan (see `crm.reminders.rules`);
-- `on_reminder_assigned` — hooks `(session, reminder)` called when a user assigns a
-  reminder to someone else (the mail domain emails them, inside the same transaction).
+  tasks about a creator usually go through `crm.creators.reminder_rules.remind_about`,
+  which assigns the creator's owner and raises nothing for an archived creator;
+- the daily scan's rules: `ReminderRule`s in the app's registry (see `crm.reminders.rules`).
+
+When a user assigns a reminder to someone else, the assignee is emailed
+(`crm.reminders.notifications`), inside the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,37 +23,22 @@ from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.errors import FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.pagination import SortKey, keyset_page
-from crm.creators.models import Creator
+from crm.common.registry import current_records
 from crm.db import utcnow
+from crm.reminders import notifications
 from crm.reminders.models import REMINDER_STATUSES, Reminder
-from crm.reminders.rules import (  # noqa: F401  (re-exported: the public names of the domain)
-    Candidate,
-    insert_candidates,
-    register_rule,
-    rules,
-    scan_reminders,
-)
+from crm.reminders.rules import Candidate, insert_candidates
 
 TITLE_MAX = 300
 SNOOZE_MAX_DAYS = 366
 DUE_RANGE_YEARS = 10
 
-# Called with (session, reminder) when someone assigns a reminder to another user.
-on_reminder_assigned: list[Callable] = []
-
-
-def add_assigned_hook(hook: Callable) -> None:
-    """Register an `on_reminder_assigned` hook once (create_app may run many times)."""
-    if hook not in on_reminder_assigned:
-        on_reminder_assigned.append(hook)
-
 
 def _notify_assigned(session: Session, reminder: Reminder) -> None:
-    for hook in list(on_reminder_assigned):
-        hook(session, reminder)
+    notifications.email_assignee(session, reminder)
 
 
-# --- the hook for other domains -----------------------------------------------------------
+# --- for other domains ---------------------------------------------------------------------
 
 
 def remind(
@@ -67,8 +54,8 @@ def remind(
 ) -> Reminder | None:
     """Raise one reminder unless its dedupe key is already taken (then return the existing one).
 
-    `assignee_id=None` assigns it to the creator's owner, or an admin. Archived creators raise
-    nothing (returns None). Safe to call twice, or from two transactions at once.
+    `assignee_id=None` (or an inactive user) assigns it to the first active admin. Safe to
+    call twice, or from two transactions at once.
     """
     if not dedupe_key:
         raise ValueError("remind() needs a dedupe_key")
@@ -145,7 +132,7 @@ def task_board(session: Session, user_id: int, today: date, *, limit: int = 200)
     """The "My tasks" page: two queries whatever the number of reminders."""
     stmt = (
         select(Reminder)
-        .options(joinedload(Reminder.creator), joinedload(Reminder.created_by))
+        .options(joinedload(Reminder.created_by))
         .where(Reminder.assignee_id == user_id, Reminder.status == "open")
         .order_by(Reminder.due_on, Reminder.id)
         .limit(limit)
@@ -162,7 +149,7 @@ def task_board(session: Session, user_id: int, today: date, *, limit: int = 200)
             board.upcoming.append(reminder)
     closed = (
         select(Reminder)
-        .options(joinedload(Reminder.creator), joinedload(Reminder.created_by))
+        .options(joinedload(Reminder.created_by))
         .where(Reminder.assignee_id == user_id, Reminder.status != "open")
         .order_by(Reminder.done_at.desc(), Reminder.id.desc())
         .limit(10)
@@ -175,7 +162,6 @@ def due_now(session: Session, user_id: int, today: date, limit: int = 10) -> lis
     """My overdue and due-today reminders (home panel)."""
     stmt = (
         select(Reminder)
-        .options(joinedload(Reminder.creator))
         .where(
             Reminder.assignee_id == user_id,
             Reminder.status == "open",
@@ -245,14 +231,11 @@ def _check_assignee(session: Session, errors: FieldErrors, assignee_id) -> User 
     return user
 
 
-def _check_creator(session: Session, errors: FieldErrors, creator_id) -> Creator | None:
+def _check_creator(session: Session, errors: FieldErrors, creator_id) -> None:
     if creator_id is None:
-        return None
-    creator = session.get(Creator, creator_id)
-    if creator is None or creator.archived:
+        return
+    if not isinstance(creator_id, int) or not current_records(session, "creator", [creator_id]):
         errors.add("creator_id", "must be an existing creator")
-        return None
-    return creator
 
 
 def create_reminder(
@@ -379,3 +362,16 @@ def update_reminder(
     if new_assignee is not None and "assignee_id" in changed and new_assignee.id != actor.id:
         _notify_assigned(session, reminder)
     return reminder
+
+
+def rename_in_titles(session: Session, creator_id: int, old: str, new: str) -> int:
+    """Replace a creator's name in the titles of the tasks about them (the rules' titles name
+    the creator: "NDA with <name> expires …"); for the erasure of their personal data."""
+    if not old:
+        return 0
+    changed = 0
+    for reminder in session.scalars(select(Reminder).where(Reminder.creator_id == creator_id)):
+        if old in reminder.title:
+            reminder.title = reminder.title.replace(old, new)
+            changed += 1
+    return changed

@@ -11,8 +11,8 @@ from crm.auth.forms import EmptyForm
 from crm.common.errors import Invalid
 from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow, can
+from crm.common.registry import current_records, record_links
 from crm.common.timeutil import today_in
-from crm.creators.models import Creator
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
@@ -28,12 +28,19 @@ def _today(user):
 # --- registry plug-ins ---------------------------------------------------------------------
 
 
-def badge(session, user) -> int | None:
-    return services.due_count(session, user.id, _today(user)) or None
-
-
 def badge_count(user):
     return services.due_count_stmt(user.id, _today(user))
+
+
+def links_for(session, reminders) -> dict:
+    """Names and links of what the tasks are about (their creator and subject), whatever
+    domain those records belong to: one query per kind of record."""
+    refs = []
+    for r in reminders:
+        refs.append(("creator", r.creator_id))
+        if r.subject_type and r.subject_type != "creator":
+            refs.append((r.subject_type, r.subject_id))
+    return record_links(session, refs)
 
 
 def home_panel(session, user) -> dict | None:
@@ -41,7 +48,7 @@ def home_panel(session, user) -> dict | None:
     items = services.due_now(session, user.id, today)
     if not items:
         return None
-    return {"items": items, "today": today}
+    return {"items": items, "today": today, "links": links_for(session, items)}
 
 
 def creator_section(session, creator, user) -> dict | None:
@@ -77,12 +84,15 @@ def _render(form=None, status=200):
             form.creator_id.data = _parse_creator_id(request.args.get("creator_id")) or ""
         creator_id = _parse_creator_id(form.creator_id.data)
         if creator_id:
-            about = db.get(Creator, creator_id)
-            if about is None or about.archived:
-                about, form.creator_id.data = None, ""
+            if current_records(db, "creator", [creator_id]):
+                about = record_links(db, [("creator", creator_id)]).get(("creator", creator_id))
+            if about is None:
+                form.creator_id.data = ""
+    shown = board.overdue + board.today + board.upcoming + board.snoozed + board.recently_closed
     return render_template(
         "reminders/index.html",
         board=board,
+        links=links_for(db, shown),
         today=today,
         form=form,
         about=about,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from werkzeug.exceptions import HTTPException
 
 from crm.common.errors import DomainError, TooManyRequests
+from crm.web.requests import is_api_request
 
 log = logging.getLogger("crm.errors")
 
@@ -40,8 +41,6 @@ def problem(status: int, title: str, detail: str = "", *, errors=None, headers=N
 
 
 def _wants_json() -> bool:
-    from crm.web.security import is_api_request
-
     return is_api_request()
 
 

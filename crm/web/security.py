@@ -1,8 +1,8 @@
-"""Authentication and access for every request, and the security headers of every response.
+"""Access for every request, and the security headers of every response.
 
-Browser requests authenticate with the server-side session named in the signed cookie; API
-requests only with a bearer token (so a browser's cookie can never drive the API, which has
-no CSRF token). Then the route's declared roles decide: nothing without a declaration runs.
+Who the user is, is the auth domain's business (crm/auth/loading.py: the server-side
+session of a browser, the bearer token of an API call). Here the route's declared roles
+decide: nothing without a declaration runs.
 """
 
 from __future__ import annotations
@@ -10,65 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 
-from crm.auth import services as auth
 from crm.common.errors import Forbidden
 from crm.common.permissions import ANY_USER, PUBLIC, access_of
-from crm.db import get_session
-from crm.extensions import login_manager
-
-API_PREFIX = "/api/"
-
-
-def is_api_request() -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
-def _session_limits(app: Flask) -> auth.SessionLimits:
-    return auth.SessionLimits(
-        idle_minutes=app.config["SESSION_IDLE_MINUTES"],
-        absolute_hours=app.config["SESSION_ABSOLUTE_HOURS"],
-    )
+from crm.web.errors import problem
+from crm.web.requests import is_api_request
 
 
 def init_app(app: Flask) -> None:
-    login_manager.session_protection = None  # the server-side session registry does this job
-    login_manager.login_view = "auth.login"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if is_api_request():
-            return None
-        from flask import current_app
-
-        db = get_session()
-        row = auth.load_session(db, session.get("sid"), _session_limits(current_app))
-        if row is None or str(row.user_id) != str(user_id):
-            if session.get("sid"):
-                db.commit()  # persist an idle/absolute expiry
-            session.clear()
-            return None
-        if auth.touch_session(row):
-            db.commit()
-        g.user_session = row
-        return row.user
-
-    @login_manager.request_loader
-    def load_user_from_request(req):
-        if not req.path.startswith(API_PREFIX):
-            return None
-        header = req.headers.get("Authorization", "")
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            return None
-        db = get_session()
-        user = auth.user_for_token(db, raw.strip())
-        if user is not None and db.dirty:
-            db.commit()
-        return user
-
     @app.before_request
     def check_access():
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
@@ -81,8 +32,6 @@ def init_app(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             if is_api_request():
-                from crm.web.errors import problem
-
                 return problem(
                     401,
                     "Unauthorized",
@@ -138,12 +87,12 @@ def safe_next(target: str | None, default: str) -> str:
 
 def needs_recent_login(app: Flask) -> bool:
     """True when a sensitive action must first re-ask the password (SECURITY item 25)."""
-    row = g.get("user_session")
-    if row is None:
+    login_at = g.get("login_at")  # set by the auth domain when it loads a browser's session
+    if login_at is None:
         return False  # API tokens are already a deliberate credential
     from crm.common.timeutil import utcnow
 
-    return utcnow() - row.authenticated_at > timedelta(minutes=app.config["RECENT_LOGIN_MINUTES"])
+    return utcnow() - login_at > timedelta(minutes=app.config["RECENT_LOGIN_MINUTES"])
 
 
 def recent_login_required(view):

@@ -45,7 +45,6 @@ def init_app(app: Flask) -> None:
             "can": lambda *roles: can(current_user, roles),
             "can_see_money": lambda: can_see_money(current_user),
             "nav_items": _nav_items,
-            "has_endpoint": lambda name: name in current_app.view_functions,
         }
 
 

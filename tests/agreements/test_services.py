@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.agreements import queries, services
+from crm.agreements.signals import nda_ended, release_moved
 from crm.audit.models import AuditEvent
 from crm.common.errors import Conflict, Invalid
 from tests.agreements.conftest import ACTOR
@@ -123,12 +124,12 @@ def test_grant_dates_and_money_are_validated(db, creator, product, make_nda):
 def hook_calls():
     calls = []
 
-    def hook(session, grants):
-        calls.append([g.id for g in grants])
+    def hook(nda, *, suspended, **_kwargs):
+        calls.append([g.id for g in suspended])
 
-    services.on_grants_suspended.append(hook)
+    nda_ended.connect(hook)
     yield calls
-    services.on_grants_suspended.remove(hook)
+    nda_ended.disconnect(hook)
 
 
 def test_terminating_an_nda_suspends_its_active_grants(db, creator, product, make_nda, hook_calls):
@@ -406,11 +407,15 @@ def test_products_unique_names_and_audited_release(db):
         services.create_product(db, ACTOR, name="nova")
     assert "name" in exc.value.errors
     seen = []
-    services.on_public_on_changed.append(lambda s, prod, a, b: seen.append((a, b)))
+
+    def receiver(product, *, before, after, **_kwargs):
+        seen.append((before, after))
+
+    release_moved.connect(receiver)
     try:
         services.update_product(db, ACTOR, p, public_on=D(2026, 9, 1))
     finally:
-        services.on_public_on_changed.pop()
+        release_moved.disconnect(receiver)
     assert seen == [(None, D(2026, 9, 1))]
     assert events(db, "product.update")[0].changes == {"public_on": [None, "2026-09-01"]}
 

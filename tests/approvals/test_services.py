@@ -195,15 +195,25 @@ def test_new_revision_after_approval_returns_to_review_and_blocks_publish(world)
     assert sub.status == "published" and sub.published_url == "https://example.com/x"
 
 
-def test_request_changes_calls_the_hooks(world, monkeypatch):
+def test_every_decision_sends_decision_recorded(world):
+    from crm.approvals.signals import decision_recorded
+
     calls = []
-    monkeypatch.setattr(services, "on_changes_requested", [lambda *a: calls.append(a)])
-    sub = world.submission()
-    decision = services.decide(world.db, world.legal, sub.id, 1, "request_changes", "Fix it.")
-    assert calls == [(world.db, sub, decision)]
-    sub2 = world.submission()
-    services.decide(world.db, world.legal, sub2.id, 1, "approve")
-    assert len(calls) == 1
+
+    def receiver(submission, *, session, actor, decision):
+        calls.append((session, submission, actor, decision))
+
+    decision_recorded.connect(receiver)
+    try:
+        sub = world.submission()
+        decision = services.decide(world.db, world.legal, sub.id, 1, "request_changes", "Fix.")
+        assert calls == [(world.db, sub, world.legal, decision)]
+        sub2 = world.submission()
+        approval = services.decide(world.db, world.legal, sub2.id, 1, "approve")
+    finally:
+        decision_recorded.disconnect(receiver)
+    assert calls[1] == (world.db, sub2, world.legal, approval)
+    assert approval.decision == "approve" and len(calls) == 2
 
 
 def test_withdraw_is_for_managers(world):

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.common.errors import Invalid
+from crm.common.registry import DigestSection, registry
 from crm.digest.models import DigestDelivery
-from crm.digest.sections import SECTIONS, DigestSection, add_section
 from crm.digest.services import claim, compose, send_weekly, week_bounds
 from crm.mail.models import OutboxMessage
 from crm.mail.services import enqueue, flush
@@ -195,20 +195,20 @@ def test_other_domains_can_add_sections(app, db, people):
     )
     from pathlib import Path
 
-    from crm import ROOT
+    from crm.common.paths import ROOT
 
     html = Path(ROOT / "templates/email/digest/_test_extra.html")
     txt = Path(ROOT / "templates/email/digest/_test_extra.txt")
     html.write_text("<p>{{ data.note }}</p>")
     txt.write_text("NOTE {{ data.note }}")
+    sections = registry(app).digest_sections
     try:
-        add_section(section)
-        add_section(section)  # idempotent
-        assert [s.name for s in SECTIONS].count("test_extra") == 1
+        sections.append(section)
+        assert [s.name for s in sections].count("test_extra") == 1
         assert "NOTE legal 2026-11-16 2026-11-22" in digest_for(app, db, people["legal"]).text
         assert digest_for(app, db, people["viewer"]) is None
     finally:
-        SECTIONS[:] = [s for s in SECTIONS if s.name != "test_extra"]
+        sections.remove(section)
         html.unlink()
         txt.unlink()
 

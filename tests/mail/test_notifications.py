@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
+from crm.approvals.notifications import notify_decision
 from crm.mail.models import OutboxMessage
-from crm.mail.notifications import notify_decision, notify_reminder_assigned
+from crm.reminders.notifications import notify_reminder_assigned
 
 
 def count(db) -> int:

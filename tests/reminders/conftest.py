@@ -35,12 +35,14 @@ def make_creator(db, owner):
 
 
 @pytest.fixture
-def scan(db):
-    """`scan(day)` runs the scan and returns the keys of what it raised."""
+def scan(app, db):
+    """`scan(day)` runs the scan (the app's registered rules) and returns the keys of what it
+    raised."""
 
     def run(day: date = TODAY, tz_name: str = "UTC"):
         before = set(db.scalars(select(Reminder.dedupe_key)))
-        result = scan_reminders(db, day, tz_name=tz_name)
+        with app.app_context():
+            result = scan_reminders(db, day, tz_name=tz_name)
         after = set(db.scalars(select(Reminder.dedupe_key)))
         assert result.total == len(after - before)
         return after - before

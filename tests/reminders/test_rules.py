@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.auth.models import User
+from crm.common.registry import ReminderRule, registry
 from crm.creators.models import Creator
+from crm.creators.reminder_rules import remind_about
 from crm.reminders import services
 from crm.reminders.models import Reminder
-from crm.reminders.rules import _RULES, Candidate, register_rule, working_days_between
+from crm.reminders.rules import Candidate, working_days_between
 from tests.factories import DealFactory, GrantFactory, NdaFactory, ProductFactory
 from tests.reminders.conftest import TODAY, reminders_for
 from tests.reminders.factories import PaymentFactory
@@ -227,45 +229,60 @@ def test_remind_hook_is_idempotent(db, make_creator, owner):
         assignee_id=None,
         title="Grant 7 suspended: NDA ended",
         due_on=TODAY,
-        creator_id=creator.id,
         subject=("grant", 7),
         rule="grant-suspended",
         dedupe_key="grant-suspended:7:2026-06-10",
     )
-    first = services.remind(db, **kwargs)
-    second = services.remind(db, **kwargs)
+    first = remind_about(db, creator.id, **kwargs)
+    second = remind_about(db, creator.id, **kwargs)
     assert first.id == second.id and first.assignee_id == owner.id
     assert (first.subject_type, first.subject_id, first.rule) == ("grant", 7, "grant-suspended")
     creator.archived = True
     db.flush()
-    assert services.remind(db, **{**kwargs, "dedupe_key": "other"}) is None
+    assert remind_about(db, creator.id, **{**kwargs, "dedupe_key": "other"}) is None
 
 
-def test_other_domains_add_rules(db, make_creator, owner, scan):
+def test_remind_without_an_assignee_goes_to_an_admin(db, admin):
+    reminder = services.remind(
+        db, assignee_id=None, title="Check", due_on=TODAY, rule="test", dedupe_key="test:1"
+    )
+    assert reminder.assignee_id == admin.id
+
+
+def test_other_domains_add_rules(app, db, make_creator, owner, scan):
     creator = make_creator()
 
-    @register_rule(name="test-extra")
     def extra(session, ctx):
-        yield Candidate("test-extra", f"test-extra:{ctx.today}", "Extra", ctx.today, creator.id)
+        yield Candidate(
+            "test-extra",
+            f"test-extra:{ctx.today}",
+            "Extra",
+            ctx.today,
+            creator.id,
+            assignee_id=creator.owner_id,  # a rule names its assignee (here the owner)
+        )
 
+    rule = ReminderRule("test-extra", extra)
+    registry(app).reminder_rules.append(rule)
     try:
         assert scan() == {f"test-extra:{TODAY}"}
         assert scan() == set()
     finally:
-        _RULES.pop("test-extra")
+        registry(app).reminder_rules.remove(rule)
 
 
-def test_a_failing_rule_does_not_stop_the_others(db, make_creator, scan):
+def test_a_failing_rule_does_not_stop_the_others(app, db, make_creator, scan):
     nda = _nda(db, make_creator(), TODAY + timedelta(days=3))
 
-    @register_rule(name="test-broken")
     def broken(session, ctx):
         raise RuntimeError("boom")
 
+    rule = ReminderRule("test-broken", broken)
+    registry(app).reminder_rules.append(rule)
     try:
         assert f"nda-expiring-7:{nda.id}:{nda.expires_on}" in scan()
     finally:
-        _RULES.pop("test-broken")
+        registry(app).reminder_rules.remove(rule)
 
 
 @pytest.mark.parametrize(

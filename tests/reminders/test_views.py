@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
 from crm.common.timeutil import today_in
-from crm.reminders import services
+from crm.reminders import notifications
 from crm.reminders.models import Reminder
 from tests.conftest import post_form
-from tests.factories import CreatorFactory
+from tests.factories import CreatorFactory, NdaFactory
 from tests.reminders.factories import ReminderFactory
 
 
@@ -54,6 +54,22 @@ def test_tasks_page_groups_overdue_today_and_upcoming(client, db, login):
         assert "Finished thing" not in _section(html, key)
     assert "Snoozed thing" in _section(html, "snoozed")
     assert "Finished thing" in _section(html, "closed")
+
+
+def test_a_task_links_its_creator_and_its_subject(client, db, login):
+    user = login("manager")
+    creator = CreatorFactory.build(display_name="Lin Link")
+    db.add(creator)
+    db.flush()
+    nda = NdaFactory.build(creator_id=creator.id)
+    db.add(nda)
+    db.flush()
+    _add(
+        db, user, 0, title="Renew it", creator_id=creator.id, subject_type="nda", subject_id=nda.id
+    )
+    html = _section(client.get("/tasks/").get_data(as_text=True), "today")
+    assert f'<a href="/creators/{creator.id}">Lin Link</a>' in html
+    assert f'<a href="/agreements/ndas/{nda.id}">NDA #{nda.id}</a>' in html
 
 
 def test_someone_elses_tasks_are_not_listed(client, db, login, make_user):
@@ -100,7 +116,9 @@ def test_actions_on_someone_elses_task_are_404(client, db, login, make_user):
     assert other.status == "open"
 
 
-def test_add_a_task_for_someone_else_calls_the_assigned_hook(client, db, login, make_user):
+def test_add_a_task_for_someone_else_calls_the_assigned_hook(
+    client, db, login, make_user, monkeypatch
+):
     me = login("manager")
     colleague = make_user("legal", name="Lee Colleague")
     calls = []
@@ -108,19 +126,16 @@ def test_add_a_task_for_someone_else_calls_the_assigned_hook(client, db, login, 
     def hook(session, reminder):
         calls.append((reminder.assignee_id, reminder.title, reminder.created_by_id))
 
-    services.add_assigned_hook(hook)
-    try:
-        response = post_form(
-            client,
-            "/tasks/",
-            {
-                "title": "Read the draft",
-                "due_on": today_in("UTC").isoformat(),
-                "assignee_id": str(colleague.id),
-            },
-        )
-    finally:
-        services.on_reminder_assigned.remove(hook)
+    monkeypatch.setattr(notifications, "email_assignee", hook)
+    response = post_form(
+        client,
+        "/tasks/",
+        {
+            "title": "Read the draft",
+            "due_on": today_in("UTC").isoformat(),
+            "assignee_id": str(colleague.id),
+        },
+    )
     assert response.status_code == 302
     assert calls == [(colleague.id, "Read the draft", me.id)]
     reminder = db.scalar(select(Reminder).where(Reminder.title == "Read the draft"))
@@ -129,18 +144,15 @@ def test_add_a_task_for_someone_else_calls_the_assigned_hook(client, db, login, 
     assert event.entity_id == str(reminder.id) and event.actor_id == me.id
 
 
-def test_add_a_task_for_myself_does_not_call_the_hook(client, db, login):
+def test_add_a_task_for_myself_does_not_call_the_hook(client, db, login, monkeypatch):
     me = login("manager")
     calls = []
-    services.add_assigned_hook(calls.append)
-    try:
-        post_form(
-            client,
-            "/tasks/",
-            {"title": "Mine", "due_on": "2026-12-01", "assignee_id": str(me.id)},
-        )
-    finally:
-        services.on_reminder_assigned.remove(calls.append)
+    monkeypatch.setattr(notifications, "email_assignee", lambda *args: calls.append(args))
+    post_form(
+        client,
+        "/tasks/",
+        {"title": "Mine", "due_on": "2026-12-01", "assignee_id": str(me.id)},
+    )
     assert calls == []
     assert db.scalar(select(Reminder).where(Reminder.title == "Mine")).assignee_id == me.id
 

@@ -304,7 +304,8 @@ def test_22_each_user_has_a_daily_upload_quota(app, client, db, creator, login, 
     try:
         assert _upload_nda(client, ndas[0]).status_code in (302, 303)
         assert _upload_nda(client, ndas[1]).status_code in (302, 303)
-        assert uploads.used_today(db, user.id) == 2 * len(PDF)
+        with app.app_context():
+            assert uploads.used_today(db, user.id) == 2 * len(PDF)
         before = _stored_files(app)
         refused = _upload_nda(client, ndas[2])
         assert refused.status_code == 429
@@ -338,10 +339,11 @@ def test_22_each_user_has_a_daily_upload_quota(app, client, db, creator, login, 
     finally:
         app.config["UPLOAD_QUOTA_BYTES_PER_DAY"] = uploads.DEFAULT_QUOTA_BYTES_PER_DAY
     # Yesterday's uploads do not count today.
-    assert uploads.used_today(db, user.id, datetime.now(UTC) + timedelta(days=1)) == 0
+    with app.app_context():
+        assert uploads.used_today(db, user.id, datetime.now(UTC) + timedelta(days=1)) == 0
 
 
-def test_22_media_quota_counts_stored_revisions(db, creator, make_user):
+def test_22_media_quota_counts_stored_revisions(app, db, creator, make_user):
     user = make_user("manager")
     stored = StoredMedia("a.png", "approvals/x.png", "image/png", 1234, "0" * 64)
     approvals.create_submission(
@@ -357,8 +359,9 @@ def test_22_media_quota_counts_stored_revisions(db, creator, make_user):
         today=TODAY,
     )
     db.flush()
-    assert uploads.used_today(db, user.id) == 1234
-    allowance = uploads.allowance(db, user, {"UPLOAD_QUOTA_BYTES_PER_DAY": 2000})
+    with app.app_context():  # each domain's upload usage is in the app's registry
+        assert uploads.used_today(db, user.id) == 1234
+        allowance = uploads.allowance(db, user, {"UPLOAD_QUOTA_BYTES_PER_DAY": 2000})
     assert allowance.remaining == 766 and allowance.exceeded_by(767)
     assert uploads.allowance(db, user, {"UPLOAD_QUOTA_BYTES_PER_DAY": 0}).remaining is None
 

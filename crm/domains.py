@@ -1,0 +1,22 @@
+"""The domain packages, in registration order. Each exposes `register(app)`, the one place
+where it adds its contributions to the app's registry and connects its signal receivers.
+
+Lower layers first (see the import-linter contract in pyproject.toml); `api` comes last, so
+every domain's routes are on `crm.api.base.bp` before the blueprint is registered.
+"""
+
+DOMAINS = (
+    "auth",
+    "audit",
+    "home",
+    "creators",
+    "agreements",
+    "approvals",
+    "feedback",
+    "metrics",
+    "licensing",
+    "reminders",
+    "mail",
+    "digest",
+    "api",
+)
