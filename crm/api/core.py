@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
 from flask_login import current_user
 
 from crm.api.base import OutModel, bp, doc, iso, page_response, query_limit
@@ -32,7 +34,7 @@ class AuditEventOut(OutModel):
     changes: dict
 
 
-def user_json(user) -> dict:
+def user_json(user: Any) -> dict[str, Any]:
     return {
         "id": user.id,
         "email": user.email,
@@ -46,11 +48,11 @@ def user_json(user) -> dict:
 @bp.get("/me")
 @allow(ALL_ROLES)
 @doc("The user the token acts for", response=MeOut)
-def me():
+def me() -> Response:
     return jsonify(user_json(current_user))
 
 
-def audit_json(event) -> dict:
+def audit_json(event: Any) -> dict[str, Any]:
     return {
         "id": event.id,
         "at": iso(event.at),
@@ -76,7 +78,7 @@ def audit_json(event) -> dict:
         "until": {"type": "string", "format": "date"},
     },
 )
-def audit():
+def audit() -> Response:
     filters = parse_filters(request.args)
     page = list_events(
         get_session(), cursor=request.args.get("cursor"), limit=query_limit(), **filters
@@ -87,7 +89,7 @@ def audit():
 @bp.get("/openapi.json")
 @public
 @doc("This document (OpenAPI 3.1)", response={"type": "object"})
-def openapi():
+def openapi() -> Response:
     from crm.api.openapi import build_spec
 
     spec = current_app.extensions.get("crm_openapi")
