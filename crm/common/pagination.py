@@ -94,7 +94,7 @@ def _after(order: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
 
 def keyset_page(
     session: Session,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     order: list[SortKey],
     cursor: str | None,
     limit: int,
