@@ -14,8 +14,8 @@ def main() -> None:
         try:
             from crm.scheduler import start_embedded
         except ImportError:
-            start_embedded = None
-        if start_embedded is not None:
+            pass
+        else:
             scheduler = start_embedded(app)
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Creator CRM on http://127.0.0.1:{port}  (Ctrl+C to stop)", flush=True)
