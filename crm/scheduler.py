@@ -127,7 +127,7 @@ def describe(scheduler: BaseScheduler, now: datetime | None = None) -> list[str]
 @with_appcontext
 def scheduler_command(list_only: bool):
     """Run the scheduler in the foreground (production: exactly one of these)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
     scheduler = build_scheduler(app, BlockingScheduler)
     click.echo(f"Scheduler in {scheduler.timezone}; jobs:")
     for line in describe(scheduler):
@@ -160,7 +160,7 @@ def jobs_list():
 @with_appcontext
 def jobs_run(job_id: str):
     """Run one registered job now, in this process."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
     try:
         find_job(app, job_id)
     except KeyError as exc:

@@ -7,12 +7,12 @@ route that has no description.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from crm.common.errors import Invalid
@@ -21,6 +21,8 @@ from crm.common.pagination import Page, parse_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_BIGINT = 2**63 - 1
+
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def _out_of_range(value: Any, limit: int) -> bool:
@@ -65,9 +67,9 @@ class RouteDoc:
     content_type: str = "application/json"
 
 
-def doc(summary: str, **kwargs) -> Callable:
-    def decorate(view):
-        view.crm_openapi = RouteDoc(summary=summary, **kwargs)
+def doc(summary: str, **kwargs: Any) -> Callable[[V], V]:
+    def decorate(view: V) -> V:
+        view.crm_openapi = RouteDoc(summary=summary, **kwargs)  # type: ignore[attr-defined]  # a function attribute
         return view
 
     return decorate
@@ -129,7 +131,7 @@ def query_date(name: str) -> date | None:
         raise Invalid({name: ["must be a date YYYY-MM-DD"]}) from None
 
 
-def query_choice(name: str, choices) -> str | None:
+def query_choice(name: str, choices: Collection[str]) -> str | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
@@ -142,13 +144,13 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def page_response(page: Page, serialize: Callable):
+def page_response(page: Page, serialize: Callable[[Any], Any]) -> Response:
     return jsonify(
         {"items": [serialize(item) for item in page.items], "next_cursor": page.next_cursor}
     )
 
 
-def created(payload: dict, location: str | None = None):
+def created(payload: dict[str, Any], location: str | None = None) -> Response:
     response = jsonify(payload)
     response.status_code = 201
     if location:

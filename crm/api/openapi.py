@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask
 from pydantic import BaseModel
+from werkzeug.routing import Rule
 
 from crm.api.base import RouteDoc
 
@@ -44,7 +47,7 @@ def _add_component(components: dict, name: str, schema: dict) -> None:
     components[name] = schema
 
 
-def _schema_ref(model, components: dict) -> dict:
+def _schema_ref(model: type[BaseModel] | dict[str, Any], components: dict) -> dict:
     if isinstance(model, dict):
         return model
     name = model.__name__
@@ -59,7 +62,7 @@ def openapi_path(rule: str) -> str:
     return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
 
 
-def api_rules(app: Flask):
+def api_rules(app: Flask) -> Iterator[Rule]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
             yield rule
@@ -92,7 +95,11 @@ def build_spec(app: Flask) -> dict:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict = {
                 "operationId": rule.endpoint.removeprefix("api.")
-                + ("" if len(rule.methods - {"HEAD", "OPTIONS"}) == 1 else f"_{method.lower()}"),
+                + (
+                    ""
+                    if len((rule.methods or set()) - {"HEAD", "OPTIONS"}) == 1
+                    else f"_{method.lower()}"
+                ),
                 "summary": route_doc.summary,
                 "tags": [route_doc.tag or rule.rule.split("/")[3]],
                 "responses": {},

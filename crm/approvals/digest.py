@@ -131,7 +131,8 @@ def build_published(session: Session, user, week_start: date, week_end: date):
                 "id": sid,
                 "title": title,
                 "platform": platform,
-                "published_on": org_date(published_at),
+                # The WHERE clause leaves out NULL published_at, which the row type cannot show.
+                "published_on": org_date(published_at),  # type: ignore[arg-type]
                 "published_url": _web_url(url),
                 "creator": creator,
                 "creator_id": creator_id,

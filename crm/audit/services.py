@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,12 +14,12 @@ from crm.audit.models import AuditEvent
 from crm.common.actor import SYSTEM, Actor, SystemActor, system_actor
 
 __all__ = ["SYSTEM", "Actor", "SystemActor", "actor_label", "record", "system_actor"]
-from crm.common.pagination import SortKey, keyset_page
+from crm.common.pagination import Page, SortKey, keyset_page
 
 _SECRET_MARKERS = ("password", "token", "secret", "session", "csrf", "api_key")
 
 
-def _clean(value):
+def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {
             k: ("[redacted]" if any(m in str(k).lower() for m in _SECRET_MARKERS) else _clean(v))
@@ -35,7 +36,7 @@ def _clean(value):
     return value
 
 
-def actor_label(actor) -> str:
+def actor_label(actor: Actor | None) -> str:
     if actor is None:
         return "anonymous"
     if isinstance(actor, SystemActor):
@@ -45,11 +46,11 @@ def actor_label(actor) -> str:
 
 def record(
     session: Session,
-    actor,
+    actor: Actor | None,
     action: str,
     entity: str,
-    entity_id=None,
-    changes: dict | None = None,
+    entity_id: int | str | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the caller's transaction (it commits with the change itself)."""
     event = AuditEvent(
@@ -64,7 +65,7 @@ def record(
     return event
 
 
-def diff(before: dict, after: dict) -> dict:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the fields that changed."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
@@ -79,7 +80,7 @@ def list_events(
     until: date | None = None,
     cursor: str | None = None,
     limit: int = 50,
-):
+) -> Page:
     from datetime import UTC, time, timedelta
 
     stmt = select(AuditEvent)

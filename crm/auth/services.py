@@ -15,14 +15,16 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.audit.services import record
 from crm.auth.models import ApiToken, LoginAttempt, User, UserSession
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound, TooManyRequests
 from crm.common.permissions import ROLES
 from crm.common.timeutil import utcnow, valid_timezone
+from crm.db import rowcount
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -64,7 +66,13 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def _validate_profile(errors: FieldErrors, *, name=None, role=None, timezone=None) -> None:
+def _validate_profile(
+    errors: FieldErrors,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    timezone: str | None = None,
+) -> None:
     if name is not None and not (1 <= len(name.strip()) <= 200):
         errors.add("name", "is required (200 characters at most)")
     if name is not None and any(ord(c) < 32 for c in name):
@@ -88,7 +96,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 def create_user(
     session: Session,
-    actor,
+    actor: Actor,
     *,
     email: str,
     name: str,
@@ -121,7 +129,7 @@ def create_user(
     return user
 
 
-def change_role(session: Session, actor, user: User, role: str) -> User:
+def change_role(session: Session, actor: Actor, user: User, role: str) -> User:
     if role not in ROLES:
         raise Invalid({"role": [f"must be one of {', '.join(ROLES)}"]})
     if user.id == getattr(actor, "id", None) and role != user.role:
@@ -139,14 +147,14 @@ def change_role(session: Session, actor, user: User, role: str) -> User:
 def _refuse_last_admin(session: Session, user: User, becoming: str | None) -> None:
     if user.role != "admin" or becoming == "admin":
         return
-    admins = session.scalar(
+    admins = session.execute(
         select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
-    )
+    ).scalar_one()
     if admins <= 1:
         raise Conflict("This is the last active admin; make someone else admin first.")
 
 
-def set_active(session: Session, actor, user: User, active: bool) -> User:
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> User:
     if user.active == active:
         return user
     if not active:
@@ -194,7 +202,7 @@ def change_password(
     session.flush()
 
 
-def set_password(session: Session, actor, user: User, new: str) -> None:
+def set_password(session: Session, actor: Actor, user: User, new: str) -> None:
     """An admin or the CLI sets a password (no current one needed); sessions end."""
     problems = password_problems(new, user.email)
     if problems:
@@ -222,7 +230,13 @@ class LoginFailed(Exception):
     message = "Email or password is incorrect."
 
 
-def _retry_after(session: Session, column, value, limit: int, window: timedelta) -> int | None:
+def _retry_after(
+    session: Session,
+    column: InstrumentedAttribute[str],
+    value: str,
+    limit: int,
+    window: timedelta,
+) -> int | None:
     since = utcnow() - window
     rows = session.scalars(
         select(LoginAttempt.at)
@@ -275,7 +289,7 @@ def purge_login_attempts(session: Session, older_than_days: int = 30) -> int:
     from sqlalchemy import delete
 
     cutoff = utcnow() - timedelta(days=older_than_days)
-    return session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount
+    return rowcount(session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)))
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -364,7 +378,7 @@ def reauthenticate(session: Session, user: User, row: UserSession, password: str
 # --- API tokens --------------------------------------------------------------------------
 
 
-def create_token(session: Session, actor, user: User, name: str) -> tuple[ApiToken, str]:
+def create_token(session: Session, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
     """Return the token row and the raw token, which is shown once and never stored."""
     name = (name or "").strip() or "API token"
     if len(name) > 100 or any(ord(c) < 32 for c in name):
@@ -379,7 +393,7 @@ def create_token(session: Session, actor, user: User, name: str) -> tuple[ApiTok
     return token, raw
 
 
-def revoke_token(session: Session, actor, token: ApiToken) -> None:
+def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record(session, actor, "token.revoke", "api_token", token.id, {"user_id": token.user_id})

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from crm.auth.models import UserSession
 from crm.auth.services import purge_login_attempts
 from crm.common.timeutil import utcnow
-from crm.db import session_scope
+from crm.db import rowcount, session_scope
 
 log = logging.getLogger(__name__)
 KEEP_DAYS = 30
@@ -25,7 +25,7 @@ def purge_sessions(session: Session, older_than_days: int = KEEP_DAYS) -> int:
             or_(UserSession.ended_at < cutoff, UserSession.last_seen_at < cutoff)
         )
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def purge_job() -> dict:

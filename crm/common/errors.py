@@ -55,7 +55,7 @@ class TooManyRequests(DomainError):
 class FieldErrors:
     """Collects field errors so a service reports every bad field at once, not the first."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.errors: dict[str, list[str]] = {}
 
     def add(self, field: str, message: str) -> None:

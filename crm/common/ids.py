@@ -29,7 +29,7 @@ ID_PATTERN = _at_most(MAX_ID)
 _ID_TEXT = re.compile(ID_PATTERN, re.ASCII)
 
 
-def parse_id(raw) -> int | None:
+def parse_id(raw: object) -> int | None:
     """An id from text, or None when it is not one.
 
     ASCII digits only (`str.isdigit` also accepts "²", which `int` refuses) and never past

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import Session
 
 from crm.common.errors import Invalid
@@ -38,7 +38,7 @@ class SortKey:
     descending: bool = False
 
 
-def parse_limit(raw, default: int = DEFAULT_LIMIT) -> int:
+def parse_limit(raw: str | int | None, default: int = DEFAULT_LIMIT) -> int:
     if raw in (None, ""):
         return default
     try:
@@ -50,7 +50,7 @@ def parse_limit(raw, default: int = DEFAULT_LIMIT) -> int:
     return value
 
 
-def _tag(value):
+def _tag(value: object) -> object:
     if isinstance(value, datetime):
         return {"dt": value.isoformat()}
     if isinstance(value, date):
@@ -58,7 +58,7 @@ def _tag(value):
     return value
 
 
-def _untag(value):
+def _untag(value: object) -> object:
     if isinstance(value, dict):
         if "dt" in value:
             return datetime.fromisoformat(value["dt"])
@@ -67,12 +67,12 @@ def _untag(value):
     return value
 
 
-def encode_cursor(values: list) -> str:
+def encode_cursor(values: list[Any]) -> str:
     raw = json.dumps([_tag(v) for v in values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list:
+def decode_cursor(cursor: str, size: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -83,7 +83,7 @@ def decode_cursor(cursor: str, size: int) -> list:
         raise Invalid({"cursor": ["is not a valid cursor"]}) from None
 
 
-def _after(order: list[SortKey], values: list):
+def _after(order: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
     clauses = []
     for i, key in enumerate(order):
         equal = [order[j].column == values[j] for j in range(i)]
@@ -94,7 +94,7 @@ def _after(order: list[SortKey], values: list):
 
 def keyset_page(
     session: Session,
-    stmt,
+    stmt: Select[*tuple[Any, ...]],
     order: list[SortKey],
     cursor: str | None,
     limit: int,
@@ -114,7 +114,7 @@ def keyset_page(
     return Page(rows, next_cursor)
 
 
-def _read(row, attr: str):
+def _read(row: object, attr: str) -> Any:
     value = row
     for part in attr.split("."):
         value = getattr(value, part)

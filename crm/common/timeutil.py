@@ -9,6 +9,7 @@ zone only changes how times are shown (`localize`, `user_today`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from crm.db import utcnow
@@ -38,7 +39,7 @@ def _all_zones() -> list[str]:
 TIMEZONES = _all_zones()
 
 
-def valid_timezone(name: str | None) -> bool:
+def valid_timezone(name: str | None) -> TypeGuard[str]:
     if not name:
         return False
     try:

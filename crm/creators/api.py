@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
@@ -398,4 +398,4 @@ def create_interaction(creator_id: int):
     return created(interaction_json(interaction))
 
 
-assert set(InteractionIn.model_fields["kind"].annotation.__args__) == set(INTERACTION_KINDS)
+assert set(get_args(InteractionIn.model_fields["kind"].annotation)) == set(INTERACTION_KINDS)

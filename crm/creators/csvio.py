@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.audit.services import record
 from crm.auth.models import User
+from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.common.permissions import ADMIN, EDITORS
@@ -227,7 +228,7 @@ def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
 
 def import_creators(
     session: Session,
-    actor,
+    actor: Actor,
     data: bytes | str,
     *,
     dry_run: bool = False,
@@ -245,6 +246,7 @@ def import_creators(
     # Bulk lookups: the creators named by id, the accounts named by handle, the owners.
     ids = sorted({r.creator_id for r in rows if r.creator_id})
     by_id: dict[int, Creator | None] = {}
+    creator: Creator | None
     for chunk in _chunks(ids):
         for creator in session.scalars(
             select(Creator).options(selectinload(Creator.accounts)).where(Creator.id.in_(chunk))
@@ -258,13 +260,13 @@ def import_creators(
             .join(Creator, Creator.id == Account.creator_id)
             .where(Account.handle_key.in_(chunk))
         )
-        for platform, key, creator_id, name in session.execute(stmt):
-            holders[(platform, key)] = (creator_id, name)
+        for platform, handle, creator_id, name in session.execute(stmt):
+            holders[(platform, handle)] = (creator_id, name)
     emails = sorted({r.owner_email for r in rows if r.owner_email})
     owners: dict[str, User] = {}
     for chunk in _chunks(emails):
-        for user in session.scalars(select(User).where(User.email.in_(chunk))):
-            owners[user.email] = user
+        for owner in session.scalars(select(User).where(User.email.in_(chunk))):
+            owners[owner.email] = owner
 
     # Match each row to an existing creator or a new one, and check every cross-row rule.
     seen_handles: dict[tuple[str, str], int] = {}
@@ -349,7 +351,9 @@ def import_creators(
     creator_ids = reserve_ids(session, Creator, report.created)
     account_ids = reserve_ids(session, Account, new_accounts)
     now = utcnow()
-    creators, tags, accounts = [], [], []
+    creators: list[dict] = []
+    tags: list[dict] = []
+    accounts: list[dict] = []
 
     def account_row(creator_id: int, acc: dict) -> dict:
         return {

@@ -30,17 +30,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import Table, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
 from crm.audit.services import record
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, Forbidden
 from crm.common.permissions import ADMIN
 from crm.creators.models import Account, Creator, Interaction, Representative
 from crm.creators.signals import creator_erased, erasure_check
-from crm.db import utcnow
+from crm.db import rowcount, utcnow
 from crm.reminders.services import rename_in_titles
 
 ERASED = "[erased]"
@@ -153,7 +155,7 @@ def _scrub_audit(session: Session, creator_id: int) -> int:
             params.append({"event_id": event_id, "new_changes": cleaned})
     if params:
         # Deliberately Core, on the table: the ORM refuses to update audit events.
-        table = AuditEvent.__table__
+        table = cast(Table, AuditEvent.__table__)  # declared as a FromClause; it is a Table
         session.execute(
             update(table)
             .where(table.c.id == bindparam("event_id"))
@@ -165,7 +167,7 @@ def _scrub_audit(session: Session, creator_id: int) -> int:
 
 def erase_creator(
     session: Session,
-    actor,
+    actor: Actor,
     creator: Creator,
     *,
     today: date,
@@ -193,16 +195,22 @@ def erase_creator(
         account.fetch_state = None
     report.accounts = len(accounts)
     report.representatives = (
-        session.execute(delete(Representative).where(Representative.creator_id == creator.id))
-    ).rowcount or 0
-    report.interactions = (
-        session.execute(
-            update(Interaction)
-            .where(Interaction.creator_id == creator.id)
-            .values(summary=ERASED)
-            .execution_options(synchronize_session=False)
+        rowcount(
+            session.execute(delete(Representative).where(Representative.creator_id == creator.id))
         )
-    ).rowcount or 0
+        or 0
+    )
+    report.interactions = (
+        rowcount(
+            session.execute(
+                update(Interaction)
+                .where(Interaction.creator_id == creator.id)
+                .values(summary=ERASED)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        or 0
+    )
     report.tags = len(creator.tags)
     creator.tags = []  # delete-orphan: the tag rows go at the next flush
 

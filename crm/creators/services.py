@@ -8,6 +8,7 @@ commits once. Field checks are plain functions (`clean_*`) so the CSV import can
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import diff, record
 from crm.auth.models import User
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.permissions import ADMIN, EDITORS
 from crm.creators.models import (
@@ -75,7 +77,7 @@ CREATOR_FIELDS = (
 # --- field checks (no database) -------------------------------------------------------------
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
@@ -87,7 +89,9 @@ def normalise_tag(raw: str) -> str:
     return " ".join(_text(raw).lstrip("#").lower().split())
 
 
-def normalise_tags(raw, errors: FieldErrors, field: str = "tags") -> list[str]:
+def normalise_tags(
+    raw: str | Iterable[str] | None, errors: FieldErrors, field: str = "tags"
+) -> list[str]:
     """Tags are lower-case, without a leading '#', single-spaced, unique, sorted."""
     if raw is None:
         return []
@@ -107,12 +111,12 @@ def normalise_tags(raw, errors: FieldErrors, field: str = "tags") -> list[str]:
     return sorted(tags)
 
 
-def normalise_handle(raw) -> str:
+def normalise_handle(raw: object) -> str:
     """What the user wrote, without surrounding space or leading '@'."""
     return _text(raw).lstrip("@").strip()
 
 
-def handle_key(raw) -> str:
+def handle_key(raw: object) -> str:
     """What uniqueness compares: no leading '@', case-insensitive."""
     return normalise_handle(raw).lower()
 
@@ -224,7 +228,13 @@ def owner_choices(session: Session) -> list[User]:
     )
 
 
-def _check_owner(session: Session, actor, current, wanted, errors: FieldErrors):
+def _check_owner(
+    session: Session,
+    actor: Actor,
+    current: int | None,
+    wanted: int | str | None,
+    errors: FieldErrors,
+) -> int | None:
     """Only an admin assigns or reassigns an owner; a manager keeps what is there."""
     if wanted in ("", None):
         wanted = None
@@ -275,7 +285,7 @@ def _apply(creator: Creator, values: dict) -> None:
         creator.search_name = values["display_name"].lower()
 
 
-def create_creator(session: Session, actor, data: dict) -> Creator:
+def create_creator(session: Session, actor: Actor, data: dict) -> Creator:
     errors = FieldErrors()
     values = clean_creator(data, errors)
     default_owner = actor.id if getattr(actor, "role", None) in EDITORS else None
@@ -292,7 +302,7 @@ def create_creator(session: Session, actor, data: dict) -> Creator:
     return creator
 
 
-def update_creator(session: Session, actor, creator: Creator, data: dict) -> Creator:
+def update_creator(session: Session, actor: Actor, creator: Creator, data: dict) -> Creator:
     """Change the fields given; `owner_id` only by an admin."""
     errors = FieldErrors()
     values = clean_creator(data, errors, partial=True)
@@ -311,7 +321,7 @@ def update_creator(session: Session, actor, creator: Creator, data: dict) -> Cre
     return creator
 
 
-def archive_creator(session: Session, actor, creator: Creator) -> Creator:
+def archive_creator(session: Session, actor: Actor, creator: Creator) -> Creator:
     if not creator.archived:
         creator.archived = True
         creator.archived_at = utcnow()
@@ -322,7 +332,7 @@ def archive_creator(session: Session, actor, creator: Creator) -> Creator:
     return creator
 
 
-def restore_creator(session: Session, actor, creator: Creator) -> Creator:
+def restore_creator(session: Session, actor: Actor, creator: Creator) -> Creator:
     if creator.archived:
         creator.archived = False
         creator.archived_at = None
@@ -336,11 +346,11 @@ def restore_creator(session: Session, actor, creator: Creator) -> Creator:
 # --- representatives ------------------------------------------------------------------------
 
 
-def clean_representative(data: dict, errors: FieldErrors) -> dict:
+def clean_representative(data: dict, errors: FieldErrors) -> dict[str, str | None]:
     name = _text(data.get("name"))
     if not name:
         errors.add("name", "is required")
-    out = {"name": name}
+    out: dict[str, str | None] = {"name": name}
     for key, limit in (("agency", 200), ("phone", 50)):
         value = _text(data.get(key))
         if len(value) > limit or _has_control(value):
@@ -365,7 +375,9 @@ def get_representative(session: Session, creator: Creator, rep_id: int) -> Repre
     return rep
 
 
-def add_representative(session: Session, actor, creator: Creator, data: dict) -> Representative:
+def add_representative(
+    session: Session, actor: Actor, creator: Creator, data: dict
+) -> Representative:
     errors = FieldErrors()
     values = clean_representative(data, errors)
     errors.raise_if_any()
@@ -376,7 +388,9 @@ def add_representative(session: Session, actor, creator: Creator, data: dict) ->
     return rep
 
 
-def update_representative(session: Session, actor, rep: Representative, data: dict):
+def update_representative(
+    session: Session, actor: Actor, rep: Representative, data: dict
+) -> Representative:
     errors = FieldErrors()
     values = clean_representative(data, errors)
     errors.raise_if_any()
@@ -388,7 +402,7 @@ def update_representative(session: Session, actor, rep: Representative, data: di
     return rep
 
 
-def delete_representative(session: Session, actor, rep: Representative) -> None:
+def delete_representative(session: Session, actor: Actor, rep: Representative) -> None:
     record(session, actor, "representative.delete", "creator", rep.creator_id, {"name": rep.name})
     session.delete(rep)
     session.flush()
@@ -416,7 +430,9 @@ def clash_message(platform: str, handle: str, holder_name: str) -> str:
     return f"{handle} on {platform} already belongs to {holder_name}."
 
 
-def _refuse_clash(session: Session, platform: str, handle: str, account_id=None) -> None:
+def _refuse_clash(
+    session: Session, platform: str, handle: str, account_id: int | None = None
+) -> None:
     holder = account_holder(session, platform, handle)
     if holder is not None and holder.id != account_id:
         raise Conflict(clash_message(platform, handle, holder.creator.display_name))
@@ -440,7 +456,7 @@ def _recount_followers(session: Session, creator_id: int) -> None:
         creator.followers_total = total
 
 
-def add_account(session: Session, actor, creator: Creator, data: dict) -> Account:
+def add_account(session: Session, actor: Actor, creator: Creator, data: dict) -> Account:
     errors = FieldErrors()
     values = clean_account(data, errors)
     errors.raise_if_any()
@@ -466,7 +482,7 @@ def add_account(session: Session, actor, creator: Creator, data: dict) -> Accoun
     return account
 
 
-def update_account(session: Session, actor, account: Account, data: dict) -> Account:
+def update_account(session: Session, actor: Actor, account: Account, data: dict) -> Account:
     errors = FieldErrors()
     values = clean_account(data, errors, partial=True)
     errors.raise_if_any()
@@ -490,7 +506,7 @@ def update_account(session: Session, actor, account: Account, data: dict) -> Acc
     return account
 
 
-def delete_account(session: Session, actor, account: Account) -> None:
+def delete_account(session: Session, actor: Actor, account: Account) -> None:
     creator_id = account.creator_id
     record(
         session,
@@ -510,7 +526,13 @@ def delete_account(session: Session, actor, account: Account) -> None:
 
 
 def record_interaction(
-    session: Session, actor, creator: Creator, *, kind: str, occurred_at, summary: str
+    session: Session,
+    actor: Actor,
+    creator: Creator,
+    *,
+    kind: str,
+    occurred_at: datetime,
+    summary: str,
 ) -> Interaction:
     errors = FieldErrors()
     if kind not in INTERACTION_KINDS:
@@ -552,7 +574,7 @@ def recent_interactions(session: Session, creator: Creator, limit: int = 50) -> 
 # --- saved views ----------------------------------------------------------------------------
 
 
-def saved_views(session: Session, user) -> list[SavedView]:
+def saved_views(session: Session, user: User) -> list[SavedView]:
     return list(
         session.scalars(
             select(SavedView)
@@ -562,7 +584,7 @@ def saved_views(session: Session, user) -> list[SavedView]:
     )
 
 
-def save_view(session: Session, user, name: str, query: dict) -> SavedView:
+def save_view(session: Session, user: User, name: str, query: dict) -> SavedView:
     """Save the filters under a name; saving an existing name replaces its filters."""
     name = _text(name)
     if not name or len(name) > 100 or _has_control(name):
@@ -580,7 +602,7 @@ def save_view(session: Session, user, name: str, query: dict) -> SavedView:
     return view
 
 
-def delete_view(session: Session, user, view_id: int) -> None:
+def delete_view(session: Session, user: User, view_id: int) -> None:
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != user.id:
         raise NotFound("No such saved view.")

@@ -19,15 +19,17 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.common.errors import Invalid
 from crm.common.timeutil import zone
-from crm.db import utcnow
+from crm.db import rowcount, utcnow
 from crm.digest.models import DigestDelivery
 from crm.digest.sections import sections_for
 from crm.mail.rendering import Links, render_email
@@ -71,7 +73,7 @@ class DigestEmail:
 
 
 def compose(
-    app: Flask, session: Session, user, iso_week: str, links: Links | None = None
+    app: Flask, session: Session, user: User, iso_week: str, links: Links | None = None
 ) -> DigestEmail | None:
     """This user's digest for the week, or None when no section has anything to say."""
     week_start, week_end = week_bounds(iso_week)
@@ -124,11 +126,11 @@ class DigestReport:
 
 def _insert_claim(session: Session, values: dict) -> None:
     dialect = session.get_bind().dialect.name
+    stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        stmt = postgresql.insert(DigestDelivery).values(**values)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(DigestDelivery).values(**values)
+        stmt = sqlite.insert(DigestDelivery).values(**values)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "iso_week"]))
 
 
@@ -165,13 +167,13 @@ def claim(session: Session, user_id: int, iso_week: str, now: datetime) -> tuple
             .values(claim_token=token, claimed_at=now)
         )
         session.commit()
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             return token, True
     session.rollback()
     return None, False
 
 
-def _finish(session: Session, user_id: int, iso_week: str, token: str, **values) -> bool:
+def _finish(session: Session, user_id: int, iso_week: str, token: str, **values: Any) -> bool:
     result = session.execute(
         update(DigestDelivery)
         .where(
@@ -181,11 +183,17 @@ def _finish(session: Session, user_id: int, iso_week: str, token: str, **values)
         )
         .values(claim_token=None, **values)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def deliver_to(
-    app: Flask, session: Session, user, iso_week: str, token: str, now: datetime, links: Links
+    app: Flask,
+    session: Session,
+    user: User,
+    iso_week: str,
+    token: str,
+    now: datetime,
+    links: Links,
 ) -> str:
     """Compose, enqueue and mark the delivery in one transaction; returns the status."""
     email = compose(app, session, user, iso_week, links)
@@ -302,7 +310,7 @@ def resume_current_week(
     return send_weekly(app, session_factory, week=iso_week, now=moment)
 
 
-def delivery_for(session: Session, user, iso_week: str) -> DigestDelivery | None:
+def delivery_for(session: Session, user: User, iso_week: str) -> DigestDelivery | None:
     return session.scalar(
         select(DigestDelivery).where(
             DigestDelivery.user_id == user.id, DigestDelivery.iso_week == iso_week

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
@@ -117,9 +117,9 @@ def similar_json(items) -> list[dict]:
     list_of=FeedbackOut,
     query={
         "product_id": {"type": "integer"},
-        "category": {"type": "string", "enum": list(Category.__args__)},
-        "severity": {"type": "string", "enum": list(Severity.__args__)},
-        "status": {"type": "string", "enum": list(Status.__args__)},
+        "category": {"type": "string", "enum": list(get_args(Category))},
+        "severity": {"type": "string", "enum": list(get_args(Severity))},
+        "status": {"type": "string", "enum": list(get_args(Status))},
         "creator_id": {"type": "integer"},
         "since": {"type": "string", "format": "date"},
         "until": {"type": "string", "format": "date"},

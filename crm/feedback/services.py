@@ -7,16 +7,20 @@ commits once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import Date, func, or_, select, union_all
+from sqlalchemy import Date, Row, Select, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from crm.agreements.models import Grant, Product
 from crm.audit.services import record
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
@@ -38,6 +42,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "wont_fix": frozenset({"triaged"}),
 }
 
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
+M = TypeVar("M")
+
 EDITABLE = ("product_id", "grant_id", "category", "severity", "title", "body", "reproduction")
 
 
@@ -56,7 +63,7 @@ class Filters:
     since: date | None = None
     until: date | None = None
 
-    def apply(self, stmt):
+    def apply(self, stmt: S) -> S:
         if self.product_id is not None:
             stmt = stmt.where(Feedback.product_id == self.product_id)
         if self.category:
@@ -83,12 +90,12 @@ class Filters:
         return out
 
 
-def parse_filters(args, *, ignore: tuple[str, ...] = ()) -> Filters:
+def parse_filters(args: Mapping[str, Any], *, ignore: tuple[str, ...] = ()) -> Filters:
     """Shared by pages and the API: a wrong value is a field error, never ignored silently."""
     errors = FieldErrors()
     filters = Filters()
 
-    def text(name):
+    def text(name: str) -> str | None:
         raw = args.get(name)
         return raw.strip() if isinstance(raw, str) and raw.strip() and name not in ignore else None
 
@@ -136,7 +143,9 @@ def _snapshot(note: Feedback) -> dict:
     }
 
 
-def _check_fields(session: Session, values: dict, errors: FieldErrors, note_id=None) -> None:
+def _check_fields(
+    session: Session, values: dict, errors: FieldErrors, note_id: int | None = None
+) -> None:
     """Validate a full set of note values (creating, or an existing note with changes)."""
     if values.get("category") not in CATEGORIES:
         errors.add("category", f"must be one of {', '.join(CATEGORIES)}")
@@ -180,7 +189,7 @@ def _check_fields(session: Session, values: dict, errors: FieldErrors, note_id=N
             errors.add("duplicate_of", "is already a duplicate of this note")
 
 
-def _get_or_none(session: Session, model, ident):
+def _get_or_none(session: Session, model: type[M], ident: int | str | None) -> M | None:
     if ident is None or isinstance(ident, bool):
         return None
     try:
@@ -194,17 +203,17 @@ def _get_or_none(session: Session, model, ident):
 
 def create_feedback(
     session: Session,
-    actor,
+    actor: Actor,
     *,
-    creator_id,
-    product_id,
-    category,
-    severity,
-    title,
+    creator_id: int | str,
+    product_id: int | str,
+    category: str,
+    severity: str,
+    title: str,
     body: str = "",
     reproduction: str = "",
-    grant_id=None,
-    duplicate_of_id=None,
+    grant_id: int | str | None = None,
+    duplicate_of_id: int | str | None = None,
 ) -> Feedback:
     values = {
         "creator_id": creator_id,
@@ -256,7 +265,7 @@ def get_feedback(session: Session, note_id: int) -> Feedback:
     return note
 
 
-def update_feedback(session: Session, actor, note: Feedback, changes: dict) -> Feedback:
+def update_feedback(session: Session, actor: Actor, note: Feedback, changes: dict) -> Feedback:
     """Edit fields and/or move the status (through the triage table only)."""
     changes = dict(changes)
     unknown = set(changes) - {*EDITABLE, "duplicate_of_id", "status", "forwarded_to"}
@@ -295,7 +304,9 @@ def update_feedback(session: Session, actor, note: Feedback, changes: dict) -> F
     return note
 
 
-def _check_transition(note: Feedback, status: str, forwarded_to, errors: FieldErrors) -> None:
+def _check_transition(
+    note: Feedback, status: str, forwarded_to: str | None, errors: FieldErrors
+) -> None:
     if status not in STATUSES:
         errors.add("status", f"must be one of {', '.join(STATUSES)}")
         return
@@ -318,14 +329,14 @@ def transition_refusal(note: Feedback, status: str) -> str:
     )
 
 
-def _move(note: Feedback, status: str, forwarded_to) -> None:
+def _move(note: Feedback, status: str, forwarded_to: str | None) -> None:
     note.status = status
     if status == "forwarded" and forwarded_to is not None:
         note.forwarded_to = forwarded_to.strip()
 
 
 def change_status(
-    session: Session, actor, note: Feedback, status: str, forwarded_to: str | None = None
+    session: Session, actor: Actor, note: Feedback, status: str, forwarded_to: str | None = None
 ) -> Feedback:
     return update_feedback(
         session,
@@ -336,7 +347,11 @@ def change_status(
 
 
 def bulk_change_status(
-    session: Session, actor, note_ids, status: str, forwarded_to: str | None = None
+    session: Session,
+    actor: Actor,
+    note_ids: Iterable[int | str],
+    status: str,
+    forwarded_to: str | None = None,
 ) -> list[Feedback]:
     """All or nothing: if any note may not move, none moves and the refusal names them."""
     ids = sorted({int(i) for i in note_ids})
@@ -419,7 +434,7 @@ class SimilarNote:
 
 def similar_notes(
     session: Session,
-    product_id,
+    product_id: int | str | None,
     title: str,
     *,
     exclude_id: int | None = None,
@@ -537,7 +552,7 @@ def new_critical(session: Session, limit: int = 10) -> tuple[list, int]:
     return list(notes), total or 0
 
 
-def count_new_stmt():
+def count_new_stmt() -> Select[int]:
     return select(func.count()).select_from(Feedback).where(Feedback.status == "new")
 
 
@@ -552,20 +567,20 @@ class week_start(FunctionElement):
 
 
 @compiles(week_start, "sqlite")
-def _week_start_sqlite(element, compiler, **kw):
+def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
     # 'weekday 0' moves forward to Sunday (or stays on one); 6 days back is that week's Monday.
     arg = compiler.process(element.clauses, **kw)
     return f"date({arg}, 'weekday 0', '-6 days')"
 
 
 @compiles(week_start, "postgresql")
-def _week_start_pg(element, compiler, **kw):
+def _week_start_pg(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"CAST(date_trunc('week', ({arg}) AT TIME ZONE 'UTC') AS DATE)"
 
 
 @compiles(week_start)
-def _week_start_default(element, compiler, **kw):
+def _week_start_default(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"CAST(date_trunc('week', {arg}) AS DATE)"
 
@@ -690,7 +705,7 @@ def product_report(session: Session, product_id: int, filters: Filters) -> Repor
     )
 
 
-def _as_date(value) -> date:
+def _as_date(value: object) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -698,7 +713,7 @@ def _as_date(value) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _fill_weeks(rows, filters: Filters) -> list[tuple[str, date, int]]:
+def _fill_weeks(rows: Iterable[Sequence[Any]], filters: Filters) -> list[tuple[str, date, int]]:
     """Every week of the span with its count, zero weeks included, so the trend is honest."""
     counts = {_as_date(monday): n for monday, n in rows}
     if not counts:
@@ -719,7 +734,7 @@ def _fill_weeks(rows, filters: Filters) -> list[tuple[str, date, int]]:
     return out
 
 
-def export_rows(session: Session, filters: Filters):
+def export_rows(session: Session, filters: Filters) -> Sequence[Row[Feedback, str]]:
     """The notes behind a report, oldest first (for CSV)."""
     stmt = (
         filters.apply(select(Feedback, Creator.display_name))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -35,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.audit.services import diff, record
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.money import MoneyError, to_decimal_string, to_minor, validate_currency
 from crm.creators.models import Creator
@@ -74,7 +76,9 @@ def parse_period(text: str | None) -> tuple[str, date, date]:
 # --- rates ---------------------------------------------------------------------------------
 
 
-def parse_rate(fee_model: str, rate: str | None, currency: str, errors: FieldErrors):
+def parse_rate(
+    fee_model: str, rate: str | None, currency: str, errors: FieldErrors
+) -> tuple[int | None, int | None]:
     """(rate_minor, rate_bp): money for flat and per_work, a percentage for revenue_share."""
     if rate in (None, ""):
         errors.add("rate", "is required")
@@ -143,7 +147,9 @@ def _refuse_unusable(session: Session, works: list[Work], uses: list[str], day: 
         )
 
 
-def _load_works(session: Session, creator_id: int, work_ids, errors: FieldErrors) -> list[Work]:
+def _load_works(
+    session: Session, creator_id: int, work_ids: Iterable[int] | None, errors: FieldErrors
+) -> list[Work]:
     ids = sorted(set(work_ids or []))
     works = list(session.scalars(select(Work).where(Work.id.in_(ids)))) if ids else []
     found = {w.id for w in works}
@@ -155,7 +161,7 @@ def _load_works(session: Session, creator_id: int, work_ids, errors: FieldErrors
 
 def create_licence(
     session: Session,
-    actor,
+    actor: Actor,
     *,
     creator_id: int | None,
     title: str | None,
@@ -203,6 +209,7 @@ def create_licence(
         errors.add("work_ids", "choose the works, or cover all allowed works")
     works = _load_works(session, creator.id, work_ids, errors) if creator else []
     errors.raise_if_any()
+    assert creator is not None and starts_on is not None  # refused above when missing
     uses = [u for u in USES if u in uses]
     if works:
         _refuse_unusable(session, works, uses, _check_day(starts_on, on))
@@ -242,7 +249,7 @@ def _audit_view(licence: Licence) -> dict:
 
 
 def update_licence(
-    session: Session, actor, licence: Licence, changes: dict, on: date | None = None
+    session: Session, actor: Actor, licence: Licence, changes: dict, on: date | None = None
 ) -> Licence:
     """Title, end date, rate and works may change; they apply to payouts not yet stored."""
     errors = FieldErrors()
@@ -308,16 +315,19 @@ def payout_amount(licence: Licence, works_count: int, revenue_minor: int | None)
     if works_count == 0:
         return 0
     if licence.fee_model == "flat":
+        assert licence.rate_minor is not None  # parse_rate sets it for flat and per_work
         return licence.rate_minor
     if licence.fee_model == "per_work":
+        assert licence.rate_minor is not None
         return licence.rate_minor * works_count
+    assert revenue_minor is not None and licence.rate_bp is not None  # revenue_share
     share = Decimal(revenue_minor) * Decimal(licence.rate_bp) / Decimal(10_000)
     return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def compute_payout(
     session: Session,
-    actor,
+    actor: Actor,
     licence: Licence,
     period: str | None,
     revenue: str | None = None,
@@ -396,7 +406,7 @@ def get_payout(session: Session, licence: Licence, payout_id: int) -> Payout:
     return payout
 
 
-def mark_paid(session: Session, actor, payout: Payout, paid_on: date | None) -> Payout:
+def mark_paid(session: Session, actor: Actor, payout: Payout, paid_on: date | None) -> Payout:
     if payout.status == "paid":
         raise Conflict(f"The payout for {payout.period} was already paid on {payout.paid_on}.")
     if paid_on is None:
@@ -460,9 +470,17 @@ def fund_weights(session: Session, start: date, end: date) -> dict[int, tuple[in
 
 
 def compute_fund(
-    session: Session, actor, *, period: str | None, amount: str | None, currency: str | None
+    session: Session,
+    actor: Actor,
+    *,
+    period: str | None,
+    amount: str | None,
+    currency: str | None,
 ) -> FundRun:
     errors = FieldErrors()
+    label: str | None
+    start: date | None
+    end: date | None
     try:
         label, start, end = parse_period(period)
     except Invalid as exc:
@@ -484,6 +502,7 @@ def compute_fund(
             if amount_minor <= 0:
                 errors.add("amount", "must be above zero")
     errors.raise_if_any()
+    assert start is not None and end is not None and amount_minor is not None  # refused above
     counts = fund_weights(session, start, end)
     weights = {c: w + lic for c, (w, lic) in counts.items()}
     if not weights:

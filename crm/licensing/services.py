@@ -18,12 +18,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.common.timeutil import today_in
@@ -128,7 +130,11 @@ def _chunks(values: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
 
 
 def consents_in_force(
-    session: Session, creator_ids: Iterable[int], uses: Iterable[str], day: date, work_ids=()
+    session: Session,
+    creator_ids: Iterable[int],
+    uses: Iterable[str],
+    day: date,
+    work_ids: Iterable[int] = (),
 ) -> list[Consent]:
     """Every consent of these creators for these uses in force on `day`, newest first."""
     creator_ids = sorted(set(creator_ids))
@@ -164,9 +170,10 @@ def resolve(
         session, (w.creator_id for w in works), uses, day, (w.id for w in works)
     )
     newest: dict[tuple, Consent] = {}
+    c: Consent | None
     for c in consents:  # newest first: the first record per scope key wins
         if c.work_id is not None:
-            key = ("work", c.work_id, c.use)
+            key: tuple = ("work", c.work_id, c.use)
         elif c.kind is not None:
             key = ("kind", c.creator_id, c.kind, c.use)
         else:
@@ -338,7 +345,7 @@ def _clean_work(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
 
 
 def create_works(
-    session: Session, actor, items: Sequence[dict], *, indexed: bool | None = None
+    session: Session, actor: Actor, items: Sequence[dict], *, indexed: bool | None = None
 ) -> list[Work]:
     """Validate every item first (fields, creators, duplicate URLs), then write all or none.
 
@@ -353,7 +360,7 @@ def create_works(
         clean["creator_id"] = data.get("creator_id")
         cleaned.append((prefix, clean))
     creator_ids = {c["creator_id"] for _p, c in cleaned if isinstance(c["creator_id"], int)}
-    known = set()
+    known: set[int] = set()
     for chunk in _chunks(sorted(creator_ids)):
         known.update(session.scalars(select(Creator.id).where(Creator.id.in_(chunk))))
     seen: dict[str, str] = {}
@@ -365,7 +372,7 @@ def create_works(
             if url in seen:
                 errors.add(prefix + "url", "appears more than once in this batch")
             seen.setdefault(url, prefix)
-    taken = set()
+    taken: set[str] = set()
     for chunk in _chunks(sorted(seen)):
         taken.update(session.scalars(select(Work.url).where(Work.url.in_(chunk))))
     for prefix, clean in cleaned:
@@ -390,11 +397,11 @@ def create_works(
     return works
 
 
-def create_work(session: Session, actor, **data) -> Work:
+def create_work(session: Session, actor: Actor, **data: Any) -> Work:
     return create_works(session, actor, [data])[0]
 
 
-def update_work(session: Session, actor, work: Work, changes: dict) -> Work:
+def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Work:
     errors = FieldErrors()
     merged = {
         "kind": work.kind,
@@ -423,7 +430,7 @@ def update_work(session: Session, actor, work: Work, changes: dict) -> Work:
 CSV_COLUMNS = ("creator_id", "kind", "title", "url", "sha256", "created_on")
 
 
-def import_works_csv(session: Session, actor, text: str) -> list[Work]:
+def import_works_csv(session: Session, actor: Actor, text: str) -> list[Work]:
     """CSV with the header creator_id,kind,title,url[,sha256][,created_on]. Every row is
     checked before anything is written; errors name the CSV line (the header is line 1)."""
     reader = csv.DictReader(io.StringIO(text))
@@ -456,7 +463,7 @@ def import_works_csv(session: Session, actor, text: str) -> list[Work]:
         raise Invalid(out.errors) from None
 
 
-def list_works_stmt(creator_id: int | None = None, kind: str | None = None):
+def list_works_stmt(creator_id: int | None = None, kind: str | None = None) -> Select[Work]:
     stmt = select(Work)
     if creator_id is not None:
         stmt = stmt.where(Work.creator_id == creator_id)
@@ -466,9 +473,9 @@ def list_works_stmt(creator_id: int | None = None, kind: str | None = None):
 
 
 def count_works(session: Session, creator_id: int) -> int:
-    return session.scalar(
+    return session.execute(
         select(func.count()).select_from(Work).where(Work.creator_id == creator_id)
-    )
+    ).scalar_one()
 
 
 # --- consents ------------------------------------------------------------------------------
@@ -497,7 +504,7 @@ def consent_json_changes(c: Consent) -> dict:
 
 def create_consent(
     session: Session,
-    actor,
+    actor: Actor,
     *,
     creator_id: int | None,
     use: str | None,
@@ -534,6 +541,7 @@ def create_consent(
     if effective_on is None:
         errors.add("effective_on", "is required")
     errors.raise_if_any()
+    assert creator is not None  # refused above when missing
     consent = Consent(
         creator_id=creator.id,
         work_id=work_id,
@@ -552,7 +560,9 @@ def create_consent(
     return consent
 
 
-def revoke_consent(session: Session, actor, consent: Consent, revoked_on: date | None) -> Consent:
+def revoke_consent(
+    session: Session, actor: Actor, consent: Consent, revoked_on: date | None
+) -> Consent:
     """From `revoked_on` on, the record no longer decides anything; history stays."""
     if consent.revoked_on is not None:
         raise Conflict(f"Consent #{consent.id} was already revoked on {consent.revoked_on}.")
@@ -570,7 +580,7 @@ def revoke_consent(session: Session, actor, consent: Consent, revoked_on: date |
 
 def list_consents_stmt(
     creator_id: int | None = None, work_id: int | None = None, use: str | None = None
-):
+) -> Select[Consent]:
     stmt = select(Consent)
     if creator_id is not None:
         stmt = stmt.where(Consent.creator_id == creator_id)

@@ -20,13 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
+from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, Invalid, NotFound
-from crm.db import utcnow
+from crm.db import rowcount, utcnow
 from crm.mail.models import OutboxMessage
 from crm.mail.smtp import (
     FileSender,
@@ -124,13 +127,13 @@ def _insert_ignoring_duplicate(session: Session, values: dict) -> None:
     """INSERT … ON CONFLICT (idempotency_key) DO NOTHING on both backends: a concurrent
     enqueue of the same key waits for the other transaction and then inserts nothing."""
     dialect = session.get_bind().dialect.name
+    stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        stmt = postgresql.insert(OutboxMessage).values(**values)
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        stmt = sqlite.insert(OutboxMessage).values(**values)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
-    stmt = insert(OutboxMessage).values(**values)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
@@ -215,12 +218,12 @@ def reclaim_stale(session: Session, now: datetime, stale_after: timedelta) -> in
         )
         .values(status="pending", claim_token=None, claimed_at=None, next_attempt_at=now)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def _claim(
-    session: Session, message_id: int, now: datetime, token: str, msgid: str, ignore_backoff
-):
+    session: Session, message_id: int, now: datetime, token: str, msgid: str, ignore_backoff: bool
+) -> bool:
     conditions = [OutboxMessage.id == message_id, OutboxMessage.status == "pending"]
     if not ignore_backoff:
         conditions.append(OutboxMessage.next_attempt_at <= now)
@@ -235,10 +238,10 @@ def _claim(
             message_id=func.coalesce(OutboxMessage.message_id, msgid),
         )
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
-def _finish(session: Session, message_id: int, token: str, **values) -> None:
+def _finish(session: Session, message_id: int, token: str, **values: Any) -> None:
     """Record the outcome, only if our claim still stands (a stale claim lost it)."""
     session.execute(
         update(OutboxMessage)
@@ -287,7 +290,13 @@ def flush(
     return report
 
 
-def _send_one(session, settings: MailSettings, message_id, clock, ignore_backoff) -> str | None:
+def _send_one(
+    session: Session,
+    settings: MailSettings,
+    message_id: int,
+    clock: Callable[[], datetime],
+    ignore_backoff: bool,
+) -> str | None:
     token = secrets.token_hex(16)
     msgid = make_msgid(domain=settings.message_id_domain)
     if not _claim(session, message_id, clock(), token, msgid, ignore_backoff):
@@ -295,6 +304,7 @@ def _send_one(session, settings: MailSettings, message_id, clock, ignore_backoff
         return None
     session.commit()
     row = session.get(OutboxMessage, message_id, populate_existing=True)
+    assert row is not None  # we hold its claim
     try:
         message = build_message(
             to=row.to,
@@ -340,7 +350,9 @@ def _send_one(session, settings: MailSettings, message_id, clock, ignore_backoff
 # --- admin --------------------------------------------------------------------------------
 
 
-def retry_failed(session: Session, actor, message_id: int, now: datetime | None = None):
+def retry_failed(
+    session: Session, actor: Actor, message_id: int, now: datetime | None = None
+) -> OutboxMessage:
     """An admin sends a failed message again: back to pending with a fresh attempt budget."""
     from crm.audit.services import record
 
@@ -370,7 +382,7 @@ class OutboxOverview:
 def overview(session: Session, limit: int = 50) -> OutboxOverview:
     """What the admin's outbox page shows: waiting, failed (with the error) and recent sent."""
 
-    def rows(statuses, order):
+    def rows(statuses: tuple[str, ...], order: tuple[Any, ...]) -> list[OutboxMessage]:
         return list(
             session.scalars(
                 select(OutboxMessage)
@@ -393,6 +405,6 @@ def overview(session: Session, limit: int = 50) -> OutboxOverview:
     )
 
 
-def failed_count_stmt(_user=None):
+def failed_count_stmt(_user: object = None) -> Select[int]:
     """Nav badge for admins: failed messages need a look (one count, run with the others)."""
     return select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")

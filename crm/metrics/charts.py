@@ -83,6 +83,8 @@ def line_chart(
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in drawn for _d, v in s.points]
     days = [d for s in drawn for d, _v in s.points]
+    low: float
+    high: float
     low, high = min(values), max(values)
     if low == high:
         low, high = max(0, low - 1), high + 1

@@ -26,7 +26,7 @@ def snapshot(platform: str | None):
     """Fetch today's audience figures; exits 1 when any account failed."""
     from crm.metrics.fetch import snapshot_all
 
-    summary = snapshot_all(current_app._get_current_object(), platform=platform)
+    summary = snapshot_all(current_app._get_current_object(), platform=platform)  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
     for line in summary.lines():
         click.echo(line)
     if summary.failed:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from crm.common.registry import DemoLoader
 from crm.common.timeutil import utcnow
@@ -101,8 +102,9 @@ def load(session, context: dict) -> None:
                     "fetched_at": now,
                 }
             )
+    table = cast(Table, Snapshot.__table__)  # declared as a FromClause; it is a Table
     for chunk in range(0, len(rows), 5000):
-        session.execute(insert(Snapshot.__table__), rows[chunk : chunk + 5000])
+        session.execute(insert(table), rows[chunk : chunk + 5000])
     refresh_latest(session, [a.id for a in accounts], accounts=accounts)
     context["snapshots"] = len(rows)
 

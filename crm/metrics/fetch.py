@@ -166,6 +166,7 @@ def _store(
                 record_success(account, now, stats.log_id)
                 part.ok += 1
             else:
+                assert error is not None  # set above whenever there are no stats
                 record_failure(account, error, now)
                 part.failed += 1
                 summary.failures.append(

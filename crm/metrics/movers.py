@@ -127,4 +127,5 @@ def movers(
         stmt = stmt.where(base.followers > 0).order_by(func.abs(percent).desc(), Account.id)
     else:
         stmt = stmt.order_by(func.abs(change).desc(), Account.id)
-    return [Mover(*row) for row in session.execute(stmt.limit(limit))]
+    # The WHERE clause leaves out rows with a NULL count, which the row type cannot show.
+    return [Mover(*row) for row in session.execute(stmt.limit(limit))]  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ number of queries whatever the history length."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import BigInteger, Date, and_, func, or_, select
@@ -48,7 +49,7 @@ def audience(
     )
     series = history(session, [a.id for a in accounts], start, today)
     spark_from = today - timedelta(days=SPARK_DAYS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for account in accounts:
         points = series[account.id]
         name = f"{platform_label(account.platform)} {account.handle}"
@@ -95,7 +96,7 @@ def home_panel(session: Session, user) -> dict | None:
 
 def jump_entries(session: Session, creator: Creator, user, limit: int) -> list[TimelineEntry]:
     """Notable jumps: a change of ≥10 % or ≥10,000 followers since the previous snapshot."""
-    order = {"partition_by": Snapshot.account_id, "order_by": Snapshot.captured_on}
+    order: dict[str, Any] = {"partition_by": Snapshot.account_id, "order_by": Snapshot.captured_on}
     inner = (
         select(
             Snapshot.account_id,

@@ -12,18 +12,23 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
+from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.creators.models import Account, Creator
 from crm.db import utcnow
 from crm.metrics.models import SOURCES, Snapshot
+
+if TYPE_CHECKING:
+    from crm.metrics.clients import ProviderError
 
 MAX_COUNT = 10**15  # far above any audience; refuses typos like an extra dozen digits
 MAX_IMPORT_ROWS = 100_000
@@ -45,12 +50,13 @@ class SnapshotRow:
 # --------------------------------------------------------------------------- the upsert
 
 
-def _insert_for(session: Session):
+def _insert_for(session: Session) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
+    table = cast(Table, Snapshot.__table__)  # declared as a FromClause; it is a Table
     if dialect == "postgresql":
-        return postgresql.insert(Snapshot.__table__)
+        return postgresql.insert(table)
     if dialect == "sqlite":
-        return sqlite.insert(Snapshot.__table__)
+        return sqlite.insert(table)
     raise RuntimeError(f"no upsert for the {dialect} dialect")  # pragma: no cover
 
 
@@ -132,6 +138,7 @@ def refresh_latest(
             )
         }
         missing = [i for i in chunk if i not in known]
+        account: Account | None
         if missing:
             for account in session.scalars(select(Account).where(Account.id.in_(missing))):
                 known[account.id] = account
@@ -199,7 +206,7 @@ def upsert_snapshot(
 # --------------------------------------------------------------------------- validation
 
 
-def parse_count(raw, field: str, errors: FieldErrors, *, prefix: str = "") -> int | None:
+def parse_count(raw: object, field: str, errors: FieldErrors, *, prefix: str = "") -> int | None:
     """Blank → None; otherwise a non-negative whole number (thousands separators allowed)."""
     if raw is None:
         return None
@@ -234,13 +241,13 @@ def check_day(day: date | None, today: date, errors: FieldErrors, *, prefix: str
 
 def record_manual_snapshot(
     session: Session,
-    actor,
+    actor: Actor,
     account: Account,
     *,
     captured_on: date | None,
-    followers,
-    views,
-    posts,
+    followers: int | str | None,
+    views: int | str | None,
+    posts: int | str | None,
     today: date,
 ) -> tuple[Snapshot, bool]:
     """A person's figures for a day (validated); returns (snapshot, created)."""
@@ -253,6 +260,7 @@ def record_manual_snapshot(
     if not errors and all(v is None for v in values.values()):
         errors.add("followers", "enter at least one of followers, views or posts")
     errors.raise_if_any()
+    assert captured_on is not None  # check_day refused a missing day
     existed = session.scalar(
         select(Snapshot.id).where(
             Snapshot.account_id == account.id, Snapshot.captured_on == captured_on
@@ -283,7 +291,9 @@ def _handle_key(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
 
 
-def import_history_csv(session: Session, actor, data: bytes | str, *, today: date) -> ImportResult:
+def import_history_csv(
+    session: Session, actor: Actor, data: bytes | str, *, today: date
+) -> ImportResult:
     """Import snapshot history from CSV, all or nothing.
 
     Columns: `account_id` or `platform` + `handle`, then `date` (YYYY-MM-DD), `followers`,
@@ -353,10 +363,10 @@ def import_history_csv(session: Session, actor, data: bytes | str, *, today: dat
     if wanted_handles:
         keys = sorted({k for _p, k in wanted_handles})
         for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+            key_chunk = keys[start : start + 500]
             for acc_id, platform, key in session.execute(
                 select(Account.id, Account.platform, Account.handle_key).where(
-                    Account.handle_key.in_(chunk)
+                    Account.handle_key.in_(key_chunk)
                 )
             ):
                 by_key[(platform, key)] = acc_id
@@ -447,11 +457,12 @@ def history(
         .order_by(Snapshot.account_id, Snapshot.captured_on)
     )
     for account_id, day, followers in rows:
+        assert followers is not None  # the query leaves out days without a count
         out[account_id].append((day, followers))
     return out
 
 
-def record_failure(account: Account, error, at: datetime | None = None) -> None:
+def record_failure(account: Account, error: ProviderError, at: datetime | None = None) -> None:
     """Keep an account's last fetch error (already scrubbed of secrets) and when it happened."""
     at = at or utcnow()
     account.last_error = f"{error.kind}: {error.message}"[:500]

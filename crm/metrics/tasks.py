@@ -13,7 +13,7 @@ def snapshot_job() -> None:
     """Safe to run twice, even at once: the (account, day) unique key keeps one row a day."""
     from crm.metrics.fetch import snapshot_all
 
-    summary = snapshot_all(current_app._get_current_object())
+    summary = snapshot_all(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
     log.info(
         "metrics.snapshot: %d ok, %d failed, %d skipped",
         summary.ok,

@@ -7,6 +7,7 @@ same URL, where a pattern that does not match is a 404 for every method.
 
 from __future__ import annotations
 
+from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from crm.common.ids import ID_PATTERN, MAX_ID, parse_id
@@ -18,5 +19,5 @@ class IdConverter(IntegerConverter):
     regex = ID_PATTERN
 
 
-def register(app) -> None:
+def register(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter

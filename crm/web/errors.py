@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -22,7 +24,15 @@ log = logging.getLogger("crm.errors")
 PROBLEM_BASE = "https://crm.invalid/problems/"
 
 
-def problem(status: int, title: str, detail: str = "", *, errors=None, headers=None, **extra):
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: object,
+) -> Response:
     body = {
         "type": PROBLEM_BASE + title.lower().replace(" ", "-"),
         "title": title,
@@ -63,7 +73,7 @@ RETRY_AFTER_SECONDS = 30
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):
+    def domain_error(exc: DomainError) -> ResponseReturnValue:
         _rollback()
         headers = {}
         if isinstance(exc, TooManyRequests):
@@ -80,7 +90,7 @@ def init_app(app: Flask) -> None:
         return page, exc.status, headers
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         _rollback()
         detail = "The form expired or was not sent from this site. Go back, reload and retry."
         if _wants_json():
@@ -90,7 +100,7 @@ def init_app(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         _rollback()
         status = exc.code or 500
         title = exc.name
@@ -113,7 +123,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(DisconnectionError)
-    def database_unavailable(exc: Exception):
+    def database_unavailable(exc: Exception) -> ResponseReturnValue:
         # The page is self-contained: base.html would ask the database for the user and
         # the navigation badges, which is exactly what is failing.
         _rollback()
@@ -137,7 +147,7 @@ def init_app(app: Flask) -> None:
         return template.render(error_id=error_id), 503, headers
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
+    def unexpected(exc: Exception) -> ResponseReturnValue:
         _rollback()
         error_id = uuid.uuid4().hex[:12]
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)

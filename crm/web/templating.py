@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from flask import Flask, current_app, g
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,23 +27,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["status_tone"] = tone
 
     @app.template_filter("money")
-    def money_filter(minor, currency):
+    def money_filter(minor: int | None, currency: str | None) -> str:
         """Amounts only for roles that may see money; a viewer gets a dash."""
         if not can_see_money(current_user):
             return "—"
         return money.format_money(minor, currency)
 
     @app.template_filter("localtime")
-    def localtime(value, fmt="%Y-%m-%d %H:%M"):
+    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         local = localize(value, _user_tz())
         return local.strftime(fmt) if local else ""
 
     @app.template_filter("isodate")
-    def isodate(value):
+    def isodate(value: date | None) -> str:
         return value.isoformat() if value else ""
 
     @app.context_processor
-    def globals_():
+    def globals_() -> dict[str, Any]:
         return {
             "can": lambda *roles: can(current_user, roles),
             "can_see_money": lambda: can_see_money(current_user),
@@ -48,7 +51,7 @@ def init_app(app: Flask) -> None:
         }
 
 
-def _nav_items():
+def _nav_items() -> list[dict[str, Any]]:
     """The navigation entries this user may open, with their counts (cached per request).
 
     Entries that give a count statement are counted together in one SELECT of scalar
