@@ -45,7 +45,7 @@ def build_expiring_agreements(session: Session, user, week_start: date, week_end
                 "creator": name,
                 "creator_id": nda.creator_id,
                 "expires_on": nda.expires_on,
-                "days_left": (nda.expires_on - week_start).days,
+                "days_left": (nda.expires_on - week_start).days if nda.expires_on else None,
                 "products": [p.name for p in nda.products],
             }
             for nda, name in ndas

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import Response, current_app, jsonify
 
 from crm.api.base import bp, doc
 from crm.common.permissions import public
@@ -11,7 +11,7 @@ from crm.common.permissions import public
 @bp.get("/openapi.json")
 @public
 @doc("This document (OpenAPI 3.1)", response={"type": "object"})
-def openapi():
+def openapi() -> Response:
     from crm.api.openapi import build_spec
 
     spec = current_app.extensions.get("crm_openapi")

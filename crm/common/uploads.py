@@ -72,7 +72,7 @@ class Allowance:
 
     def refuse(self) -> UploadQuotaExceeded:
         return UploadQuotaExceeded(
-            f"Your daily upload quota of {_mb(self.limit)} is used up "
+            f"Your daily upload quota of {_mb(self.limit or 0)} is used up "
             f"({_mb(self.remaining or 0)} left today); this file does not fit. "
             "Try again tomorrow or ask an admin.",
             seconds_to_midnight(self.now),
@@ -83,7 +83,9 @@ class Allowance:
             raise self.refuse()
 
 
-def allowance(session: Session, user, config: Mapping, now: datetime | None = None) -> Allowance:
+def allowance(
+    session: Session, user: object, config: Mapping, now: datetime | None = None
+) -> Allowance:
     now = now or utcnow()
     limit = quota_bytes(config)
     user_id = getattr(user, "id", None)

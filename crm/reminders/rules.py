@@ -132,10 +132,9 @@ def insert_candidates(session: Session, candidates: list[Candidate]) -> list[tup
         return []
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
             insert(Reminder)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])

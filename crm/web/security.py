@@ -7,10 +7,13 @@ decide: nothing without a declaration runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, Response, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from crm.common.errors import Forbidden
@@ -21,7 +24,7 @@ from crm.web.requests import is_api_request
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def check_access():
+    def check_access() -> ResponseReturnValue | None:
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if request.endpoint == "static":
             return None
@@ -39,12 +42,12 @@ def init_app(app: Flask) -> None:
                     headers={"WWW-Authenticate": 'Bearer realm="crm"'},
                 )
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        if access == ANY_USER or current_user.role in access:
+        if access == ANY_USER or (access is not None and current_user.role in access):
             return None
         raise Forbidden("Your role does not allow this.")
 
     @app.after_request
-    def security_headers(response):
+    def security_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault(
             "Content-Security-Policy",
@@ -95,14 +98,14 @@ def needs_recent_login(app: Flask) -> bool:
     return utcnow() - login_at > timedelta(minutes=app.config["RECENT_LOGIN_MINUTES"])
 
 
-def recent_login_required(view):
+def recent_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Send the user to re-enter their password when their login is older than the limit."""
     from functools import wraps
 
     from flask import current_app, flash
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         if needs_recent_login(current_app):
             flash("Please confirm your password to continue.", "warning")
             back = request.full_path.rstrip("?") if request.method == "GET" else None
