@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from crm.common.registry import DemoLoader
-from crm.common.timeutil import utcnow
+from crm.common.timeutil import org_today, utcnow
 from crm.creators.models import Account, Creator
 from crm.metrics.models import Snapshot
 from crm.metrics.services import refresh_latest
@@ -70,7 +70,7 @@ def load(session, context: dict) -> None:
             )
         )
     rng = random.Random(2026)
-    today = utcnow().date()
+    today = org_today()
     start = today - timedelta(days=DAYS - 1)
     now = utcnow()
     rows = []
