@@ -140,9 +140,7 @@ def test_nothing_to_report_means_no_digest(app, db, people):
 
 
 def test_html_escapes_names(app, db, people):
-    creator = CreatorFactory.build(display_name='<script>x</script>"><img onerror=1>')
-    db.add(creator)
-    db.flush()
+    creator = CreatorFactory(display_name='<script>x</script>"><img onerror=1>')
     db.add(NdaFactory.build(creator_id=creator.id, expires_on=date(2026, 11, 17)))
     db.flush()
     email = digest_for(app, db, people["admin"])

@@ -392,9 +392,7 @@ def test_managers_get_the_feedback_of_their_creators(app, db, people, feedback):
 
 
 def test_a_quiet_week_has_no_feedback_section(app, db, people, creators):
-    product = ProductFactory.build(name="Quiet")
-    db.add(product)
-    db.flush()
+    product = ProductFactory(name="Quiet")
     db.add(
         FeedbackFactory.build(
             creator_id=creators["alpha"].id, product_id=product.id, created_at=at(3)
@@ -405,9 +403,7 @@ def test_a_quiet_week_has_no_feedback_section(app, db, people, creators):
 
 
 def test_titles_are_escaped_in_the_html(app, db, people, creators):
-    product = ProductFactory.build(name="<b>Nimbus</b>")
-    db.add(product)
-    db.flush()
+    product = ProductFactory(name="<b>Nimbus</b>")
     db.add(
         FeedbackFactory.build(
             creator_id=creators["alpha"].id,
