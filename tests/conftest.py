@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
@@ -27,6 +28,17 @@ from crm.db import get_db, make_engine
 from crm.migrate import upgrade
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TESTS = Path(__file__).resolve().parent
+# Marked by folder, so `make test-fast` (-m "not e2e and not fuzz") leaves them out.
+FOLDER_MARKS = {TESTS / "e2e": "e2e", TESTS / "fuzz": "fuzz"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        for folder, mark in FOLDER_MARKS.items():
+            if folder in item.path.parents:
+                item.add_marker(mark)
 
 
 def _database_url(tmp_path_factory) -> str:
