@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, text
@@ -28,6 +29,8 @@ from crm.db import get_db, make_engine
 from crm.migrate import upgrade
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# The organisation's zone of the session app: CRM_TIMEZONE=$CRM_TEST_TIMEZONE, else UTC.
+TEST_ZONE = ZoneInfo(os.environ.get("CRM_TEST_TIMEZONE") or "UTC")
 TESTS = Path(__file__).resolve().parent
 # Marked by folder, so `make test-fast` (-m "not e2e and not fuzz") leaves them out.
 FOLDER_MARKS = {TESTS / "e2e": "e2e", TESTS / "fuzz": "fuzz"}
@@ -79,7 +82,7 @@ def app_config(database_url, tmp_path_factory) -> dict:
         "SERVER_NAME": None,
     }
     if os.environ.get("CRM_TEST_TIMEZONE"):
-        config["CRM_TIMEZONE"] = os.environ["CRM_TEST_TIMEZONE"]
+        config["CRM_TIMEZONE"] = TEST_ZONE.key
     return config
 
 

@@ -14,6 +14,7 @@ from crm.digest.sections import SECTIONS, DigestSection, add_section
 from crm.digest.services import claim, compose, send_weekly, week_bounds
 from crm.mail.models import OutboxMessage
 from crm.mail.services import enqueue, flush
+from tests.conftest import TEST_ZONE
 from tests.factories import (
     AccountFactory,
     CreatorFactory,
@@ -364,7 +365,7 @@ def test_jobs_are_registered(app):
     weekly = jobs["digest.weekly"]
     assert weekly.trigger == "cron"
     args = dict(weekly.trigger_args)
-    assert args == {"day_of_week": "mon", "hour": 8, "minute": 0, "timezone": "UTC"}
+    assert args == {"day_of_week": "mon", "hour": 8, "minute": 0, "timezone": TEST_ZONE.key}
     args["timezone"] = "America/New_York"
     trigger = CronTrigger(**args)
     after = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
