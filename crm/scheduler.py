@@ -27,7 +27,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from crm.common.registry import Job, registry
-from crm.common.timeutil import zone
+from crm.common.timeutil import org_zone
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _execute(app: Flask, job_id: str) -> None:
 
 def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BackgroundScheduler):
     """A scheduler (not started) holding every registered job, in CRM_TIMEZONE."""
-    tz = zone(app.config.get("CRM_TIMEZONE"))
+    tz = org_zone(app)
     scheduler = scheduler_class(timezone=tz, job_defaults=dict(JOB_DEFAULTS))
     seen = set()
     for job in registry(app).jobs:

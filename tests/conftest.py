@@ -1,16 +1,24 @@
 """Fixtures: one migrated database per run, a rolled-back transaction per test.
 
-SQLite by default (a real file); set CRM_TEST_DATABASE_URL to run on PostgreSQL. Every test
-runs inside an outer transaction that is rolled back, and every session the app opens joins
-it through a savepoint (SQLAlchemy's "join a session into an external transaction" recipe),
-so views can commit as they do in production.
+SQLite by default (a real file); set CRM_TEST_DATABASE_URL to run on PostgreSQL, and
+CRM_TEST_TIMEZONE (e.g. Pacific/Kiritimati) to run the whole suite with the organisation in
+that zone. Every test runs inside an outer transaction that is rolled back, and every session
+the app opens joins it through a savepoint (SQLAlchemy's "join a session into an external
+transaction" recipe), so views can commit as they do in production. The factories of
+tests/factories.py create rows in the test's session.
+
+Fixtures more than one domain uses live here: `make_creator`, `make_account`, `creator`,
+`product`, `make_product`, `make_grant`, `session_factory`, `smtp` and `providers`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, text
@@ -21,6 +29,19 @@ from crm.db import get_db, make_engine
 from crm.migrate import upgrade
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# The organisation's zone of the session app: CRM_TIMEZONE=$CRM_TEST_TIMEZONE, else UTC.
+TEST_ZONE = ZoneInfo(os.environ.get("CRM_TEST_TIMEZONE") or "UTC")
+TESTS = Path(__file__).resolve().parent
+# Marked by folder, so `make test-fast` (-m "not e2e and not fuzz") leaves them out.
+FOLDER_MARKS = {TESTS / "e2e": "e2e", TESTS / "fuzz": "fuzz"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        for folder, mark in FOLDER_MARKS.items():
+            if folder in item.path.parents:
+                item.add_marker(mark)
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -52,7 +73,7 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app_config(database_url, tmp_path_factory) -> dict:
     files = tmp_path_factory.mktemp("files")
-    return {
+    config = {
         "ENV_NAME": "testing",
         "DATABASE_URL": database_url,
         "UPLOAD_DIR": str(files / "uploads"),
@@ -60,6 +81,9 @@ def app_config(database_url, tmp_path_factory) -> dict:
         "CRM_BASE_URL": "http://crm.test",
         "SERVER_NAME": None,
     }
+    if os.environ.get("CRM_TEST_TIMEZONE"):
+        config["CRM_TIMEZONE"] = TEST_ZONE.key
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -71,16 +95,21 @@ def app(app_config):
 
 @pytest.fixture
 def db(app):
-    """A session inside a transaction that is rolled back after the test."""
+    """A session inside a transaction that is rolled back after the test; the factories
+    create their rows in it."""
+    from tests.factories import bind_session
+
     database = get_db(app)
     connection = database.engine.connect()
     outer = connection.begin()
     database.bind_to(connection)
     session = database.session_factory()
+    bind_session(session)
     # No app context is pushed here: requests would share it (and its `g`) with the test.
     try:
         yield session
     finally:
+        bind_session(None)
         session.close()
         outer.rollback()
         connection.close()
@@ -130,10 +159,79 @@ def make_user(db):
     from tests.factories import UserFactory
 
     def make(role: str = "manager", **kwargs):
-        user = UserFactory.build(role=role, **kwargs)
-        db.add(user)
-        db.flush()
-        return user
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def creator_owner():
+    """Who owns the creators `make_creator` makes when no owner is given (a package may
+    override this fixture, as tests/reminders does)."""
+    return None
+
+
+@pytest.fixture
+def make_creator(db, creator_owner):
+    """`make_creator(owner=user, accounts=[("youtube", "handle")], tags=["a"], **fields)`;
+    `owner_id=None` in the fields makes a creator nobody owns."""
+    from crm.creators.models import CreatorTag
+    from tests.factories import AccountFactory, CreatorFactory
+
+    def make(owner=None, accounts=(), tags=(), **fields):
+        owner = owner or creator_owner
+        fields.setdefault("owner_id", owner.id if owner else None)
+        creator = CreatorFactory(tags=[CreatorTag(tag=t) for t in tags], **fields)
+        for platform, handle in accounts:
+            AccountFactory(
+                creator_id=creator.id,
+                platform=platform,
+                handle=handle,
+                handle_key=handle.lstrip("@").lower(),
+            )
+        return creator
+
+    return make
+
+
+@pytest.fixture
+def make_account(db, make_creator):
+    """`make_account("instagram", handle="maya")` (a new creator unless one is given)."""
+    from tests.factories import AccountFactory
+
+    def make(platform: str = "youtube", creator=None, **kwargs):
+        creator = creator or make_creator()
+        if platform != "youtube":
+            kwargs.setdefault("external_id", None)
+        return AccountFactory(creator_id=creator.id, platform=platform, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def creator(make_creator):
+    return make_creator()
+
+
+@pytest.fixture
+def make_product(db):
+    from tests.factories import ProductFactory
+
+    return ProductFactory
+
+
+@pytest.fixture
+def product(make_product):
+    return make_product()
+
+
+@pytest.fixture
+def make_grant(db):
+    """`make_grant(creator, product, **fields)`."""
+    from tests.factories import GrantFactory
+
+    def make(creator, product, **kwargs):
+        return GrantFactory(creator_id=creator.id, product_id=product.id, **kwargs)
 
     return make
 
@@ -163,6 +261,47 @@ def api(app, db, make_user):
         return user, {"Authorization": f"Bearer {raw}"}
 
     return do
+
+
+@pytest.fixture
+def session_factory(app, db) -> Callable:
+    """Sessions joined to the test's rolled-back transaction (what views and jobs get)."""
+    return get_db(app).session_factory
+
+
+@pytest.fixture
+def smtp() -> Iterator:
+    """`smtp.start(handler=None, port=None) -> (recorder, port)`: SMTP servers on loopback
+    (aiosmtpd), every one stopped at teardown."""
+    from tests.mail.conftest import SmtpFixture
+
+    fixture = SmtpFixture()
+    yield fixture
+    fixture.stop_all()
+
+
+@pytest.fixture
+def providers(app, httpserver, monkeypatch):
+    """Every metrics platform configured against pytest-httpserver (tiny backoff so retries
+    cost no time); returns the server."""
+    from tests.metrics.conftest import IG_TOKEN, IG_USER, TT_TOKEN, YT_KEY
+
+    settings = {
+        "CRM_YOUTUBE_API_KEY": YT_KEY,
+        "CRM_YOUTUBE_API_URL": httpserver.url_for("/yt"),
+        "CRM_INSTAGRAM_ACCESS_TOKEN": IG_TOKEN,
+        "CRM_INSTAGRAM_USER_ID": IG_USER,
+        "CRM_INSTAGRAM_API_URL": httpserver.url_for("/ig"),
+        "CRM_TIKTOK_ACCESS_TOKEN": TT_TOKEN,
+        "CRM_TIKTOK_API_URL": httpserver.url_for("/tt"),
+        "CRM_METRICS_BACKOFF_BASE": 0.0,
+        "CRM_METRICS_BACKOFF_CAP": 0.0,
+        "CRM_METRICS_MAX_RETRIES": 2,
+        "CRM_METRICS_TIMEOUT": 2.0,
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    return httpserver
 
 
 class QueryCounter:

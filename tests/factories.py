@@ -1,13 +1,20 @@
-"""factory-boy factories (build only: tests add and flush through the `db` session).
+"""factory-boy factories on one base bound to the test's database session.
+
+`UserFactory(role="legal")` adds the row to the `db` fixture's session and flushes it (so it
+has its id); `UserFactory.build()` only makes the object, for tests that add it through a
+session of their own. The `db` fixture binds the session (`bind_session`); creating a row in
+a test without `db` is an error, not a write to some other database.
 
 Password hashing is slow by design, so users share one precomputed hash. Domains with many
-factories of their own keep them in tests/<domain>/factories.py."""
+factories of their own keep them in tests/<domain>/factories.py, on the same base."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy.orm import Session
 
 from crm.agreements.models import Deal, Grant, Nda, Product
 from crm.auth.models import User
@@ -17,8 +24,28 @@ from crm.creators.models import Account, Creator
 DEFAULT_PASSWORD = "correct horse battery staple"
 _DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
 
+_bound: list[Session] = []
 
-class UserFactory(factory.Factory):
+
+def bind_session(session: Session | None) -> None:
+    """The session factories create rows in (None: unbound). Called by the `db` fixture."""
+    _bound[:] = [session] if session is not None else []
+
+
+def current_session() -> Session:
+    if not _bound:
+        raise RuntimeError("factories create rows in the `db` fixture's session: request `db`")
+    return _bound[0]
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = current_session
+        sqlalchemy_session_persistence = "flush"
+
+
+class UserFactory(BaseFactory):
     class Meta:
         model = User
 
@@ -31,7 +58,7 @@ class UserFactory(factory.Factory):
     password_hash = _DEFAULT_HASH
 
 
-class CreatorFactory(factory.Factory):
+class CreatorFactory(BaseFactory):
     class Meta:
         model = Creator
 
@@ -45,7 +72,7 @@ class CreatorFactory(factory.Factory):
     archived = False
 
 
-class AccountFactory(factory.Factory):
+class AccountFactory(BaseFactory):
     class Meta:
         model = Account
 
@@ -55,7 +82,7 @@ class AccountFactory(factory.Factory):
     external_id = factory.Sequence(lambda n: f"UC{n:022d}")
 
 
-class ProductFactory(factory.Factory):
+class ProductFactory(BaseFactory):
     class Meta:
         model = Product
 
@@ -64,7 +91,7 @@ class ProductFactory(factory.Factory):
     public_on = None
 
 
-class NdaFactory(factory.Factory):
+class NdaFactory(BaseFactory):
     class Meta:
         model = Nda
 
@@ -74,7 +101,7 @@ class NdaFactory(factory.Factory):
     terms = "Standard mutual NDA."
 
 
-class GrantFactory(factory.Factory):
+class GrantFactory(BaseFactory):
     class Meta:
         model = Grant
 
@@ -86,7 +113,7 @@ class GrantFactory(factory.Factory):
     currency = "USD"
 
 
-class DealFactory(factory.Factory):
+class DealFactory(BaseFactory):
     class Meta:
         model = Deal
 

@@ -81,15 +81,9 @@ def test_an_approval_is_emailed_to_the_submitter_once(db):
 
 def test_terminated_nda_suspends_grants_and_tasks_the_owner(db):
     manager, _legal, creator = _people(db)
-    product = ProductFactory.build(public_on=None)
-    db.add(product)
-    db.flush()
-    nda = NdaFactory.build(creator_id=creator.id, products=[product])
-    db.add(nda)
-    db.flush()
-    grant = GrantFactory.build(creator_id=creator.id, product_id=product.id, nda_id=nda.id)
-    db.add(grant)
-    db.flush()
+    product = ProductFactory(public_on=None)
+    nda = NdaFactory(creator_id=creator.id, products=[product])
+    grant = GrantFactory(creator_id=creator.id, product_id=product.id, nda_id=nda.id)
     agreements.transition_nda(db, manager, nda, "terminated", TODAY)
     db.refresh(grant)
     assert grant.status == "suspended"
@@ -99,9 +93,7 @@ def test_terminated_nda_suspends_grants_and_tasks_the_owner(db):
 
 def test_release_moving_later_returns_approved_posts_to_review(db):
     manager, legal, creator = _people(db)
-    product = ProductFactory.build(name="Nova Pro", public_on=date(2026, 3, 1))
-    db.add(product)
-    db.flush()
+    product = ProductFactory(name="Nova Pro", public_on=date(2026, 3, 1))
     sub = approvals.create_submission(
         db,
         manager,

@@ -62,10 +62,7 @@ def _notes(db, creator, product, n, status="new"):
 
 
 def _product(db):
-    product = ProductFactory.build()
-    db.add(product)
-    db.flush()
-    return product
+    return ProductFactory()
 
 
 def test_creator_page_statements_do_not_grow_with_any_domain(client, db, login, count_queries):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from crm.agreements import services
 from crm.audit.services import system_actor
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 
 
 def _creators(session, context: dict) -> list:
@@ -36,7 +36,7 @@ def _creators(session, context: dict) -> list:
 
 def load(session, context: dict) -> None:
     actor = system_actor("demo")
-    today = today_in("UTC")
+    today = org_today()
     d = lambda days: today + timedelta(days=days)  # noqa: E731
     creators = _creators(session, context)
     while len(creators) < 4:

@@ -39,7 +39,7 @@ from crm.common.permissions import (
     allow,
     can,
 )
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.db import get_session
 from crm.web.forms import apply_errors, choices
 from crm.web.security import recent_login_required
@@ -48,7 +48,7 @@ bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
 
 def today():
-    return today_in(current_app.config.get("CRM_TIMEZONE", "UTC"))
+    return org_today()
 
 
 def _creator(creator_id) -> object:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from pydantic import Field
 
@@ -24,7 +24,7 @@ from crm.api.base import (
 from crm.approvals import queries, services
 from crm.approvals.models import SUBMISSION_STATUSES, Submission
 from crm.common.permissions import ALL_ROLES, EDITORS, REVIEWERS, allow
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today, org_zone
 from crm.db import get_session
 
 
@@ -107,7 +107,7 @@ class SubmissionDetailOut(SubmissionOut):
 
 
 def _org_tz() -> str:
-    return current_app.config.get("CRM_TIMEZONE", "UTC")
+    return org_zone().key
 
 
 def submission_json(s: Submission) -> dict:
@@ -220,7 +220,7 @@ def submissions_create():
         revision=services.RevisionInput(
             body=body.body, media_url=body.media_url, disclosure_in_video=body.disclosure_in_video
         ),
-        today=today_in(_org_tz()),
+        today=org_today(),
         tz=_org_tz(),
     )
     db.commit()
@@ -254,7 +254,7 @@ def submissions_add_revision(submission_id: int):
         services.RevisionInput(
             body=body.body, media_url=body.media_url, disclosure_in_video=body.disclosure_in_video
         ),
-        today=today_in(_org_tz()),
+        today=org_today(),
         tz=_org_tz(),
     )
     db.commit()
@@ -290,6 +290,6 @@ def submissions_publish(submission_id: int):
     body = parse_body(PublishIn)
     db = get_session()
     submission = services.get_submission(db, submission_id)
-    services.publish(db, current_user, submission, body.published_url, today=today_in(_org_tz()))
+    services.publish(db, current_user, submission, body.published_url, today=org_today())
     db.commit()
     return jsonify(_detail(submission_id))

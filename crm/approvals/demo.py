@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from crm.common.registry import DemoLoader
+from crm.common.timeutil import org_today, org_zone
 
 
 def _ensure_context(session, context: dict) -> tuple[list, list, dict]:
@@ -27,7 +28,7 @@ def _ensure_context(session, context: dict) -> tuple[list, list, dict]:
             session.add(creator)
             creators.append(creator)
         session.flush()
-        today = date.today()
+        today = org_today()
         session.add(
             Deal(
                 creator_id=creators[0].id,
@@ -42,7 +43,7 @@ def _ensure_context(session, context: dict) -> tuple[list, list, dict]:
     if not products:
         products = [
             Product(name="Aurora Video", aliases=["Aurora", "AV-2"], public_on=None),
-            Product(name="Lumen Chat", aliases=["Lumen"], public_on=date.today()),
+            Product(name="Lumen Chat", aliases=["Lumen"], public_on=org_today()),
         ]
         session.add_all(products)
     session.flush()
@@ -61,7 +62,7 @@ def load(session, context: dict) -> None:
         return  # the services need real users (submitter and reviewer)
     unreleased = next((p for p in products if p.public_on is None), products[0])
     released = next((p for p in products if p.public_on is not None), products[-1])
-    soon = datetime.combine(date.today() + timedelta(days=2), time(15, 0), UTC)
+    soon = datetime.combine(org_today() + timedelta(days=2), time(15, 0), org_zone())
 
     def make(title, body, *, creator=0, platform="instagram", days=2, video=False, submit=True):
         return services.create_submission(

@@ -38,7 +38,7 @@ from crm.approvals.signals import decision_recorded
 from crm.audit.services import SystemActor, actor_label, record, system_actor
 from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.permissions import EDITORS, LEGAL
-from crm.common.timeutil import zone
+from crm.common.timeutil import org_today, org_zone, zone
 from crm.creators.models import PLATFORMS, Creator
 from crm.db import utcnow
 
@@ -177,8 +177,8 @@ def save_settings(
 # --------------------------------------------------------------------------- R3 and checks
 
 
-def planned_day(planned_for: datetime, tz: str = "UTC") -> date:
-    return planned_for.astimezone(zone(tz)).date()
+def planned_day(planned_for: datetime, tz: str | None = None) -> date:
+    return planned_for.astimezone(zone(tz) if tz else org_zone()).date()
 
 
 def material_connection(session: Session, creator_id: int, day: date) -> bool:
@@ -208,7 +208,7 @@ def run_revision_checks(
     revision: Revision,
     *,
     today: date,
-    tz: str = "UTC",
+    tz: str | None = None,
     settings: CheckSettings | None = None,
 ) -> list[RevisionCheck]:
     """Run every check on a revision and store the flags and the products it names."""
@@ -338,7 +338,7 @@ def create_submission(
     is_video: bool = False,
     submit: bool = True,
     today: date | None = None,
-    tz: str = "UTC",
+    tz: str | None = None,
 ) -> Submission:
     """A submission with its first revision; submitted for review at once unless a draft."""
     _require_editor(actor)
@@ -408,7 +408,7 @@ def _insert_revision(session, actor, submission, number, data, *, today, tz) -> 
     session.add(revision)
     session.flush()
     submission.latest_revision = number
-    run_revision_checks(session, submission, revision, today=today or utcnow().date(), tz=tz)
+    run_revision_checks(session, submission, revision, today=today or org_today(), tz=tz)
     return revision
 
 
@@ -432,7 +432,7 @@ def add_revision(
     revision: RevisionInput,
     *,
     today: date | None = None,
-    tz: str = "UTC",
+    tz: str | None = None,
 ) -> Revision:
     """R5: a new revision replaces the one under review and returns it to in_review."""
     _require_editor(actor)
@@ -610,7 +610,7 @@ def publish(
         raise Invalid({"published_url": ["must be the http(s) address of the published post"]})
     if submission.decided_revision != submission.latest_revision:
         raise Conflict("Only the latest approved revision may be published.")
-    today = today or utcnow().date()
+    today = today or org_today()
     blocked = embargoed_products(session, submission, today)
     if blocked:
         names = "; ".join(
@@ -667,7 +667,7 @@ def on_product_release_moved(
     *,
     actor=None,
     today: date | None = None,
-    tz: str = "UTC",
+    tz: str | None = None,
 ) -> list[Submission]:
     """R4: after a product's `public_on` changed (the agreements' `release_moved` signal).
 
@@ -721,7 +721,7 @@ def on_product_release_moved(
             session,
             submission,
             revision,
-            today=today or utcnow().date(),
+            today=today or org_today(),
             tz=tz,
             settings=settings,
         )

@@ -41,7 +41,7 @@ from crm.common.permissions import (
     REVIEWERS,
     allow,
 )
-from crm.common.timeutil import today_in, zone
+from crm.common.timeutil import org_today, org_zone, zone
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.web.forms import apply_errors, choices
@@ -50,11 +50,11 @@ bp = Blueprint("approvals", __name__)
 
 
 def _org_tz() -> str:
-    return current_app.config.get("CRM_TIMEZONE", "UTC")
+    return org_zone().key
 
 
 def _org_today():
-    return today_in(_org_tz())
+    return org_today()
 
 
 def _max_media_bytes() -> int:

@@ -9,10 +9,13 @@ zone only changes how times are shown (`localize`, `user_today`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from crm.db import utcnow
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = [
     "TIMEZONES",
@@ -53,25 +56,28 @@ def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo(name) if valid_timezone(name) else ZoneInfo("UTC")
 
 
-def org_zone() -> ZoneInfo:
-    """The organisation's zone (CRM_TIMEZONE); UTC outside an app context."""
+def org_zone(app: Flask | None = None) -> ZoneInfo:
+    """The organisation's zone (CRM_TIMEZONE of `app`, else of the current app); UTC outside
+    an app context. Code holding an app that may run outside its context passes it."""
     from flask import current_app, has_app_context
 
-    return zone(current_app.config.get("CRM_TIMEZONE", "UTC") if has_app_context() else "UTC")
+    if app is None and has_app_context():
+        app = current_app
+    return zone(app.config.get("CRM_TIMEZONE", "UTC") if app is not None else "UTC")
 
 
 def today_in(tz_name: str | None) -> date:
     return utcnow().astimezone(zone(tz_name)).date()
 
 
-def org_now() -> datetime:
+def org_now(app: Flask | None = None) -> datetime:
     """Now, in the organisation's zone."""
-    return utcnow().astimezone(org_zone())
+    return utcnow().astimezone(org_zone(app))
 
 
-def org_today() -> date:
+def org_today(app: Flask | None = None) -> date:
     """The organisation's day: what rules such as expiry, R7 and payout periods count from."""
-    return org_now().date()
+    return org_now(app).date()
 
 
 def user_today(user: object) -> date:

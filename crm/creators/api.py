@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from pydantic import AwareDatetime, Field
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from crm.api.base import (
 )
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.creators import erasure, listing, services
 from crm.creators.models import INTERACTION_KINDS, Account, Interaction
 from crm.db import get_session
@@ -286,7 +286,7 @@ def erase_creator(creator_id: int):
         db,
         current_user,
         creator,
-        today=today_in(current_app.config.get("CRM_TIMEZONE", "UTC")),
+        today=org_today(),
         confirm_in_force=body.confirm_in_force,
     )
     db.commit()

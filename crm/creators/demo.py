@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from crm.audit.services import system_actor
 from crm.common.registry import DemoLoader
+from crm.common.timeutil import org_today
 from crm.creators import services
 from crm.db import utcnow
 
@@ -274,7 +275,7 @@ def load(session, context: dict) -> None:
                 session, actor, creator, {"platform": platform, "handle": handle}
             )
             account.followers = followers
-            account.followers_on = now.date()
+            account.followers_on = org_today()
         creator.followers_total = sum(f for _p, _h, f in accounts)
         if n % 3 == 0:
             services.add_representative(

@@ -21,7 +21,7 @@ from crm.common.errors import Conflict, Invalid, NotFound
 from crm.common.pagination import parse_limit
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow, can
 from crm.common.registry import registry
-from crm.common.timeutil import localize, today_in, zone
+from crm.common.timeutil import localize, org_today, user_today, zone
 from crm.creators import csvio, erasure, listing, services
 from crm.creators.forms import (
     AccountForm,
@@ -98,7 +98,7 @@ def export():
     db = get_session()
     filters = listing.parse_filters(request.args, current_user, default_mine=False)
     body = "".join(csvio.export_lines(db, current_user, filters))
-    name = f"creators-{utcnow().date().isoformat()}.csv"
+    name = f"creators-{user_today(current_user).isoformat()}.csv"
     return Response(
         body,
         mimetype="text/csv",
@@ -281,13 +281,9 @@ def _erase_page(creator, form, status=200):
         "creators/erase.html",
         creator=creator,
         form=form,
-        in_force=erasure.still_in_force(db, creator, today_in(_org_tz())),
+        in_force=erasure.still_in_force(db, creator, org_today()),
         already=erasure.is_erased(db, creator.id),
     ), status
-
-
-def _org_tz() -> str:
-    return current_app.config.get("CRM_TIMEZONE", "UTC")
 
 
 @bp.get("/<int:creator_id>/erase")
@@ -311,7 +307,7 @@ def erase(creator_id: int):
             db,
             current_user,
             creator,
-            today=today_in(_org_tz()),
+            today=org_today(),
             confirm_in_force=bool(form.confirm_in_force.data),
         )
     except Conflict as exc:

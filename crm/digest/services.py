@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.common.errors import Invalid
-from crm.common.timeutil import zone
+from crm.common.timeutil import org_zone
 from crm.db import rowcount, utcnow
 from crm.digest.models import DigestDelivery
 from crm.digest.sections import sections_for
@@ -61,7 +61,7 @@ def week_bounds(iso_week: str) -> tuple[date, date]:
 def current_week(app: Flask, now: datetime | None = None) -> str:
     """The ISO week of today in the organisation's time zone (`CRM_TIMEZONE`)."""
     moment = now or utcnow()
-    return iso_week_of(moment.astimezone(zone(app.config.get("CRM_TIMEZONE"))).date())
+    return iso_week_of(moment.astimezone(org_zone(app)).date())
 
 
 @dataclass

@@ -28,7 +28,7 @@ from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.creators.models import Creator
 from crm.licensing.models import (
     CONSENT_SOURCES,
@@ -50,7 +50,7 @@ DECISION_ORDER = {"not_allowed": 0, "constrained": 1, "allowed": 2}
 
 
 def today() -> date:
-    return today_in("UTC")
+    return org_today()
 
 
 # --- normalisation -------------------------------------------------------------------------

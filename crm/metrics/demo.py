@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import Table, insert, select
 
 from crm.common.registry import DemoLoader
-from crm.common.timeutil import utcnow
+from crm.common.timeutil import org_today, utcnow
 from crm.creators.models import Account, Creator
 from crm.metrics.models import Snapshot
 from crm.metrics.services import refresh_latest
@@ -71,7 +71,7 @@ def load(session, context: dict) -> None:
             )
         )
     rng = random.Random(2026)
-    today = utcnow().date()
+    today = org_today()
     start = today - timedelta(days=DAYS - 1)
     now = utcnow()
     rows = []

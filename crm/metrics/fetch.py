@@ -27,7 +27,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.creators.models import Account, Creator
 from crm.db import session_scope, utcnow
 from crm.metrics.clients import (
@@ -116,7 +116,7 @@ def snapshot_all(
     """Fetch and store today's snapshot of every fetchable account; returns the summary."""
     if platform is not None and platform not in FETCHED_PLATFORMS:
         raise ValueError(f"platform must be one of {', '.join(FETCHED_PLATFORMS)}")
-    day = today or today_in(app.config.get("CRM_TIMEZONE"))
+    day = today or org_today(app)
     opts = {**client_options(app), **(options or {})}
     summary = SnapshotSummary(day)
     for name in FETCHED_PLATFORMS:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import BigInteger, Date, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm.common.registry import TimelineEntry
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.creators.models import Account, Creator
 from crm.metrics.charts import Series, combined, line_chart, sample, sparkline
 from crm.metrics.models import Snapshot
@@ -22,10 +22,6 @@ from crm.metrics.services import history
 SPARK_DAYS = 90
 JUMP_PERCENT = 10  # a day-over-day change of at least this percent is notable…
 JUMP_ABSOLUTE = 10_000  # …and so is one of at least this many followers
-
-
-def org_today() -> date:
-    return today_in(current_app.config.get("CRM_TIMEZONE"))
 
 
 def platform_label(platform: str) -> str:

@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from crm.common.errors import Invalid, NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today, today_in
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.metrics import services
 from crm.metrics.forms import ImportForm, SnapshotForm
 from crm.metrics.movers import PERIODS, movers
-from crm.metrics.panels import audience, org_today, platform_label
+from crm.metrics.panels import audience, platform_label
 from crm.web.forms import apply_errors
 
 bp = Blueprint("metrics", __name__, url_prefix="/metrics")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 
@@ -28,14 +27,13 @@ def _parse_day(_ctx, _param, value):
 @with_appcontext
 def scan(today: date | None):
     """Raise the reminders of every rule now (safe to repeat: nothing is raised twice)."""
-    from crm.common.timeutil import today_in
+    from crm.common.timeutil import org_today, org_zone
     from crm.db import session_scope
     from crm.reminders.rules import scan_reminders
 
-    tz_name = current_app.config.get("CRM_TIMEZONE", "UTC")
-    day = today or today_in(tz_name)
+    day = today or org_today()
     with session_scope() as session:
-        result = scan_reminders(session, day, tz_name=tz_name)
+        result = scan_reminders(session, day, tz_name=org_zone().key)
     click.echo(f"Scan for {day.isoformat()}: {result.total} new reminders.")
     for rule, count in sorted(result.raised.items()):
         click.echo(f"  {rule:<32} {count}")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today, org_zone
 from crm.reminders.models import Reminder
 from crm.reminders.rules import scan_reminders
 
@@ -22,8 +20,7 @@ MANUAL = [
 
 
 def load(session, context: dict) -> None:
-    tz_name = current_app.config.get("CRM_TIMEZONE", "UTC")
-    today = today_in(tz_name)
+    today = org_today()
     users = context.get("users") or {}
     creators = [c for c in context.get("creators") or [] if not c.archived]
     for n, (assignee, author, title, days) in enumerate(MANUAL):
@@ -46,5 +43,5 @@ def load(session, context: dict) -> None:
             )
         )
     session.flush()
-    result = scan_reminders(session, today, tz_name=tz_name)
+    result = scan_reminders(session, today, tz_name=org_zone().key)
     context["reminders_raised"] = result.total

@@ -24,6 +24,7 @@ from crm.auth.models import User
 from crm.common.errors import FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.registry import current_records
+from crm.common.timeutil import org_today
 from crm.db import utcnow
 from crm.reminders import notifications
 from crm.reminders.models import REMINDER_STATUSES, Reminder
@@ -301,7 +302,7 @@ def update_reminder(
     Only the assignee, the reminder's author and admins get here (see `get_for_user`).
     Dismissing a rule's reminder keeps its key, so the scan never raises it again.
     """
-    today = today or utcnow().date()
+    today = today or org_today()
     errors = FieldErrors()
     before = {
         "status": reminder.status,

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from crm.common import money
 from crm.common.permissions import can, can_see_money
 from crm.common.registry import registry
-from crm.common.timeutil import localize
+from crm.common.timeutil import localize, org_zone
 from crm.web.badges import tone
 
 
 def _user_tz() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.timezone
-    return current_app.config.get("CRM_TIMEZONE", "UTC")
+    return org_zone().key
 
 
 def init_app(app: Flask) -> None:

@@ -68,9 +68,7 @@ def test_deal_payments_round_trip_and_viewer_sees_no_amount(client, api, creator
 
 
 def test_deal_status_patch_follows_the_lifecycle(client, api, db, creator):
-    deal = DealFactory.build(creator_id=creator.id, status="proposed")
-    db.add(deal)
-    db.flush()
+    deal = DealFactory(creator_id=creator.id, status="proposed")
     _u, headers = api("manager")
     r = client.patch(f"/api/v1/deals/{deal.id}", json={"status": "completed"}, headers=headers)
     assert r.status_code == 409 and "Allowed from proposed" in r.get_json()["detail"]

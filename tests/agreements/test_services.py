@@ -62,9 +62,7 @@ def test_no_signed_nda_is_named(db, creator, product, make_nda):
 
 
 def test_nda_not_covering_the_product_is_named(db, creator, product, make_nda):
-    other = ProductFactory.build()
-    db.add(other)
-    db.flush()
+    other = ProductFactory()
     make_nda(creator, [other])
     with pytest.raises(Conflict) as exc:
         grant(db, creator, product, D(2026, 3, 1), D(2026, 4, 1))
@@ -72,9 +70,7 @@ def test_nda_not_covering_the_product_is_named(db, creator, product, make_nda):
 
 
 def test_nda_of_another_creator_does_not_count(db, creator, product, make_nda):
-    someone = CreatorFactory.build()
-    db.add(someone)
-    db.flush()
+    someone = CreatorFactory()
     theirs = make_nda(someone, [product])
     with pytest.raises(Conflict, match="has no signed NDA"):
         grant(db, creator, product, D(2026, 3, 1), D(2026, 4, 1))
@@ -92,9 +88,7 @@ def test_given_nda_is_validated_not_replaced(db, creator, product, make_nda):
 
 
 def test_released_product_needs_no_nda(db, creator):
-    public = ProductFactory.build(public_on=D(2026, 1, 1))
-    db.add(public)
-    db.flush()
+    public = ProductFactory(public_on=D(2026, 1, 1))
     g = grant(db, creator, public, D(2026, 1, 1), D(2026, 12, 31))
     assert g.nda_id is None and g.status == "active"
     assert services.product_is_released(public, D(2026, 1, 1))
@@ -102,9 +96,7 @@ def test_released_product_needs_no_nda(db, creator):
 
 
 def test_product_released_after_the_start_still_needs_the_nda(db, creator):
-    later = ProductFactory.build(public_on=D(2026, 3, 2))
-    db.add(later)
-    db.flush()
+    later = ProductFactory(public_on=D(2026, 3, 2))
     with pytest.raises(Conflict, match="no signed NDA"):
         grant(db, creator, later, D(2026, 3, 1), D(2026, 4, 1))
 
@@ -143,9 +135,7 @@ def test_terminating_an_nda_suspends_its_active_grants(db, creator, product, mak
 
 
 def test_expiry_is_by_date_and_suspends_dependent_grants(db, creator, make_nda, hook_calls):
-    open_ended = ProductFactory.build()
-    db.add(open_ended)
-    db.flush()
+    open_ended = ProductFactory()
     nda = make_nda(creator, [open_ended], expires_on=D(2026, 6, 30))
     g = grant(db, creator, open_ended, D(2026, 3, 1), D(2026, 6, 30))
     g.ends_on = D(2026, 9, 1)  # extended outside the rules to see R2 act
@@ -159,9 +149,7 @@ def test_expiry_is_by_date_and_suspends_dependent_grants(db, creator, make_nda, 
 
 
 def test_released_product_is_not_suspended(db, creator, make_nda):
-    p = ProductFactory.build(public_on=D(2026, 4, 1))
-    db.add(p)
-    db.flush()
+    p = ProductFactory(public_on=D(2026, 4, 1))
     nda = make_nda(creator, [p])
     g = grant(db, creator, p, D(2026, 3, 1), D(2026, 6, 1))
     services.transition_nda(db, ACTOR, nda, "terminated", D(2026, 4, 10))
@@ -330,12 +318,8 @@ def test_valid_deal_kinds(db, creator, product, make_nda):
 
 
 def test_grants_of_another_creator_cannot_be_linked(db, creator, product):
-    other = CreatorFactory.build()
-    db.add(other)
-    db.flush()
-    public = ProductFactory.build(public_on=D(2020, 1, 1))
-    db.add(public)
-    db.flush()
+    other = CreatorFactory()
+    public = ProductFactory(public_on=D(2020, 1, 1))
     theirs = grant(db, other, public, D(2026, 1, 1), D(2026, 2, 1))
     with pytest.raises(Invalid) as exc:
         deal(db, creator, kind="in_kind", grant_ids=[theirs.id])

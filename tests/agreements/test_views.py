@@ -24,9 +24,7 @@ def _today():
 
 @pytest.fixture
 def paid_deal(db, creator):
-    deal = DealFactory.build(creator_id=creator.id, fee_minor=123456, currency="USD")
-    db.add(deal)
-    db.flush()
+    deal = DealFactory(creator_id=creator.id, fee_minor=123456, currency="USD")
     services.add_payment(db, ACTOR, deal, due_on=_today() + timedelta(days=3), amount="987.65")
     db.flush()
     return deal
@@ -108,10 +106,7 @@ def test_nda_form_field_errors(client, login, creator):
 
 @pytest.fixture
 def nda(db, creator, product):
-    n = NdaFactory.build(creator_id=creator.id, products=[product])
-    db.add(n)
-    db.flush()
-    return n
+    return NdaFactory(creator_id=creator.id, products=[product])
 
 
 def upload(client, nda, data: bytes, name="signed.pdf"):
@@ -212,20 +207,16 @@ def test_creator_section_hides_money_from_viewer(app, db, creator, paid_deal, ma
 
 
 def test_timeline_and_home_panel(app, db, creator, product, make_user):
-    nda = NdaFactory.build(
+    nda = NdaFactory(
         creator_id=creator.id, products=[product], effective_on=date(2020, 1, 1),
         expires_on=_today() + timedelta(days=10),
     )  # fmt: skip
-    db.add(nda)
-    db.flush()
     g = GrantFactory.build(
         creator_id=creator.id, product_id=product.id, nda_id=nda.id,
         starts_on=date(2020, 1, 1), ends_on=_today() + timedelta(days=5),
     )  # fmt: skip
     db.add(g)
-    other = CreatorFactory.build()
-    db.add(other)
-    db.flush()
+    other = CreatorFactory()
     viewer = make_user("viewer")
     with app.test_request_context():
         entries = sections.nda_entries(db, creator, viewer, 10) + sections.grant_entries(
@@ -252,9 +243,7 @@ def test_expiring_page_runs_a_fixed_number_of_queries(client, login, db, count_q
 
     def add(n):
         for _ in range(n):
-            c = CreatorFactory.build()
-            db.add(c)
-            db.flush()
+            c = CreatorFactory()
             nda = NdaFactory.build(creator_id=c.id, products=[product],
                                    expires_on=_today() + timedelta(days=9))  # fmt: skip
             g = GrantFactory.build(creator_id=c.id, product_id=product.id,

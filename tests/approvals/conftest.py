@@ -17,28 +17,14 @@ PLANNED = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
 class World:
     def __init__(self, db):
         self.db = db
-        self.manager = UserFactory.build(role="manager")
-        self.legal = UserFactory.build(role="legal")
-        self.legal2 = UserFactory.build(role="legal")
-        self.admin = UserFactory.build(role="admin")
-        self.creator = CreatorFactory.build()
+        self.manager = UserFactory(role="manager")
+        self.legal = UserFactory(role="legal")
+        self.legal2 = UserFactory(role="legal")
+        self.admin = UserFactory(role="admin")
+        self.creator = CreatorFactory()
         # Released before TODAY; tests move its date later.
-        self.nova = ProductFactory.build(
-            name="Nova Pro", aliases=["Nova"], public_on=date(2026, 1, 1)
-        )
-        self.secret = ProductFactory.build(name="Zephyr", aliases=["ZP-9"], public_on=None)
-        db.add_all(
-            [
-                self.manager,
-                self.legal,
-                self.legal2,
-                self.admin,
-                self.creator,
-                self.nova,
-                self.secret,
-            ]
-        )
-        db.flush()
+        self.nova = ProductFactory(name="Nova Pro", aliases=["Nova"], public_on=date(2026, 1, 1))
+        self.secret = ProductFactory(name="Zephyr", aliases=["ZP-9"], public_on=None)
 
     def submission(self, state="in_review", body="#ad Hello from my studio", **kwargs):
         """A submission brought to `state` through the services (the real path)."""

@@ -138,9 +138,7 @@ def test_publish_during_embargo_shows_the_reason(client, login, world):
 
 def test_review_page_shows_diff_agreements_and_decides(client, login, world, db):
     db.add(DealFactory.build(creator_id=world.creator.id, title="Spring campaign"))
-    nda = NdaFactory.build(creator_id=world.creator.id)
-    db.add(nda)
-    db.flush()
+    nda = NdaFactory(creator_id=world.creator.id)
     db.add(GrantFactory.build(creator_id=world.creator.id, product_id=world.nova.id, nda_id=nda.id))
     sub = world.submission("changes_requested", body="Line one\n#spon line two")
     services.add_revision(

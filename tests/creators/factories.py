@@ -1,4 +1,4 @@
-"""Factories of the creators domain (build only; tests add and flush)."""
+"""Factories of the creators domain."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import factory
 
 from crm.creators.models import Interaction, Representative
+from tests.factories import BaseFactory
 
 
-class RepresentativeFactory(factory.Factory):
+class RepresentativeFactory(BaseFactory):
     class Meta:
         model = Representative
 
@@ -19,7 +20,7 @@ class RepresentativeFactory(factory.Factory):
     phone = "+1 555 0100"
 
 
-class InteractionFactory(factory.Factory):
+class InteractionFactory(BaseFactory):
     class Meta:
         model = Interaction
 

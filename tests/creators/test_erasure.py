@@ -33,10 +33,7 @@ PERSONAL = (
 
 @pytest.fixture
 def admin(db):
-    user = UserFactory.build(role="admin")
-    db.add(user)
-    db.flush()
-    return user
+    return UserFactory(role="admin")
 
 
 @pytest.fixture
@@ -199,9 +196,7 @@ def test_other_creators_are_untouched(db, admin, maya):
 
 def test_only_an_admin_erases(db, maya):
     for role in ("manager", "legal", "viewer"):
-        user = UserFactory.build(role=role)
-        db.add(user)
-        db.flush()
+        user = UserFactory(role=role)
         with pytest.raises(Forbidden):
             erasure.erase_creator(db, user, maya, today=TODAY)
 

@@ -337,9 +337,7 @@ def test_every_form_page_renders_for_an_editor(client, db, login, make_creator):
     login("admin")
     creator = make_creator(display_name="Forms", accounts=[("youtube", "forms")])
     account_id = db.scalar(select(Account.id).where(Account.creator_id == creator.id))
-    rep = RepresentativeFactory.build(creator_id=creator.id, name="Rep Person")
-    db.add(rep)
-    db.flush()
+    rep = RepresentativeFactory(creator_id=creator.id, name="Rep Person")
     pages = {
         "/creators/new": "Display name",
         f"/creators/{creator.id}/edit": "Forms",

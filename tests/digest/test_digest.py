@@ -14,6 +14,7 @@ from crm.digest.models import DigestDelivery
 from crm.digest.services import claim, compose, send_weekly, week_bounds
 from crm.mail.models import OutboxMessage
 from crm.mail.services import enqueue, flush
+from tests.conftest import TEST_ZONE
 from tests.factories import (
     AccountFactory,
     CreatorFactory,
@@ -140,9 +141,7 @@ def test_nothing_to_report_means_no_digest(app, db, people):
 
 
 def test_html_escapes_names(app, db, people):
-    creator = CreatorFactory.build(display_name='<script>x</script>"><img onerror=1>')
-    db.add(creator)
-    db.flush()
+    creator = CreatorFactory(display_name='<script>x</script>"><img onerror=1>')
     db.add(NdaFactory.build(creator_id=creator.id, expires_on=date(2026, 11, 17)))
     db.flush()
     email = digest_for(app, db, people["admin"])
@@ -366,7 +365,7 @@ def test_jobs_are_registered(app):
     weekly = jobs["digest.weekly"]
     assert weekly.trigger == "cron"
     args = dict(weekly.trigger_args)
-    assert args == {"day_of_week": "mon", "hour": 8, "minute": 0, "timezone": "UTC"}
+    assert args == {"day_of_week": "mon", "hour": 8, "minute": 0, "timezone": TEST_ZONE.key}
     args["timezone"] = "America/New_York"
     trigger = CronTrigger(**args)
     after = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday

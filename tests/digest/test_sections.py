@@ -13,17 +13,19 @@ from crm.approvals.models import Submission
 from crm.common.registry import registry
 from crm.digest.sections import sections_for
 from crm.digest.services import compose
+from tests.conftest import TEST_ZONE
 from tests.factories import CreatorFactory, GrantFactory, ProductFactory, UserFactory
 from tests.feedback.factories import FeedbackFactory
 from tests.reminders.factories import ReminderFactory
 
 WEEK = "2026-W47"  # Monday 2026-11-16; the week before is 2026-11-09 to 2026-11-15
-MONDAY_8AM = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+# Times are on the organisation's calendar, as the digest's weeks are.
+MONDAY_8AM = datetime(2026, 11, 16, 8, 0, tzinfo=TEST_ZONE)
 ROLES = ("admin", "manager", "manager2", "legal", "viewer")
 
 
 def at(day: int, hour: int = 12, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+    return datetime(2026, 11, day, hour, minute, tzinfo=TEST_ZONE)
 
 
 @pytest.fixture
@@ -302,9 +304,11 @@ def test_the_week_is_the_organisations(app, db, people, creators, monkeypatch):
     monkeypatch.setitem(app.config, "CRM_TIMEZONE", "America/New_York")
     alpha = creators["alpha"]
     # 2026-11-16 03:00 UTC is still Sunday evening in New York: last week there.
-    submission(db, alpha, "Sunday night", "published", published_at=at(16, 3))
+    sunday_night = datetime(2026, 11, 16, 3, tzinfo=UTC)
+    submission(db, alpha, "Sunday night", "published", published_at=sunday_night)
     # 2026-11-09 04:00 UTC is Sunday 2026-11-08 in New York: the week before.
-    submission(db, alpha, "Too early there", "published", published_at=at(9, 4))
+    too_early = datetime(2026, 11, 9, 4, tzinfo=UTC)
+    submission(db, alpha, "Too early there", "published", published_at=too_early)
     lines = section_text(digest(app, db, people["admin"]), "PUBLISHED")
     assert lines[:2] == [
         "PUBLISHED 2026-11-09 TO 2026-11-15: 1 SUBMISSION",
@@ -394,9 +398,7 @@ def test_managers_get_the_feedback_of_their_creators(app, db, people, feedback):
 
 
 def test_a_quiet_week_has_no_feedback_section(app, db, people, creators):
-    product = ProductFactory.build(name="Quiet")
-    db.add(product)
-    db.flush()
+    product = ProductFactory(name="Quiet")
     db.add(
         FeedbackFactory.build(
             creator_id=creators["alpha"].id, product_id=product.id, created_at=at(3)
@@ -407,9 +409,7 @@ def test_a_quiet_week_has_no_feedback_section(app, db, people, creators):
 
 
 def test_titles_are_escaped_in_the_html(app, db, people, creators):
-    product = ProductFactory.build(name="<b>Nimbus</b>")
-    db.add(product)
-    db.flush()
+    product = ProductFactory(name="<b>Nimbus</b>")
     db.add(
         FeedbackFactory.build(
             creator_id=creators["alpha"].id,

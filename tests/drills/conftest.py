@@ -15,8 +15,6 @@ from sqlalchemy.engine import make_url
 
 from crm.db import make_engine
 from crm.migrate import upgrade
-from tests.mail.conftest import session_factory, smtp  # noqa: F401 (shared fixtures)
-from tests.metrics.conftest import make_account, make_creator, providers  # noqa: F401
 
 
 def is_postgres(url: str) -> bool:

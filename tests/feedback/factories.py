@@ -3,9 +3,10 @@ from __future__ import annotations
 import factory
 
 from crm.feedback.models import Feedback
+from tests.factories import BaseFactory
 
 
-class FeedbackFactory(factory.Factory):
+class FeedbackFactory(BaseFactory):
     class Meta:
         model = Feedback
 

@@ -29,9 +29,7 @@ def test_demo_uses_the_creators_products_and_grants_it_is_given(db):
     products = [ProductFactory.build(), ProductFactory.build()]
     db.add_all(creators + products)
     db.flush()
-    grant = GrantFactory.build(creator_id=creators[-1].id, product_id=products[1].id)
-    db.add(grant)
-    db.flush()
+    grant = GrantFactory(creator_id=creators[-1].id, product_id=products[1].id)
     demo.load(db, {"creators": creators, "products": products, "grants": [grant]})
     voice = db.scalar(select(Feedback).where(Feedback.category == "accessibility"))
     assert (voice.creator_id, voice.grant_id, voice.product_id) == (

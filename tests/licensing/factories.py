@@ -1,4 +1,4 @@
-"""Factories for the licensing domain (build only; tests add and flush)."""
+"""Factories of the licensing domain."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import date
 import factory
 
 from crm.licensing.models import Consent, Work
+from tests.factories import BaseFactory
 
 
-class WorkFactory(factory.Factory):
+class WorkFactory(BaseFactory):
     class Meta:
         model = Work
 
@@ -20,7 +21,7 @@ class WorkFactory(factory.Factory):
     created_on = None
 
 
-class ConsentFactory(factory.Factory):
+class ConsentFactory(BaseFactory):
     class Meta:
         model = Consent
 

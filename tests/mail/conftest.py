@@ -1,11 +1,10 @@
-"""A real SMTP server on loopback (aiosmtpd) and outbox helpers shared by mail and digest tests."""
+"""SMTP on loopback (aiosmtpd) for the `smtp` fixture, and outbox settings shared by the mail,
+digest and drill tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from crm.mail.services import MailSettings
@@ -14,6 +13,8 @@ from tests.mail.test_smtp import HOST, Recorder, free_port
 
 
 class SmtpFixture:
+    """The `smtp` fixture (tests/conftest.py): aiosmtpd controllers started on loopback."""
+
     def __init__(self) -> None:
         self.controllers: list[Controller] = []
 
@@ -33,13 +34,6 @@ class SmtpFixture:
         self.controllers.clear()
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpFixture]:
-    fixture = SmtpFixture()
-    yield fixture
-    fixture.stop_all()
-
-
 def smtp_settings(port: int, **overrides: Any) -> MailSettings:
     """Outbox settings sending through SMTP on loopback with a short timeout."""
     sender = SmtpSender(
@@ -52,14 +46,6 @@ def smtp_settings(port: int, **overrides: Any) -> MailSettings:
     }
     values.update(overrides)
     return MailSettings(**values)
-
-
-@pytest.fixture
-def session_factory(app, db) -> Callable:
-    """Sessions joined to the test's rolled-back transaction (what views and jobs get)."""
-    from crm.db import get_db
-
-    return get_db(app).session_factory
 
 
 __all__ = ["HOST", "Recorder", "free_port", "smtp_settings"]

@@ -1,11 +1,7 @@
-"""Metrics fixtures: accounts on each platform, and the app's provider settings pointed at
-pytest-httpserver (tiny backoff so retries cost no time)."""
+"""What the fake platforms answer (pytest-httpserver): credentials and response bodies. The
+`providers` fixture (tests/conftest.py) points the app's provider settings at that server."""
 
 from __future__ import annotations
-
-import pytest
-
-from tests.factories import AccountFactory, CreatorFactory
 
 YT_KEY = "AIzaSyRUNsecret-key_0123456789abcdef"
 IG_TOKEN = "EAAGrunSECRETtoken0123456789xyz"
@@ -65,51 +61,3 @@ def tt_error(
     code: str, log_id: str = "20261122ABCDEF", message: str = "The access token is invalid"
 ) -> dict:
     return {"data": {}, "error": {"code": code, "message": message, "log_id": log_id}}
-
-
-@pytest.fixture
-def make_creator(db):
-    def make(**kwargs):
-        creator = CreatorFactory.build(**kwargs)
-        db.add(creator)
-        db.flush()
-        return creator
-
-    return make
-
-
-@pytest.fixture
-def make_account(db, make_creator):
-    """`make_account("instagram", handle="maya")` (a new creator unless one is given)."""
-
-    def make(platform: str = "youtube", creator=None, **kwargs):
-        creator = creator or make_creator()
-        if platform != "youtube":
-            kwargs.setdefault("external_id", None)
-        account = AccountFactory.build(creator_id=creator.id, platform=platform, **kwargs)
-        db.add(account)
-        db.flush()
-        return account
-
-    return make
-
-
-@pytest.fixture
-def providers(app, httpserver, monkeypatch):
-    """Every platform configured against the local server; returns the server."""
-    settings = {
-        "CRM_YOUTUBE_API_KEY": YT_KEY,
-        "CRM_YOUTUBE_API_URL": httpserver.url_for("/yt"),
-        "CRM_INSTAGRAM_ACCESS_TOKEN": IG_TOKEN,
-        "CRM_INSTAGRAM_USER_ID": IG_USER,
-        "CRM_INSTAGRAM_API_URL": httpserver.url_for("/ig"),
-        "CRM_TIKTOK_ACCESS_TOKEN": TT_TOKEN,
-        "CRM_TIKTOK_API_URL": httpserver.url_for("/tt"),
-        "CRM_METRICS_BACKOFF_BASE": 0.0,
-        "CRM_METRICS_BACKOFF_CAP": 0.0,
-        "CRM_METRICS_MAX_RETRIES": 2,
-        "CRM_METRICS_TIMEOUT": 2.0,
-    }
-    for key, value in settings.items():
-        monkeypatch.setitem(app.config, key, value)
-    return httpserver

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from crm.reminders.models import Reminder
 from crm.reminders.rules import scan_reminders
-from tests.factories import CreatorFactory
 
 TODAY = date(2026, 6, 10)  # a Wednesday
 
@@ -23,15 +22,9 @@ def admin(make_user):
 
 
 @pytest.fixture
-def make_creator(db, owner):
-    def make(**kwargs):
-        kwargs.setdefault("owner_id", owner.id)
-        creator = CreatorFactory.build(**kwargs)
-        db.add(creator)
-        db.flush()
-        return creator
-
-    return make
+def creator_owner(owner):
+    """Reminders go to the creator's owner: here every creator has one unless told not to."""
+    return owner
 
 
 @pytest.fixture

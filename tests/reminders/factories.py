@@ -6,9 +6,10 @@ import factory
 
 from crm.agreements.models import Payment
 from crm.reminders.models import Reminder
+from tests.factories import BaseFactory
 
 
-class ReminderFactory(factory.Factory):
+class ReminderFactory(BaseFactory):
     class Meta:
         model = Reminder
 
@@ -18,7 +19,7 @@ class ReminderFactory(factory.Factory):
     rule = ""
 
 
-class PaymentFactory(factory.Factory):
+class PaymentFactory(BaseFactory):
     class Meta:
         model = Payment
 

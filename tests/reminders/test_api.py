@@ -12,11 +12,9 @@ from tests.reminders.factories import ReminderFactory
 
 
 def _add(db, user, days=0, **kwargs):
-    r = ReminderFactory.build(
+    r = ReminderFactory(
         assignee_id=user.id, due_on=today_in("UTC") + timedelta(days=days), **kwargs
     )
-    db.add(r)
-    db.flush()
     return r
 
 

@@ -13,9 +13,7 @@ from tests.reminders.conftest import TODAY
 
 
 def test_scan_command_with_a_given_day(runner, db, make_creator):
-    nda = NdaFactory.build(creator_id=make_creator().id, expires_on=TODAY + timedelta(days=7))
-    db.add(nda)
-    db.flush()
+    nda = NdaFactory(creator_id=make_creator().id, expires_on=TODAY + timedelta(days=7))
     result = runner.invoke(args=["crm", "reminders", "scan", "--today", TODAY.isoformat()])
     assert result.exit_code == 0, result.output
     assert f"Scan for {TODAY.isoformat()}: 1 new reminders." in result.output

@@ -20,10 +20,7 @@ from tests.reminders.factories import PaymentFactory
 
 
 def _nda(db, creator, expires_on, status="signed"):
-    nda = NdaFactory.build(creator_id=creator.id, expires_on=expires_on, status=status)
-    db.add(nda)
-    db.flush()
-    return nda
+    return NdaFactory(creator_id=creator.id, expires_on=expires_on, status=status)
 
 
 @pytest.mark.parametrize(
@@ -58,23 +55,17 @@ def test_only_signed_ndas_remind(db, make_creator, scan, status):
 @pytest.mark.parametrize(("days_left", "raised"), [(8, False), (7, True), (0, True), (-1, False)])
 def test_grant_ending_within_7_days(db, make_creator, scan, days_left, raised):
     creator = make_creator()
-    product = ProductFactory.build()
-    db.add(product)
-    db.flush()
-    grant = GrantFactory.build(
+    product = ProductFactory()
+    grant = GrantFactory(
         creator_id=creator.id, product_id=product.id, ends_on=TODAY + timedelta(days=days_left)
     )
-    db.add(grant)
-    db.flush()
     keys = scan()
     assert (f"grant-ending-7:{grant.id}:{grant.ends_on.isoformat()}" in keys) is raised
 
 
 def test_suspended_grants_do_not_remind(db, make_creator, scan):
     creator = make_creator()
-    product = ProductFactory.build()
-    db.add(product)
-    db.flush()
+    product = ProductFactory()
     db.add(
         GrantFactory.build(
             creator_id=creator.id, product_id=product.id, ends_on=TODAY, status="suspended"
@@ -85,13 +76,8 @@ def test_suspended_grants_do_not_remind(db, make_creator, scan):
 
 
 def _payment(db, creator, due_on, *, paid_on=None, deal_status="active"):
-    deal = DealFactory.build(creator_id=creator.id, status=deal_status, title="Spring video")
-    db.add(deal)
-    db.flush()
-    payment = PaymentFactory.build(deal_id=deal.id, due_on=due_on, paid_on=paid_on)
-    db.add(payment)
-    db.flush()
-    return payment
+    deal = DealFactory(creator_id=creator.id, status=deal_status, title="Spring video")
+    return PaymentFactory(deal_id=deal.id, due_on=due_on, paid_on=paid_on)
 
 
 @pytest.mark.parametrize(
@@ -170,9 +156,7 @@ def test_archived_creators_raise_nothing(db, make_creator, scan):
     creator = _quiet_creator(make_creator, None, archived=True)
     _nda(db, creator, TODAY + timedelta(days=3))
     _payment(db, creator, TODAY - timedelta(days=3))
-    product = ProductFactory.build()
-    db.add(product)
-    db.flush()
+    product = ProductFactory()
     db.add(GrantFactory.build(creator_id=creator.id, product_id=product.id, ends_on=TODAY))
     db.flush()
     assert scan() == set()

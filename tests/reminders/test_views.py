@@ -17,12 +17,9 @@ from tests.reminders.factories import ReminderFactory
 
 
 def _add(db, user, days=0, **kwargs):
-    reminder = ReminderFactory.build(
+    return ReminderFactory(
         assignee_id=user.id, due_on=today_in(user.timezone) + timedelta(days=days), **kwargs
     )
-    db.add(reminder)
-    db.flush()
-    return reminder
 
 
 def _section(html: str, key: str) -> str:
@@ -35,9 +32,7 @@ def _section(html: str, key: str) -> str:
 
 def test_tasks_page_groups_overdue_today_and_upcoming(client, db, login):
     user = login("manager")
-    creator = CreatorFactory.build(display_name="Pia Pixel")
-    db.add(creator)
-    db.flush()
+    creator = CreatorFactory(display_name="Pia Pixel")
     _add(db, user, -3, title="Chase the invoice", creator_id=creator.id)
     _add(db, user, 0, title="Send the brief")
     _add(db, user, 4, title="Plan the shoot")
@@ -159,9 +154,7 @@ def test_add_a_task_for_myself_does_not_call_the_hook(client, db, login, monkeyp
 
 def test_a_task_about_a_creator(client, db, login):
     me = login("manager")
-    creator = CreatorFactory.build(display_name="Cam Creator")
-    db.add(creator)
-    db.flush()
+    creator = CreatorFactory(display_name="Cam Creator")
     page = client.get(f"/tasks/?creator_id={creator.id}").get_data(as_text=True)
     assert "About <strong>Cam Creator</strong>" in page
     post_form(
@@ -234,15 +227,11 @@ def test_tasks_page_runs_a_fixed_number_of_queries(client, db, login, count_quer
         return counter.count
 
     for n in range(3):
-        creator = CreatorFactory.build()
-        db.add(creator)
-        db.flush()
+        creator = CreatorFactory()
         _add(db, user, n - 1, creator_id=creator.id)
     few = measure()
     for n in range(15):
-        creator = CreatorFactory.build()
-        db.add(creator)
-        db.flush()
+        creator = CreatorFactory()
         _add(db, user, n - 5, creator_id=creator.id, created_by_id=user.id)
     assert measure() == few
 
@@ -253,9 +242,7 @@ def test_creator_section_lists_open_tasks_about_the_creator(app, db, make_user):
     from crm.reminders.views import creator_section
 
     user = make_user("manager", name="Mo Manager")
-    creator = CreatorFactory.build(display_name="Sam Sound")
-    db.add(creator)
-    db.flush()
+    creator = CreatorFactory(display_name="Sam Sound")
     _add(db, user, 2, title="Ship the headset", creator_id=creator.id)
     _add(db, user, 2, title="Closed one", creator_id=creator.id, status="done")
     section = creator_section(db, creator, user)

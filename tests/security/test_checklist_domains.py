@@ -41,19 +41,8 @@ def _inert(page: str) -> None:
     assert "<img src=x onerror" not in page
 
 
-@pytest.fixture
-def creator(db):
-    row = CreatorFactory.build()
-    db.add(row)
-    db.flush()
-    return row
-
-
 def _nda(db, creator) -> Nda:
-    nda = NdaFactory.build(creator_id=creator.id)
-    db.add(nda)
-    db.flush()
-    return nda
+    return NdaFactory(creator_id=creator.id)
 
 
 def _upload_nda(client, nda, body=PDF, name="signed.pdf"):
@@ -95,9 +84,7 @@ def test_12_records_a_role_may_not_see_answer_404(app, client, db, creator, make
 
     # A manager asking for another user's reminder gets 404, in the API and on the pages.
     other = make_user("manager")
-    reminder = ReminderFactory.build(assignee_id=other.id, created_by_id=other.id)
-    db.add(reminder)
-    db.flush()
+    reminder = ReminderFactory(assignee_id=other.id, created_by_id=other.id)
     manager, headers = api("manager")
     assert client.get(f"/api/v1/reminders/{reminder.id}", headers=headers).status_code == 404
     assert client.get("/api/v1/reminders/999999", headers=headers).status_code == 404
@@ -186,10 +173,7 @@ def test_13_only_legal_decides_and_never_on_their_own(app, client, db, api):
 
 
 def _user(db, role):
-    user = UserFactory.build(role=role)
-    db.add(user)
-    db.flush()
-    return user
+    return UserFactory(role=role)
 
 
 # --- 17 ------------------------------------------------------------------------------------
@@ -219,7 +203,7 @@ def test_17_markup_in_names_captions_notes_and_markdown_renders_inert(app, clien
         submit=True,
         today=TODAY,
     )
-    note = FeedbackFactory.build(
+    note = FeedbackFactory(
         creator_id=creator.id,
         product_id=product.id,
         title=f"Note {IMG}",
@@ -229,8 +213,6 @@ def test_17_markup_in_names_captions_notes_and_markdown_renders_inert(app, clien
         ),
         reproduction=evil,
     )
-    db.add(note)
-    db.flush()
 
     login("legal")
     pages = {
@@ -487,15 +469,13 @@ def _cells(body: str) -> list[str]:
 
 
 def test_29_creators_export_neutralises_formulas(client, db, login):
-    creator = CreatorFactory.build(
+    creator = CreatorFactory(
         display_name=FORMULAS[0],
         search_name=FORMULAS[0].lower(),
         legal_name=FORMULAS[1],
         notes=FORMULAS[2],
         email="x@example.test",
     )
-    db.add(creator)
-    db.flush()
     from crm.creators.models import CreatorTag
 
     db.add(CreatorTag(creator_id=creator.id, tag=FORMULAS[3]))
