@@ -17,8 +17,9 @@ the page the user came from). Either way the transaction is rolled back first, s
 half-written stays. Other domain errors (NotFound, Forbidden …) propagate to the error
 handlers after the same rollback.
 
-`success` may answer `Stay(status)` instead of a (message, url) pair: nothing is committed and
-the same page is shown again — a dry run, or an import whose report lists problems.
+`success` may answer `Stay(status)` instead of a (message, url) pair: the same page is shown
+again, drawn from what the call read, and then everything is rolled back — a dry run, an import
+whose report lists problems, a step that shows similar records before filing a new one.
 
 Buttons that post without a form of their own (archive, mark done …) use `handle_action`,
 which flashes a refused action's reason and goes back where the user was.
@@ -78,25 +79,26 @@ def _hook(call: Any, name: str, *args: Any) -> None:
 
 
 def _run(call: Callable[[Session], Any], success: Success) -> Done | Stay:
-    """Call the service once and end the transaction: commit, or roll back on any error
-    (or when `success` answers `Stay`)."""
+    """Call the service once and commit; roll back on any error. After a `Stay` the
+    transaction stays open for the page to be drawn from what the call read: the caller
+    ends it with `_undo`."""
     db = get_session()
     try:
         result = call(db)
         outcome = success(result) if callable(success) else success
-        if isinstance(outcome, Stay):
-            db.rollback()
-        else:
+        if not isinstance(outcome, Stay):
             db.commit()
     except BaseException:
-        db.rollback()
-        _hook(call, "rolled_back")
+        _undo(call)
         raise
-    if isinstance(outcome, Stay):
-        _hook(call, "rolled_back")
-    else:
+    if not isinstance(outcome, Stay):
         _hook(call, "committed", result)
     return outcome
+
+
+def _undo(call: Callable[[Session], Any]) -> None:
+    get_session().rollback()
+    _hook(call, "rolled_back")
 
 
 def _finish(done: Done, code: int) -> ResponseReturnValue:
@@ -138,7 +140,10 @@ def handle_form(
         form.form_errors = [*list(getattr(form, "form_errors", []) or []), exc.detail]
         return render(exc.status)
     if isinstance(outcome, Stay):
-        return render(outcome.status)
+        try:
+            return render(outcome.status)
+        finally:
+            _undo(call)
     return _finish(outcome, code)
 
 
@@ -167,6 +172,7 @@ def handle_action(
         flash((message or refusal_message)(exc), category)
         return redirect(back, code)
     if isinstance(outcome, Stay):
+        _undo(call)
         raise TypeError("an action has no page to stay on")
     return _finish(outcome, code)
 
