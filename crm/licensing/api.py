@@ -74,6 +74,12 @@ class ConsentIn(ApiModel):
     creator_id: int
     work_id: int | None = None
     kind: str | None = None
+    scope: str | None = Field(
+        default=None,
+        max_length=40,
+        description=f"instead of work_id / kind: {services.SCOPE_FORMS}, as the consent form "
+        "writes it",
+    )
     use: str
     decision: str
     constraint: str = ""

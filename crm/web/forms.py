@@ -59,7 +59,7 @@ Success = Done | Callable[[Any], "Done | Stay"]
 
 def apply_errors(form: Any, exc: Invalid) -> None:
     """Show a service's field errors beside the form's fields (unknown fields go to `form`)."""
-    leftovers = []
+    leftovers: list[str] = []
     for field_name, messages in exc.errors.items():
         field = getattr(form, field_name, None)
         if field is not None and hasattr(field, "errors"):
