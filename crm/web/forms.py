@@ -20,6 +20,7 @@ handlers after the same rollback.
 `success` may answer `Stay(status)` instead of a (message, url) pair: the same page is shown
 again, drawn from what the call read, and then everything is rolled back — a dry run, an import
 whose report lists problems, a step that shows similar records before filing a new one.
+`Stay(status, commit=True)` commits first: a page that shows what was just made, once.
 
 Buttons that post without a form of their own (archive, mark done …) use `handle_action`,
 which flashes a refused action's reason and goes back where the user was.
@@ -45,9 +46,12 @@ from crm.db import get_session
 
 @dataclass(frozen=True)
 class Stay:
-    """A success that commits nothing and shows the same page again with `status`."""
+    """A success that shows the same page again with `status` instead of redirecting.
+    Nothing is committed, unless `commit` (a page that shows what was just made, once:
+    a new API token)."""
 
     status: int = 200
+    commit: bool = False
 
 
 #: A (message, url) or (message, url, flash category) pair; a message of None flashes nothing.
@@ -79,19 +83,20 @@ def _hook(call: Any, name: str, *args: Any) -> None:
 
 
 def _run(call: Callable[[Session], Any], success: Success) -> Done | Stay:
-    """Call the service once and commit; roll back on any error. After a `Stay` the
-    transaction stays open for the page to be drawn from what the call read: the caller
-    ends it with `_undo`."""
+    """Call the service once and commit; roll back on any error. After a `Stay` without
+    `commit` the transaction stays open for the page to be drawn from what the call read:
+    the caller ends it with `_undo`."""
     db = get_session()
     try:
         result = call(db)
         outcome = success(result) if callable(success) else success
-        if not isinstance(outcome, Stay):
+        keep = not isinstance(outcome, Stay) or outcome.commit
+        if keep:
             db.commit()
     except BaseException:
         _undo(call)
         raise
-    if not isinstance(outcome, Stay):
+    if keep:
         _hook(call, "committed", result)
     return outcome
 
@@ -140,6 +145,8 @@ def handle_form(
         form.form_errors = [*list(getattr(form, "form_errors", []) or []), exc.detail]
         return render(exc.status)
     if isinstance(outcome, Stay):
+        if outcome.commit:
+            return render(outcome.status)
         try:
             return render(outcome.status)
         finally:
@@ -171,8 +178,9 @@ def handle_action(
     except refusals as exc:
         flash((message or refusal_message)(exc), category)
         return redirect(back, code)
-    if isinstance(outcome, Stay):
-        _undo(call)
+    if isinstance(outcome, Stay):  # a mistake in the view: an action has no page of its own
+        if not outcome.commit:
+            _undo(call)
         raise TypeError("an action has no page to stay on")
     return _finish(outcome, code)
 
