@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,7 @@ def _accepts_document(nda: Nda) -> None:
 
 def write_document(
     nda: Nda,
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str | None,
     upload_dir: str,
     *,
@@ -90,10 +90,12 @@ def write_document(
     return StoredDocument(_safe_name(filename, nda.id), relative, digest.hexdigest(), size)
 
 
-def attach_document(session: Session, actor, nda: Nda, stored: StoredDocument) -> str | None:
+def attach_document(session: Session, actor, nda: Nda, stored: StoredDocument | None) -> str | None:
     """Record a written PDF on the NDA; returns the previous file's path (relative to the
     upload folder) so the caller can remove it once the change is committed."""
     _accepts_document(nda)
+    if stored is None:
+        raise Invalid({"document": ["is required"]})
     previous = nda.document_path
     before = {"document_sha256": nda.document_sha256, "document_name": nda.document_name}
     nda.document_name = stored.name

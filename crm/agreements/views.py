@@ -282,7 +282,10 @@ def nda_upload(nda_id: int):
             discard=lambda stored: documents.remove_file(upload_dir, stored.path),
             after_commit=lambda previous: documents.remove_file(upload_dir, previous),
         ),
-        success=lambda _: (f"Signed document stored (SHA-256 {nda.document_sha256[:12]}…).", back),
+        success=lambda _: (
+            f"Signed document stored (SHA-256 {(nda.document_sha256 or '')[:12]}…).",
+            back,
+        ),
         back=back,
         refusals=(),
     )

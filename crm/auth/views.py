@@ -160,7 +160,7 @@ def change_password():
 @_any_user
 def create_token():
     form = TokenForm()
-    made: dict = {}  # the raw token, shown on this page once and never again
+    made = {}  # the raw token, shown on this page once and never again
 
     def success(created):
         made["raw"] = created[1]

@@ -506,7 +506,7 @@ def add_interaction(creator_id: int):
 @allow(EDITORS)
 def import_page():
     form = ImportForm()
-    shown: dict = {"report": None, "error": None}
+    shown = {"report": None, "error": None}
 
     def call(db):
         dry_run = request.form.get("action") != "import"

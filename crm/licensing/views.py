@@ -215,7 +215,7 @@ def revoke_consent(consent_id: int):
 @allow(EDITORS)
 def import_works():
     form = ImportForm()
-    shown: dict = {"result": None}
+    shown = {"result": None}
 
     def call(db):
         raw = form.file.data.read(5 * 1024 * 1024 + 1)

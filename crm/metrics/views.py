@@ -117,7 +117,7 @@ def add_snapshot(account_id: int):
 @allow(EDITORS)
 def import_history():
     form = ImportForm()
-    errors: dict = {}  # the rows the service refused, listed above the form
+    errors = {}  # the rows the service refused, listed above the form
     return handle_form(
         form,
         lambda db: services.import_history_csv(
