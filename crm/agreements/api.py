@@ -367,12 +367,8 @@ def ndas_get(nda_id: int):
 def ndas_patch(nda_id: int):
     db = get_session()
     nda = services.get_nda(db, nda_id)
-    fields = parse_body(NdaPatch).model_dump(exclude_unset=True)
-    target = fields.pop("status", None)
-    if fields:
-        services.update_nda(db, current_user, nda, **fields)
-    if target is not None and target != nda.status:
-        services.transition_nda(db, current_user, nda, target, _today())
+    changes = parse_body(NdaPatch).model_dump(exclude_unset=True)
+    services.edit_nda(db, current_user, nda, changes, _today())
     db.commit()
     return jsonify(nda_json(nda))
 

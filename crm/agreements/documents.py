@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,22 +36,33 @@ def _safe_name(filename: str | None, nda_id: int) -> str:
     return name
 
 
-def store_document(
-    session: Session,
-    actor,
-    nda: Nda,
-    *,
-    filename: str | None,
-    stream: BinaryIO,
-    upload_dir: str,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    allowance=None,
-) -> str | None:
-    """Save the PDF and record it on the NDA; returns the previous file's path (relative to
-    `upload_dir`) so the caller can remove it once the change is committed. `allowance`
-    (crm.common.uploads.Allowance) refuses a file that passes the user's daily quota."""
+@dataclass
+class StoredDocument:
+    """A PDF written to the upload folder, not yet recorded on its NDA."""
+
+    name: str  # the safe download name
+    path: str  # relative to the upload folder
+    sha256: str
+    size: int
+
+
+def _accepts_document(nda: Nda) -> None:
     if nda.status in ("expired", "terminated"):
         raise Conflict(f"An NDA that is {nda.status} takes no new document.")
+
+
+def write_document(
+    nda: Nda,
+    stream: IO[bytes],
+    filename: str | None,
+    upload_dir: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allowance=None,
+) -> StoredDocument:
+    """Save the PDF under a random name, checked by content; `allowance`
+    (crm.common.uploads.Allowance) refuses a file that passes the user's daily quota."""
+    _accepts_document(nda)
     head = stream.read(len(PDF_MAGIC))
     if not head:
         raise Invalid({"document": ["is empty"]})
@@ -78,12 +90,21 @@ def store_document(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+    return StoredDocument(_safe_name(filename, nda.id), relative, digest.hexdigest(), size)
+
+
+def attach_document(session: Session, actor, nda: Nda, stored: StoredDocument | None) -> str | None:
+    """Record a written PDF on the NDA; returns the previous file's path (relative to the
+    upload folder) so the caller can remove it once the change is committed."""
+    _accepts_document(nda)
+    if stored is None:
+        raise Invalid({"document": ["is required"]})
     previous = nda.document_path
     before = {"document_sha256": nda.document_sha256, "document_name": nda.document_name}
-    nda.document_name = _safe_name(filename, nda.id)
-    nda.document_path = relative
-    nda.document_sha256 = digest.hexdigest()
-    nda.document_size = size
+    nda.document_name = stored.name
+    nda.document_path = stored.path
+    nda.document_sha256 = stored.sha256
+    nda.document_size = stored.size
     session.flush()
     record(
         session,
@@ -94,10 +115,33 @@ def store_document(
         {
             "document_sha256": [before["document_sha256"], nda.document_sha256],
             "document_name": [before["document_name"], nda.document_name],
-            "document_size": size,
+            "document_size": stored.size,
         },
     )
     return previous
+
+
+def store_document(
+    session: Session,
+    actor,
+    nda: Nda,
+    *,
+    filename: str | None,
+    stream: BinaryIO,
+    upload_dir: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allowance=None,
+) -> str | None:
+    """Write the PDF and record it on the NDA (both steps of an upload at once); returns the
+    previous file's path, to remove once the change is committed."""
+    stored = write_document(
+        nda, stream, filename, upload_dir, max_bytes=max_bytes, allowance=allowance
+    )
+    try:
+        return attach_document(session, actor, nda, stored)
+    except BaseException:
+        remove_file(upload_dir, stored.path)
+        raise
 
 
 def document_file(upload_dir: str, nda: Nda) -> Path | None:

@@ -33,6 +33,7 @@ from crm.agreements.models import (
 from crm.agreements.signals import nda_ended, release_moved
 from crm.audit.services import record, system_actor
 from crm.common import money
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators.models import Creator
 
@@ -347,6 +348,18 @@ def transition_nda(session: Session, actor, nda: Nda, target: str, today: date) 
             session, actor, nda, today, f"NDA #{nda.id} was terminated"
         )
         nda_ended.send(nda, session=session, actor=actor, reason="terminated", suspended=suspended)
+    return nda
+
+
+def edit_nda(session: Session, actor: Actor, nda: Nda, changes: dict, today: date) -> Nda:
+    """One edit of an NDA (the API's PATCH): fields as `update_nda`, then a `status` other
+    than the current one as `transition_nda`; the same status again changes nothing."""
+    fields = dict(changes)
+    target = fields.pop("status", None)
+    if fields:
+        update_nda(session, actor, nda, **fields)
+    if target is not None and target != nda.status:
+        transition_nda(session, actor, nda, target, today)
     return nda
 
 

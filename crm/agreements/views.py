@@ -29,7 +29,7 @@ from crm.agreements.forms import (
 )
 from crm.agreements.models import Grant, Nda
 from crm.common import uploads
-from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.errors import Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.common.permissions import (
     ADMINS,
@@ -41,8 +41,9 @@ from crm.common.permissions import (
 )
 from crm.common.timeutil import org_today
 from crm.db import get_session
-from crm.web.forms import apply_errors, choices
+from crm.web.forms import choices, handle_action, handle_form
 from crm.web.security import recent_login_required
+from crm.web.uploads import has_file, with_upload
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
@@ -94,24 +95,18 @@ def products():
 @allow(ADMINS)
 def product_create():
     form = ProductForm()
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            product = services.create_product(
-                db,
-                current_user,
-                name=form.name.data,
-                aliases=_aliases(form.aliases.data),
-                public_on=form.public_on.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash(f"Product {product.name} added.", "success")
-            return redirect(url_for("agreements.products"))
-    return _products_page(form, 422)
+    return handle_form(
+        form,
+        lambda db: services.create_product(
+            db,
+            current_user,
+            name=form.name.data,
+            aliases=_aliases(form.aliases.data),
+            public_on=form.public_on.data,
+        ),
+        render=lambda status: _products_page(form, status),
+        success=lambda product: (f"Product {product.name} added.", url_for("agreements.products")),
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -122,27 +117,22 @@ def product_edit(product_id: int):
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
     if request.method == "GET":
         form.aliases.data = ", ".join(product.aliases or [])
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                services.update_product(
-                    db,
-                    current_user,
-                    product,
-                    name=form.name.data,
-                    aliases=_aliases(form.aliases.data),
-                    public_on=form.public_on.data,
-                )
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            else:
-                db.commit()
-                flash(f"Product {product.name} saved.", "success")
-                return redirect(url_for("agreements.products"))
-    return render_template("agreements/product_edit.html", product=product, form=form), status
+    return handle_form(
+        form,
+        lambda db: services.update_product(
+            db,
+            current_user,
+            product,
+            name=form.name.data,
+            aliases=_aliases(form.aliases.data),
+            public_on=form.public_on.data,
+        ),
+        render=lambda status: (
+            render_template("agreements/product_edit.html", product=product, form=form),
+            status,
+        ),
+        success=lambda _: (f"Product {product.name} saved.", url_for("agreements.products")),
+    )
 
 
 # --- NDAs ----------------------------------------------------------------------------------
@@ -158,30 +148,29 @@ def nda_new():
     form = NdaForm()
     form.product_ids.choices = _product_choices()
     creator = _creator(request.values.get("creator_id"))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            try:
-                nda = services.create_nda(
-                    db,
-                    current_user,
-                    creator_id=creator.id,
-                    product_ids=form.product_ids.data,
-                    effective_on=form.effective_on.data,
-                    expires_on=form.expires_on.data,
-                    terms=form.terms.data,
-                )
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            else:
-                db.commit()
-                flash(f"NDA #{nda.id} created as a draft.", "success")
-                return redirect(url_for("agreements.nda_detail", nda_id=nda.id))
-    form.creator_id.data = creator.id
-    return render_template("agreements/nda_form.html", form=form, creator=creator, nda=None), status
+
+    def render(status):
+        form.creator_id.data = creator.id
+        page = render_template("agreements/nda_form.html", form=form, creator=creator, nda=None)
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.create_nda(
+            db,
+            current_user,
+            creator_id=creator.id,
+            product_ids=form.product_ids.data,
+            effective_on=form.effective_on.data,
+            expires_on=form.expires_on.data,
+            terms=form.terms.data,
+        ),
+        render=render,
+        success=lambda nda: (
+            f"NDA #{nda.id} created as a draft.",
+            url_for("agreements.nda_detail", nda_id=nda.id),
+        ),
+    )
 
 
 @bp.get("/ndas/<int:nda_id>")
@@ -210,47 +199,36 @@ def nda_edit(nda_id: int):
     form.product_ids.choices = _product_choices()
     if request.method == "GET":
         form.product_ids.data = [p.id for p in nda.products]
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                services.update_nda(
-                    db,
-                    current_user,
-                    nda,
-                    product_ids=form.product_ids.data,
-                    effective_on=form.effective_on.data,
-                    expires_on=form.expires_on.data,
-                    terms=form.terms.data,
-                )
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            except Conflict as exc:
-                db.rollback()
-                form.form_errors = [exc.detail]
-                status = 409
-            else:
-                db.commit()
-                flash(f"NDA #{nda.id} saved.", "success")
-                return redirect(url_for("agreements.nda_detail", nda_id=nda.id))
-    creator = queries.creator_of(db, nda.creator_id)
-    return render_template("agreements/nda_form.html", form=form, creator=creator, nda=nda), status
+
+    def render(status):
+        creator = queries.creator_of(db, nda.creator_id)
+        page = render_template("agreements/nda_form.html", form=form, creator=creator, nda=nda)
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.update_nda(
+            db,
+            current_user,
+            nda,
+            product_ids=form.product_ids.data,
+            effective_on=form.effective_on.data,
+            expires_on=form.expires_on.data,
+            terms=form.terms.data,
+        ),
+        render=render,
+        success=(f"NDA #{nda.id} saved.", url_for("agreements.nda_detail", nda_id=nda.id)),
+    )
 
 
 def _nda_transition(nda_id: int, target: str):
-    db = get_session()
-    nda = services.get_nda(db, nda_id)
-    try:
-        services.transition_nda(db, current_user, nda, target, today())
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-    else:
-        db.commit()
-        flash(f"NDA #{nda.id} is now {nda.status}.", "success")
-    return redirect(url_for("agreements.nda_detail", nda_id=nda_id))
+    nda = services.get_nda(get_session(), nda_id)
+    back = url_for("agreements.nda_detail", nda_id=nda_id)
+    return handle_action(
+        lambda db: services.transition_nda(db, current_user, nda, target, today()),
+        success=lambda _: (f"NDA #{nda.id} is now {nda.status}.", back),
+        back=back,
+    )
 
 
 @bp.post("/ndas/<int:nda_id>/status")
@@ -281,28 +259,30 @@ def nda_upload(nda_id: int):
         raise documents.PayloadTooLarge(f"The document is larger than {limit // 1048576} MB.")
     db = get_session()
     nda = services.get_nda(db, nda_id)
-    form = DocumentForm()
-    upload = form.document.data
-    if not upload or not getattr(upload, "filename", None):
+    back = url_for("agreements.nda_detail", nda_id=nda_id)
+    upload = DocumentForm().document.data
+    if not has_file(upload):
         flash("Choose the signed PDF to upload.", "danger")
-        return redirect(url_for("agreements.nda_detail", nda_id=nda_id)), 303
+        return redirect(back, 303)
     upload_dir = current_app.config["UPLOAD_DIR"]
-    quota = uploads.allowance(db, current_user, current_app.config)
-    quota.check_any_left()
-    previous = documents.store_document(
-        db,
-        current_user,
-        nda,
-        filename=upload.filename,
-        stream=upload.stream,
-        upload_dir=upload_dir,
-        max_bytes=limit,
-        allowance=quota,
+    return handle_action(
+        with_upload(
+            upload,
+            allowance=lambda: uploads.allowance(db, current_user, current_app.config),
+            store=lambda stream, filename, quota: documents.write_document(
+                nda, stream, filename, upload_dir, max_bytes=limit, allowance=quota
+            ),
+            call=lambda db, stored: documents.attach_document(db, current_user, nda, stored),
+            discard=lambda stored: documents.remove_file(upload_dir, stored.path),
+            after_commit=lambda previous: documents.remove_file(upload_dir, previous),
+        ),
+        success=lambda _: (
+            f"Signed document stored (SHA-256 {(nda.document_sha256 or '')[:12]}…).",
+            back,
+        ),
+        back=back,
+        refusals=(),
     )
-    db.commit()
-    documents.remove_file(upload_dir, previous)
-    flash(f"Signed document stored (SHA-256 {nda.document_sha256[:12]}…).", "success")
-    return redirect(url_for("agreements.nda_detail", nda_id=nda_id))
 
 
 @bp.get("/ndas/<int:nda_id>/document")
@@ -346,39 +326,38 @@ def _grant_form(creator_id: int) -> GrantForm:
 def grant_new():
     creator = _creator(request.values.get("creator_id"))
     form = _grant_form(creator.id)
-    status = 200
-    refusal = None
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            try:
-                grant = services.create_grant(
-                    db,
-                    current_user,
-                    creator_id=creator.id,
-                    product_id=form.product_id.data,
-                    nda_id=form.nda_id.data or None,
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    tier=form.tier.data,
-                    monthly_value=form.monthly_value.data or None,
-                    currency=form.currency.data or None,
-                )
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            except Conflict as exc:
-                db.rollback()
-                refusal, status = exc.detail, 409
-            else:
-                db.commit()
-                flash(f"Grant #{grant.id} created.", "success")
-                return redirect(url_for("agreements.grant_detail", grant_id=grant.id))
-    form.creator_id.data = creator.id
-    return render_template(
-        "agreements/grant_form.html", form=form, creator=creator, refusal=refusal
-    ), status
+
+    def render(status):
+        # A refusal by the NDA rule is shown in its own box above the form.
+        refusal = " ".join(form.form_errors) if status == 409 else None
+        if refusal:
+            form.form_errors = []
+        form.creator_id.data = creator.id
+        page = render_template(
+            "agreements/grant_form.html", form=form, creator=creator, refusal=refusal
+        )
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.create_grant(
+            db,
+            current_user,
+            creator_id=creator.id,
+            product_id=form.product_id.data,
+            nda_id=form.nda_id.data or None,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            tier=form.tier.data,
+            monthly_value=form.monthly_value.data or None,
+            currency=form.currency.data or None,
+        ),
+        render=render,
+        success=lambda grant: (
+            f"Grant #{grant.id} created.",
+            url_for("agreements.grant_detail", grant_id=grant.id),
+        ),
+    )
 
 
 @bp.get("/grants/<int:grant_id>")
@@ -399,37 +378,29 @@ def grant_detail(grant_id: int):
 @bp.post("/grants/<int:grant_id>/revoke")
 @allow(EDITORS)
 def grant_revoke(grant_id: int):
-    db = get_session()
-    grant = services.get_grant(db, grant_id)
+    grant = services.get_grant(get_session(), grant_id)
     form = RevokeForm()
     form.validate_on_submit()
-    try:
-        services.revoke_grant(db, current_user, grant, form.reason.data, today())
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-    else:
-        db.commit()
-        flash(f"Grant #{grant.id} revoked.", "success")
-    return redirect(url_for("agreements.grant_detail", grant_id=grant_id))
+    back = url_for("agreements.grant_detail", grant_id=grant_id)
+    return handle_action(
+        lambda db: services.revoke_grant(db, current_user, grant, form.reason.data, today()),
+        success=(f"Grant #{grant.id} revoked.", back),
+        back=back,
+    )
 
 
 @bp.post("/grants/<int:grant_id>/resume")
 @allow(EDITORS)
 @recent_login_required
 def grant_resume(grant_id: int):
-    db = get_session()
-    grant = services.get_grant(db, grant_id)
+    grant = services.get_grant(get_session(), grant_id)
     StatusForm()
-    try:
-        services.update_grant(db, current_user, grant, today(), status="active")
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-    else:
-        db.commit()
-        flash(f"Grant #{grant.id} is active again.", "success")
-    return redirect(url_for("agreements.grant_detail", grant_id=grant_id))
+    back = url_for("agreements.grant_detail", grant_id=grant_id)
+    return handle_action(
+        lambda db: services.update_grant(db, current_user, grant, today(), status="active"),
+        success=(f"Grant #{grant.id} is active again.", back),
+        back=back,
+    )
 
 
 # --- deals and payments --------------------------------------------------------------------
@@ -474,26 +445,23 @@ def _deal_fields(form: DealForm) -> dict:
 def deal_new():
     creator = _creator(request.values.get("creator_id"))
     form = _deal_form(creator.id)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            try:
-                deal = services.create_deal(
-                    db, current_user, creator_id=creator.id, **_deal_fields(form)
-                )
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            else:
-                db.commit()
-                flash(f"Deal “{deal.title}” created.", "success")
-                return redirect(url_for("agreements.deal_detail", deal_id=deal.id))
-    form.creator_id.data = creator.id
-    return render_template(
-        "agreements/deal_form.html", form=form, creator=creator, deal=None
-    ), status
+
+    def render(status):
+        form.creator_id.data = creator.id
+        page = render_template("agreements/deal_form.html", form=form, creator=creator, deal=None)
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.create_deal(
+            db, current_user, creator_id=creator.id, **_deal_fields(form)
+        ),
+        render=render,
+        success=lambda deal: (
+            f"Deal “{deal.title}” created.",
+            url_for("agreements.deal_detail", deal_id=deal.id),
+        ),
+    )
 
 
 @bp.route("/deals/<int:deal_id>/edit", methods=["GET", "POST"])
@@ -502,27 +470,18 @@ def deal_edit(deal_id: int):
     db = get_session()
     deal = services.get_deal(db, deal_id)
     form = _deal_form(deal.creator_id, deal)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                services.update_deal(db, current_user, deal, **_deal_fields(form))
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            except Conflict as exc:
-                db.rollback()
-                form.form_errors = [exc.detail]
-                status = 409
-            else:
-                db.commit()
-                flash("Deal saved.", "success")
-                return redirect(url_for("agreements.deal_detail", deal_id=deal.id))
-    creator = queries.creator_of(db, deal.creator_id)
-    return render_template(
-        "agreements/deal_form.html", form=form, creator=creator, deal=deal
-    ), status
+
+    def render(status):
+        creator = queries.creator_of(db, deal.creator_id)
+        page = render_template("agreements/deal_form.html", form=form, creator=creator, deal=deal)
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.update_deal(db, current_user, deal, **_deal_fields(form)),
+        render=render,
+        success=("Deal saved.", url_for("agreements.deal_detail", deal_id=deal.id)),
+    )
 
 
 @bp.get("/deals/<int:deal_id>")
@@ -546,66 +505,50 @@ def deal_detail(deal_id: int, payment_form=None, status=200):
 @bp.post("/deals/<int:deal_id>/status")
 @allow(EDITORS)
 def deal_transition(deal_id: int):
-    db = get_session()
-    deal = services.get_deal(db, deal_id)
+    deal = services.get_deal(get_session(), deal_id)
     form = StatusForm()
     if not form.validate_on_submit():
         raise Invalid({"status": form.status.errors or ["is required"]})
-    try:
-        services.update_deal(db, current_user, deal, status=form.status.data)
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-    else:
-        db.commit()
-        flash(f"Deal is now {deal.status}.", "success")
-    return redirect(url_for("agreements.deal_detail", deal_id=deal_id))
+    back = url_for("agreements.deal_detail", deal_id=deal_id)
+    return handle_action(
+        lambda db: services.update_deal(db, current_user, deal, status=form.status.data),
+        success=lambda _: (f"Deal is now {deal.status}.", back),
+        back=back,
+    )
 
 
 @bp.post("/deals/<int:deal_id>/payments")
 @allow(EDITORS)
 def payment_add(deal_id: int):
-    db = get_session()
-    deal = services.get_deal(db, deal_id)
+    deal = services.get_deal(get_session(), deal_id)
     form = PaymentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_payment(
-                db,
-                current_user,
-                deal,
-                due_on=form.due_on.data,
-                amount=form.amount.data,
-                paid_on=form.paid_on.data,
-                note=form.note.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.rollback()
-            flash(exc.detail, "danger")
-            return redirect(url_for("agreements.deal_detail", deal_id=deal_id))
-        else:
-            db.commit()
-            flash("Payment scheduled.", "success")
-            return redirect(url_for("agreements.deal_detail", deal_id=deal_id))
-    return deal_detail(deal_id, payment_form=form, status=422)
+    back = url_for("agreements.deal_detail", deal_id=deal_id)
+    return handle_form(
+        form,
+        lambda db: services.add_payment(
+            db,
+            current_user,
+            deal,
+            due_on=form.due_on.data,
+            amount=form.amount.data,
+            paid_on=form.paid_on.data,
+            note=form.note.data,
+        ),
+        render=lambda status: deal_detail(deal_id, payment_form=form, status=status),
+        success=("Payment scheduled.", back),
+        conflict_back=back,
+    )
 
 
 @bp.post("/payments/<int:payment_id>/paid")
 @allow(EDITORS)
 def payment_paid(payment_id: int):
-    db = get_session()
-    payment = services.get_payment(db, payment_id)
+    payment = services.get_payment(get_session(), payment_id)
     form = PaidForm()
     paid_on = form.paid_on.data if form.validate_on_submit() else today()
-    try:
-        services.mark_paid(db, current_user, payment, paid_on)
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-    else:
-        db.commit()
-        flash(f"Payment marked paid on {paid_on}.", "success")
-    return redirect(url_for("agreements.deal_detail", deal_id=payment.deal_id))
+    back = url_for("agreements.deal_detail", deal_id=payment.deal_id)
+    return handle_action(
+        lambda db: services.mark_paid(db, current_user, payment, paid_on),
+        success=(f"Payment marked paid on {paid_on}.", back),
+        back=back,
+    )

@@ -75,15 +75,19 @@ def doc(summary: str, **kwargs: Any) -> Callable[[V], V]:
     return decorate
 
 
-def parse_body(model: type[BaseModel]) -> Any:
+def read_json() -> Any:
+    """The request body as JSON (None when empty); a body that is not JSON is a 400."""
     data = request.get_json(force=True, silent=True)
-    if data is None:
-        if request.get_data(cache=True).strip():
-            from werkzeug.exceptions import BadRequest
+    if data is None and request.get_data(cache=True).strip():
+        from werkzeug.exceptions import BadRequest
 
-            raise BadRequest("The request body is not valid JSON.")
-        data = {}
-    return validate(model, data)
+        raise BadRequest("The request body is not valid JSON.")
+    return data
+
+
+def parse_body(model: type[BaseModel]) -> Any:
+    data = read_json()
+    return validate(model, {} if data is None else data)
 
 
 def validate(model: type[BaseModel], data: Any) -> Any:
@@ -91,6 +95,31 @@ def validate(model: type[BaseModel], data: Any) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         raise Invalid(validation_errors(exc)) from None
+
+
+def validate_items(model: type[BaseModel], items: list, *, most: int, what: str = "item") -> list:
+    """A list body, all or none: every item validated, each error named `items.<n>.<field>`."""
+    if not items:
+        raise Invalid({"body": [f"give at least one {what}"]})
+    if len(items) > most:
+        raise Invalid({"body": [f"at most {most} {what}s per call"]})
+    valid, errors = [], {}
+    for n, raw in enumerate(items):
+        try:
+            valid.append(model.model_validate(raw))
+        except ValidationError as exc:
+            for field_name, messages in validation_errors(exc).items():
+                errors[f"items.{n}.{field_name}"] = messages
+    if errors:
+        raise Invalid(errors)
+    return valid
+
+
+def refuse_nulls(changes: dict, fields: tuple[str, ...]) -> None:
+    """A PATCH body may leave these fields out, but not set them to null."""
+    nulls = [name for name in fields if name in changes and changes[name] is None]
+    if nulls:
+        raise Invalid({name: ["cannot be null"] for name in nulls})
 
 
 def validation_errors(exc: ValidationError) -> dict[str, list[str]]:

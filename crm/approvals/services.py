@@ -36,6 +36,7 @@ from crm.approvals.models import (
 )
 from crm.approvals.signals import decision_recorded
 from crm.audit.services import SystemActor, actor_label, record, system_actor
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.permissions import EDITORS, LEGAL
 from crm.common.timeutil import org_today, org_zone, zone
@@ -469,6 +470,26 @@ def add_revision(
     return new
 
 
+def is_own_submission(session: Session, actor: Actor, submission: Submission) -> bool:
+    """R5: the actor submitted this submission or one of its revisions."""
+    if submission.submitted_by == actor.id:
+        return True
+    own_revision = exists().where(
+        Revision.submission_id == submission.id, Revision.submitted_by == actor.id
+    )
+    return bool(session.scalar(select(own_revision)))
+
+
+def may_decide(session: Session, actor: Actor, submission: Submission) -> bool:
+    """Whether `decide` hears this actor on this submission now (R5): legal, not their own
+    submission, and the submission in review. The review page asks before showing the form."""
+    return (
+        getattr(actor, "role", None) == LEGAL
+        and submission.status == "in_review"
+        and not is_own_submission(session, actor, submission)
+    )
+
+
 def decide(
     session: Session,
     actor,
@@ -495,14 +516,7 @@ def decide(
         errors.add("comment", "must be at most 5000 characters")
     errors.raise_if_any()
     submission = get_submission(session, submission_id)
-    own = submission.submitted_by == actor.id or session.scalar(
-        select(
-            exists().where(
-                Revision.submission_id == submission.id, Revision.submitted_by == actor.id
-            )
-        )
-    )
-    if own:
+    if is_own_submission(session, actor, submission):
         raise Forbidden("You cannot decide on a submission you submitted.")
     revision = session.scalar(
         select(Revision).where(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -44,7 +42,8 @@ from crm.common.permissions import (
 from crm.common.timeutil import org_today, org_zone, zone
 from crm.creators.models import Creator
 from crm.db import get_session
-from crm.web.forms import apply_errors, choices
+from crm.web.forms import choices, handle_action, handle_form
+from crm.web.uploads import with_upload
 
 bp = Blueprint("approvals", __name__)
 
@@ -65,18 +64,17 @@ def _max_media_bytes() -> int:
     )
 
 
-def _store_upload(form) -> media.StoredMedia | None:
-    upload = form.media.data
-    if not upload or not getattr(upload, "filename", None):
-        return None
-    quota = uploads.allowance(get_session(), current_user, current_app.config)
-    quota.check_any_left()
-    return media.store(
-        upload.stream,
-        upload.filename,
-        current_app.config["UPLOAD_DIR"],
-        _max_media_bytes(),
-        allowance=quota,
+def _with_media(form, call):
+    """The service call with the revision's uploaded media, if any (crm.web.uploads)."""
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    return with_upload(
+        form.media.data,
+        allowance=lambda: uploads.allowance(get_session(), current_user, current_app.config),
+        store=lambda stream, filename, quota: media.store(
+            stream, filename, upload_dir, _max_media_bytes(), allowance=quota
+        ),
+        call=call,
+        discard=lambda stored: media.discard(upload_dir, stored),
     )
 
 
@@ -155,40 +153,32 @@ def create():
         if deal_id:
             form.deal_id.data = str(deal_id)
     _creator_choices(db, form, creator_id or (form.creator_id.data if form.is_submitted() else 0))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            stored = None
-            try:
-                stored = _store_upload(form)
-                local = form.planned_for.data.replace(tzinfo=zone(current_user.timezone))
-                submission = services.create_submission(
-                    db,
-                    current_user,
-                    creator_id=form.creator_id.data,
-                    deal_id=int(form.deal_id.data) if form.deal_id.data else None,
-                    platform=form.platform.data,
-                    title=form.title.data,
-                    planned_for=local,
-                    is_video=form.is_video.data,
-                    revision=_revision_input(form, stored),
-                    submit=form.submit_now.data,
-                    today=_org_today(),
-                    tz=_org_tz(),
-                )
-            except Invalid as exc:
-                db.rollback()
-                media.discard(current_app.config["UPLOAD_DIR"], stored)
-                apply_errors(form, exc)
-            except BaseException:
-                media.discard(current_app.config["UPLOAD_DIR"], stored)
-                raise
-            else:
-                db.commit()
-                flash(f"Submission “{submission.title}” created.", "success")
-                return redirect(url_for("approvals.detail", submission_id=submission.id))
-    return render_template("approvals/new.html", form=form), status
+
+    def call(db, stored):
+        return services.create_submission(
+            db,
+            current_user,
+            creator_id=form.creator_id.data,
+            deal_id=int(form.deal_id.data) if form.deal_id.data else None,
+            platform=form.platform.data,
+            title=form.title.data,
+            planned_for=form.planned_for.data.replace(tzinfo=zone(current_user.timezone)),
+            is_video=form.is_video.data,
+            revision=_revision_input(form, stored),
+            submit=form.submit_now.data,
+            today=_org_today(),
+            tz=_org_tz(),
+        )
+
+    return handle_form(
+        form,
+        _with_media(form, call),
+        render=lambda status: (render_template("approvals/new.html", form=form), status),
+        success=lambda submission: (
+            f"Submission “{submission.title}” created.",
+            url_for("approvals.detail", submission_id=submission.id),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- one submission
@@ -222,54 +212,47 @@ def detail(submission_id: int):
     )
 
 
-def _back(submission_id: int):
-    return redirect(url_for("approvals.detail", submission_id=submission_id), 303)
-
-
 @bp.post("/submissions/<int:submission_id>/revisions")
 @allow(EDITORS)
 def add_revision(submission_id: int):
-    db = get_session()
-    submission = services.get_submission(db, submission_id)
+    submission = services.get_submission(get_session(), submission_id)
     form = RevisionForm()
     if not form.validate_on_submit():
         raise Invalid({k: list(v) for k, v in form.errors.items()} or {"body": ["is invalid"]})
-    stored = None
-    try:
-        stored = _store_upload(form)
-        revision = services.add_revision(
+    back = url_for("approvals.detail", submission_id=submission_id)
+    call = _with_media(
+        form,
+        lambda db, stored: services.add_revision(
             db,
             current_user,
             submission,
             _revision_input(form, stored),
             today=_org_today(),
             tz=_org_tz(),
-        )
-    except Conflict as exc:
-        db.rollback()
-        media.discard(current_app.config["UPLOAD_DIR"], stored)
-        flash(exc.detail, "danger")
-        return _back(submission_id)
-    except BaseException:
-        media.discard(current_app.config["UPLOAD_DIR"], stored)
-        raise
-    db.commit()
-    flash(f"Revision {revision.number} added; the submission is {submission.status}.", "success")
-    return _back(submission_id)
+        ),
+    )
+    return handle_action(
+        call,
+        success=lambda revision: (
+            f"Revision {revision.number} added; the submission is {submission.status}.",
+            back,
+        ),
+        back=back,
+        refusals=(Conflict,),
+        code=303,
+    )
 
 
 def _simple_action(submission_id: int, action, done: str):
-    db = get_session()
-    submission = services.get_submission(db, submission_id)
-    try:
-        action(db, submission)
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return _back(submission_id)
-    db.commit()
-    flash(done, "success")
-    return _back(submission_id)
+    submission = services.get_submission(get_session(), submission_id)
+    back = url_for("approvals.detail", submission_id=submission_id)
+    return handle_action(
+        lambda db: action(db, submission),
+        success=(done, back),
+        back=back,
+        refusals=(Conflict,),
+        code=303,
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/submit")
@@ -347,9 +330,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
     latest = revisions[-1]
     previous = revisions[-2] if len(revisions) > 1 else None
     form = form or DecisionForm(revision=latest.number)
-    own = current_user.id == submission.submitted_by or any(
-        r.submitted_by == current_user.id for r in revisions
-    )
+    own = services.is_own_submission(db, current_user, submission)
     return render_template(
         "approvals/review.html",
         submission=submission,
@@ -359,7 +340,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         agreements=queries.creator_agreements(db, submission.creator_id),
         history=queries.status_history(db, submission.id),
         form=form,
-        can_decide=current_user.role == "legal" and not own and submission.status == "in_review",
+        can_decide=not own and services.may_decide(db, current_user, submission),
         own=own,
     ), status
 
@@ -373,32 +354,27 @@ def review(submission_id: int):
 @bp.post("/review/<int:submission_id>/decision")
 @allow(REVIEWERS)
 def decide(submission_id: int):
-    db = get_session()
-    services.get_submission(db, submission_id)
+    services.get_submission(get_session(), submission_id)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        return _review_page(submission_id, form, 422)
-    try:
-        decision = services.decide(
+    labels = {"approve": "Approved", "request_changes": "Changes requested", "reject": "Rejected"}
+    return handle_form(
+        form,
+        lambda db: services.decide(
             db,
             current_user,
             submission_id,
             form.revision.data,
             form.decision.data,
             form.comment.data or "",
-        )
-    except Invalid as exc:
-        db.rollback()
-        apply_errors(form, exc)
-        return _review_page(submission_id, form, 422)
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(url_for("approvals.review", submission_id=submission_id), 303)
-    db.commit()
-    labels = {"approve": "Approved", "request_changes": "Changes requested", "reject": "Rejected"}
-    flash(f"{labels[decision.decision]}: revision {decision.revision_number}.", "success")
-    return redirect(url_for("approvals.queue"), 303)
+        ),
+        render=lambda status: _review_page(submission_id, form, status),
+        success=lambda decision: (
+            f"{labels[decision.decision]}: revision {decision.revision_number}.",
+            url_for("approvals.queue"),
+        ),
+        code=303,
+        conflict_back=url_for("approvals.review", submission_id=submission_id),
+    )
 
 
 # --------------------------------------------------------------------------- settings
@@ -407,31 +383,25 @@ def decide(submission_id: int):
 @bp.route("/admin/approval-settings", methods=["GET", "POST"])
 @allow(ADMINS)
 def settings():
-    db = get_session()
     form = SettingsForm()
-    status = 200
     if request.method == "GET":
-        current = services.load_settings(db)
+        current = services.load_settings(get_session())
         form.disclosure_markers.data = "\n".join(current.disclosure_markers)
         form.vague_tags.data = "\n".join(current.vague_tags)
         form.banned_claims.data = "\n".join(current.banned_claims)
-    elif form.validate_on_submit():
-        try:
-            services.save_settings(
-                db,
-                current_user,
-                disclosure_markers=(form.disclosure_markers.data or "").splitlines(),
-                vague_tags=(form.vague_tags.data or "").splitlines(),
-                banned_claims=(form.banned_claims.data or "").splitlines(),
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.commit()
-            flash("Check settings saved; they apply to revisions checked from now on.", "success")
-            return redirect(url_for("approvals.settings"), 303)
-    else:
-        status = 422
-    return render_template("approvals/settings.html", form=form), status
+    return handle_form(
+        form,
+        lambda db: services.save_settings(
+            db,
+            current_user,
+            disclosure_markers=(form.disclosure_markers.data or "").splitlines(),
+            vague_tags=(form.vague_tags.data or "").splitlines(),
+            banned_claims=(form.banned_claims.data or "").splitlines(),
+        ),
+        render=lambda status: (render_template("approvals/settings.html", form=form), status),
+        success=(
+            "Check settings saved; they apply to revisions checked from now on.",
+            url_for("approvals.settings"),
+        ),
+        code=303,
+    )

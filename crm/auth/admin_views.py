@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from crm.auth import services
@@ -10,7 +10,7 @@ from crm.auth.forms import EmptyForm, RoleForm, UserCreateForm
 from crm.common.errors import Conflict, Invalid
 from crm.common.permissions import ADMINS, allow
 from crm.db import get_session
-from crm.web.forms import apply_errors
+from crm.web.forms import handle_action, handle_form
 from crm.web.security import recent_login_required
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -37,25 +37,22 @@ def index():
 @allow(ADMINS)
 def create():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            user = services.create_user(
-                db,
-                current_user,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                password=form.password.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash(f"User {user.email} created as {user.role}.", "success")
-            return redirect(url_for("admin_users.index"))
-    return _page(create_form=form, status=422)
+    return handle_form(
+        form,
+        lambda db: services.create_user(
+            db,
+            current_user,
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            password=form.password.data,
+        ),
+        render=lambda status: _page(create_form=form, status=status),
+        success=lambda user: (
+            f"User {user.email} created as {user.role}.",
+            url_for("admin_users.index"),
+        ),
+    )
 
 
 @bp.post("/<int:user_id>/role")
@@ -63,19 +60,16 @@ def create():
 @recent_login_required
 def change_role(user_id: int):
     form = RoleForm()
-    db = get_session()
-    user = services.get_user(db, user_id)
+    user = services.get_user(get_session(), user_id)
     if not form.validate_on_submit():
         raise Invalid({"role": form.role.errors or ["is required"]})
-    try:
-        services.change_role(db, current_user, user, form.role.data)
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(url_for("admin_users.index")), 303
-    db.commit()
-    flash(f"{user.email} is now {user.role}.", "success")
-    return redirect(url_for("admin_users.index"))
+    back = url_for("admin_users.index")
+    return handle_action(
+        lambda db: services.change_role(db, current_user, user, form.role.data),
+        success=lambda _: (f"{user.email} is now {user.role}.", back),
+        back=back,
+        refusals=(Conflict,),
+    )
 
 
 @bp.post("/<int:user_id>/deactivate")
@@ -91,15 +85,12 @@ def activate(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    db = get_session()
-    user = services.get_user(db, user_id)
-    try:
-        services.set_active(db, current_user, user, active)
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(url_for("admin_users.index"))
-    db.commit()
+    user = services.get_user(get_session(), user_id)
+    back = url_for("admin_users.index")
     state = "reactivated" if active else "deactivated; their sessions and tokens have ended"
-    flash(f"{user.email} {state}.", "success")
-    return redirect(url_for("admin_users.index"))
+    return handle_action(
+        lambda db: services.set_active(db, current_user, user, active),
+        success=(f"{user.email} {state}.", back),
+        back=back,
+        refusals=(Conflict,),
+    )

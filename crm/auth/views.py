@@ -12,7 +12,7 @@ from crm.auth.models import ApiToken
 from crm.common.errors import Invalid, NotFound, TooManyRequests
 from crm.common.permissions import ANY_USER, public
 from crm.db import get_session
-from crm.web.forms import apply_errors
+from crm.web.forms import Stay, apply_errors, handle_action, handle_form
 from crm.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -106,24 +106,18 @@ def reauth():
 @_any_user
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            services.update_profile(
-                db,
-                current_user,
-                name=form.name.data,
-                timezone=form.timezone.data,
-                digest_opt_in=form.digest_opt_in.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash("Profile saved.", "success")
-            return redirect(url_for("auth.profile"))
-    return _profile_page(profile_form=form, status=422 if request.method == "POST" else 200)
+    return handle_form(
+        form,
+        lambda db: services.update_profile(
+            db,
+            current_user,
+            name=form.name.data,
+            timezone=form.timezone.data,
+            digest_opt_in=form.digest_opt_in.data,
+        ),
+        render=lambda status: _profile_page(profile_form=form, status=status),
+        success=("Profile saved.", url_for("auth.profile")),
+    )
 
 
 def _profile_page(
@@ -145,51 +139,55 @@ def _profile_page(
 @_any_user
 def change_password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            services.change_password(
-                db,
-                current_user,
-                current=form.current_password.data,
-                new=form.new_password.data,
-                keep_session_key=cookie.get("sid"),
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash("Password changed. Your other sessions and API tokens were ended.", "success")
-            return redirect(url_for("auth.profile"))
-    return _profile_page(password_form=form, status=422)
+    return handle_form(
+        form,
+        lambda db: services.change_password(
+            db,
+            current_user,
+            current=form.current_password.data,
+            new=form.new_password.data,
+            keep_session_key=cookie.get("sid"),
+        ),
+        render=lambda status: _profile_page(password_form=form, status=status),
+        success=(
+            "Password changed. Your other sessions and API tokens were ended.",
+            url_for("auth.profile"),
+        ),
+    )
 
 
 @bp.post("/profile/tokens")
 @_any_user
 def create_token():
     form = TokenForm()
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            _token, raw = services.create_token(db, current_user, current_user, form.name.data)
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            return _profile_page(new_token=raw)
-    return _profile_page(token_form=form, status=422)
+    made = {}  # the raw token, shown on this page once and never again
+
+    def success(created):
+        made["raw"] = created[1]
+        return Stay(200, commit=True)
+
+    return handle_form(
+        form,
+        lambda db: services.create_token(db, current_user, current_user, form.name.data),
+        render=lambda status: (
+            _profile_page(new_token=made["raw"])
+            if "raw" in made
+            else _profile_page(token_form=form, status=status)
+        ),
+        success=success,
+    )
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @_any_user
 def revoke_token(token_id: int):
-    db = get_session()
-    token = db.get(ApiToken, token_id)
+    token = get_session().get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         raise NotFound("No such token.")
-    services.revoke_token(db, current_user, token)
-    db.commit()
-    flash(f"Token “{token.name}” revoked.", "info")
-    return redirect(url_for("auth.profile"))
+    back = url_for("auth.profile")
+    return handle_action(
+        lambda db: services.revoke_token(db, current_user, token),
+        success=(f"Token “{token.name}” revoked.", back, "info"),
+        back=back,
+        refusals=(),
+    )

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.errors import NotFound
 from crm.common.pagination import parse_limit
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow, can
 from crm.common.registry import registry
@@ -35,7 +35,7 @@ from crm.creators.forms import (
 )
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS
 from crm.db import get_session, utcnow
-from crm.web.forms import apply_errors, choices
+from crm.web.forms import Stay, choices, handle_action, handle_form
 from crm.web.security import recent_login_required
 
 bp = Blueprint("creators", __name__, url_prefix="/creators")
@@ -110,25 +110,29 @@ def export():
 @allow(ALL_ROLES)
 def save_view():
     form = SaveViewForm()
-    db = get_session()
     filters = listing.parse_filters(request.form, current_user)
+    back = url_for("creators.index", **filters.as_args())
     if not form.validate_on_submit():
         flash("Give the view a name (100 characters at most).", "danger")
-        return redirect(url_for("creators.index", **filters.as_args()))
-    services.save_view(db, current_user, form.name.data, filters.as_args())
-    db.commit()
-    flash(f"Saved the view “{form.name.data.strip()}”.", "success")
-    return redirect(url_for("creators.index", **filters.as_args()))
+        return redirect(back)
+    return handle_action(
+        lambda db: services.save_view(db, current_user, form.name.data, filters.as_args()),
+        success=(f"Saved the view “{form.name.data.strip()}”.", back),
+        back=back,
+        refusals=(),
+    )
 
 
 @bp.post("/views/<int:view_id>/delete")
 @allow(ALL_ROLES)
 def delete_view(view_id: int):
-    db = get_session()
-    services.delete_view(db, current_user, view_id)
-    db.commit()
-    flash("Saved view deleted.", "success")
-    return redirect(url_for("creators.index"))
+    back = url_for("creators.index")
+    return handle_action(
+        lambda db: services.delete_view(db, current_user, view_id),
+        success=("Saved view deleted.", back),
+        back=back,
+        refusals=(),
+    )
 
 
 # --- a creator ------------------------------------------------------------------------------
@@ -173,6 +177,11 @@ def _creator_data(form: CreatorForm) -> dict:
     return data
 
 
+def _render_form(form, **page):
+    """The `render` of handle_form for a page built on creators/form.html."""
+    return lambda status: _form_page(form, status=status, **page)
+
+
 def _form_page(form, *, title, action, cancel, submit, status=200, fields=None, help=None):
     return render_template(
         "creators/form.html",
@@ -197,28 +206,21 @@ CREATOR_HELP = {
 @allow(EDITORS)
 def new():
     form = _creator_form()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            try:
-                creator = services.create_creator(db, current_user, _creator_data(form))
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            else:
-                db.commit()
-                flash(f"{creator.display_name} added.", "success")
-                return redirect(url_for("creators.detail", creator_id=creator.id))
-    return _form_page(
+    return handle_form(
         form,
-        title="New creator",
-        action=url_for("creators.new"),
-        cancel=url_for("creators.index"),
-        submit="Add creator",
-        status=status,
-        help=CREATOR_HELP,
+        lambda db: services.create_creator(db, current_user, _creator_data(form)),
+        render=_render_form(
+            form,
+            title="New creator",
+            action=url_for("creators.new"),
+            cancel=url_for("creators.index"),
+            submit="Add creator",
+            help=CREATOR_HELP,
+        ),
+        success=lambda creator: (
+            f"{creator.display_name} added.",
+            url_for("creators.detail", creator_id=creator.id),
+        ),
     )
 
 
@@ -228,48 +230,46 @@ def edit(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
     form = _creator_form(creator)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                services.update_creator(db, current_user, creator, _creator_data(form))
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            else:
-                db.commit()
-                flash("Saved.", "success")
-                return redirect(url_for("creators.detail", creator_id=creator.id))
-    return _form_page(
+    return handle_form(
         form,
-        title=f"Edit {creator.display_name}",
-        action=url_for("creators.edit", creator_id=creator_id),
-        cancel=url_for("creators.detail", creator_id=creator_id),
-        submit="Save",
-        status=status,
-        help=CREATOR_HELP,
+        lambda db: services.update_creator(db, current_user, creator, _creator_data(form)),
+        render=_render_form(
+            form,
+            title=f"Edit {creator.display_name}",
+            action=url_for("creators.edit", creator_id=creator_id),
+            cancel=url_for("creators.detail", creator_id=creator_id),
+            submit="Save",
+            help=CREATOR_HELP,
+        ),
+        success=("Saved.", url_for("creators.detail", creator_id=creator.id)),
     )
 
 
 @bp.post("/<int:creator_id>/archive")
 @allow(EDITORS)
 def archive(creator_id: int):
-    db = get_session()
-    creator = services.archive_creator(db, current_user, services.get_creator(db, creator_id))
-    db.commit()
-    flash(f"{creator.display_name} archived: out of lists and reminders, history kept.", "success")
-    return redirect(url_for("creators.detail", creator_id=creator_id))
+    back = url_for("creators.detail", creator_id=creator_id)
+    return handle_action(
+        lambda db: services.archive_creator(db, current_user, services.get_creator(db, creator_id)),
+        success=lambda creator: (
+            f"{creator.display_name} archived: out of lists and reminders, history kept.",
+            back,
+        ),
+        back=back,
+        refusals=(),
+    )
 
 
 @bp.post("/<int:creator_id>/restore")
 @allow(EDITORS)
 def restore(creator_id: int):
-    db = get_session()
-    creator = services.restore_creator(db, current_user, services.get_creator(db, creator_id))
-    db.commit()
-    flash(f"{creator.display_name} restored.", "success")
-    return redirect(url_for("creators.detail", creator_id=creator_id))
+    back = url_for("creators.detail", creator_id=creator_id)
+    return handle_action(
+        lambda db: services.restore_creator(db, current_user, services.get_creator(db, creator_id)),
+        success=lambda creator: (f"{creator.display_name} restored.", back),
+        back=back,
+        refusals=(),
+    )
 
 
 # --- erasure (admins only; see crm.creators.erasure) ----------------------------------------
@@ -300,63 +300,32 @@ def erase(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
     form = EraseForm()
-    if not form.validate_on_submit():
-        return _erase_page(creator, form, 422)
-    try:
-        report = erasure.erase_creator(
+
+    def render(status):
+        # After a refusal the transaction was rolled back: read the creator again.
+        shown = services.get_creator(db, creator_id) if status == 409 else creator
+        return _erase_page(shown, form, status)
+
+    return handle_form(
+        form,
+        lambda db: erasure.erase_creator(
             db,
             current_user,
             creator,
             today=org_today(),
             confirm_in_force=bool(form.confirm_in_force.data),
-        )
-    except Conflict as exc:
-        db.rollback()
-        form.form_errors = [exc.detail]
-        return _erase_page(services.get_creator(db, creator_id), form, 409)
-    db.commit()
-    flash(
-        f"Personal data erased: {report.accounts} channel(s), {report.representatives} "
-        f"representative(s), {report.interactions} interaction(s); the audit trail records "
-        "the erasure.",
-        "success",
+        ),
+        render=render,
+        success=lambda report: (
+            f"Personal data erased: {report.accounts} channel(s), {report.representatives} "
+            f"representative(s), {report.interactions} interaction(s); the audit trail records "
+            "the erasure.",
+            url_for("creators.detail", creator_id=creator_id),
+        ),
     )
-    return redirect(url_for("creators.detail", creator_id=creator_id))
 
 
 # --- accounts, representatives, interactions ------------------------------------------------
-
-
-def _run_form(form, creator, call, *, title, action, submit, success, help=None):
-    """Validate, call the service, commit and go back to the creator; or show the errors."""
-    status = 200
-    back = url_for("creators.detail", creator_id=creator.id)
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            try:
-                call(db)
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-            except Conflict as exc:
-                db.rollback()
-                form.form_errors = [exc.detail]
-                status = 409
-            else:
-                db.commit()
-                flash(success, "success")
-                return redirect(back)
-    return _form_page(
-        form,
-        title=title,
-        action=action,
-        cancel=back,
-        submit=submit,
-        status=status,
-        help=help,
-    )
 
 
 def _account_data(form: AccountForm) -> dict:
@@ -374,15 +343,19 @@ ACCOUNT_HELP = {
 def add_account(creator_id: int):
     creator = services.get_creator(get_session(), creator_id)
     form = AccountForm()
-    return _run_form(
+    back = url_for("creators.detail", creator_id=creator.id)
+    return handle_form(
         form,
-        creator,
         lambda db: services.add_account(db, current_user, creator, _account_data(form)),
-        title=f"Add a channel for {creator.display_name}",
-        action=url_for("creators.add_account", creator_id=creator_id),
-        submit="Add channel",
-        success="Channel added.",
-        help=ACCOUNT_HELP,
+        render=_render_form(
+            form,
+            title=f"Add a channel for {creator.display_name}",
+            action=url_for("creators.add_account", creator_id=creator_id),
+            cancel=back,
+            submit="Add channel",
+            help=ACCOUNT_HELP,
+        ),
+        success=("Channel added.", back),
     )
 
 
@@ -395,29 +368,35 @@ def edit_account(creator_id: int, account_id: int):
     if account.creator_id != creator.id:
         raise NotFound("No such account.")
     form = AccountForm(obj=account if request.method == "GET" else None)
-    return _run_form(
+    back = url_for("creators.detail", creator_id=creator.id)
+    return handle_form(
         form,
-        creator,
         lambda db: services.update_account(db, current_user, account, _account_data(form)),
-        title=f"Edit channel {account.handle}",
-        action=url_for("creators.edit_account", creator_id=creator_id, account_id=account_id),
-        submit="Save",
-        success="Channel saved.",
-        help=ACCOUNT_HELP,
+        render=_render_form(
+            form,
+            title=f"Edit channel {account.handle}",
+            action=url_for("creators.edit_account", creator_id=creator_id, account_id=account_id),
+            cancel=back,
+            submit="Save",
+            help=ACCOUNT_HELP,
+        ),
+        success=("Channel saved.", back),
     )
 
 
 @bp.post("/<int:creator_id>/accounts/<int:account_id>/delete")
 @allow(EDITORS)
 def delete_account(creator_id: int, account_id: int):
-    db = get_session()
-    account = services.get_account(db, account_id)
+    account = services.get_account(get_session(), account_id)
     if account.creator_id != creator_id:
         raise NotFound("No such account.")
-    services.delete_account(db, current_user, account)
-    db.commit()
-    flash("Channel removed.", "success")
-    return redirect(url_for("creators.detail", creator_id=creator_id))
+    back = url_for("creators.detail", creator_id=creator_id)
+    return handle_action(
+        lambda db: services.delete_account(db, current_user, account),
+        success=("Channel removed.", back),
+        back=back,
+        refusals=(),
+    )
 
 
 def _rep_data(form: RepresentativeForm) -> dict:
@@ -429,14 +408,18 @@ def _rep_data(form: RepresentativeForm) -> dict:
 def add_representative(creator_id: int):
     creator = services.get_creator(get_session(), creator_id)
     form = RepresentativeForm()
-    return _run_form(
+    back = url_for("creators.detail", creator_id=creator.id)
+    return handle_form(
         form,
-        creator,
         lambda db: services.add_representative(db, current_user, creator, _rep_data(form)),
-        title=f"Add a representative for {creator.display_name}",
-        action=url_for("creators.add_representative", creator_id=creator_id),
-        submit="Add representative",
-        success="Representative added.",
+        render=_render_form(
+            form,
+            title=f"Add a representative for {creator.display_name}",
+            action=url_for("creators.add_representative", creator_id=creator_id),
+            cancel=back,
+            submit="Add representative",
+        ),
+        success=("Representative added.", back),
     )
 
 
@@ -447,14 +430,18 @@ def edit_representative(creator_id: int, rep_id: int):
     creator = services.get_creator(db, creator_id)
     rep = services.get_representative(db, creator, rep_id)
     form = RepresentativeForm(obj=rep if request.method == "GET" else None)
-    return _run_form(
+    back = url_for("creators.detail", creator_id=creator.id)
+    return handle_form(
         form,
-        creator,
         lambda db: services.update_representative(db, current_user, rep, _rep_data(form)),
-        title=f"Edit representative {rep.name}",
-        action=url_for("creators.edit_representative", creator_id=creator_id, rep_id=rep_id),
-        submit="Save",
-        success="Representative saved.",
+        render=_render_form(
+            form,
+            title=f"Edit representative {rep.name}",
+            action=url_for("creators.edit_representative", creator_id=creator_id, rep_id=rep_id),
+            cancel=back,
+            submit="Save",
+        ),
+        success=("Representative saved.", back),
     )
 
 
@@ -462,13 +449,14 @@ def edit_representative(creator_id: int, rep_id: int):
 @allow(EDITORS)
 def delete_representative(creator_id: int, rep_id: int):
     db = get_session()
-    creator = services.get_creator(db, creator_id)
-    services.delete_representative(
-        db, current_user, services.get_representative(db, creator, rep_id)
+    rep = services.get_representative(db, services.get_creator(db, creator_id), rep_id)
+    back = url_for("creators.detail", creator_id=creator_id)
+    return handle_action(
+        lambda db: services.delete_representative(db, current_user, rep),
+        success=("Representative removed.", back),
+        back=back,
+        refusals=(),
     )
-    db.commit()
-    flash("Representative removed.", "success")
-    return redirect(url_for("creators.detail", creator_id=creator_id))
 
 
 @bp.route("/<int:creator_id>/interactions/new", methods=["GET", "POST"])
@@ -483,7 +471,7 @@ def add_interaction(creator_id: int):
 
     def call(db):
         local = form.occurred_at.data.replace(tzinfo=zone(current_user.timezone))
-        services.record_interaction(
+        return services.record_interaction(
             db,
             current_user,
             creator,
@@ -492,14 +480,18 @@ def add_interaction(creator_id: int):
             summary=form.summary.data,
         )
 
-    return _run_form(
+    back = url_for("creators.detail", creator_id=creator.id)
+    return handle_form(
         form,
-        creator,
         call,
-        title=f"Record an interaction with {creator.display_name}",
-        action=url_for("creators.add_interaction", creator_id=creator_id),
-        submit="Record",
-        success="Interaction recorded.",
+        render=_render_form(
+            form,
+            title=f"Record an interaction with {creator.display_name}",
+            action=url_for("creators.add_interaction", creator_id=creator_id),
+            cancel=back,
+            submit="Record",
+        ),
+        success=("Interaction recorded.", back),
     )
 
 
@@ -510,35 +502,31 @@ def add_interaction(creator_id: int):
 @allow(EDITORS)
 def import_page():
     form = ImportForm()
-    report = None
-    error = None
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            dry_run = request.form.get("action") != "import"
-            try:
-                report = csvio.import_creators(
-                    db, current_user, form.file.data.read(), dry_run=dry_run
-                )
-            except Invalid as exc:
-                error = exc.detail
-            if report is not None and report.written:
-                db.commit()
-                flash(
-                    f"Imported {report.rows} rows: {report.created} creators added, "
-                    f"{report.updated} updated.",
-                    "success",
-                )
-                return redirect(url_for("creators.index", owner="any"))
-            db.rollback()
-            if report is not None and report.ok:
-                status = 200
-    return render_template(
-        "creators/import.html",
-        form=form,
-        report=report,
-        error=error,
-        columns=csvio.COLUMNS,
-    ), status
+    shown = {"report": None, "error": None}
+
+    def call(db):
+        dry_run = request.form.get("action") != "import"
+        shown["report"] = csvio.import_creators(
+            db, current_user, form.file.data.read(), dry_run=dry_run
+        )
+        return shown["report"]
+
+    def success(report):
+        if not report.written:  # a dry run, or a file with errors: show the report
+            return Stay(200 if report.ok else 422)
+        return (
+            f"Imported {report.rows} rows: {report.created} creators added, "
+            f"{report.updated} updated.",
+            url_for("creators.index", owner="any"),
+        )
+
+    return handle_form(
+        form,
+        call,
+        render=lambda status: (
+            render_template("creators/import.html", form=form, columns=csvio.COLUMNS, **shown),
+            status,
+        ),
+        success=success,
+        on_invalid=lambda exc: shown.update(error=exc.detail),
+    )

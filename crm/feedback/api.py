@@ -18,6 +18,7 @@ from crm.api.base import (
     page_response,
     parse_body,
     query_limit,
+    refuse_nulls,
 )
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.db import get_session
@@ -185,12 +186,9 @@ def feedback_patch(feedback_id: int):
     db = get_session()
     note = services.get_feedback(db, feedback_id)
     changes = parse_body(FeedbackPatch).model_dump(exclude_unset=True)
-    required = ("product_id", "category", "severity", "title", "body", "reproduction", "status")
-    nulls = [name for name in required if name in changes and changes[name] is None]
-    if nulls:
-        from crm.common.errors import Invalid
-
-        raise Invalid({name: ["cannot be null"] for name in nulls})
+    refuse_nulls(
+        changes, ("product_id", "category", "severity", "title", "body", "reproduction", "status")
+    )
     if "duplicate_of" in changes:
         changes["duplicate_of_id"] = changes.pop("duplicate_of")
     services.update_feedback(db, current_user, note, changes)

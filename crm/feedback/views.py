@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
-from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.errors import Conflict, NotFound
 from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
@@ -36,7 +36,7 @@ from crm.feedback.models import (
     Feedback,
 )
 from crm.feedback.rendering import render_markdown
-from crm.web.forms import apply_errors, choices
+from crm.web.forms import Stay, choices, handle_action, handle_form
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -159,39 +159,40 @@ def new():
 
     creator_id = _id(form.creator_id.data)
     product_id = _id(form.product_id.data)
-    valid = form.validate_on_submit()
-    if valid and not form.reviewed_similar.data and not form.duplicate_of.data:
-        similar = services.similar_notes(db, product_id, form.title.data)
-    _fill_choices(db, form, creator_id if isinstance(creator_id, int) else None, similar=similar)
-    status = 200
-    if valid and similar:
-        # Show the open notes that look the same first: link as a duplicate, or file anyway.
-        form.reviewed_similar.data = "1"
-        return render_template("feedback/form.html", form=form, similar=similar, **_common()), 200
-    if valid:
-        try:
-            note = services.create_feedback(
-                db,
-                current_user,
-                creator_id=creator_id,
-                product_id=product_id,
-                grant_id=_id(form.grant_id.data),
-                category=form.category.data,
-                severity=form.severity.data,
-                title=form.title.data,
-                body=form.body.data or "",
-                reproduction=form.reproduction.data or "",
-                duplicate_of_id=_id(form.duplicate_of.data),
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash(f"Feedback #{note.id} recorded.", "success")
-            return redirect(url_for("feedback.detail", note_id=note.id))
-    status = 422
-    return render_template("feedback/form.html", form=form, similar=similar, **_common()), status
+
+    def call(db):
+        if not form.reviewed_similar.data and not form.duplicate_of.data:
+            similar[:] = services.similar_notes(db, product_id, form.title.data)
+            if similar:
+                return None
+        return services.create_feedback(
+            db,
+            current_user,
+            creator_id=creator_id,
+            product_id=product_id,
+            grant_id=_id(form.grant_id.data),
+            category=form.category.data,
+            severity=form.severity.data,
+            title=form.title.data,
+            body=form.body.data or "",
+            reproduction=form.reproduction.data or "",
+            duplicate_of_id=_id(form.duplicate_of.data),
+        )
+
+    def success(note):
+        if note is None:
+            # Show the open notes that look the same first: link as a duplicate, or file anyway.
+            form.reviewed_similar.data = "1"
+            return Stay(200)
+        return f"Feedback #{note.id} recorded.", url_for("feedback.detail", note_id=note.id)
+
+    def render(status):
+        shown_creator = creator_id if isinstance(creator_id, int) else None
+        _fill_choices(db, form, shown_creator, similar=similar)
+        page = render_template("feedback/form.html", form=form, similar=similar, **_common())
+        return page, status
+
+    return handle_form(form, call, render=render, success=success)
 
 
 @bp.get("/<int:note_id>")
@@ -245,66 +246,56 @@ def edit(note_id: int):
             0, (str(note.duplicate_of_id), f"#{note.duplicate_of_id} {note.duplicate_of.title}")
         )
     form.duplicate_of.choices = choices([("", "Not a duplicate"), *dupes])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_feedback(
-                db,
-                current_user,
-                note,
-                {
-                    "product_id": _id(form.product_id.data),
-                    "grant_id": _id(form.grant_id.data),
-                    "category": form.category.data,
-                    "severity": form.severity.data,
-                    "title": form.title.data,
-                    "body": form.body.data or "",
-                    "reproduction": form.reproduction.data or "",
-                    "duplicate_of_id": _id(form.duplicate_of.data),
-                },
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.commit()
-            flash("Feedback updated.", "success")
-            return redirect(url_for("feedback.detail", note_id=note.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "feedback/form.html", form=form, note=note, similar=[], **_common()
-    ), status
+    return handle_form(
+        form,
+        lambda db: services.update_feedback(
+            db,
+            current_user,
+            note,
+            {
+                "product_id": _id(form.product_id.data),
+                "grant_id": _id(form.grant_id.data),
+                "category": form.category.data,
+                "severity": form.severity.data,
+                "title": form.title.data,
+                "body": form.body.data or "",
+                "reproduction": form.reproduction.data or "",
+                "duplicate_of_id": _id(form.duplicate_of.data),
+            },
+        ),
+        render=lambda status: (
+            render_template("feedback/form.html", form=form, note=note, similar=[], **_common()),
+            status,
+        ),
+        success=("Feedback updated.", url_for("feedback.detail", note_id=note.id)),
+    )
 
 
 @bp.post("/<int:note_id>/status")
 @allow(EDITORS)
 def change_status(note_id: int):
-    db = get_session()
-    note = services.get_feedback(db, note_id)
+    note = services.get_feedback(get_session(), note_id)
     form = StatusForm()
+    back = url_for("feedback.detail", note_id=note.id)
     if not form.validate_on_submit():
         flash("Choose a status. " + _errors_text(form), "danger")
-        return redirect(url_for("feedback.detail", note_id=note.id))
-    try:
-        # The team only matters when forwarding; a leftover value beside another status is
-        # ignored rather than refused.
-        team = form.forwarded_to.data if form.status.data == "forwarded" else None
-        services.change_status(db, current_user, note, form.status.data, team)
-    except (Invalid, Conflict) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(url_for("feedback.detail", note_id=note.id))
-    db.commit()
-    flash(f"Feedback #{note.id} is now {STATUS_LABELS[note.status].lower()}.", "success")
-    return redirect(url_for("feedback.detail", note_id=note.id))
+        return redirect(back)
+    # The team only matters when forwarding; a leftover value beside another status is
+    # ignored rather than refused.
+    team = form.forwarded_to.data if form.status.data == "forwarded" else None
+    return handle_action(
+        lambda db: services.change_status(db, current_user, note, form.status.data, team),
+        success=lambda _: (
+            f"Feedback #{note.id} is now {STATUS_LABELS[note.status].lower()}.",
+            back,
+        ),
+        back=back,
+    )
 
 
 @bp.post("/bulk-status")
 @allow(EDITORS)
 def bulk_status():
-    db = get_session()
     form = BulkStatusForm()
     back = request.form.get("back") or ""
     target = (
@@ -313,20 +304,19 @@ def bulk_status():
     if not form.validate_on_submit():
         flash("Nothing was changed: " + _errors_text(form), "danger")
         return redirect(target)
-    try:
-        notes = services.bulk_change_status(
+    return handle_action(
+        lambda db: services.bulk_change_status(
             db, current_user, form.ids.data or [], form.status.data, form.forwarded_to.data
-        )
-    except (Invalid, Conflict) as exc:
-        db.rollback()
-        flash(
-            exc.detail if isinstance(exc, Conflict) else f"Nothing was changed: {exc.detail}",
-            "danger",
-        )
-        return redirect(target)
-    db.commit()
-    flash(f"{len(notes)} note(s) moved to {STATUS_LABELS[form.status.data].lower()}.", "success")
-    return redirect(target)
+        ),
+        success=lambda notes: (
+            f"{len(notes)} note(s) moved to {STATUS_LABELS[form.status.data].lower()}.",
+            target,
+        ),
+        back=target,
+        message=lambda exc: (
+            exc.detail if isinstance(exc, Conflict) else f"Nothing was changed: {exc.detail}"
+        ),
+    )
 
 
 @bp.get("/report")

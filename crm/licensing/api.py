@@ -7,7 +7,7 @@ from typing import Literal
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from crm.api.base import (
     ApiModel,
@@ -22,7 +22,8 @@ from crm.api.base import (
     query_date,
     query_int,
     query_limit,
-    validation_errors,
+    read_json,
+    validate_items,
 )
 from crm.common.errors import Invalid
 from crm.common.ids import parse_id
@@ -74,6 +75,12 @@ class ConsentIn(ApiModel):
     creator_id: int
     work_id: int | None = None
     kind: str | None = None
+    scope: str | None = Field(
+        default=None,
+        max_length=40,
+        description=f"instead of work_id / kind: {services.SCOPE_FORMS}, as the consent form "
+        "writes it",
+    )
     use: str
     decision: str
     constraint: str = ""
@@ -291,27 +298,13 @@ def works_index():
     status=201,
 )
 def works_create():
-    data = request.get_json(force=True, silent=True)
-    if data is None and request.get_data(cache=True).strip():
-        from werkzeug.exceptions import BadRequest
-
-        raise BadRequest("The request body is not valid JSON.")
+    data = read_json()
     db = get_session()
     if isinstance(data, list):
-        if not data:
-            raise Invalid({"body": ["give at least one work"]})
-        if len(data) > MAX_WORKS_PER_POST:
-            raise Invalid({"body": [f"at most {MAX_WORKS_PER_POST} works per call"]})
-        items, errors = [], {}
-        for n, raw in enumerate(data):
-            try:
-                items.append(WorkIn.model_validate(raw).model_dump())
-            except ValidationError as exc:
-                for field, messages in validation_errors(exc).items():
-                    errors[f"items.{n}.{field}"] = messages
-        if errors:
-            raise Invalid(errors)
-        works = services.create_works(db, current_user, items, indexed=True)
+        items = validate_items(WorkIn, data, most=MAX_WORKS_PER_POST, what="work")
+        works = services.create_works(
+            db, current_user, [i.model_dump() for i in items], indexed=True
+        )
         db.commit()
         return created({"items": [work_json(w) for w in works]})
     body = parse_body(WorkIn)

@@ -502,6 +502,25 @@ def consent_json_changes(c: Consent) -> dict:
     }
 
 
+SCOPE_FORMS = '"all", "kind:<kind>" or "work:<id>"'
+
+
+def parse_scope(scope: str, errors: FieldErrors) -> tuple[int | None, str | None]:
+    """What a consent applies to, written as one value (the consent form's choice, or the
+    API's `scope`): "all", "kind:<kind>" or "work:<id>" → (work_id, kind). Anything else
+    adds an error on `scope`."""
+    name, _, value = (scope or "").strip().partition(":")
+    if name == "all" and not value:
+        return None, None
+    if name == "kind" and value:
+        return None, value
+    work_id = parse_id(value) if name == "work" else None
+    if work_id is not None:
+        return work_id, None
+    errors.add("scope", f"must be {SCOPE_FORMS}")
+    return None, None
+
+
 def create_consent(
     session: Session,
     actor: Actor,
@@ -515,9 +534,16 @@ def create_consent(
     kind: str | None = None,
     constraint: str | None = "",
     evidence: str | None = "",
+    scope: str | None = None,
 ) -> Consent:
-    """A consent for one use; scope: `work_id`, or `kind`, or neither (all works)."""
+    """A consent for one use; scope: `work_id`, or `kind`, or neither (all works) — or
+    `scope` in one value (see `parse_scope`)."""
     errors = FieldErrors()
+    if scope is not None:
+        if work_id is not None or kind:
+            errors.add("scope", "give a scope, or a work_id or kind, not both")
+        else:
+            work_id, kind = parse_scope(scope, errors)
     creator = session.get(Creator, creator_id) if creator_id else None
     if creator is None:
         errors.add("creator_id", "is not a known creator")
@@ -558,6 +584,14 @@ def create_consent(
     session.flush()
     record(session, actor, "consent.create", "consent", consent.id, consent_json_changes(consent))
     return consent
+
+
+def record_consents(
+    session: Session, actor: Actor, *, uses: Sequence[str], **consent: Any
+) -> list[Consent]:
+    """The same consent for several uses at once (one record per use), all or none; the
+    other arguments are those of `create_consent`."""
+    return [create_consent(session, actor, use=use, **consent) for use in uses]
 
 
 def revoke_consent(

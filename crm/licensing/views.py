@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crm.common.errors import Conflict, Invalid
+from crm.common.errors import Invalid
 from crm.common.pagination import SortKey, keyset_page, parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -36,7 +36,7 @@ from crm.licensing.forms import (
     WorkForm,
 )
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Payout, Work
-from crm.web.forms import apply_errors, choices
+from crm.web.forms import Stay, apply_errors, choices, handle_action, handle_form
 
 bp = Blueprint("licensing", __name__, url_prefix="/licensing")
 
@@ -147,26 +147,24 @@ def add_work(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
     form = WorkForm()
-    if form.validate_on_submit():
-        try:
-            work = services.create_work(
-                db,
-                current_user,
-                creator_id=creator.id,
-                kind=form.kind.data,
-                title=form.title.data,
-                url=form.url.data,
-                sha256=form.sha256.data,
-                created_on=form.created_on.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash(f'Work "{work.title}" added.', "success")
-            return redirect(url_for("licensing.creator", creator_id=creator.id))
-    return _creator_page(db, creator, work_form=form, status=422)
+    return handle_form(
+        form,
+        lambda db: services.create_work(
+            db,
+            current_user,
+            creator_id=creator.id,
+            kind=form.kind.data,
+            title=form.title.data,
+            url=form.url.data,
+            sha256=form.sha256.data,
+            created_on=form.created_on.data,
+        ),
+        render=lambda status: _creator_page(db, creator, work_form=form, status=status),
+        success=lambda work: (
+            f'Work "{work.title}" added.',
+            url_for("licensing.creator", creator_id=creator.id),
+        ),
+    )
 
 
 @bp.post("/creators/<int:creator_id>/consents")
@@ -175,89 +173,80 @@ def add_consent(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
     form = _consent_form(db, creator)
-    if form.validate_on_submit():
-        scope = form.scope.data
-        work_id = int(scope.split(":", 1)[1]) if scope.startswith("work:") else None
-        kind = scope.split(":", 1)[1] if scope.startswith("kind:") else None
-        try:
-            for use in form.uses.data:
-                services.create_consent(
-                    db,
-                    current_user,
-                    creator_id=creator.id,
-                    work_id=work_id,
-                    kind=kind,
-                    use=use,
-                    decision=form.decision.data,
-                    constraint=form.constraint.data,
-                    source=form.source.data,
-                    evidence=form.evidence.data,
-                    effective_on=form.effective_on.data,
-                )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            flash(f"Consent recorded for {len(form.uses.data)} use(s).", "success")
-            return redirect(url_for("licensing.creator", creator_id=creator.id))
-    return _creator_page(db, creator, consent_form=form, status=422)
+    return handle_form(
+        form,
+        lambda db: services.record_consents(
+            db,
+            current_user,
+            creator_id=creator.id,
+            scope=form.scope.data,
+            uses=form.uses.data,
+            decision=form.decision.data,
+            constraint=form.constraint.data,
+            source=form.source.data,
+            evidence=form.evidence.data,
+            effective_on=form.effective_on.data,
+        ),
+        render=lambda status: _creator_page(db, creator, consent_form=form, status=status),
+        success=lambda consents: (
+            f"Consent recorded for {len(consents)} use(s).",
+            url_for("licensing.creator", creator_id=creator.id),
+        ),
+    )
 
 
 @bp.post("/consents/<int:consent_id>/revoke")
 @allow(EDITORS_AND_LEGAL)
 def revoke_consent(consent_id: int):
-    db = get_session()
-    consent = services.get_consent(db, consent_id)
+    consent = services.get_consent(get_session(), consent_id)
     form = RevokeForm()
     target = url_for("licensing.creator", creator_id=consent.creator_id)
     if not form.validate_on_submit():
         flash("Give the day the revocation takes effect.", "danger")
         return redirect(target)
-    try:
-        services.revoke_consent(db, current_user, consent, form.revoked_on.data)
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(target)
-    db.commit()
-    flash(f"Consent #{consent.id} revoked from {consent.revoked_on}.", "success")
-    return redirect(target)
+    return handle_action(
+        lambda db: services.revoke_consent(db, current_user, consent, form.revoked_on.data),
+        success=lambda _: (f"Consent #{consent.id} revoked from {consent.revoked_on}.", target),
+        back=target,
+    )
 
 
 @bp.route("/works/import", methods=["GET", "POST"])
 @allow(EDITORS)
 def import_works():
     form = ImportForm()
-    result = None
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            db = get_session()
-            raw = form.file.data.read(5 * 1024 * 1024 + 1)
-            try:
-                if len(raw) > 5 * 1024 * 1024:
-                    raise Invalid({"file": ["is larger than 5 MB; split it"]})
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise Invalid({"file": ["must be UTF-8 text"]}) from None
-                works = services.import_works_csv(db, current_user, text)
-            except Invalid as exc:
-                db.rollback()
-                apply_errors(form, exc)
-                result = {"errors": exc.errors}
-            else:
-                if form.dry_run.data:
-                    db.rollback()
-                    result = {"checked": len(works)}
-                    status = 200
-                else:
-                    db.commit()
-                    flash(f"{len(works)} works imported.", "success")
-                    return redirect(url_for("licensing.index"))
-    return render_template("licensing/import.html", form=form, result=result), status
+    shown = {"result": None}
+
+    def call(db):
+        raw = form.file.data.read(5 * 1024 * 1024 + 1)
+        if len(raw) > 5 * 1024 * 1024:
+            raise Invalid({"file": ["is larger than 5 MB; split it"]})
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid({"file": ["must be UTF-8 text"]}) from None
+        return services.import_works_csv(db, current_user, text)
+
+    def success(works):
+        if form.dry_run.data:
+            shown["result"] = {"checked": len(works)}
+            return Stay(200)
+        return f"{len(works)} works imported.", url_for("licensing.index")
+
+    def invalid(exc):
+        apply_errors(form, exc)
+        shown["result"] = {"errors": exc.errors}
+
+    return handle_form(
+        form,
+        call,
+        render=lambda status: (
+            render_template("licensing/import.html", form=form, result=shown["result"]),
+            status,
+        ),
+        success=success,
+        on_invalid=invalid,
+    )
 
 
 # --- lookup --------------------------------------------------------------------------------
@@ -329,35 +318,31 @@ def create_licence(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
     form = _licence_form(db, creator)
-    status = 422
-    if form.validate_on_submit():
-        try:
-            licence = lic.create_licence(
-                db,
-                current_user,
-                creator_id=creator.id,
-                title=form.title.data,
-                uses=form.uses.data,
-                fee_model=form.fee_model.data,
-                rate=form.rate.data,
-                currency=form.currency.data,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                work_ids=form.work_ids.data,
-                all_allowed_works=form.all_allowed_works.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.rollback()
-            form.form_errors = [exc.detail]
-            status = 409
-        else:
-            db.commit()
-            flash(f'Licence "{licence.title}" created.', "success")
-            return redirect(url_for("licensing.licence", licence_id=licence.id))
-    return render_template("licensing/licence_new.html", creator=creator, form=form), status
+    return handle_form(
+        form,
+        lambda db: lic.create_licence(
+            db,
+            current_user,
+            creator_id=creator.id,
+            title=form.title.data,
+            uses=form.uses.data,
+            fee_model=form.fee_model.data,
+            rate=form.rate.data,
+            currency=form.currency.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            work_ids=form.work_ids.data,
+            all_allowed_works=form.all_allowed_works.data,
+        ),
+        render=lambda status: (
+            render_template("licensing/licence_new.html", creator=creator, form=form),
+            status,
+        ),
+        success=lambda licence: (
+            f'Licence "{licence.title}" created.',
+            url_for("licensing.licence", licence_id=licence.id),
+        ),
+    )
 
 
 @bp.get("/licences/<int:licence_id>")
@@ -390,26 +375,19 @@ def compute_payout(licence_id: int):
     db = get_session()
     licence = lic.get_licence(db, licence_id, with_works=True)
     form = PayoutForm()
-    if form.validate_on_submit():
-        try:
-            payout = lic.compute_payout(
-                db, current_user, licence, form.period.data, form.revenue.data or None
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.rollback()
-            flash(exc.detail, "danger")
-            return redirect(url_for("licensing.licence", licence_id=licence.id))
-        else:
-            db.commit()
-            flash(
-                f"Payout for {payout.period} stored: {payout.works_count} works covered.",
-                "success",
-            )
-            return redirect(url_for("licensing.licence", licence_id=licence.id))
-    return _licence_page(db, licence, payout_form=form, status=422)
+    back = url_for("licensing.licence", licence_id=licence.id)
+    return handle_form(
+        form,
+        lambda db: lic.compute_payout(
+            db, current_user, licence, form.period.data, form.revenue.data or None
+        ),
+        render=lambda status: _licence_page(db, licence, payout_form=form, status=status),
+        success=lambda payout: (
+            f"Payout for {payout.period} stored: {payout.works_count} works covered.",
+            back,
+        ),
+        conflict_back=back,
+    )
 
 
 @bp.post("/licences/<int:licence_id>/payouts/<int:payout_id>/paid")
@@ -423,15 +401,11 @@ def mark_paid(licence_id: int, payout_id: int):
     if not form.validate_on_submit():
         flash("Give the day it was paid.", "danger")
         return redirect(target)
-    try:
-        lic.mark_paid(db, current_user, payout, form.paid_on.data)
-    except (Conflict, Invalid) as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(target)
-    db.commit()
-    flash(f"Payout for {payout.period} marked paid.", "success")
-    return redirect(target)
+    return handle_action(
+        lambda db: lic.mark_paid(db, current_user, payout, form.paid_on.data),
+        success=(f"Payout for {payout.period} marked paid.", target),
+        back=target,
+    )
 
 
 # --- contributor fund ----------------------------------------------------------------------
@@ -451,30 +425,26 @@ def fund():
 def compute_fund():
     db = get_session()
     form = FundForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            run = lic.compute_fund(
-                db,
-                current_user,
-                period=form.period.data,
-                amount=form.amount.data,
-                currency=form.currency.data,
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.rollback()
-            form.form_errors = [exc.detail]
-            status = 409
-        else:
-            db.commit()
-            flash(f"Fund for {run.period} split among {len(run.shares)} creators.", "success")
-            return redirect(url_for("licensing.fund_run", run_id=run.id))
-    return render_template(
-        "licensing/fund.html", form=form, runs=lic.recent_fund_runs(db), run=None
-    ), status
+    return handle_form(
+        form,
+        lambda db: lic.compute_fund(
+            db,
+            current_user,
+            period=form.period.data,
+            amount=form.amount.data,
+            currency=form.currency.data,
+        ),
+        render=lambda status: (
+            render_template(
+                "licensing/fund.html", form=form, runs=lic.recent_fund_runs(db), run=None
+            ),
+            status,
+        ),
+        success=lambda run: (
+            f"Fund for {run.period} split among {len(run.shares)} creators.",
+            url_for("licensing.fund_run", run_id=run.id),
+        ),
+    )
 
 
 @bp.get("/fund/<int:run_id>")

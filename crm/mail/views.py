@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
 
 from crm.common.errors import Conflict
 from crm.common.permissions import ADMINS, allow
 from crm.db import get_session
 from crm.mail import services
+from crm.web.forms import handle_action
 
 bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
 
@@ -29,13 +30,11 @@ def outbox():
 @bp.post("/<int:message_id>/retry")
 @allow(ADMINS)
 def retry(message_id: int):
-    db = get_session()
-    try:
-        services.retry_failed(db, current_user, message_id)
-    except Conflict as exc:
-        db.rollback()
-        flash(exc.detail, "warning")
-        return redirect(url_for("mail.outbox"))
-    db.commit()
-    flash("The message will be sent again with the next outbox run.", "success")
-    return redirect(url_for("mail.outbox"))
+    back = url_for("mail.outbox")
+    return handle_action(
+        lambda db: services.retry_failed(db, current_user, message_id),
+        success=("The message will be sent again with the next outbox run.", back),
+        back=back,
+        refusals=(Conflict,),
+        category="warning",
+    )

@@ -3,10 +3,10 @@ and the CSV import of history."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
-from crm.common.errors import Invalid, NotFound
+from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
 from crm.common.timeutil import org_today, today_in
 from crm.creators.models import Creator
@@ -15,7 +15,7 @@ from crm.metrics import services
 from crm.metrics.forms import ImportForm, SnapshotForm
 from crm.metrics.movers import PERIODS, movers
 from crm.metrics.panels import audience, platform_label
-from crm.web.forms import apply_errors
+from crm.web.forms import handle_form
 
 bp = Blueprint("metrics", __name__, url_prefix="/metrics")
 
@@ -85,13 +85,20 @@ def account(account_id: int):
 @bp.post("/accounts/<int:account_id>/snapshots")
 @allow(EDITORS)
 def add_snapshot(account_id: int):
-    db = get_session()
-    found = services.get_account(db, account_id)
+    found = services.get_account(get_session(), account_id)
     form = SnapshotForm()
-    if not form.validate_on_submit():
-        return _account_page(found, form, 422)
-    try:
-        snapshot, created = services.record_manual_snapshot(
+
+    def success(recorded):
+        snapshot, created = recorded
+        verb = "Recorded" if created else "Updated"
+        return (
+            f"{verb} the snapshot of {snapshot.captured_on.isoformat()}.",
+            url_for("metrics.account", account_id=found.id),
+        )
+
+    return handle_form(
+        form,
+        lambda db: services.record_manual_snapshot(
             db,
             current_user,
             found,
@@ -100,32 +107,29 @@ def add_snapshot(account_id: int):
             views=form.views.data,
             posts=form.posts.data,
             today=today_in(current_user.timezone),
-        )
-    except Invalid as exc:
-        db.rollback()
-        apply_errors(form, exc)
-        return _account_page(found, form, 422)
-    db.commit()
-    verb = "Recorded" if created else "Updated"
-    flash(f"{verb} the snapshot of {snapshot.captured_on.isoformat()}.", "success")
-    return redirect(url_for("metrics.account", account_id=found.id))
+        ),
+        render=lambda status: _account_page(found, form, status),
+        success=success,
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @allow(EDITORS)
 def import_history():
     form = ImportForm()
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            result = services.import_history_csv(
-                db, current_user, form.file.data.read(), today=today_in(current_user.timezone)
-            )
-        except Invalid as exc:
-            db.rollback()
-            return render_template("metrics/import.html", form=form, errors=exc.errors), 422
-        db.commit()
-        flash(f"Imported {result.rows} snapshots of {result.accounts} accounts.", "success")
-        return redirect(url_for("metrics.import_history"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("metrics/import.html", form=form, errors={}), status
+    errors = {}  # the rows the service refused, listed above the form
+    return handle_form(
+        form,
+        lambda db: services.import_history_csv(
+            db, current_user, form.file.data.read(), today=today_in(current_user.timezone)
+        ),
+        render=lambda status: (
+            render_template("metrics/import.html", form=form, errors=errors),
+            status,
+        ),
+        success=lambda result: (
+            f"Imported {result.rows} snapshots of {result.accounts} accounts.",
+            url_for("metrics.import_history"),
+        ),
+        on_invalid=lambda exc: errors.update(exc.errors),
+    )

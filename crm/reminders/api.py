@@ -22,7 +22,6 @@ from crm.api.base import (
     query_int,
     query_limit,
 )
-from crm.common.errors import Forbidden
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow
 from crm.common.timeutil import today_in
 from crm.db import get_session
@@ -91,12 +90,10 @@ def reminder_json(r) -> dict:
     tag="reminders",
 )
 def list_reminders():
-    assignee_id = query_int("assignee_id") or current_user.id
-    if assignee_id != current_user.id and current_user.role != "admin":
-        raise Forbidden("Only an admin may list someone else's reminders.")
-    page = services.list_reminders(
+    page = services.list_for(
         get_session(),
-        assignee_id=assignee_id,
+        current_user,
+        assignee_id=query_int("assignee_id"),
         status=query_choice("status", REMINDER_STATUSES),
         cursor=request.args.get("cursor"),
         limit=query_limit(),

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from crm.audit.services import record
 from crm.auth.models import User
+from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Forbidden, Invalid, NotFound
-from crm.common.pagination import SortKey, keyset_page
+from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.registry import current_records
 from crm.common.timeutil import org_today
 from crm.db import utcnow
@@ -188,6 +189,25 @@ def list_reminders(
         stmt = stmt.where(Reminder.status == status)
     order = [SortKey(Reminder.due_on, "due_on"), SortKey(Reminder.id, "id")]
     return keyset_page(session, stmt, order, cursor, limit)
+
+
+def list_for(
+    session: Session,
+    actor: Actor,
+    *,
+    assignee_id: int | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Reminders assigned to `assignee_id` (default: the actor). Only an admin lists someone
+    else's; anyone else is refused (403)."""
+    wanted = assignee_id or actor.id
+    if wanted != actor.id and actor.role != "admin":
+        raise Forbidden("Only an admin may list someone else's reminders.")
+    if wanted is None:  # the system has no reminders of its own
+        raise Invalid({"assignee_id": ["is required"]})
+    return list_reminders(session, assignee_id=wanted, status=status, cursor=cursor, limit=limit)
 
 
 def for_creator(session: Session, creator_id: int, limit: int = 20) -> list[Reminder]:

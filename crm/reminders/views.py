@@ -16,7 +16,7 @@ from crm.common.timeutil import today_in
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
-from crm.web.forms import apply_errors, choices
+from crm.web.forms import choices, handle_action, handle_form
 
 bp = Blueprint("reminders", __name__, url_prefix="/tasks")
 
@@ -111,42 +111,40 @@ def index():
 @bp.post("/")
 @allow(EDITORS_AND_LEGAL)
 def create():
-    db = get_session()
-    form = _reminder_form(db, request.form)
-    if form.validate_on_submit():
-        try:
-            reminder = services.create_reminder(
-                db,
-                current_user,
-                title=form.title.data,
-                due_on=form.due_on.data,
-                assignee_id=form.assignee_id.data,
-                creator_id=_parse_creator_id(form.creator_id.data),
-                today=_today(current_user),
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
-            who = "you" if reminder.assignee_id == current_user.id else "them"
-            flash(f"Task added for {who}, due {reminder.due_on.isoformat()}.", "success")
-            return redirect(url_for("reminders.index"))
-    return _render(form, 422)
+    form = _reminder_form(get_session(), request.form)
+
+    def success(reminder):
+        who = "you" if reminder.assignee_id == current_user.id else "them"
+        message = f"Task added for {who}, due {reminder.due_on.isoformat()}."
+        return message, url_for("reminders.index")
+
+    return handle_form(
+        form,
+        lambda db: services.create_reminder(
+            db,
+            current_user,
+            title=form.title.data,
+            due_on=form.due_on.data,
+            assignee_id=form.assignee_id.data,
+            creator_id=_parse_creator_id(form.creator_id.data),
+            today=_today(current_user),
+        ),
+        render=lambda status: _render(form, status),
+        success=success,
+    )
 
 
 def _act(reminder_id: int, changes: dict, message: str):
-    db = get_session()
-    reminder = services.get_for_user(db, current_user, reminder_id)
-    try:
-        services.update_reminder(db, current_user, reminder, changes, today=_today(current_user))
-    except Invalid as exc:
-        db.rollback()
-        flash(exc.detail, "danger")
-        return redirect(url_for("reminders.index"))
-    db.commit()
-    flash(message.format(title=reminder.title), "success")
-    return redirect(url_for("reminders.index"))
+    reminder = services.get_for_user(get_session(), current_user, reminder_id)
+    back = url_for("reminders.index")
+    return handle_action(
+        lambda db: services.update_reminder(
+            db, current_user, reminder, changes, today=_today(current_user)
+        ),
+        success=lambda _: (message.format(title=reminder.title), back),
+        back=back,
+        refusals=(Invalid,),
+    )
 
 
 @bp.post("/<int:reminder_id>/done")

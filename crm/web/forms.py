@@ -12,18 +12,29 @@ A view builds its form, then hands the rest to `handle_form`:
 GET renders the form (200). POST validates the form's shape (WTForms); when valid it calls
 the service once, commits and redirects with a flash message (POST/redirect/GET). A service's
 `Invalid` puts its messages beside the fields and re-renders the same form with 422; a
-`Conflict` shows its detail above the form with 409. Either way the transaction is rolled back
-first, so nothing half-written stays. Other domain errors (NotFound, Forbidden …) propagate
-to the error handlers after the same rollback.
+`Conflict` shows its detail above the form with 409 (or, with `conflict_back`, is flashed on
+the page the user came from). Either way the transaction is rolled back first, so nothing
+half-written stays. Other domain errors (NotFound, Forbidden …) propagate to the error
+handlers after the same rollback.
+
+`success` may answer `Stay(status)` instead of a (message, url) pair: the same page is shown
+again, drawn from what the call read, and then everything is rolled back — a dry run, an import
+whose report lists problems, a step that shows similar records before filing a new one.
+`Stay(status, commit=True)` commits first: a page that shows what was just made, once.
 
 Buttons that post without a form of their own (archive, mark done …) use `handle_action`,
 which flashes a refused action's reason and goes back where the user was.
+
+A call may carry two hooks, `rolled_back()` and `committed(result)`, run after the
+transaction ends either way: `crm.web.uploads` uses them to remove a stored file again, or
+the file a change replaced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 from flask import flash, redirect, request
 from flask.typing import ResponseReturnValue
@@ -32,11 +43,22 @@ from sqlalchemy.orm import Session
 from crm.common.errors import Conflict, DomainError, Invalid
 from crm.db import get_session
 
-T = TypeVar("T")
 
-#: What to do after a successful call: a (message, url) pair, or a function of the service's
-#: result returning one. A message of None flashes nothing.
-Success = tuple[str | None, str] | Callable[[Any], tuple[str | None, str]]
+@dataclass(frozen=True)
+class Stay:
+    """A success that shows the same page again with `status` instead of redirecting.
+    Nothing is committed, unless `commit` (a page that shows what was just made, once:
+    a new API token)."""
+
+    status: int = 200
+    commit: bool = False
+
+
+#: A (message, url) or (message, url, flash category) pair; a message of None flashes nothing.
+Done = tuple[str | None, str] | tuple[str | None, str, str]
+#: What to do after a successful call: a `Done`, or a function of the service's result
+#: returning a `Done` (or, for `handle_form`, a `Stay`).
+Success = Done | Callable[[Any], "Done | Stay"]
 
 
 def apply_errors(form: Any, exc: Invalid) -> None:
@@ -54,11 +76,41 @@ def apply_errors(form: Any, exc: Invalid) -> None:
         )
 
 
-def _finish(success: Success, result: Any) -> ResponseReturnValue:
-    message, url = success(result) if callable(success) else success
+def _hook(call: Any, name: str, *args: Any) -> None:
+    hook = getattr(call, name, None)
+    if hook is not None:
+        hook(*args)
+
+
+def _run(call: Callable[[Session], Any], success: Success) -> Done | Stay:
+    """Call the service once and commit; roll back on any error. After a `Stay` without
+    `commit` the transaction stays open for the page to be drawn from what the call read:
+    the caller ends it with `_undo`."""
+    db = get_session()
+    try:
+        result = call(db)
+        outcome = success(result) if callable(success) else success
+        keep = not isinstance(outcome, Stay) or outcome.commit
+        if keep:
+            db.commit()
+    except BaseException:
+        _undo(call)
+        raise
+    if keep:
+        _hook(call, "committed", result)
+    return outcome
+
+
+def _undo(call: Callable[[Session], Any]) -> None:
+    get_session().rollback()
+    _hook(call, "rolled_back")
+
+
+def _finish(done: Done, code: int) -> ResponseReturnValue:
+    message, url, *rest = done
     if message:
-        flash(message, "success")
-    return redirect(url)
+        flash(message, rest[0] if rest else "success")
+    return redirect(url, code)
 
 
 def handle_form(
@@ -68,29 +120,38 @@ def handle_form(
     render: Callable[[int], ResponseReturnValue],
     success: Success,
     method: str = "POST",
+    code: int = 302,
+    conflict_back: str | None = None,
+    on_invalid: Callable[[Invalid], None] | None = None,
 ) -> ResponseReturnValue:
-    """Validate → one service call → commit → redirect; errors inline on the same form."""
+    """Validate → one service call → commit → redirect; errors inline on the same form.
+
+    `code` is the redirect's status; `conflict_back` sends a refused change (Conflict) back
+    to that page with a flash message instead of showing it above the form; `on_invalid`
+    shows a service's `Invalid` some other way than beside the fields."""
     if request.method != method:
         return render(200)
-    status = 422
-    if form.validate_on_submit():
-        db = get_session()
+    if not form.validate_on_submit():
+        return render(422)
+    try:
+        outcome = _run(call, success)
+    except Invalid as exc:
+        (on_invalid or (lambda e: apply_errors(form, e)))(exc)
+        return render(422)
+    except Conflict as exc:
+        if conflict_back is not None:
+            flash(exc.detail, "danger")
+            return redirect(conflict_back, code)
+        form.form_errors = [*list(getattr(form, "form_errors", []) or []), exc.detail]
+        return render(exc.status)
+    if isinstance(outcome, Stay):
+        if outcome.commit:
+            return render(outcome.status)
         try:
-            result = call(db)
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.rollback()
-            form.form_errors = [*list(getattr(form, "form_errors", []) or []), exc.detail]
-            status = exc.status
-        except DomainError:
-            db.rollback()
-            raise
-        else:
-            db.commit()
-            return _finish(success, result)
-    return render(status)
+            return render(outcome.status)
+        finally:
+            _undo(call)
+    return _finish(outcome, code)
 
 
 def handle_action(
@@ -99,34 +160,34 @@ def handle_action(
     success: Success,
     back: str,
     form: Any | None = None,
+    refusals: tuple[type[DomainError], ...] = (Invalid, Conflict),
+    message: Callable[[DomainError], str] | None = None,
+    category: str = "danger",
+    code: int = 302,
 ) -> ResponseReturnValue:
     """A button's POST: (its CSRF form validated) → one service call → commit → redirect.
-    A refused call (Invalid or Conflict) flashes its reason and returns to `back`."""
+
+    A refused call (by default Invalid or Conflict) flashes its reason (`message`, else
+    `refusal_message`) with `category` and returns to `back`; `refusals=()` leaves every
+    domain error to the error pages. `code` is the status of both redirects."""
     if form is not None and not form.validate_on_submit():
         flash("The form expired; please try again.", "danger")
-        return redirect(back)
-    db = get_session()
+        return redirect(back, code)
     try:
-        result = call(db)
-    except (Invalid, Conflict) as exc:
-        db.rollback()
-        flash(refusal_message(exc), "danger")
-        return redirect(back)
-    except DomainError:
-        db.rollback()
-        raise
-    db.commit()
-    return _finish(success, result)
+        outcome = _run(call, success)
+    except refusals as exc:
+        flash((message or refusal_message)(exc), category)
+        return redirect(back, code)
+    if isinstance(outcome, Stay):  # a mistake in the view: an action has no page of its own
+        if not outcome.commit:
+            _undo(call)
+        raise TypeError("an action has no page to stay on")
+    return _finish(outcome, code)
 
 
 def refusal_message(exc: DomainError) -> str:
-    """One line for a flash message: the detail, then each field's reasons."""
-    if isinstance(exc, Invalid) and exc.errors:
-        parts = [
-            f"{', '.join(m)}" if f in ("", "body") else f"{f}: {', '.join(m)}"
-            for f, m in exc.errors.items()
-        ]
-        return "; ".join(parts)
+    """One line for a flash message: the service's detail, which for `Invalid` names each
+    field with its reasons."""
     return exc.detail
 
 
