@@ -3,7 +3,9 @@ service, commit, redirect."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -21,7 +23,7 @@ from crm.common.errors import NotFound
 from crm.common.pagination import parse_limit
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow, can
 from crm.common.registry import registry
-from crm.common.timeutil import localize, org_today, user_today, zone
+from crm.common.timeutil import org_today, user_today, zone
 from crm.creators import csvio, erasure, listing, services
 from crm.creators.forms import (
     AccountForm,
@@ -52,7 +54,7 @@ def creator_timeline(session, creator, user, limit: int = TIMELINE_LIMIT) -> lis
     return entries[:limit]
 
 
-def creator_sections(session, creator, user) -> list[tuple[str, dict]]:
+def creator_sections(session, creator, user) -> list[tuple[str, Mapping[str, Any]]]:
     sections = []
     for section in sorted(registry(current_app).creator_sections, key=lambda s: s.order):
         if user.role not in section.roles:
@@ -465,9 +467,8 @@ def add_interaction(creator_id: int):
     creator = services.get_creator(get_session(), creator_id)
     form = InteractionForm()
     if request.method == "GET":
-        form.occurred_at.data = localize(utcnow(), current_user.timezone).replace(
-            tzinfo=None, second=0, microsecond=0
-        )
+        now = utcnow().astimezone(zone(current_user.timezone))
+        form.occurred_at.data = now.replace(tzinfo=None, second=0, microsecond=0)
 
     def call(db):
         local = form.occurred_at.data.replace(tzinfo=zone(current_user.timezone))
