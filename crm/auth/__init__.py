@@ -1,5 +1,7 @@
 """Users, roles, sessions and API tokens."""
 
+from importlib import import_module
+
 from flask import Flask
 
 from crm.common.permissions import ADMINS
@@ -11,6 +13,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(import_module("crm.auth.recovery").bp)
     reg = registry(app)
     reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
     reg.demo_loaders.append(demo.LOADER)

@@ -222,11 +222,20 @@ class LoginFailed(Exception):
     message = "Email or password is incorrect."
 
 
-def _retry_after(session: Session, column, value, limit: int, window: timedelta) -> int | None:
+def _retry_after(
+    session: Session, column, value, limit: int, window: timedelta, kind: str = "login"
+) -> int | None:
+    """Seconds to wait when `limit` failed attempts of this kind share `value` within
+    `window`, else None. Password-reset requests count with kind="reset"."""
     since = utcnow() - window
     rows = session.scalars(
         select(LoginAttempt.at)
-        .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
+        .where(
+            column == value,
+            LoginAttempt.kind == kind,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at >= since,
+        )
         .order_by(LoginAttempt.at.desc())
         .limit(limit)
     ).all()

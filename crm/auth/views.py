@@ -13,7 +13,7 @@ from crm.common.errors import Invalid, NotFound, TooManyRequests
 from crm.common.permissions import ANY_USER, public
 from crm.db import get_session
 from crm.web.forms import apply_errors
-from crm.web.security import safe_next
+from crm.web.security import recent_login_required, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -167,6 +167,7 @@ def change_password():
 
 @bp.post("/profile/tokens")
 @_any_user
+@recent_login_required
 def create_token():
     form = TokenForm()
     if form.validate_on_submit():
@@ -184,6 +185,7 @@ def create_token():
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @_any_user
+@recent_login_required
 def revoke_token(token_id: int):
     db = get_session()
     token = db.get(ApiToken, token_id)
