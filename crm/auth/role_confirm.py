@@ -21,10 +21,10 @@ from crm.db import get_session
 
 RANK = {VIEWER: 0, LEGAL: 1, MANAGER: 1, ADMIN: 2}
 POWERS = {
-    ADMIN: "everything a manager can do, plus users, roles, products and settings",
+    ADMIN: "do everything a manager can, and manage users, roles, products and settings",
     MANAGER: "create and change creators, agreements, deals and payments, and see money amounts",
-    LEGAL: "decide on submissions, keep NDAs current, read NDA documents and money amounts",
-    VIEWER: "read only: never sees money amounts or NDA documents",
+    LEGAL: "decide on submissions, keep NDAs current, and read NDA documents and money amounts",
+    VIEWER: "only read; they never see money amounts or NDA documents",
 }
 CONFIRM_FIELD = "confirm_role"
 
