@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import CursorResult, case, func, select, update
+from sqlalchemy import CursorResult, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
@@ -400,3 +400,12 @@ def redeem_link(session: Session, purpose: str, raw: str | None, password: str |
     record(session, user, action, "user", user.id, {"link_id": link_id, "via": "link"})
     session.flush()
     return user
+
+
+def purge_links(session: Session, older_than_days: int = 30) -> int:
+    """Delete links that expired more than N days ago (used or not): they can do nothing."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(AuthLink).where(AuthLink.expires_at < cutoff)
+    )
+    return result.rowcount

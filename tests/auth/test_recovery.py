@@ -620,3 +620,20 @@ def test_privileged_acts_need_a_recent_login(app, client, login, make_user, db, 
         again = post_form(client, url, data)
         assert not again.headers.get("Location", "").startswith("/reauth")
         assert not still_unchanged()
+
+
+def test_the_daily_purge_drops_links_long_expired(app, db):
+    from crm.auth.tasks import purge_links
+
+    settings = _settings(app)
+    with time_machine.travel(utcnow() - timedelta(days=40), tick=False):
+        links.invite_user(
+            db, OPERATOR, email="old@example.test", name=None, role="viewer", settings=settings
+        )
+    links.invite_user(
+        db, OPERATOR, email="new@example.test", name=None, role="viewer", settings=settings
+    )
+    assert purge_links(db) == 1
+    left = db.scalars(select(AuthLink.user_id).join(User, User.id == AuthLink.user_id)).all()
+    emails = {db.get(User, user_id).email for user_id in left}
+    assert "new@example.test" in emails and "old@example.test" not in emails
