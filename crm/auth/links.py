@@ -90,7 +90,7 @@ class LinkUnusable(DomainError):
     MESSAGES: ClassVar[dict[str, str]] = {
         "unknown": "This link is not valid. Check that you copied all of it.",
         "used": "This link was already used. Each link works once.",
-        "replaced": "A newer link was sent since this one; use the newest email.",
+        "replaced": "This link was replaced: a newer one was sent, or the password was set.",
         "expired": "This link has expired.",
         "inactive": "This account is deactivated; ask an admin.",
     }
@@ -187,14 +187,14 @@ def _find(session: Session, purpose: str, raw: str | None, now: datetime) -> Aut
     )
     if link is None:
         raise LinkUnusable("unknown", purpose)
+    if not link.user.active:
+        raise LinkUnusable("inactive", purpose)
     if link.used_at is not None:
         raise LinkUnusable("used", purpose)
     if link.revoked_at is not None:
         raise LinkUnusable("replaced", purpose)
     if link.expires_at <= now:
         raise LinkUnusable("expired", purpose)
-    if not link.user.active:
-        raise LinkUnusable("inactive", purpose)
     return link
 
 
@@ -385,17 +385,7 @@ def redeem_link(session: Session, purpose: str, raw: str | None, password: str |
     services.end_all_sessions(session, user)
     if purpose == RESET:
         services.revoke_all_tokens(session, user)
-    session.execute(
-        update(AuthLink)
-        .where(
-            AuthLink.user_id == user.id,
-            AuthLink.id != link_id,
-            AuthLink.used_at.is_(None),
-            AuthLink.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    services.close_open_links(session, user, except_id=link_id)
     action = "user.invite_accept" if purpose == INVITE else "user.password_reset"
     record(session, user, action, "user", user.id, {"link_id": link_id, "via": "link"})
     session.flush()
