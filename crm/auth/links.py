@@ -53,7 +53,7 @@ class LinkSettings:
     reset_minutes: int = 60
     invite_days: int = 7
     reset_per_account: int = 3
-    reset_per_address: int = 10
+    reset_per_address: int = 20
     reset_window_minutes: int = 60
 
 
