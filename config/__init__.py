@@ -84,6 +84,13 @@ class BaseConfig:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
 
+    # Single-use links sent by email (crm.auth.links): lifetimes and the reset throttle.
+    AUTH_RESET_LINK_MINUTES = 60
+    AUTH_INVITE_LINK_DAYS = 7
+    PASSWORD_RESET_MAX_PER_ACCOUNT = 3
+    PASSWORD_RESET_MAX_PER_ADDRESS = 20
+    PASSWORD_RESET_WINDOW_MINUTES = 60
+
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True
     HSTS = True

@@ -14,7 +14,15 @@ import pytest
 from crm.common.permissions import PUBLIC, ROLES, access_of
 from tests.conftest import csrf_token, log_in
 
-PUBLIC_ALLOWLIST = {"auth.login", "home.healthz", "api.openapi"}
+PUBLIC_ALLOWLIST = {
+    "auth.login",
+    "home.healthz",
+    "api.openapi",
+    # Account recovery and invitations: reached from an email, before any login.
+    "recovery.forgot_password",
+    "recovery.reset",
+    "recovery.invite",
+}
 LAST = {"auth.logout"}  # ends the session, so it is walked last
 
 

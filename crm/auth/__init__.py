@@ -12,13 +12,14 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.auth import admin_views, api, cli, demo, loading, tasks, views  # noqa: F401 (api)
+    from crm.auth import admin_views, api, cli, demo, loading, recovery, tasks, views  # noqa: F401
 
     loading.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(recovery.bp)
     reg = registry(app)
     reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("auth.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 30}))
-    reg.cli_commands.extend([cli.create_user, cli.create_token])
+    reg.cli_commands.extend([cli.create_user, cli.invite_user, cli.create_token])

@@ -44,6 +44,44 @@ def create_user(email: str, role: str, name: str | None):
         raise click.ClickException(exc.detail) from None
 
 
+@click.command("invite-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", default=None, help="Display name (defaults to the email's local part).")
+@click.option(
+    "--print-link",
+    is_flag=True,
+    help="Also print the invitation link (for an operator to pass on); it is emailed anyway.",
+)
+@with_appcontext
+def invite_user(email: str, role: str, name: str | None, print_link: bool):
+    """Create a user who chooses their own password from an emailed, single-use link."""
+    from flask import current_app
+
+    from crm.auth import links
+    from crm.db import session_scope
+
+    try:
+        with session_scope() as db:
+            invitation = links.invite_user(
+                db,
+                system_actor("cli"),
+                email=email,
+                name=name,
+                role=role,
+                settings=links.settings_from(current_app.config),
+            )
+            address, granted = invitation.user.email, invitation.user.role
+            expires = invitation.link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(
+        f"Invited {address} ({granted}); the email is in the outbox. Link valid until {expires}."
+    )
+    if print_link:
+        click.echo(invitation.url)
+
+
 @click.command("create-token")
 @click.argument("email")
 @click.option("--name", default="CLI token")

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from crm.common.permissions import ROLES
 from crm.common.timeutil import TIMEZONES
@@ -38,9 +38,46 @@ class EmptyForm(FlaskForm):
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=choices((r, r.capitalize()) for r in ROLES))
+    role = SelectField(
+        "Role", choices=choices((r, r.capitalize()) for r in ROLES), default="viewer"
+    )
     password = PasswordField("Initial password", validators=[DataRequired(), Length(max=1024)])
 
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=choices((r, r.capitalize()) for r in ROLES))
+
+
+class InviteForm(FlaskForm):
+    """A new user by invitation: they choose their own password from the emailed link."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        "Role", choices=choices((r, r.capitalize()) for r in ROLES), default="viewer"
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            DataRequired(),
+            Length(max=1024),
+            EqualTo("password", message="must be the same as the new password"),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

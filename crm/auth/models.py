@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, UTCDateTime, utcnow
@@ -50,7 +50,10 @@ class UserSession(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, counted in the database so every worker shares the throttle."""
+    """Failed logins, counted in the database so every worker shares the throttle.
+
+    `kind` tells the throttles apart: "login" for logins, "reset" for password-reset
+    requests (crm.auth.links), which reuse the same counting."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -63,6 +66,7 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(20), default="login", server_default="login")
 
 
 class ApiToken(Base):
@@ -79,3 +83,34 @@ class ApiToken(Base):
     use_count: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class AuthLink(Base):
+    """A single-use, expiring link sent by email: an invitation or a password reset.
+
+    Only the SHA-256 of the link's 256-bit random token is stored. A link is redeemed by one
+    conditional UPDATE (`used_at IS NULL AND revoked_at IS NULL AND expires_at > now`), so
+    two redemptions at once succeed once (crm.auth.links)."""
+
+    __tablename__ = "auth_links"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),
+        Index("ix_auth_links_user_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AuthLink {self.id} {self.purpose} user={self.user_id}>"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.audit.services import record
-from crm.auth.models import ApiToken, LoginAttempt, User, UserSession
+from crm.auth.models import ApiToken, AuthLink, LoginAttempt, User, UserSession
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound, TooManyRequests
 from crm.common.permissions import ROLES
@@ -163,6 +163,7 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> User
         _refuse_last_admin(session, user, becoming=None)
         end_all_sessions(session, user)
         revoke_all_tokens(session, user)
+        close_open_links(session, user)
     user.active = active
     record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id)
     session.flush()
@@ -198,6 +199,7 @@ def change_password(
     keep = _sha256(keep_session_key) if keep_session_key else None
     end_all_sessions(session, user, except_hash=keep)
     revoke_all_tokens(session, user)
+    close_open_links(session, user)
     record(session, user, "user.password_change", "user", user.id)
     session.flush()
 
@@ -210,6 +212,7 @@ def set_password(session: Session, actor: Actor, user: User, new: str) -> None:
     user.password_hash = hash_password(new)
     end_all_sessions(session, user)
     revoke_all_tokens(session, user)
+    close_open_links(session, user)
     record(session, actor, "user.password_reset", "user", user.id)
     session.flush()
 
@@ -236,11 +239,19 @@ def _retry_after(
     value: str,
     limit: int,
     window: timedelta,
+    kind: str = "login",
 ) -> int | None:
+    """Seconds to wait when `limit` failed attempts of this kind share `value` within
+    `window`, else None. Password-reset requests count with kind="reset"."""
     since = utcnow() - window
     rows = session.scalars(
         select(LoginAttempt.at)
-        .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
+        .where(
+            column == value,
+            LoginAttempt.kind == kind,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at >= since,
+        )
         .order_by(LoginAttempt.at.desc())
         .limit(limit)
     ).all()
@@ -398,6 +409,17 @@ def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
         token.revoked_at = utcnow()
         record(session, actor, "token.revoke", "api_token", token.id, {"user_id": token.user_id})
         session.flush()
+
+
+def close_open_links(session: Session, user: User, except_id: int | None = None) -> None:
+    """Invitation and reset links of the user stop working (a password was set another way,
+    or the account was deactivated)."""
+    stmt = update(AuthLink).where(
+        AuthLink.user_id == user.id, AuthLink.used_at.is_(None), AuthLink.revoked_at.is_(None)
+    )
+    if except_id is not None:
+        stmt = stmt.where(AuthLink.id != except_id)
+    session.execute(stmt.values(revoked_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def revoke_all_tokens(session: Session, user: User) -> None:

@@ -1,4 +1,5 @@
-"""Daily housekeeping: the session registry and the login throttle keep only what they need."""
+"""Daily housekeeping: the session registry, the login throttle and the single-use links
+keep only what they need."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
+from crm.auth.links import purge_links
 from crm.auth.models import UserSession
 from crm.auth.services import purge_login_attempts
 from crm.common.timeutil import utcnow
@@ -33,6 +35,7 @@ def purge_job() -> dict:
         done = {
             "sessions": purge_sessions(session),
             "login_attempts": purge_login_attempts(session, KEEP_DAYS),
+            "auth_links": purge_links(session, KEEP_DAYS),
         }
     log.info("auth purge removed %s", done)
     return done

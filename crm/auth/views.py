@@ -13,7 +13,7 @@ from crm.common.errors import Invalid, NotFound, TooManyRequests
 from crm.common.permissions import ANY_USER, public
 from crm.db import get_session
 from crm.web.forms import Stay, apply_errors, handle_action, handle_form
-from crm.web.security import safe_next
+from crm.web.security import recent_login_required, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -158,6 +158,7 @@ def change_password():
 
 @bp.post("/profile/tokens")
 @_any_user
+@recent_login_required
 def create_token():
     form = TokenForm()
     made = {}  # the raw token, shown on this page once and never again
@@ -180,6 +181,7 @@ def create_token():
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @_any_user
+@recent_login_required
 def revoke_token(token_id: int):
     token = get_session().get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:

@@ -11,9 +11,10 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.mail import cli, services, tasks, views
+    from crm.mail import account_links, cli, services, tasks, views
 
     app.register_blueprint(views.bp)
+    account_links.connect()
     reg = registry(app)
     reg.nav.append(
         NavItem("mail.outbox", "Outbox", ADMINS, order=92, count=services.failed_count_stmt)

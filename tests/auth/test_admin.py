@@ -51,7 +51,9 @@ def test_duplicate_email_is_refused_case_insensitively(client, login, make_user)
 def test_admin_changes_a_role_and_it_is_audited(client, login, make_user, db):
     login("admin")
     target = make_user("viewer")
-    response = post_form(client, f"/admin/users/{target.id}/role", {"role": "manager"})
+    response = post_form(
+        client, f"/admin/users/{target.id}/role", {"role": "manager", "confirm_role": "yes"}
+    )
     assert response.status_code == 302
     db.refresh(target)
     assert target.role == "manager"
@@ -83,7 +85,9 @@ def test_role_change_needs_a_recent_login(client, login, make_user, db):
             client, "/reauth?next=/admin/users/", {"password": "correct horse battery staple"}
         )
         assert reauth.headers["Location"] == "/admin/users/"
-        post_form(client, f"/admin/users/{target.id}/role", {"role": "manager"})
+        post_form(
+            client, f"/admin/users/{target.id}/role", {"role": "manager", "confirm_role": "yes"}
+        )
         db.refresh(target)
         assert target.role == "manager"
 

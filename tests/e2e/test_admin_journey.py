@@ -1,5 +1,5 @@
-"""Journey 4: an admin creates a user, changes a role, deactivates another user, whose open
-session then stops working."""
+"""Journey 4: an admin invites a user, raises their role (confirmed), deactivates another
+user, whose open session then stops working."""
 
 from __future__ import annotations
 
@@ -24,17 +24,20 @@ def test_admin_manages_users_and_deactivation_ends_a_session(person):
     admin.shot("users")
     assert axe_violations(admin.page) == []
 
-    form = admin.page.locator("form[action='/admin/users/']")
+    form = admin.page.locator("form[action='/admin/users/invite']")
     form.get_by_label("Email").fill("new.hire@example.com")
     form.get_by_label("Name").fill("New Hire")
-    form.get_by_label("Role").select_option("viewer")
-    form.get_by_label("Initial password").fill("a long enough passphrase")
-    form.get_by_role("button", name="Create user").click()
-    expect(admin.page.get_by_text("User new.hire@example.com created as viewer.")).to_be_visible()
+    expect(form.get_by_label("Role")).to_have_value("viewer")  # the default
+    form.get_by_role("button", name="Invite").click()
+    expect(
+        admin.page.get_by_text(re.compile("Invitation emailed to new.hire@example.com"))
+    ).to_be_visible()
 
     row = admin.page.locator("tr", has_text="new.hire@example.com")
+    expect(row.get_by_text("invitation pending")).to_be_visible()
     row.get_by_label("Role of new.hire@example.com").select_option("manager")
     row.get_by_role("button", name="Change").click()
+    admin.page.get_by_role("button", name="Yes, make them manager").click()  # raising confirms
     expect(admin.page.get_by_text("new.hire@example.com is now manager.")).to_be_visible()
 
     admin.page.once("dialog", lambda dialog: dialog.accept())

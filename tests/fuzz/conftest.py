@@ -50,7 +50,9 @@ ID_TABLES = {
     "user_id": "users",
     "view_id": "saved_views",
     "work_id": "works",
+    "token": "auth link tokens",  # not a table: the raw tokens of the links made below
 }
+LINK_TOKENS = ID_TABLES["token"]
 SKIPPED_TABLES = {"alembic_version"}
 
 
@@ -87,6 +89,7 @@ def empty_every_table(connection) -> None:
 
 @pytest.fixture(scope="package")
 def world(app):
+    from crm.auth import links
     from crm.auth.services import create_token
     from crm.creators.services import save_view
 
@@ -107,9 +110,26 @@ def world(app):
                 fuzz_world.users[role] = user
                 fuzz_world.tokens[role] = raw
                 save_view(session, user, "Fuzz view", {"q": "a"})
+            # A live reset link and a live invitation, so their pages show their forms.
+            settings = links.settings_from(app.config)
+            session.flush()
+            reset = links._issue(
+                session, None, context["users"][DEMO_EMAILS["viewer"]], links.RESET, settings
+            )
+            invite = links.invite_user(
+                session,
+                fuzz_world.users["admin"],
+                email="invited@example.com",
+                name=None,
+                role="viewer",
+                settings=settings,
+            )
             session.commit()
             session.close()
-            for name in set(ID_TABLES.values()):
+            fuzz_world.ids[LINK_TOKENS] = [
+                issued.url.rsplit("/", 1)[1] for issued in (reset, invite)
+            ]
+            for name in set(ID_TABLES.values()) - {LINK_TOKENS}:
                 fuzz_world.ids[name] = list(
                     connection.scalars(text(f"SELECT id FROM {name} ORDER BY id"))  # noqa: S608
                 )

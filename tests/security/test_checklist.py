@@ -283,7 +283,7 @@ def test_25_role_change_needs_recent_login(client, login, make_user, db):
 def test_26_logins_and_role_changes_audited_without_secrets(client, login, make_user, db):
     admin = login("admin")
     target = make_user("viewer")
-    post_form(client, f"/admin/users/{target.id}/role", {"role": "legal"})
+    post_form(client, f"/admin/users/{target.id}/role", {"role": "legal", "confirm_role": "yes"})
     events = db.scalars(select(AuditEvent)).all()
     actions = {e.action for e in events}
     assert {"login.success", "user.role_change"} <= actions
