@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, exists, or_, select, update
@@ -545,7 +546,7 @@ AUDIENCE_EDITABLE = ("draft", "in_review", "changes_requested", "approved")
 
 def set_audience_countries(
     session: Session,
-    actor,
+    actor: Any,
     submission: Submission,
     countries: Iterable[str],
     *,

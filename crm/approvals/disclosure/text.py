@@ -401,9 +401,9 @@ def denial_start(
         if content >= window:
             break
     # "Sponsored? No." — the marker asked and answered no.
-    rest = text[end:].lstrip(" \t")
-    if rest.startswith("?"):
-        answer = _tokens(rest[1:40], 0)
+    after = text[end:].lstrip(" \t")
+    if after.startswith("?"):
+        answer = _tokens(after[1:40], 0)
         if answer and negation.is_negation(answer[0][0]):
             return start
     return None
