@@ -24,15 +24,16 @@ Phrases
 -------
 Phrases match as whole tokens (see :func:`phrase_source`). Disclosure markers add two rules
 (``marker=True``): a hyphen joins words (``ad-free`` and ``non-sponsored`` do not contain the
-marker ``ad`` / ``sponsored``), and a hyphen inside a marker also matches a space
-(``AI-generated`` finds ``AI generated``).
+marker ``ad`` / ``sponsored``), a hyphen inside a marker also matches a space
+(``AI-generated`` finds ``AI generated``), and a word ending in ``*`` takes any ending
+(``positiv*`` finds ``positiver`` and ``positiven``, for languages that inflect).
 
 Labels
 ------
 A one-word marker (``Ad``, ``Werbung``, ``Publicité``) counts only where it stands as a label
-(:func:`label_position`): at the start of the caption or of a line, after an opening bracket
-or a separator (``|``, ``:``, ``–``, ``/`` …), before a colon, separator or closing bracket, or
-as a sentence of its own. "I saw an ad for this" does not disclose anything.
+(:func:`label_position`): at the start of the caption or of a line, after an opening bracket,
+a separator (``|``, ``:``, ``–``, ``/`` …) or an emoji, before a colon, separator or closing
+bracket, or as a sentence of its own. "I saw an ad for this" does not disclose anything.
 
 Denials
 -------
@@ -197,10 +198,14 @@ def phrase_source(phrase: str, marker: bool = False) -> str:
     def word_source(word: str) -> str:
         if not marker:
             return re.escape(word)
+        if word.endswith("*") and len(word) > 1:  # any ending: "positiv*" → "positiven"
+            return word_source(word[:-1]) + rf"[{W}]*"
         return r"(?:-|\s+)".join(re.escape(part) for part in word.split("-"))
 
     body = r"\s+".join(word_source(w) for w in words)
     first, last = words[0][0], words[-1][-1]
+    if marker and last == "*":
+        last = "a"  # the ending runs to the end of the word
     left = rf"(?<![{W}])" if is_word(first) or first in "#@" else ""
     if marker and is_word(first):
         left += rf"(?<![{W}]-)"
@@ -256,15 +261,15 @@ def _skippable(ch: str) -> bool:
 
 def _before(text: str, start: int) -> str:
     i = start - 1
-    while i >= 0 and _skippable(text[i]):
+    while i >= 0 and (text[i] in " \t" or text[i] in _DECORATION):
         i -= 1
     if i < 0 or text[i] == "\n":
         return "start"
     ch = text[i]
     if ch in _OPEN:
         return "open"
-    if ch in _SEPARATORS:
-        return "separator"
+    if ch in _SEPARATORS or unicodedata.category(ch)[0] == "S":
+        return "separator"  # an emoji or symbol before a label sets it apart
     if ch in _SENTENCE_END:
         return "sentence"
     return "word"
