@@ -39,6 +39,7 @@ from crm.common.permissions import (
     allow,
     can,
 )
+from crm.common.registry import notices_for
 from crm.common.timeutil import org_today
 from crm.db import get_session
 from crm.web.forms import choices, handle_action, handle_form
@@ -493,6 +494,7 @@ def deal_detail(deal_id: int, payment_form=None, status=200):
     return render_template(
         "agreements/deal_detail.html",
         deal=deal,
+        notices=notices_for("deal", db, deal, current_user),
         creator=queries.creator_of(db, deal.creator_id),
         transitions=services.DEAL_TRANSITIONS[deal.status],
         payment_form=payment_form or PaymentForm(),

@@ -15,6 +15,8 @@ from crm.common.registry import (
     CreatorSection,
     HomePanel,
     NavItem,
+    Notice,
+    RecordNotice,
     TimelineEntry,
     TimelineProvider,
     UploadUsage,
@@ -92,6 +94,28 @@ def _timeline(session, creator, user, limit):
     return entries[:limit]
 
 
+def _deal_notices(session, deal, user) -> list[Notice]:
+    """16 CFR 465.4 on the deal page: terms that tie payment or access to an opinion."""
+    from crm.approvals.checks import highlight
+    from crm.approvals.services import deal_review_findings, deal_terms
+
+    notices = []
+    for finding in deal_review_findings(session, deal):
+        rule_set = finding.rule_set
+        notices.append(
+            Notice(
+                title=f"Review terms ({rule_set.code}): payment or access tied to an opinion",
+                message=(
+                    "Every submission under this deal is flagged until these terms are changed."
+                ),
+                detail=highlight(deal_terms(deal), finding.spans),
+                remedy=rule_set.remedy("review_conditioned"),
+                source=rule_set.citations("reviews"),
+            )
+        )
+    return notices
+
+
 def register(app: Flask) -> None:
     from crm.agreements.signals import release_moved
     from crm.approvals import (
@@ -137,6 +161,7 @@ def register(app: Flask) -> None:
     for link in links.LINKS:
         reg.add_record_link(link)
     reg.upload_usage.append(UploadUsage("revision-media", queries.media_bytes_since))
+    reg.record_notices.append(RecordNotice("deal", "review-terms", _deal_notices))
     reg.demo_loaders.append(demo.LOADER)
     # Receivers (blinker keeps one connection per function, however many apps are built).
     decision_recorded.connect(receivers.task_for_requested_changes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from flask import jsonify, request
 from flask_login import current_user
@@ -23,15 +24,21 @@ from crm.api.base import (
 )
 from crm.approvals import queries, services
 from crm.approvals.models import SUBMISSION_STATUSES, Submission
-from crm.common.permissions import ALL_ROLES, EDITORS, REVIEWERS, allow
+from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, REVIEWERS, allow
 from crm.common.timeutil import org_today, org_zone
 from crm.db import get_session
+
+Country = Annotated[str, Field(max_length=10, description="ISO 3166 alpha-2, e.g. DE")]
 
 
 class RevisionIn(ApiModel):
     body: str = Field(default="", max_length=20000)
     media_url: str | None = Field(default=None, max_length=500)
     disclosure_in_video: bool | None = None
+    ai_label: bool | None = Field(
+        default=None,
+        description="Made with our AI products: is the platform's AI label set? null = not asked",
+    )
 
 
 class SubmissionIn(ApiModel):
@@ -45,6 +52,12 @@ class SubmissionIn(ApiModel):
     body: str = Field(default="", max_length=20000)
     media_url: str | None = Field(default=None, max_length=500)
     disclosure_in_video: bool | None = None
+    ai_label: bool | None = None
+    audience_countries: list[Country] = Field(default_factory=list, max_length=50)
+
+
+class SubmissionPatch(ApiModel):
+    audience_countries: list[Country] = Field(max_length=50)
 
 
 class DecisionIn(ApiModel):
@@ -62,6 +75,9 @@ class RevisionCheckOut(OutModel):
     message: str
     spans: list[list[int]]
     product_id: int | None
+    jurisdiction: str | None = Field(description="US, UK, FR, DE or EU; null for other checks")
+    remedy: str | None = Field(description="What would satisfy the rule set")
+    source: str | None = Field(description="The law or guidance the rule cites")
 
 
 class RevisionOut(OutModel):
@@ -71,6 +87,7 @@ class RevisionOut(OutModel):
     media_type: str | None
     content_hash: str
     disclosure_in_video: bool | None
+    ai_label: bool | None
     submitted_by: int | None
     submitted_at: str
     checks: list[RevisionCheckOut]
@@ -98,6 +115,7 @@ class SubmissionOut(OutModel):
     submitted_by: int | None
     latest_revision: int
     failed_checks: int
+    audience_countries: list[str]
     created_at: str
 
 
@@ -125,6 +143,7 @@ def submission_json(s: Submission) -> dict:
         "submitted_by": s.submitted_by,
         "latest_revision": s.latest_revision,
         "failed_checks": s.failed_checks,
+        "audience_countries": list(s.audience_countries or []),
         "created_at": iso(s.created_at),
     }
 
@@ -140,6 +159,7 @@ def detail_json(s: Submission) -> dict:
             "media_sha256": r.media_sha256,
             "content_hash": r.content_hash,
             "disclosure_in_video": r.disclosure_in_video,
+            "ai_label": r.ai_label,
             "submitted_by": r.submitted_by,
             "submitted_at": iso(r.submitted_at),
             "checks": [
@@ -148,6 +168,9 @@ def detail_json(s: Submission) -> dict:
                     "message": c.message,
                     "spans": c.spans,
                     "product_id": c.product_id,
+                    "jurisdiction": c.jurisdiction,
+                    "remedy": c.remedy,
+                    "source": c.source,
                 }
                 for c in r.checks
             ],
@@ -218,10 +241,14 @@ def submissions_create():
         is_video=body.is_video,
         submit=body.submit,
         revision=services.RevisionInput(
-            body=body.body, media_url=body.media_url, disclosure_in_video=body.disclosure_in_video
+            body=body.body,
+            media_url=body.media_url,
+            disclosure_in_video=body.disclosure_in_video,
+            ai_label=body.ai_label,
         ),
         today=org_today(),
         tz=_org_tz(),
+        audience_countries=body.audience_countries,
     )
     db.commit()
     return created(_detail(submission.id), f"/api/v1/submissions/{submission.id}")
@@ -252,13 +279,40 @@ def submissions_add_revision(submission_id: int):
         current_user,
         submission,
         services.RevisionInput(
-            body=body.body, media_url=body.media_url, disclosure_in_video=body.disclosure_in_video
+            body=body.body,
+            media_url=body.media_url,
+            disclosure_in_video=body.disclosure_in_video,
+            ai_label=body.ai_label,
         ),
         today=org_today(),
         tz=_org_tz(),
     )
     db.commit()
     return created(_detail(submission_id))
+
+
+@bp.patch("/submissions/<int:submission_id>")
+@allow(EDITORS_AND_LEGAL)
+@doc(
+    "Set the audience countries (their rule sets apply; the latest revision is checked again)",
+    body=SubmissionPatch,
+    response=SubmissionDetailOut,
+    errors=(404, 409, 422),
+)
+def submissions_patch(submission_id: int):
+    body = parse_body(SubmissionPatch)
+    db = get_session()
+    submission = services.get_submission(db, submission_id)
+    services.set_audience_countries(
+        db,
+        current_user,
+        submission,
+        body.audience_countries,
+        today=org_today(),
+        tz=_org_tz(),
+    )
+    db.commit()
+    return jsonify(_detail(submission_id))
 
 
 @bp.post("/submissions/<int:submission_id>/decisions")

@@ -1,11 +1,17 @@
 """Automated content checks legal sees beside each revision of a creator's post.
 
 Pure functions: no Flask, no database. The caller decides the facts (material connection,
-products, dates) and passes them in, so the rules can be tested on plain strings.
+products, dates, which rule sets apply, whether the content was made with our AI products)
+and passes them in, so the rules can be tested on plain strings.
+
+The disclosure and AI-label rules come from the rule sets of ``crm.approvals.disclosure``
+(one per jurisdiction, as data); this module runs them with the product and claim checks.
 
 Matching rules shared by every check
 ------------------------------------
-* Case-insensitive, Unicode-aware. Offsets are Python ``str`` indices into the original text.
+* Both sides are folded first: NFKC, case folding, invisible format characters dropped,
+  mixed-script look-alikes read as Latin (details in ``crm.approvals.disclosure.text``).
+  Offsets are Python ``str`` indices into the original text.
 * Phrases match as whole tokens: a phrase edge that is a word character must not touch
   another word character (``#ad`` does not match ``#adventure``, ``ad:`` does not match
   ``load:``, ``Nova`` does not match ``Casanova`` or ``novae``). Punctuation, emoji and
@@ -22,13 +28,17 @@ Matching rules shared by every check
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property
 
 from markupsafe import Markup, escape
+
+from crm.approvals.disclosure import engine
+from crm.approvals.disclosure.results import CheckResult, Span
+from crm.approvals.disclosure.rules import RuleSet, defaults, select
+from crm.approvals.disclosure.text import find_phrase, fold
 
 __all__ = [
     "CheckResult",
@@ -38,13 +48,6 @@ __all__ = [
     "highlight",
     "run_checks",
 ]
-
-Span = tuple[int, int]
-
-# Word characters for boundaries: \w plus combining diacritics (so "Nova\u0301" is one word).
-_W = r"\w\u0300-\u036f"
-_HASHTAG = re.compile(rf"(?<![{_W}])#[{_W}]+")
-_PILE_GAP = re.compile(rf"[^{_W}#]*")  # what may sit between hashtags of a pile
 
 
 @dataclass(frozen=True)
@@ -57,37 +60,6 @@ class ProductRef:
     public_on: date | None = None
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """One flag: a code for machines, a sentence for people, spans for highlighting."""
-
-    code: str
-    message: str
-    spans: list[Span] = field(default_factory=list)
-    product_id: int | None = None
-
-    def as_dict(self) -> dict:
-        """Plain JSON-able form, for storing beside a revision or returning from the API."""
-        return {
-            "code": self.code,
-            "message": self.message,
-            "spans": [list(s) for s in self.spans],
-            "product_id": self.product_id,
-        }
-
-
-DEFAULT_MARKERS = (
-    "#ad",
-    "#sponsored",
-    "#paid",
-    "paid partnership",
-    "ad:",
-    "#advertisement",
-    "#paidpartnership",
-    "sponsored by",
-    "advertisement:",
-)
-DEFAULT_VAGUE_TAGS = ("#spon", "#sp", "#collab", "#ambassador", "#partner")
 DEFAULT_BANNED_CLAIMS = (
     "guaranteed results",
     "100% accurate",
@@ -97,10 +69,23 @@ DEFAULT_BANNED_CLAIMS = (
 )
 
 
+def _default_rule_set(rule_sets: Sequence[RuleSet]) -> RuleSet:
+    return next((r for r in rule_sets if r.default), rule_sets[0])
+
+
+DEFAULT_MARKERS = tuple(_default_rule_set(defaults().rule_sets).markers)
+DEFAULT_VAGUE_TAGS = tuple(_default_rule_set(defaults().rule_sets).vague)
+
+
 @dataclass(frozen=True)
 class CheckSettings:
-    """Configurable word lists and thresholds; a threshold below 1 switches that rule off.
+    """The rule sets, word lists and thresholds; a threshold below 1 switches that rule off.
 
+    * ``disclosure_markers`` / ``vague_tags``: the lists of the default rule set (the one
+      for creators no other rule set covers). Given without ``rule_sets``, they make the
+      only rule set.
+    * ``rule_sets``: every jurisdiction's rule set; ``run_checks`` applies the ones named
+      by ``jurisdictions`` (see ``select``).
     * ``fold_chars`` / ``fold_lines``: how much of a caption shows before "more" (Instagram
       shows roughly 125 characters or two lines, whichever ends first).
     * ``hashtag_pile``: how many hashtags in a trailing run make a pile that hides a marker.
@@ -112,6 +97,10 @@ class CheckSettings:
     fold_chars: int = 125
     fold_lines: int = 2
     hashtag_pile: int = 3
+    rule_sets: tuple[RuleSet, ...] = ()
+    platform_ai_labels: Mapping[str, str] = field(
+        default_factory=lambda: dict(defaults().platform_ai_labels)
+    )
 
     @classmethod
     def default(cls) -> CheckSettings:
@@ -119,180 +108,52 @@ class CheckSettings:
             disclosure_markers=list(DEFAULT_MARKERS),
             vague_tags=list(DEFAULT_VAGUE_TAGS),
             banned_claims=list(DEFAULT_BANNED_CLAIMS),
+            rule_sets=defaults().rule_sets,
         )
 
+    @cached_property
+    def effective_rule_sets(self) -> tuple[RuleSet, ...]:
+        """The rule sets with the default one carrying ``disclosure_markers``/``vague_tags``."""
+        rule_sets = self.rule_sets or (_default_rule_set(defaults().rule_sets),)
+        base = _default_rule_set(rule_sets)
+        lists = (tuple(self.disclosure_markers), tuple(self.vague_tags))
+        if (base.markers, base.vague) == lists:
+            return tuple(rule_sets)
+        changed = replace(base, markers=lists[0], vague=lists[1])
+        return tuple(changed if r is base else r for r in rule_sets)
 
-# --------------------------------------------------------------------------- matching
+    @property
+    def layout(self) -> engine.Layout:
+        return engine.Layout(self.fold_chars, self.fold_lines, self.hashtag_pile)
 
+    def rule_set(self, code: str) -> RuleSet | None:
+        return next((r for r in self.effective_rule_sets if r.code == code), None)
 
-@lru_cache(maxsize=1024)
-def _phrase_regex(phrase: str) -> str:
-    """Regex source for one phrase as a whole token (see the module docstring)."""
-    words = phrase.split()
-    if not words:
-        return ""
-    body = r"\s+".join(re.escape(w) for w in words)
-    first, last = words[0][0], words[-1][-1]
-    # A hashtag or mention glued to a word ("foo#ad") is not a tag, so "#"/"@" need a boundary.
-    left = rf"(?<![{_W}])" if _is_word(first) or first in "#@" else ""
-    if first.isdigit():
-        left += r"(?<!\d[.,])"
-    right = rf"(?![{_W}])" if _is_word(last) else ""
-    if last.isdigit():
-        right += r"(?![.,]\d)"
-    return left + body + right
+    def select(self, country: str | None, audience: Iterable[str] = ()) -> tuple[str, ...]:
+        """The jurisdictions whose rule sets apply to a creator's country and an audience."""
+        return select(self.effective_rule_sets, country, audience)
 
-
-@lru_cache(maxsize=512)
-def _compile(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for several phrases, longest first so "Nova Pro" wins over "Nova"."""
-    sources = {_phrase_regex(p) for p in phrases}
-    sources.discard("")
-    if not sources:
-        return None
-    ordered = sorted(sources, key=lambda s: (-len(s), s))
-    return re.compile("|".join(f"(?:{s})" for s in ordered), re.IGNORECASE)
-
-
-def _is_word(ch: str) -> bool:
-    return re.match(rf"[{_W}]", ch) is not None
-
-
-def find_phrase(text: str, phrases: Iterable[str]) -> list[Span]:
-    """Non-overlapping spans where any of ``phrases`` occurs as a whole token."""
-    pattern = _compile(tuple(sorted({p.strip() for p in phrases if p and p.strip()})))
-    if pattern is None:
-        return []
-    return [m.span() for m in pattern.finditer(text)]
-
-
-def _quote(s: str) -> str:
-    return f"“{' '.join(s.split())}”"
-
-
-def _distinct(text: str, spans: Iterable[Span]) -> list[str]:
-    """The matched strings, first occurrence order, without case-insensitive duplicates."""
-    seen: dict[str, str] = {}
-    for s, e in spans:
-        found = " ".join(text[s:e].split())
-        seen.setdefault(found.casefold(), found)
-    return list(seen.values())
-
-
-# --------------------------------------------------------------------------- disclosure
-
-
-def _fold_end(text: str, fold_chars: int, fold_lines: int) -> int | None:
-    """Offset where the visible part of a long caption ends, or None if nothing is hidden.
-
-    Visible = the first ``fold_chars`` characters, cut earlier at the end of line
-    ``fold_lines``. A caption whose (right-stripped) text fits entirely is not folded.
-    """
-    end = len(text)
-    if fold_chars >= 1:
-        end = min(end, fold_chars)
-    if fold_lines >= 1:
-        pos = -1
-        for _ in range(fold_lines):
-            pos = text.find("\n", pos + 1)
-            if pos == -1:
-                break
-        if pos != -1:
-            end = min(end, pos)
-    return None if end >= len(text.rstrip()) else end
-
-
-def _trailing_pile(text: str, minimum: int) -> tuple[int, int] | None:
-    """Start offset and size of the run of hashtags that ends the text, if it is a pile.
-
-    A pile is ≥ ``minimum`` hashtags at the very end, separated only by spaces, punctuation
-    or emoji (no words), and preceded by some other text (a caption made only of hashtags
-    hides nothing).
-    """
-    if minimum < 1:
-        return None
-    tags = list(_HASHTAG.finditer(text))
-    end, count, start = len(text), 0, None
-    for tag in reversed(tags):
-        if not _PILE_GAP.fullmatch(text, tag.end(), end):
-            break
-        count, start, end = count + 1, tag.start(), tag.start()
-    if start is None or count < minimum:
-        return None
-    if not re.search(rf"[{_W}]", text[:start]):
-        return None
-    return start, count
-
-
-def _disclosure_checks(
-    text: str, *, is_video: bool, disclosure_in_video: bool | None, settings: CheckSettings
-) -> list[CheckResult]:
-    """R3: a clear marker must be present and visible; vague tags and videos are named."""
-    results: list[CheckResult] = []
-    example = _quote(settings.disclosure_markers[0]) if settings.disclosure_markers else "“#ad”"
-    markers = find_phrase(text, settings.disclosure_markers)
-    fold = _fold_end(text, settings.fold_chars, settings.fold_lines)
-    pile = _trailing_pile(text, settings.hashtag_pile)
-
-    def reasons(span: Span) -> list[str]:
-        why = []
-        if fold is not None and span[1] > fold:
-            why.append(
-                f"it appears only after the part shown before “more” (the first "
-                f"{settings.fold_chars} characters or {settings.fold_lines} lines)"
-            )
-        if pile is not None and span[0] >= pile[0]:
-            why.append(f"it is lost in a pile of {pile[1]} hashtags at the end")
-        return why
-
-    clear = [s for s in markers if not reasons(s)]
-    if not markers:
-        results.append(
-            CheckResult(
-                "disclosure_missing",
-                f"No clear disclosure of the material connection; add a marker such as "
-                f"{example} near the start.",
-                [],
-            )
-        )
-    elif not clear:
-        why: list[str] = []
-        for span in markers:
-            why += [r for r in reasons(span) if r not in why]
-        found = ", ".join(_quote(f) for f in _distinct(text, markers))
-        results.append(
-            CheckResult(
-                "disclosure_buried",
-                f"Disclosure {found} is buried: {'; '.join(why)}.",
-                markers,
-            )
-        )
-
-    if not clear:
-        vague = find_phrase(text, settings.vague_tags)
-        for tag in _distinct(text, vague):
-            spans = [s for s in vague if text[s[0] : s[1]].casefold() == tag.casefold()]
-            results.append(
-                CheckResult(
-                    "disclosure_vague",
-                    f"Vague tag {_quote(tag)} does not count as a disclosure; use a clear "
-                    f"marker such as {example}.",
-                    spans,
-                )
-            )
-
-    if is_video and disclosure_in_video is not True:
-        message = (
-            "The video itself does not disclose the material connection; it must be said "
-            "or shown in the video too."
-            if disclosure_in_video is False
-            else "Not stated whether the video itself discloses the material connection."
-        )
-        results.append(CheckResult("disclosure_not_in_video", message, []))
-    return results
+    def applying(self, jurisdictions: Iterable[str] | None) -> list[RuleSet]:
+        if jurisdictions is None:
+            return [_default_rule_set(self.effective_rule_sets)]
+        wanted = set(jurisdictions)
+        return [r for r in self.effective_rule_sets if r.code in wanted]
 
 
 # --------------------------------------------------------------------------- products
+
+
+def _quote(s: str) -> str:
+    return engine.quote(s)
+
+
+def _distinct(text: str, spans: Iterable[Span]) -> list[str]:
+    """The matched strings, first occurrence order, without duplicates after folding."""
+    seen: dict[str, str] = {}
+    for s, e in spans:
+        found = " ".join(text[s:e].split())
+        seen.setdefault(" ".join(fold(found).text.split()), found)
+    return list(seen.values())
 
 
 def _product_checks(
@@ -364,15 +225,48 @@ def run_checks(
     planned_for: date | None,
     today: date,
     settings: CheckSettings,
+    jurisdictions: Iterable[str] | None = None,
+    ai_made: bool = False,
+    ai_label: bool | None = None,
+    platform: str | None = None,
+    deal_terms: str | None = None,
 ) -> list[CheckResult]:
-    """All flags for one revision: disclosure (only with a material connection), products,
-    banned claims. An empty list means nothing was found, not that legal has approved."""
+    """All flags for one revision. An empty list means nothing was found, not that legal has
+    approved.
+
+    * Per applying rule set (``jurisdictions``; None = the default rule set): disclosure
+      (only with a material connection), then AI-content labels (``ai_made``: made with one
+      of our products; ``ai_label``: the submitter's answer whether the platform's AI label
+      is set).
+    * ``deal_terms``: the brief and deliverables of the deal the post is under; terms that
+      tie payment to an opinion are flagged by every rule set with review rules.
+    * Then products named (leaks, embargo) and banned claims.
+    """
     text = text or ""
+    folded = fold(text)
+    layout = settings.layout
     results: list[CheckResult] = []
-    if material_connection:
-        results += _disclosure_checks(
-            text, is_video=is_video, disclosure_in_video=disclosure_in_video, settings=settings
+    for rule_set in settings.applying(jurisdictions):
+        if material_connection and rule_set.disclosure_required:
+            results += engine.disclosure_checks(
+                folded,
+                rule_set,
+                is_video=is_video,
+                disclosure_in_video=disclosure_in_video,
+                layout=layout,
+            )
+        results += engine.ai_label_checks(
+            folded,
+            rule_set,
+            ai_made=ai_made,
+            ai_label=ai_label,
+            platform=platform,
+            material_connection=material_connection,
+            layout=layout,
+            platform_labels=settings.platform_ai_labels,
         )
+    if deal_terms:
+        results += engine.review_checks(deal_terms, settings.effective_rule_sets)
     results += _product_checks(text, products, planned_for, today)
     results += _banned_claim_checks(text, settings.banned_claims)
     return results

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from crm.approvals.disclosure.rules import AI_CAPTION_MODES, POSITIONS
 from crm.creators.models import PLATFORMS
 from crm.web.forms import choices
 
@@ -25,8 +29,20 @@ DISCLOSURE_CHOICES = (
 )
 
 
+AI_LABEL_CHOICES = (
+    ("", "Not asked"),
+    ("yes", "Yes, the platform's AI label is set"),
+    ("no", "No"),
+)
+
+
 def disclosure_value(raw: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(raw or "")
+
+
+def countries_value(raw: str | None) -> list[str]:
+    """Country codes typed with spaces or commas between them."""
+    return [c for c in re.split(r"[\s,;]+", raw or "") if c]
 
 
 class RevisionFields:
@@ -36,6 +52,11 @@ class RevisionFields:
     disclosure_in_video = SelectField(
         "For video: is the disclosure also in the video itself?",
         choices=choices(DISCLOSURE_CHOICES),
+        validators=[Optional()],
+    )
+    ai_label = SelectField(
+        "Made with our AI products: is the platform's AI label set?",
+        choices=choices(AI_LABEL_CHOICES),
         validators=[Optional()],
     )
 
@@ -49,6 +70,9 @@ class SubmissionForm(RevisionFields, FlaskForm):
         "Planned for (your time zone)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
     is_video = BooleanField("This is a video")
+    audience_countries = StringField(
+        "Audience countries (optional)", validators=[Optional(), Length(max=300)]
+    )
     submit_now = BooleanField("Submit for legal review now", default=True)
 
 
@@ -82,7 +106,107 @@ class EmptyForm(FlaskForm):
     pass
 
 
+class AudienceForm(FlaskForm):
+    audience_countries = StringField("Audience countries", validators=[Optional(), Length(max=300)])
+    back = HiddenField(default="detail")  # which page the form was on
+
+
 class SettingsForm(FlaskForm):
     disclosure_markers = TextAreaField("Disclosure markers (one per line)")
     vague_tags = TextAreaField("Vague tags that do not count (one per line)")
     banned_claims = TextAreaField("Banned claims (one per line)")
+
+
+LONG = [Optional(), Length(max=50000)]
+
+
+class RuleSetForm(FlaskForm):
+    """One jurisdiction's rule set; lists one entry per line (see crm/approvals/disclosure)."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    countries = StringField("Countries (ISO codes)", validators=[Optional(), Length(max=2000)])
+    disclosure_required = BooleanField("A material connection must be disclosed")
+    markers = TextAreaField("Markers that disclose", validators=LONG)
+    vague = TextAreaField("Vague wording that does not count", validators=LONG)
+    position = SelectField("Where the marker must be", choices=choices(POSITIONS))
+    start_words = IntegerField(
+        "“At the start” means within this many words", validators=[NumberRange(0, 50)]
+    )
+    in_video = BooleanField("A video must disclose in the video itself too")
+    negations = TextAreaField("Negation words", validators=LONG)
+    fillers = TextAreaField("Words skipped between a negation and a marker", validators=LONG)
+    breaks = TextAreaField("Words that end a clause (“but”)", validators=LONG)
+    negation_exceptions = TextAreaField("Negations that deny nothing (“not only”)", validators=LONG)
+    negation_window = IntegerField(
+        "A negation denies a phrase among the nearest … words", validators=[NumberRange(1, 10)]
+    )
+    ai_platform_label = BooleanField("AI-made content needs the platform's AI label")
+    ai_caption = SelectField(
+        "When the caption must say the content is AI-made", choices=choices(AI_CAPTION_MODES)
+    )
+    ai_markers = TextAreaField("What says so in the caption", validators=LONG)
+    review_sentiments = TextAreaField("Review terms: opinions", validators=LONG)
+    review_conditions = TextAreaField("Review terms: conditions", validators=LONG)
+    review_neutral = TextAreaField("Review terms: neutral phrases", validators=LONG)
+    remedies = TextAreaField("Remedies (one per line: check code: text)", validators=LONG)
+    sources = TextAreaField("Sources (one per line: rule | citation | URL)", validators=LONG)
+
+    LISTS = (
+        "markers",
+        "vague",
+        "negations",
+        "fillers",
+        "breaks",
+        "negation_exceptions",
+        "ai_markers",
+        "review_sentiments",
+        "review_conditions",
+        "review_neutral",
+    )
+
+    def fill(self, rule_set) -> None:
+        """Show a rule set (a crm.approvals.disclosure.rules.RuleSet)."""
+        self.name.data = rule_set.name
+        self.countries.data = " ".join(rule_set.countries)
+        for key in ("disclosure_required", "in_video", "ai_platform_label", "position"):
+            getattr(self, key).data = getattr(rule_set, key)
+        for key in ("start_words", "negation_window", "ai_caption"):
+            getattr(self, key).data = getattr(rule_set, key)
+        for key in self.LISTS:
+            getattr(self, key).data = "\n".join(getattr(rule_set, key))
+        self.remedies.data = "\n".join(f"{code}: {text}" for code, text in rule_set.remedies)
+        self.sources.data = "\n".join(
+            " | ".join([s.rule, s.citation] + ([s.url] if s.url else [])) for s in rule_set.sources
+        )
+
+    def document(self) -> dict:
+        """The form as a rule-set document (the service validates it)."""
+        doc: dict = {
+            "name": self.name.data or "",
+            "countries": countries_value(self.countries.data),
+            "disclosure_required": bool(self.disclosure_required.data),
+            "in_video": bool(self.in_video.data),
+            "ai_platform_label": bool(self.ai_platform_label.data),
+            "position": self.position.data,
+            "start_words": self.start_words.data,
+            "negation_window": self.negation_window.data,
+            "ai_caption": self.ai_caption.data,
+        }
+        for key in self.LISTS:
+            doc[key] = (getattr(self, key).data or "").splitlines()
+        remedies = {}
+        for line in (self.remedies.data or "").splitlines():
+            code, sep, text = line.partition(":")
+            if line.strip():
+                remedies[code.strip()] = text.strip() if sep else ""
+        doc["remedies"] = remedies
+        sources = []
+        for line in (self.sources.data or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            rule, citation = parts[0], " | ".join(parts[1:2])
+            url = parts[2] if len(parts) > 2 else ""
+            sources.append({"rule": rule, "citation": citation, "url": url})
+        doc["sources"] = sources
+        return doc

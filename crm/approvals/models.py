@@ -68,6 +68,9 @@ class Submission(Base):
     in_review_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Checks flagged on the latest revision (the queue's "failed checks only" filter).
     failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+    # ISO 3166 alpha-2 countries the post is aimed at, beside the creator's own: their rule
+    # sets apply too (legal may add them during review).
+    audience_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -105,6 +108,8 @@ class Revision(Base):
     media_sha256: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str] = mapped_column(String(64))
     disclosure_in_video: Mapped[bool | None] = mapped_column(Boolean)
+    # Made with our AI products: is the platform's AI label set? None = not asked/answered.
+    ai_label: Mapped[bool | None] = mapped_column(Boolean)
     submitted_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -152,6 +157,11 @@ class RevisionCheck(Base):
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
+    # The rule set that raised a disclosure or AI-label flag (US, UK, FR, DE, EU), what
+    # would satisfy it, and the sources it cites.
+    jurisdiction: Mapped[str | None] = mapped_column(String(2))
+    remedy: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
 
     revision: Mapped[Revision] = relationship(back_populates="checks", lazy="raise")
 
@@ -203,13 +213,30 @@ class StatusChange(Base):
 
 
 class ApprovalSettings(Base):
-    """The check word lists, editable by admins; one row (id 1), absent = the defaults."""
+    """The banned claims, editable by admins; one row (id 1), absent = the defaults.
+
+    The disclosure markers live in the rule sets (DisclosureRuleSet)."""
 
     __tablename__ = "approval_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    disclosure_markers: Mapped[list[str]] = mapped_column(JSON, default=list)
-    vague_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     banned_claims: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DisclosureRuleSet(Base):
+    """An admin's edit of one jurisdiction's rule set (crm/approvals/disclosure/rules.py).
+
+    No row = the shipped default. `document` holds the keys laid over the default; every
+    save bumps `version` and writes an audit event with the before/after of each key.
+    """
+
+    __tablename__ = "disclosure_rule_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), unique=True)
+    document: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

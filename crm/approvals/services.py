@@ -13,6 +13,7 @@ in_review.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
@@ -22,7 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.agreements.models import Deal, Grant, Product
-from crm.approvals.checks import CheckSettings, find_phrase, run_checks
+from crm.approvals import rulesets
+from crm.approvals.checks import DEFAULT_BANNED_CLAIMS, CheckSettings, find_phrase, run_checks
+from crm.approvals.disclosure.engine import review_findings
+from crm.approvals.disclosure.rules import normalise_country
 from crm.approvals.media import StoredMedia
 from crm.approvals.models import (
     DECISIONS,
@@ -38,9 +42,10 @@ from crm.approvals.signals import decision_recorded
 from crm.audit.services import SystemActor, actor_label, record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
-from crm.common.permissions import EDITORS, LEGAL
+from crm.common.permissions import EDITORS, EDITORS_AND_LEGAL, LEGAL
 from crm.common.timeutil import org_today, org_zone, zone
 from crm.creators.models import PLATFORMS, Creator
+from crm.creators.services import COUNTRIES
 from crm.db import utcnow
 
 # --------------------------------------------------------------------------- state machine
@@ -107,17 +112,15 @@ def allowed_actions(status: str) -> set[str]:
 
 
 def load_settings(session: Session) -> CheckSettings:
+    """The rule sets (defaults with the admins' edits) and the banned claims."""
     row = session.get(ApprovalSettings, 1)
-    default = CheckSettings.default()
-    if row is None:
-        return default
+    rule_sets = rulesets.effective(session)
+    base = next(r for r in rule_sets if r.default)
     return CheckSettings(
-        disclosure_markers=list(row.disclosure_markers),
-        vague_tags=list(row.vague_tags),
-        banned_claims=list(row.banned_claims),
-        fold_chars=default.fold_chars,
-        fold_lines=default.fold_lines,
-        hashtag_pile=default.hashtag_pile,
+        disclosure_markers=list(base.markers),
+        vague_tags=list(base.vague),
+        banned_claims=list(row.banned_claims) if row is not None else list(DEFAULT_BANNED_CLAIMS),
+        rule_sets=rule_sets,
     )
 
 
@@ -139,6 +142,8 @@ def _clean_list(values, field: str, errors: FieldErrors) -> list[str]:
 def save_settings(
     session: Session, actor, *, disclosure_markers, vague_tags, banned_claims
 ) -> ApprovalSettings:
+    """The banned claims, and the markers of the default rule set (an edit of that rule
+    set, audited as such)."""
     if getattr(actor, "role", None) != "admin":
         raise Forbidden("Only admins change the check settings.")
     errors = FieldErrors()
@@ -152,25 +157,24 @@ def save_settings(
         errors.add("vague_tags", f"{', '.join(sorted(overlap))} cannot be both clear and vague")
     errors.raise_if_any()
     before = load_settings(session)
+    base = next(r for r in before.rule_sets if r.default)
+    rulesets.save(session, actor, base.code, {"markers": markers, "vague": vague})
     row = session.get(ApprovalSettings, 1)
     if row is None:
         row = ApprovalSettings(id=1)
         session.add(row)
-    row.disclosure_markers, row.vague_tags, row.banned_claims = markers, vague, banned
+    row.banned_claims = banned
     row.updated_by = getattr(actor, "id", None)
     row.updated_at = utcnow()
-    record(
-        session,
-        actor,
-        "approval_settings.update",
-        "approval_settings",
-        1,
-        {
-            "disclosure_markers": [before.disclosure_markers, markers],
-            "vague_tags": [before.vague_tags, vague],
-            "banned_claims": [before.banned_claims, banned],
-        },
-    )
+    if before.banned_claims != banned:
+        record(
+            session,
+            actor,
+            "approval_settings.update",
+            "approval_settings",
+            1,
+            {"banned_claims": [before.banned_claims, banned]},
+        )
     session.flush()
     return row
 
@@ -203,6 +207,50 @@ def named_products(text: str, products) -> list:
     return [p for p in products if find_phrase(text or "", [p.name, *(p.aliases or [])])]
 
 
+def active_grant(session: Session, creator_id: int, day: date) -> bool:
+    """The creator has access to one of our products on `day`."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Grant.creator_id == creator_id,
+                    Grant.status == "active",
+                    Grant.starts_on <= day,
+                    Grant.ends_on >= day,
+                )
+            )
+        )
+    )
+
+
+def deal_terms(deal: Deal | None) -> str:
+    """What the review-terms check reads of a deal: its title and deliverables (the brief)."""
+    if deal is None:
+        return ""
+    return "\n".join(part for part in (deal.title, deal.deliverables) if part)
+
+
+def deal_review_findings(session: Session, deal: Deal) -> list:
+    """16 CFR 465.4: the deal's terms that tie payment or access to an opinion."""
+    return review_findings(deal_terms(deal), load_settings(session).effective_rule_sets)
+
+
+def clean_countries(values: Iterable[str] | None, field: str, errors: FieldErrors) -> list[str]:
+    """ISO 3166 alpha-2 codes, upper-cased, without duplicates ("UK" reads GB)."""
+    out: list[str] = []
+    for raw in values or []:
+        code = normalise_country(str(raw))
+        if not code:
+            continue
+        if code not in COUNTRIES:
+            errors.add(field, f"“{str(raw)[:10]}” is not an ISO 3166 alpha-2 country code")
+        elif code not in out:
+            out.append(code)
+    if len(out) > 50:
+        errors.add(field, "at most 50 countries")
+    return out
+
+
 def run_revision_checks(
     session: Session,
     submission: Submission,
@@ -216,6 +264,8 @@ def run_revision_checks(
     settings = settings or load_settings(session)
     day = planned_day(submission.planned_for, tz)
     products = named_products(revision.body, session.scalars(select(Product)).all())
+    creator = session.get(Creator, submission.creator_id)
+    deal = session.get(Deal, submission.deal_id) if submission.deal_id else None
     results = run_checks(
         revision.body or "",
         material_connection=material_connection(session, submission.creator_id, day),
@@ -225,6 +275,14 @@ def run_revision_checks(
         planned_for=day,
         today=today,
         settings=settings,
+        jurisdictions=settings.select(
+            creator.country if creator else None, submission.audience_countries or ()
+        ),
+        # Made with one of our products: the creator's access, or a product it names.
+        ai_made=bool(products) or active_grant(session, submission.creator_id, day),
+        ai_label=revision.ai_label,
+        platform=submission.platform,
+        deal_terms=deal_terms(deal),
     )
     if revision.id is not None:
         session.execute(delete(RevisionCheck).where(RevisionCheck.revision_id == revision.id))
@@ -237,6 +295,9 @@ def run_revision_checks(
             message=r.message,
             spans=[list(s) for s in r.spans],
             product_id=r.product_id,
+            jurisdiction=r.jurisdiction,
+            remedy=r.remedy,
+            source=r.source,
         )
         for r in results
     ]
@@ -257,6 +318,7 @@ class RevisionInput:
     media_url: str | None = None
     media: StoredMedia | None = None
     disclosure_in_video: bool | None = None
+    ai_label: bool | None = None
 
 
 MAX_BODY = 20000
@@ -276,7 +338,7 @@ def _check_revision_input(data: RevisionInput, errors: FieldErrors) -> RevisionI
         errors.add("media_url", "must be an http(s) address of at most 500 characters")
     if not body.strip() and media_url is None and data.media is None:
         errors.add("body", "give the caption or script, a media URL, or upload the media")
-    return RevisionInput(body, media_url, data.media, data.disclosure_in_video)
+    return RevisionInput(body, media_url, data.media, data.disclosure_in_video, data.ai_label)
 
 
 def content_hash(body: str, media_url: str | None, media_sha256: str | None) -> str:
@@ -340,6 +402,7 @@ def create_submission(
     submit: bool = True,
     today: date | None = None,
     tz: str | None = None,
+    audience_countries: Iterable[str] | None = None,
 ) -> Submission:
     """A submission with its first revision; submitted for review at once unless a draft."""
     _require_editor(actor)
@@ -363,6 +426,7 @@ def create_submission(
     elif planned_for.tzinfo is None:
         errors.add("planned_for", "must include a time zone")
     data = _check_revision_input(revision, errors)
+    audience = clean_countries(audience_countries, "audience_countries", errors)
     errors.raise_if_any()
 
     submission = Submission(
@@ -377,6 +441,7 @@ def create_submission(
         latest_revision=0,
         review_round=0,
         failed_checks=0,
+        audience_countries=audience,
     )
     session.add(submission)
     session.flush()
@@ -403,6 +468,7 @@ def _insert_revision(session, actor, submission, number, data, *, today, tz) -> 
         media_sha256=media.sha256 if media else None,
         content_hash=content_hash(data.body, data.media_url, media.sha256 if media else None),
         disclosure_in_video=data.disclosure_in_video if submission.is_video else None,
+        ai_label=data.ai_label,
         submitted_by=actor.id,
         submitted_at=utcnow(),
     )
@@ -488,6 +554,53 @@ def may_decide(session: Session, actor: Actor, submission: Submission) -> bool:
         and submission.status == "in_review"
         and not is_own_submission(session, actor, submission)
     )
+
+
+AUDIENCE_EDITABLE = ("draft", "in_review", "changes_requested", "approved")
+
+
+def set_audience_countries(
+    session: Session,
+    actor: Actor,
+    submission: Submission,
+    countries: Iterable[str],
+    *,
+    today: date | None = None,
+    tz: str | None = None,
+) -> Submission:
+    """Legal (or a manager) names the countries a post is aimed at; their rule sets apply
+    from now on, so the latest revision's checks run again."""
+    if getattr(actor, "role", None) not in EDITORS_AND_LEGAL:
+        raise Forbidden("Only legal, managers and admins set the audience countries.")
+    if submission.status not in AUDIENCE_EDITABLE:
+        raise Conflict(
+            f"A submission that is {submission.status.replace('_', ' ')} keeps its audience."
+        )
+    errors = FieldErrors()
+    audience = clean_countries(countries, "audience_countries", errors)
+    errors.raise_if_any()
+    before = list(submission.audience_countries or [])
+    if audience == before:
+        return submission
+    submission.audience_countries = audience
+    record(
+        session,
+        actor,
+        "submission.audience",
+        "submission",
+        submission.id,
+        {"audience_countries": [before, audience]},
+    )
+    session.flush()
+    revision = session.scalar(
+        select(Revision).where(
+            Revision.submission_id == submission.id,
+            Revision.number == submission.latest_revision,
+        )
+    )
+    if revision is not None:
+        run_revision_checks(session, submission, revision, today=today or org_today(), tz=tz)
+    return submission
 
 
 def decide(

@@ -14,16 +14,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.agreements.models import Deal
-from crm.approvals import media, queries, services
+from crm.approvals import media, queries, rulesets, services
 from crm.approvals.checks import highlight
 from crm.approvals.forms import (
+    AudienceForm,
     DecisionForm,
     EmptyForm,
     PublishForm,
     RevisionForm,
+    RuleSetForm,
     SettingsForm,
     SubmissionForm,
     WithdrawForm,
+    countries_value,
     disclosure_value,
 )
 from crm.approvals.models import SUBMISSION_STATUSES, Revision
@@ -84,6 +87,7 @@ def _revision_input(form, stored) -> services.RevisionInput:
         media_url=form.media_url.data,
         media=stored,
         disclosure_in_video=disclosure_value(form.disclosure_in_video.data),
+        ai_label=disclosure_value(form.ai_label.data),
     )
 
 
@@ -168,6 +172,7 @@ def create():
             submit=form.submit_now.data,
             today=_org_today(),
             tz=_org_tz(),
+            audience_countries=countries_value(form.audience_countries.data),
         )
 
     return handle_form(
@@ -206,6 +211,7 @@ def detail(submission_id: int):
         history=queries.status_history(db, submission.id),
         allowed=services.allowed_actions(submission.status),
         revision_form=RevisionForm(),
+        audience_form=_audience_form(submission, "detail"),
         publish_form=PublishForm(),
         withdraw_form=WithdrawForm(),
         submit_form=EmptyForm(),
@@ -240,6 +246,38 @@ def add_revision(submission_id: int):
         back=back,
         refusals=(Conflict,),
         code=303,
+    )
+
+
+def _audience_form(submission, back: str) -> AudienceForm:
+    form = AudienceForm(formdata=None)
+    form.audience_countries.data = " ".join(submission.audience_countries or [])
+    form.back.data = back
+    return form
+
+
+@bp.post("/submissions/<int:submission_id>/audience")
+@allow(EDITORS_AND_LEGAL)
+def audience(submission_id: int):
+    """Legal (or a manager) adds the countries the post is aimed at; the checks run again."""
+    submission = services.get_submission(get_session(), submission_id)
+    form = AudienceForm()
+    endpoint = "approvals.review" if form.back.data == "review" else "approvals.detail"
+    return handle_action(
+        lambda db: services.set_audience_countries(
+            db,
+            current_user,
+            submission,
+            countries_value(form.audience_countries.data),
+            today=_org_today(),
+            tz=_org_tz(),
+        ),
+        success=(
+            "Audience countries saved; the latest revision was checked again.",
+            url_for(endpoint, submission_id=submission_id),
+        ),
+        back=url_for(endpoint, submission_id=submission_id),
+        form=form,
     )
 
 
@@ -340,6 +378,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         agreements=queries.creator_agreements(db, submission.creator_id),
         history=queries.status_history(db, submission.id),
         form=form,
+        audience_form=_audience_form(submission, "review"),
         can_decide=not own and services.may_decide(db, current_user, submission),
         own=own,
     ), status
@@ -398,10 +437,61 @@ def settings():
             vague_tags=(form.vague_tags.data or "").splitlines(),
             banned_claims=(form.banned_claims.data or "").splitlines(),
         ),
-        render=lambda status: (render_template("approvals/settings.html", form=form), status),
+        render=lambda status: _settings_page(get_session(), form, status),
         success=(
             "Check settings saved; they apply to revisions checked from now on.",
             url_for("approvals.settings"),
         ),
         code=303,
+    )
+
+
+def _settings_page(db, form, status: int):
+    rule_sets = [(r, rulesets.version(db, r.code)) for r in rulesets.effective(db)]
+    return render_template(
+        "approvals/settings.html",
+        form=form,
+        rule_sets=rule_sets,
+        history=rulesets.history(db),
+        reset_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/admin/approval-settings/rules/<code>", methods=["GET", "POST"])
+@allow(ADMINS)
+def rule_set(code: str):
+    db = get_session()
+    current = rulesets.get(db, code)
+    form = RuleSetForm()
+    if request.method == "GET":
+        form.fill(current)
+    return handle_form(
+        form,
+        lambda db: rulesets.save(db, current_user, code, form.document()),
+        render=lambda status: (
+            render_template(
+                "approvals/rule_set.html",
+                form=form,
+                rule_set=current,
+                version=rulesets.version(db, code),
+                history=rulesets.history(db, code),
+            ),
+            status,
+        ),
+        success=(
+            f"Rule set {code} saved; it applies to revisions checked from now on.",
+            url_for("approvals.settings"),
+        ),
+    )
+
+
+@bp.post("/admin/approval-settings/rules/<code>/reset")
+@allow(ADMINS)
+def rule_set_reset(code: str):
+    rulesets.get(get_session(), code)  # 404 for an unknown code
+    return handle_action(
+        lambda db: rulesets.reset(db, current_user, code),
+        success=(f"Rule set {code} is back to the shipped default.", url_for("approvals.settings")),
+        back=url_for("approvals.settings"),
+        form=EmptyForm(),
     )

@@ -15,6 +15,7 @@ Each domain's `register(app)` (in its `__init__.py`, the one visible place) adds
 | `cli_commands`      | `click.Command`    | the `crm` command group (crm/cli.py)             |
 | `upload_usage`      | `UploadUsage`      | the per-user upload quota (crm/common/uploads.py)|
 | `record_links`      | `RecordLink`       | links and labels of records (`record_link`)      |
+| `record_notices`    | `RecordNotice`     | warnings on a record's page (`notices_for`)      |
 
 Nothing else keeps a list of contributions: no module-global lists, no hook lists in service
 modules, no wiring by import side effect. Events between domains are named blinker signals,
@@ -170,6 +171,28 @@ class RecordLink:
     current: Callable[..., Iterable[int]] | None = None
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A warning shown on a record's page: a title, a sentence, optional highlighted text
+    (safe Markup), what would fix it and the rule it cites."""
+
+    title: str
+    message: str
+    detail: Any = None
+    remedy: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordNotice:
+    """What one domain warns about on another domain's record page: `build(session, record,
+    user)` returns a list of `Notice`s (empty for none). `entity` names the page (`"deal"`)."""
+
+    entity: str
+    name: str
+    build: Callable[..., list[Notice]]
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -183,6 +206,7 @@ class Registry:
     cli_commands: list[click.Command] = field(default_factory=list)
     upload_usage: list[UploadUsage] = field(default_factory=list)
     record_links: dict[str, RecordLink] = field(default_factory=dict)
+    record_notices: list[RecordNotice] = field(default_factory=list)
 
     def add_record_link(self, link: RecordLink) -> None:
         if link.entity in self.record_links:
@@ -236,3 +260,12 @@ def current_records(session: Session, entity: str, ids: Iterable[int]) -> set[in
 def request_url(endpoint: str, **values: Any) -> str | None:
     """`url_for` inside a request, None elsewhere (jobs and emails build absolute links)."""
     return url_for(endpoint, **values) if has_request_context() else None
+
+
+def notices_for(entity: str, session: Session, record: Any, user: Any) -> list[Notice]:
+    """Every domain's notices for one record's page, in registration order."""
+    out: list[Notice] = []
+    for item in registry().record_notices:
+        if item.entity == entity:
+            out.extend(item.build(session, record, user))
+    return out

@@ -37,6 +37,8 @@ class World:
             title=kwargs.pop("title", "A post"),
             planned_for=kwargs.pop("planned_for", PLANNED),
             is_video=kwargs.pop("is_video", False),
+            deal_id=kwargs.pop("deal_id", None),
+            audience_countries=kwargs.pop("audience_countries", None),
             revision=RevisionInput(body=body, **kwargs),
             submit=state != "draft",
             today=TODAY,

@@ -80,19 +80,21 @@ def test_checks_run_on_every_revision_and_are_stored(world):
     world.db.add(DealFactory.build(creator_id=world.creator.id, status="active"))
     world.db.flush()
     sub = world.submission(body="#spon Trying ZP-9 today. Guaranteed results!")
+    # Naming one of our products makes it AI-made content: the platform's AI label is asked.
     assert codes(world.db, sub) == [
+        "ai_label_platform",
         "banned_claim",
         "disclosure_missing",
         "disclosure_vague",
         "unreleased_product",
     ]
-    assert sub.failed_checks == 4
+    assert sub.failed_checks == 5
     services.add_revision(
         world.db, world.manager, sub, RevisionInput(body="#ad A quiet studio day"), today=TODAY
     )
     assert codes(world.db, sub) == []
     assert sub.failed_checks == 0
-    assert len(codes(world.db, sub, 1)) == 4  # the first revision keeps its flags
+    assert len(codes(world.db, sub, 1)) == 5  # the first revision keeps its flags
 
 
 def test_alias_inside_a_word_is_not_a_leak(world):
@@ -286,9 +288,13 @@ def test_embargo_without_a_public_date(world):
 def test_planned_before_release_is_flagged(world):
     world.secret.public_on = date(2026, 3, 21)
     world.db.flush()
-    sub = world.submission(body="#ad Zephyr!", planned_for=PLANNED)  # planned 2026-03-20
+    sub = world.submission(
+        body="#ad Zephyr!", planned_for=PLANNED, ai_label=True
+    )  # planned 2026-03-20
     assert codes(world.db, sub) == ["embargo", "unreleased_product"]
-    sub2 = world.submission(body="#ad Zephyr!", planned_for=PLANNED + timedelta(days=1))
+    sub2 = world.submission(
+        body="#ad Zephyr!", planned_for=PLANNED + timedelta(days=1), ai_label=True
+    )
     assert codes(world.db, sub2) == ["unreleased_product"]
 
 
