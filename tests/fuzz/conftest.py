@@ -51,8 +51,10 @@ ID_TABLES = {
     "view_id": "saved_views",
     "work_id": "works",
     "token": "auth link tokens",  # not a table: the raw tokens of the links made below
+    "code": "rule set codes",  # not a table: the disclosure rule sets' jurisdiction codes
 }
 LINK_TOKENS = ID_TABLES["token"]
+RULE_SET_CODES = ID_TABLES["code"]
 SKIPPED_TABLES = {"alembic_version"}
 
 
@@ -129,7 +131,8 @@ def world(app):
             fuzz_world.ids[LINK_TOKENS] = [
                 issued.url.rsplit("/", 1)[1] for issued in (reset, invite)
             ]
-            for name in set(ID_TABLES.values()) - {LINK_TOKENS}:
+            fuzz_world.ids[RULE_SET_CODES] = ["US", "UK", "FR", "DE", "EU"]
+            for name in set(ID_TABLES.values()) - {LINK_TOKENS, RULE_SET_CODES}:
                 fuzz_world.ids[name] = list(
                     connection.scalars(text(f"SELECT id FROM {name} ORDER BY id"))  # noqa: S608
                 )
