@@ -216,7 +216,7 @@ def detail(note_id: int):
         duplicates=duplicates,
         similar=[s for s in similar if s.note.id != note.duplicate_of_id],
         status_form=form,
-        next_statuses=sorted(services.TRANSITIONS[note.status], key=STATUSES.index),
+        next_statuses=sorted(services.TRANSITIONS.targets(note.status), key=STATUSES.index),
         **_common(),
     )
 
