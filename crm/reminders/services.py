@@ -1,5 +1,7 @@
 """Reminders: manual tasks, the `remind()` call other domains use, and task actions.
 
+Over 400 lines as one concept: a reminder raised, read and acted on, by one set of checks.
+
 Other domains plug in through:
 - `remind(session, assignee_id=…, title=…, due_on=…, rule=…, dedupe_key=…)` raises one
   reminder, idempotently (the unique dedupe key decides, so calling it twice is harmless);
