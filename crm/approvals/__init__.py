@@ -119,6 +119,7 @@ def _deal_notices(session, deal, user) -> list[Notice]:
 def register(app: Flask) -> None:
     from crm.agreements.signals import release_moved
     from crm.approvals import (
+        admin_views,  # noqa: F401 (its routes attach to the approvals blueprint)
         api,  # noqa: F401 (routes attach to the API blueprint)
         demo,
         digest,

@@ -21,93 +21,28 @@ from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
 from crm.common.errors import Conflict, NotFound
-from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.feedback import services
 from crm.feedback.forms import BulkStatusForm, FeedbackForm, StatusForm
 from crm.feedback.models import (
-    CATEGORIES,
-    CATEGORY_LABELS,
-    SEVERITIES,
     STATUS_LABELS,
     STATUSES,
     Feedback,
+)
+from crm.feedback.pages import (
+    creator_product_options,
+    errors_text,
+    fill_choices,
+    int_arg,
+    label_context,
+    submitted_id,
 )
 from crm.feedback.rendering import render_markdown
 from crm.web.forms import Stay, choices, handle_action, handle_form
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
-
-GRANT_CHOICES_MAX = 500
-
-
-def _common():
-    return {
-        "category_labels": CATEGORY_LABELS,
-        "status_labels": STATUS_LABELS,
-        "categories": CATEGORIES,
-        "severities": SEVERITIES,
-        "statuses": STATUSES,
-    }
-
-
-def _int_arg(name: str) -> int | None:
-    return parse_id(request.args.get(name))
-
-
-def _options(db):
-    creators = db.execute(
-        select(Creator.id, Creator.display_name)
-        .where(Creator.archived.is_(False))
-        .order_by(Creator.search_name, Creator.id)
-    ).all()
-    products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
-    return creators, products
-
-
-def _fill_choices(db, form: FeedbackForm, creator_id: int | None, similar=()) -> None:
-    creators, products = _options(db)
-    form.creator_id.choices = choices([("", "— choose —")] + [(str(i), n) for i, n in creators])
-    form.product_id.choices = choices([("", "— choose —")] + [(str(i), n) for i, n in products])
-    stmt = (
-        select(
-            Grant.id, Grant.starts_on, Grant.ends_on, Grant.tier, Product.name, Creator.display_name
-        )
-        .join(Product, Product.id == Grant.product_id)
-        .join(Creator, Creator.id == Grant.creator_id)
-        .order_by(Creator.search_name, Grant.starts_on.desc())
-        .limit(GRANT_CHOICES_MAX)
-    )
-    if creator_id is not None:
-        stmt = stmt.where(Grant.creator_id == creator_id)
-    else:
-        stmt = stmt.where(Grant.status == "active")
-    grants = [
-        (str(gid), f"{cname} — {pname} ({start:%Y-%m-%d} to {end:%Y-%m-%d}) {tier}".strip())
-        for gid, start, end, tier, pname, cname in db.execute(stmt)
-    ]
-    form.grant_id.choices = choices([("", "— none —"), *grants])
-    dupes = [(str(s.note.id), f"#{s.note.id} {s.note.title}") for s in similar]
-    current = form.duplicate_of.data
-    if current and current not in {v for v, _l in dupes}:
-        dupes.append((current, f"#{current}"))
-    form.duplicate_of.choices = choices([("", "Not a duplicate: file a new note"), *dupes])
-
-
-def _id(value) -> int | str | None:
-    """A submitted id: an int when it looks like one, else the raw text (the service names
-    it as unknown)."""
-    if value in (None, ""):
-        return None
-    value = str(value).strip()
-    number = parse_id(value)
-    return number if number is not None else value
-
-
-def _errors_text(form) -> str:
-    return " ".join(f"{name}: {m}" for name, messages in form.errors.items() for m in messages)
 
 
 @bp.get("/")
@@ -116,7 +51,7 @@ def index():
     db = get_session()
     filters = services.parse_filters(request.args)
     board = services.board(db, filters)
-    creators, products = _options(db)
+    creators, products = creator_product_options(db)
     return render_template(
         "feedback/board.html",
         board=board,
@@ -126,7 +61,7 @@ def index():
         products=products,
         bulk_form=BulkStatusForm(),
         per_column=services.BOARD_COLUMN_LIMIT,
-        **_common(),
+        **label_context(),
     )
 
 
@@ -138,7 +73,7 @@ def new():
     similar: list = []
     if request.method == "GET":
         grant = None
-        grant_id = _int_arg("grant_id")
+        grant_id = int_arg("grant_id")
         if grant_id is not None:
             grant = db.get(Grant, grant_id)
             if grant is None:
@@ -146,19 +81,19 @@ def new():
             form.grant_id.data = str(grant.id)
             form.creator_id.data = str(grant.creator_id)
             form.product_id.data = str(grant.product_id)
-        creator_id = _int_arg("creator_id")
+        creator_id = int_arg("creator_id")
         if grant is None and creator_id is not None:
             if db.get(Creator, creator_id) is None:
                 raise NotFound("No such creator.")
             form.creator_id.data = str(creator_id)
-        product_id = _int_arg("product_id")
+        product_id = int_arg("product_id")
         if grant is None and product_id is not None:
             form.product_id.data = str(product_id)
-        _fill_choices(db, form, _id(form.creator_id.data) if form.creator_id.data else None)
-        return render_template("feedback/form.html", form=form, similar=[], **_common())
+        fill_choices(db, form, submitted_id(form.creator_id.data) if form.creator_id.data else None)
+        return render_template("feedback/form.html", form=form, similar=[], **label_context())
 
-    creator_id = _id(form.creator_id.data)
-    product_id = _id(form.product_id.data)
+    creator_id = submitted_id(form.creator_id.data)
+    product_id = submitted_id(form.product_id.data)
 
     def call(db):
         if not form.reviewed_similar.data and not form.duplicate_of.data:
@@ -170,13 +105,13 @@ def new():
             current_user,
             creator_id=creator_id,
             product_id=product_id,
-            grant_id=_id(form.grant_id.data),
+            grant_id=submitted_id(form.grant_id.data),
             category=form.category.data,
             severity=form.severity.data,
             title=form.title.data,
             body=form.body.data or "",
             reproduction=form.reproduction.data or "",
-            duplicate_of_id=_id(form.duplicate_of.data),
+            duplicate_of_id=submitted_id(form.duplicate_of.data),
         )
 
     def success(note):
@@ -188,8 +123,8 @@ def new():
 
     def render(status):
         shown_creator = creator_id if isinstance(creator_id, int) else None
-        _fill_choices(db, form, shown_creator, similar=similar)
-        page = render_template("feedback/form.html", form=form, similar=similar, **_common())
+        fill_choices(db, form, shown_creator, similar=similar)
+        page = render_template("feedback/form.html", form=form, similar=similar, **label_context())
         return page, status
 
     return handle_form(form, call, render=render, success=success)
@@ -216,8 +151,8 @@ def detail(note_id: int):
         duplicates=duplicates,
         similar=[s for s in similar if s.note.id != note.duplicate_of_id],
         status_form=form,
-        next_statuses=sorted(services.TRANSITIONS[note.status], key=STATUSES.index),
-        **_common(),
+        next_statuses=sorted(services.TRANSITIONS.targets(note.status), key=STATUSES.index),
+        **label_context(),
     )
 
 
@@ -237,7 +172,7 @@ def edit(note_id: int):
             "duplicate_of": str(note.duplicate_of_id or ""),
         },
     )
-    _fill_choices(db, form, note.creator_id)
+    fill_choices(db, form, note.creator_id)
     form.creator_id.choices = choices([(str(note.creator_id), note.creator.display_name)])
     similar = services.similar_notes(db, note.product_id, note.title, exclude_id=note.id)
     dupes = [(str(s.note.id), f"#{s.note.id} {s.note.title}") for s in similar]
@@ -253,18 +188,20 @@ def edit(note_id: int):
             current_user,
             note,
             {
-                "product_id": _id(form.product_id.data),
-                "grant_id": _id(form.grant_id.data),
+                "product_id": submitted_id(form.product_id.data),
+                "grant_id": submitted_id(form.grant_id.data),
                 "category": form.category.data,
                 "severity": form.severity.data,
                 "title": form.title.data,
                 "body": form.body.data or "",
                 "reproduction": form.reproduction.data or "",
-                "duplicate_of_id": _id(form.duplicate_of.data),
+                "duplicate_of_id": submitted_id(form.duplicate_of.data),
             },
         ),
         render=lambda status: (
-            render_template("feedback/form.html", form=form, note=note, similar=[], **_common()),
+            render_template(
+                "feedback/form.html", form=form, note=note, similar=[], **label_context()
+            ),
             status,
         ),
         success=("Feedback updated.", url_for("feedback.detail", note_id=note.id)),
@@ -278,7 +215,7 @@ def change_status(note_id: int):
     form = StatusForm()
     back = url_for("feedback.detail", note_id=note.id)
     if not form.validate_on_submit():
-        flash("Choose a status. " + _errors_text(form), "danger")
+        flash("Choose a status. " + errors_text(form), "danger")
         return redirect(back)
     # The team only matters when forwarding; a leftover value beside another status is
     # ignored rather than refused.
@@ -302,7 +239,7 @@ def bulk_status():
         back if back.startswith("/feedback/") and "//" not in back else url_for("feedback.index")
     )
     if not form.validate_on_submit():
-        flash("Nothing was changed: " + _errors_text(form), "danger")
+        flash("Nothing was changed: " + errors_text(form), "danger")
         return redirect(target)
     return handle_action(
         lambda db: services.bulk_change_status(
@@ -328,7 +265,7 @@ def report_index():
     )
     products = db.scalars(select(Product).order_by(Product.name)).all()
     return render_template(
-        "feedback/report_index.html", products=products, counts=counts, **_common()
+        "feedback/report_index.html", products=products, counts=counts, **label_context()
     )
 
 
@@ -338,7 +275,7 @@ def report(product_id: int):
     db = get_session()
     filters = services.parse_filters(request.args, ignore=("product_id",))
     rep = services.product_report(db, product_id, filters)
-    creators, _products = _options(db)
+    creators, _products = creator_product_options(db)
     export_args = {k: v for k, v in filters.as_args().items() if k != "product_id"}
     return render_template(
         "feedback/report.html",
@@ -347,7 +284,7 @@ def report(product_id: int):
         creators=creators,
         export_args=export_args,
         max_week=max((c for _w, _d, c in rep.weekly), default=0),
-        **_common(),
+        **label_context(),
     )
 
 

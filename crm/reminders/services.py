@@ -1,5 +1,7 @@
 """Reminders: manual tasks, the `remind()` call other domains use, and task actions.
 
+Over 400 lines as one concept: a reminder raised, read and acted on, by one set of checks.
+
 Other domains plug in through:
 - `remind(session, assignee_id=…, title=…, due_on=…, rule=…, dedupe_key=…)` raises one
   reminder, idempotently (the unique dedupe key decides, so calling it twice is harmless);
@@ -13,10 +15,12 @@ When a user assigns a reminder to someone else, the assignee is emailed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.audit.services import record
@@ -86,11 +90,11 @@ def get_reminder(session: Session, reminder_id: int) -> Reminder:
     return reminder
 
 
-def can_act_on(user, reminder: Reminder) -> bool:
+def can_act_on(user: Actor, reminder: Reminder) -> bool:
     return user.role == "admin" or user.id in (reminder.assignee_id, reminder.created_by_id)
 
 
-def get_for_user(session: Session, user, reminder_id: int) -> Reminder:
+def get_for_user(session: Session, user: Actor, reminder_id: int) -> Reminder:
     """A reminder the user may see and change: theirs, one they created, or any for an admin.
     Anything else is reported as missing (404), not forbidden."""
     reminder = get_reminder(session, reminder_id)
@@ -99,11 +103,11 @@ def get_for_user(session: Session, user, reminder_id: int) -> Reminder:
     return reminder
 
 
-def _visible_on(day: date):
+def _visible_on(day: date) -> ColumnElement[bool]:
     return or_(Reminder.snoozed_until.is_(None), Reminder.snoozed_until <= day)
 
 
-def due_count_stmt(user_id: int, today: date):
+def due_count_stmt(user_id: int, today: date) -> Select[int]:
     """Open reminders overdue or due today (snoozed ones excluded): the navigation badge."""
     return (
         select(func.count())
@@ -118,7 +122,7 @@ def due_count_stmt(user_id: int, today: date):
 
 
 def due_count(session: Session, user_id: int, today: date) -> int:
-    return session.scalar(due_count_stmt(user_id, today))
+    return session.scalar(due_count_stmt(user_id, today)) or 0
 
 
 @dataclass
@@ -183,7 +187,7 @@ def list_reminders(
     status: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
-):
+) -> Page:
     stmt = select(Reminder).where(Reminder.assignee_id == assignee_id)
     if status:
         stmt = stmt.where(Reminder.status == status)
@@ -228,7 +232,7 @@ def assignable_users(session: Session) -> list[User]:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _check_title(errors: FieldErrors, title) -> str:
+def _check_title(errors: FieldErrors, title: str | None) -> str:
     title = (title or "").strip()
     if not title:
         errors.add("title", "is required")
@@ -237,14 +241,14 @@ def _check_title(errors: FieldErrors, title) -> str:
     return title
 
 
-def _check_due(errors: FieldErrors, due_on, today: date, field: str = "due_on") -> None:
+def _check_due(errors: FieldErrors, due_on: object, today: date, field: str = "due_on") -> None:
     if not isinstance(due_on, date):
         errors.add(field, "must be a date YYYY-MM-DD")
     elif abs(due_on.year - today.year) > DUE_RANGE_YEARS:
         errors.add(field, f"must be within {DUE_RANGE_YEARS} years of today")
 
 
-def _check_assignee(session: Session, errors: FieldErrors, assignee_id) -> User | None:
+def _check_assignee(session: Session, errors: FieldErrors, assignee_id: object) -> User | None:
     user = session.get(User, assignee_id) if isinstance(assignee_id, int) else None
     if user is None or not user.active:
         errors.add("assignee_id", "must be an active user")
@@ -252,7 +256,7 @@ def _check_assignee(session: Session, errors: FieldErrors, assignee_id) -> User 
     return user
 
 
-def _check_creator(session: Session, errors: FieldErrors, creator_id) -> None:
+def _check_creator(session: Session, errors: FieldErrors, creator_id: object) -> None:
     if creator_id is None:
         return
     if not isinstance(creator_id, int) or not current_records(session, "creator", [creator_id]):
@@ -261,7 +265,7 @@ def _check_creator(session: Session, errors: FieldErrors, creator_id) -> None:
 
 def create_reminder(
     session: Session,
-    actor,
+    actor: Actor,
     *,
     title: str,
     due_on: date,
@@ -278,6 +282,7 @@ def create_reminder(
     assignee = _check_assignee(session, errors, actor.id if assignee_id is None else assignee_id)
     _check_creator(session, errors, creator_id)
     errors.raise_if_any()
+    assert assignee is not None  # refused above otherwise
     reminder = Reminder(
         title=title,
         due_on=due_on,
@@ -304,18 +309,25 @@ def create_reminder(
     return reminder
 
 
-def set_status(session: Session, actor, reminder: Reminder, status: str) -> Reminder:
+def set_status(session: Session, actor: Actor, reminder: Reminder, status: str) -> Reminder:
     if status not in REMINDER_STATUSES:
         raise Invalid({"status": [f"must be one of {', '.join(REMINDER_STATUSES)}"]})
     return update_reminder(session, actor, reminder, {"status": status}, today=None)
 
 
-def snooze(session: Session, actor, reminder: Reminder, until: date, today: date) -> Reminder:
+def snooze(
+    session: Session, actor: Actor, reminder: Reminder, until: date, today: date
+) -> Reminder:
     return update_reminder(session, actor, reminder, {"snoozed_until": until}, today=today)
 
 
 def update_reminder(
-    session: Session, actor, reminder: Reminder, changes: dict, *, today: date | None
+    session: Session,
+    actor: Actor,
+    reminder: Reminder,
+    changes: Mapping[str, Any],
+    *,
+    today: date | None,
 ) -> Reminder:
     """Change status (done, dismissed, open), snooze, due date, title or assignee.
 
@@ -324,7 +336,7 @@ def update_reminder(
     """
     today = today or org_today()
     errors = FieldErrors()
-    before = {
+    before: dict[str, Any] = {
         "status": reminder.status,
         "snoozed_until": reminder.snoozed_until,
         "due_on": reminder.due_on,

@@ -42,8 +42,7 @@ CASES = [(state, action) for state in SUBMISSION_STATUSES for action in ACTIONS]
 
 
 def test_the_table_in_code_is_the_expected_table():
-    table = {(s, a): t for s, moves in EXPECTED.items() for a, t in moves.items()}
-    assert table == TRANSITIONS
+    assert {state: dict(moves) for state, moves in TRANSITIONS.table.items()} == EXPECTED
 
 
 def _apply(world, sub, action):

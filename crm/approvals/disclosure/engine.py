@@ -1,5 +1,7 @@
 """The checks one rule set runs on a caption: disclosure, AI-content labels, review terms.
 
+Over 400 lines: the three checks share the marker matching and placement rules above them.
+
 Pure functions of the text and the facts; offsets in results point into the original text.
 """
 

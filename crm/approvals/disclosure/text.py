@@ -1,5 +1,7 @@
 """Text matching for the checks: Unicode folding with offsets, phrases, labels and denials.
 
+Over 400 lines: phrases, labels and denials all match on the one folded text with offsets.
+
 Folding
 -------
 Both the caption and every phrase are compared after the same folding, so that a product

@@ -1,0 +1,91 @@
+"""What the approvals pages share: the organisation's day and zone, the media upload, the
+revision input from a form, and the choices and views the submission pages fill in."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.agreements.models import Deal
+from crm.approvals import media, queries, services
+from crm.approvals.checks import highlight
+from crm.approvals.forms import AudienceForm, disclosure_value
+from crm.approvals.models import Revision
+from crm.common import uploads
+from crm.common.timeutil import org_today, org_zone
+from crm.creators.models import Creator
+from crm.db import get_session
+from crm.web.forms import choices
+from crm.web.uploads import with_upload
+
+
+def org_tz() -> str:
+    return org_zone().key
+
+
+def page_today():
+    return org_today()
+
+
+def max_media_bytes() -> int:
+    return int(
+        current_app.config.get("APPROVALS_MEDIA_MAX_BYTES")
+        or current_app.config.get("MAX_CONTENT_LENGTH")
+        or 25 * 1024 * 1024
+    )
+
+
+def with_media(form, call):
+    """The service call with the revision's uploaded media, if any (crm.web.uploads)."""
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    return with_upload(
+        form.media.data,
+        allowance=lambda: uploads.allowance(get_session(), current_user, current_app.config),
+        store=lambda stream, filename, quota: media.store(
+            stream, filename, upload_dir, max_media_bytes(), allowance=quota
+        ),
+        call=call,
+        discard=lambda stored: media.discard(upload_dir, stored),
+    )
+
+
+def revision_input(form, stored) -> services.RevisionInput:
+    return services.RevisionInput(
+        body=form.body.data or "",
+        media_url=form.media_url.data,
+        media=stored,
+        disclosure_in_video=disclosure_value(form.disclosure_in_video.data),
+        ai_label=disclosure_value(form.ai_label.data),
+    )
+
+
+def creator_choices(db, form, creator_id):
+    creators = db.scalars(
+        select(Creator)
+        .where(Creator.archived.is_(False))
+        .order_by(Creator.search_name, Creator.id)
+        .limit(1000)
+    ).all()
+    form.creator_id.choices = choices([(c.id, c.display_name) for c in creators])
+    deals_stmt = select(Deal).order_by(Deal.id.desc()).limit(500)
+    if creator_id:
+        deals_stmt = deals_stmt.where(Deal.creator_id == creator_id)
+    deals = db.scalars(deals_stmt).all()
+    form.deal_id.choices = choices([("", "No deal")] + [(str(d.id), d.title) for d in deals])
+
+
+def revision_view(revision: Revision) -> dict:
+    checks = list(revision.checks)
+    return {
+        "revision": revision,
+        "checks": checks,
+        "text": highlight(revision.body or "", queries.spans_of(checks)),
+    }
+
+
+def audience_form(submission, back: str) -> AudienceForm:
+    form = AudienceForm(formdata=None)
+    form.audience_countries.data = " ".join(submission.audience_countries or [])
+    form.back.data = back
+    return form
