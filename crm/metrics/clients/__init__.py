@@ -33,8 +33,10 @@ from crm.metrics.clients.base import (
     parse_retry_after,
     scrub,
 )
+from crm.metrics.clients.base import USER_AGENT as USER_AGENT
 from crm.metrics.clients.instagram import InstagramClient
 from crm.metrics.clients.tiktok import TikTokClient
+from crm.metrics.clients.youtube import YOUTUBE_MAX_IDS as YOUTUBE_MAX_IDS
 from crm.metrics.clients.youtube import YouTubeClient
 
 __all__ = [
