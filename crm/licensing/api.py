@@ -9,7 +9,6 @@ from crm.api.base import (
     bp,
     created,
     doc,
-    iso,
     page_response,
     parse_body,
     query_choice,
@@ -21,9 +20,8 @@ from crm.api.base import (
 )
 from crm.common.errors import Invalid
 from crm.common.ids import parse_id
-from crm.common.money import to_decimal_string
 from crm.common.pagination import SortKey, keyset_page
-from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can_see_money
+from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.db import get_session
 from crm.licensing import licences as lic
 from crm.licensing import services
@@ -45,83 +43,15 @@ from crm.licensing.schemas import (
     WorkIn,
     WorkOut,
     WorkPatch,
+    consent_json,
+    licence_json,
+    payout_json,
+    work_json,
 )
 
 MAX_WORKS_PER_POST = 10_000
 REGISTRY_DEFAULT_LIMIT = 500
 REGISTRY_MAX_LIMIT = 1000
-
-
-# --- serialisers ---------------------------------------------------------------------------
-
-
-def work_json(w: Work) -> dict:
-    return {
-        "id": w.id,
-        "creator_id": w.creator_id,
-        "kind": w.kind,
-        "title": w.title,
-        "url": w.url,
-        "sha256": w.sha256,
-        "created_on": iso(w.created_on),
-    }
-
-
-def consent_json(c: Consent) -> dict:
-    return {
-        "id": c.id,
-        "creator_id": c.creator_id,
-        "work_id": c.work_id,
-        "kind": c.kind,
-        "scope": c.scope,
-        "use": c.use,
-        "decision": c.decision,
-        "constraint": c.constraint,
-        "source": c.source,
-        "evidence": c.evidence,
-        "effective_on": iso(c.effective_on),
-        "revoked_on": iso(c.revoked_on),
-        "created_at": iso(c.created_at),
-    }
-
-
-def licence_json(licence: Licence, work_ids: list[int]) -> dict:
-    out = {
-        "id": licence.id,
-        "creator_id": licence.creator_id,
-        "title": licence.title,
-        "uses": list(licence.uses),
-        "fee_model": licence.fee_model,
-        "currency": licence.currency,
-        "starts_on": iso(licence.starts_on),
-        "ends_on": iso(licence.ends_on),
-        "all_allowed_works": licence.all_allowed_works,
-        "work_ids": work_ids,
-    }
-    if can_see_money(current_user):
-        out["rate"] = lic.rate_text(licence)
-        out["rate_unit"] = "percent" if licence.fee_model == "revenue_share" else "money"
-    return out
-
-
-def payout_json(p) -> dict:
-    out = {
-        "id": p.id,
-        "licence_id": p.licence_id,
-        "period": p.period,
-        "period_start": iso(p.period_start),
-        "period_end": iso(p.period_end),
-        "works_count": p.works_count,
-        "work_ids": list(p.work_ids or []),
-        "currency": p.currency,
-        "status": p.status,
-        "paid_on": iso(p.paid_on),
-    }
-    if can_see_money(current_user):
-        out["amount"] = to_decimal_string(p.amount_minor, p.currency)
-        if p.revenue_minor is not None:
-            out["revenue"] = to_decimal_string(p.revenue_minor, p.currency)
-    return out
 
 
 # --- works ---------------------------------------------------------------------------------

@@ -1,13 +1,19 @@
-"""The licensing API's request bodies and response documents (pydantic)."""
+"""The licensing API's request bodies and response documents (pydantic), and the
+serialisers that fill the documents."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Literal
 
+from flask_login import current_user
 from pydantic import Field, model_validator
 
-from crm.api.base import ApiModel, OutModel
+from crm.api.base import ApiModel, OutModel, iso
+from crm.common.money import to_decimal_string
+from crm.common.permissions import can_see_money
+from crm.licensing import licences as lic
+from crm.licensing.models import Consent, Licence, Work
 from crm.licensing.services import SCOPE_FORMS
 
 MAX_CHECK_ITEMS = 10_000
@@ -165,3 +171,75 @@ class RegistryOut(OutModel):
     uses: list[str]
     items: list[dict]
     next_cursor: str | None
+
+
+# --- serialisers ---------------------------------------------------------------------------
+
+
+def work_json(w: Work) -> dict:
+    return {
+        "id": w.id,
+        "creator_id": w.creator_id,
+        "kind": w.kind,
+        "title": w.title,
+        "url": w.url,
+        "sha256": w.sha256,
+        "created_on": iso(w.created_on),
+    }
+
+
+def consent_json(c: Consent) -> dict:
+    return {
+        "id": c.id,
+        "creator_id": c.creator_id,
+        "work_id": c.work_id,
+        "kind": c.kind,
+        "scope": c.scope,
+        "use": c.use,
+        "decision": c.decision,
+        "constraint": c.constraint,
+        "source": c.source,
+        "evidence": c.evidence,
+        "effective_on": iso(c.effective_on),
+        "revoked_on": iso(c.revoked_on),
+        "created_at": iso(c.created_at),
+    }
+
+
+def licence_json(licence: Licence, work_ids: list[int]) -> dict:
+    out = {
+        "id": licence.id,
+        "creator_id": licence.creator_id,
+        "title": licence.title,
+        "uses": list(licence.uses),
+        "fee_model": licence.fee_model,
+        "currency": licence.currency,
+        "starts_on": iso(licence.starts_on),
+        "ends_on": iso(licence.ends_on),
+        "all_allowed_works": licence.all_allowed_works,
+        "work_ids": work_ids,
+    }
+    if can_see_money(current_user):
+        out["rate"] = lic.rate_text(licence)
+        out["rate_unit"] = "percent" if licence.fee_model == "revenue_share" else "money"
+    return out
+
+
+def payout_json(p) -> dict:
+    out = {
+        "id": p.id,
+        "licence_id": p.licence_id,
+        "period": p.period,
+        "period_start": iso(p.period_start),
+        "period_end": iso(p.period_end),
+        "works_count": p.works_count,
+        "work_ids": list(p.work_ids or []),
+        "currency": p.currency,
+        "status": p.status,
+        "paid_on": iso(p.paid_on),
+    }
+    if can_see_money(current_user):
+        out["amount"] = to_decimal_string(p.amount_minor, p.currency)
+        if p.revenue_minor is not None:
+            out["revenue"] = to_decimal_string(p.revenue_minor, p.currency)
+    return out

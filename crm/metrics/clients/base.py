@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
+
+from crm.metrics.clients.redaction import _install_log_redaction, scrub
 
 log = logging.getLogger("crm.metrics.clients")
 
@@ -27,50 +29,6 @@ TIKTOK_API_URL = "https://open.tiktokapis.com"
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 20.0)
 USER_AGENT = "crm-metrics/1.0"
 _MAX_MESSAGE = 300
-
-
-# --------------------------------------------------------------------------- secrets hygiene
-
-_SECRET_PARAM_RE = re.compile(
-    r"(?i)\b(key|api_key|apikey|access_token|refresh_token|client_secret|token)=([^&\s\"'<>]+)"
-)
-_BEARER_RE = re.compile(r"(?i)\bbearer\s+[^\s\"',;]+")
-
-
-def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove credentials from text that may end up in logs, the DB or a UI.
-
-    Known secrets are replaced verbatim (and URL-encoded), then any ``key=``/``access_token=``
-    query value and ``Bearer`` token is masked as a second line of defence.
-    """
-    for secret in secrets:
-        if not secret:
-            continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, "***")
-    text = _SECRET_PARAM_RE.sub(r"\1=***", text)
-    return _BEARER_RE.sub("Bearer ***", text)
-
-
-class _RedactingFilter(logging.Filter):
-    """Mask query secrets in urllib3's debug line (``"GET /channels?...&key=..." 200``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record is not ours to fix
-            return True
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
-def _install_log_redaction() -> None:
-    """Idempotently attach the redacting filter to urllib3's connection-pool logger."""
-    pool_log = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _RedactingFilter) for f in pool_log.filters):
-        pool_log.addFilter(_RedactingFilter())
 
 
 # --------------------------------------------------------------------------- results & errors
