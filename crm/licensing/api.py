@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
-
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import Field, model_validator
 
 from crm.api.base import (
-    ApiModel,
-    OutModel,
     bp,
     created,
     doc,
-    iso,
     page_response,
     parse_body,
     query_choice,
@@ -27,248 +20,38 @@ from crm.api.base import (
 )
 from crm.common.errors import Invalid
 from crm.common.ids import parse_id
-from crm.common.money import to_decimal_string
 from crm.common.pagination import SortKey, keyset_page
-from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can_see_money
+from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.db import get_session
 from crm.licensing import licences as lic
 from crm.licensing import services
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
+from crm.licensing.schemas import (
+    MAX_CHECK_ITEMS,
+    CheckIn,
+    CheckOut,
+    ConsentIn,
+    ConsentOut,
+    ConsentRevokeIn,
+    LicenceIn,
+    LicenceOut,
+    LicencePatch,
+    PaidIn,
+    PayoutIn,
+    PayoutOut,
+    RegistryOut,
+    WorkIn,
+    WorkOut,
+    WorkPatch,
+    consent_json,
+    licence_json,
+    payout_json,
+    work_json,
+)
 
-MAX_CHECK_ITEMS = 10_000
 MAX_WORKS_PER_POST = 10_000
 REGISTRY_DEFAULT_LIMIT = 500
 REGISTRY_MAX_LIMIT = 1000
-
-
-# --- bodies and documents ------------------------------------------------------------------
-
-
-class WorkIn(ApiModel):
-    creator_id: int
-    kind: str
-    title: str
-    url: str
-    sha256: str | None = None
-    created_on: date | None = None
-
-
-class WorkPatch(ApiModel):
-    kind: str | None = None
-    title: str | None = None
-    url: str | None = None
-    sha256: str | None = None
-    created_on: date | None = None
-
-
-class WorkOut(OutModel):
-    id: int
-    creator_id: int
-    kind: str
-    title: str
-    url: str
-    sha256: str | None
-    created_on: str | None
-
-
-class ConsentIn(ApiModel):
-    creator_id: int
-    work_id: int | None = None
-    kind: str | None = None
-    scope: str | None = Field(
-        default=None,
-        max_length=40,
-        description=f"instead of work_id / kind: {services.SCOPE_FORMS}, as the consent form "
-        "writes it",
-    )
-    use: str
-    decision: str
-    constraint: str = ""
-    source: str
-    evidence: str = ""
-    effective_on: date
-
-
-class ConsentRevokeIn(ApiModel):
-    revoked_on: date | None = None
-
-
-class ConsentOut(OutModel):
-    id: int
-    creator_id: int
-    work_id: int | None
-    kind: str | None
-    scope: str
-    use: str
-    decision: str
-    constraint: str
-    source: str
-    evidence: str
-    effective_on: str
-    revoked_on: str | None
-    created_at: str
-
-
-class CheckItem(ApiModel):
-    url: str | None = Field(default=None, max_length=2000)
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
-
-    @model_validator(mode="after")
-    def one_key(self):
-        if (self.url is None) == (self.sha256 is None):
-            raise ValueError("give either url or sha256")
-        return self
-
-
-class CheckIn(ApiModel):
-    use: Literal["data_mining", "ai_inference", "ai_training", "ai_generative_training"]
-    items: list[CheckItem] = Field(max_length=MAX_CHECK_ITEMS)
-    as_of: date | None = None
-
-
-class CheckOut(OutModel):
-    use: str
-    as_of: str
-    items: list[dict]
-
-
-class LicenceIn(ApiModel):
-    creator_id: int
-    title: str
-    uses: list[str]
-    fee_model: str
-    rate: str = Field(description="money for flat and per_work; a percentage for revenue_share")
-    currency: str
-    starts_on: date
-    ends_on: date | None = None
-    work_ids: list[int] | None = None
-    all_allowed_works: bool = False
-
-
-class LicencePatch(ApiModel):
-    title: str | None = None
-    ends_on: date | None = None
-    rate: str | None = None
-    work_ids: list[int] | None = None
-    all_allowed_works: bool | None = None
-
-
-class LicenceOut(OutModel):
-    id: int
-    creator_id: int
-    title: str
-    uses: list[str]
-    fee_model: str
-    rate: str | None = None
-    rate_unit: str | None = None
-    currency: str
-    starts_on: str
-    ends_on: str | None
-    all_allowed_works: bool
-    work_ids: list[int]
-
-
-class PayoutIn(ApiModel):
-    period: str
-    revenue: str | None = None
-
-
-class PaidIn(ApiModel):
-    paid_on: date | None = None
-
-
-class PayoutOut(OutModel):
-    id: int
-    licence_id: int
-    period: str
-    period_start: str
-    period_end: str
-    works_count: int
-    work_ids: list[int]
-    amount: str | None = None
-    revenue: str | None = None
-    currency: str
-    status: str
-    paid_on: str | None
-
-
-class RegistryOut(OutModel):
-    as_of: str
-    uses: list[str]
-    items: list[dict]
-    next_cursor: str | None
-
-
-# --- serialisers ---------------------------------------------------------------------------
-
-
-def work_json(w: Work) -> dict:
-    return {
-        "id": w.id,
-        "creator_id": w.creator_id,
-        "kind": w.kind,
-        "title": w.title,
-        "url": w.url,
-        "sha256": w.sha256,
-        "created_on": iso(w.created_on),
-    }
-
-
-def consent_json(c: Consent) -> dict:
-    return {
-        "id": c.id,
-        "creator_id": c.creator_id,
-        "work_id": c.work_id,
-        "kind": c.kind,
-        "scope": c.scope,
-        "use": c.use,
-        "decision": c.decision,
-        "constraint": c.constraint,
-        "source": c.source,
-        "evidence": c.evidence,
-        "effective_on": iso(c.effective_on),
-        "revoked_on": iso(c.revoked_on),
-        "created_at": iso(c.created_at),
-    }
-
-
-def licence_json(licence: Licence, work_ids: list[int]) -> dict:
-    out = {
-        "id": licence.id,
-        "creator_id": licence.creator_id,
-        "title": licence.title,
-        "uses": list(licence.uses),
-        "fee_model": licence.fee_model,
-        "currency": licence.currency,
-        "starts_on": iso(licence.starts_on),
-        "ends_on": iso(licence.ends_on),
-        "all_allowed_works": licence.all_allowed_works,
-        "work_ids": work_ids,
-    }
-    if can_see_money(current_user):
-        out["rate"] = lic.rate_text(licence)
-        out["rate_unit"] = "percent" if licence.fee_model == "revenue_share" else "money"
-    return out
-
-
-def payout_json(p) -> dict:
-    out = {
-        "id": p.id,
-        "licence_id": p.licence_id,
-        "period": p.period,
-        "period_start": iso(p.period_start),
-        "period_end": iso(p.period_end),
-        "works_count": p.works_count,
-        "work_ids": list(p.work_ids or []),
-        "currency": p.currency,
-        "status": p.status,
-        "paid_on": iso(p.paid_on),
-    }
-    if can_see_money(current_user):
-        out["amount"] = to_decimal_string(p.amount_minor, p.currency)
-        if p.revenue_minor is not None:
-            out["revenue"] = to_decimal_string(p.revenue_minor, p.currency)
-    return out
 
 
 # --- works ---------------------------------------------------------------------------------

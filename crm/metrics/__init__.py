@@ -1,4 +1,4 @@
-"""Audience metrics: platform adapters (clients.py), daily snapshots, movers and charts."""
+"""Audience metrics: platform adapters (the clients package), daily snapshots, movers and charts."""
 
 from flask import Flask
 

@@ -1,0 +1,206 @@
+"""Works: registration one by one or in batches (CSV import), edits and listings."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from crm.audit.services import diff, record
+from crm.common.actor import Actor
+from crm.common.errors import FieldErrors, Invalid, NotFound
+from crm.common.ids import parse_id
+from crm.creators.models import Creator
+from crm.licensing.models import (
+    WORK_KINDS,
+    Work,
+)
+from crm.licensing.services.base import (
+    MAX_TITLE,
+    in_chunks,
+    normalise_sha256,
+    normalise_url,
+)
+
+
+def get_work(session: Session, work_id: int) -> Work:
+    work = session.get(Work, work_id)
+    if work is None:
+        raise NotFound("No such work.")
+    return work
+
+
+def get_creator(session: Session, creator_id: int | None) -> Creator:
+    creator = session.get(Creator, creator_id) if creator_id else None
+    if creator is None:
+        raise NotFound("No such creator.")
+    return creator
+
+
+def _clean_work(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
+    clean: dict = {}
+    kind = (data.get("kind") or "").strip()
+    if kind not in WORK_KINDS:
+        errors.add(prefix + "kind", f"must be one of {', '.join(WORK_KINDS)}")
+    clean["kind"] = kind
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors.add(prefix + "title", "is required")
+    elif len(title) > MAX_TITLE:
+        errors.add(prefix + "title", f"must be at most {MAX_TITLE} characters")
+    clean["title"] = title
+    try:
+        clean["url"] = normalise_url(data.get("url"))
+    except ValueError as exc:
+        errors.add(prefix + "url", str(exc))
+    try:
+        clean["sha256"] = normalise_sha256(data.get("sha256"))
+    except ValueError as exc:
+        errors.add(prefix + "sha256", str(exc))
+    created_on = data.get("created_on")
+    if isinstance(created_on, str):
+        try:
+            created_on = date.fromisoformat(created_on.strip()) if created_on.strip() else None
+        except ValueError:
+            errors.add(prefix + "created_on", "must be a date YYYY-MM-DD")
+            created_on = None
+    clean["created_on"] = created_on
+    return clean
+
+
+def create_works(
+    session: Session, actor: Actor, items: Sequence[dict], *, indexed: bool | None = None
+) -> list[Work]:
+    """Validate every item first (fields, creators, duplicate URLs), then write all or none.
+
+    Each item has `creator_id`, `kind`, `title`, `url`, optional `sha256` and `created_on`.
+    Field errors are keyed `items.N.field` (N from 0) when there is more than one item."""
+    errors = FieldErrors()
+    many = len(items) != 1 if indexed is None else indexed
+    cleaned = []
+    for n, data in enumerate(items):
+        prefix = f"items.{n}." if many else ""
+        clean = _clean_work(data, errors, prefix)
+        clean["creator_id"] = data.get("creator_id")
+        cleaned.append((prefix, clean))
+    creator_ids = {c["creator_id"] for _p, c in cleaned if isinstance(c["creator_id"], int)}
+    known: set[int] = set()
+    for chunk in in_chunks(sorted(creator_ids)):
+        known.update(session.scalars(select(Creator.id).where(Creator.id.in_(chunk))))
+    seen: dict[str, str] = {}
+    for prefix, clean in cleaned:
+        if clean["creator_id"] not in known:
+            errors.add(prefix + "creator_id", "is not a known creator")
+        url = clean.get("url")
+        if url:
+            if url in seen:
+                errors.add(prefix + "url", "appears more than once in this batch")
+            seen.setdefault(url, prefix)
+    taken: set[str] = set()
+    for chunk in in_chunks(sorted(seen)):
+        taken.update(session.scalars(select(Work.url).where(Work.url.in_(chunk))))
+    for prefix, clean in cleaned:
+        if clean.get("url") in taken:
+            errors.add(prefix + "url", "is already registered as a work")
+    errors.raise_if_any()
+    works = [Work(**clean) for _p, clean in cleaned]
+    session.add_all(works)
+    session.flush()
+    if len(works) == 1:
+        w = works[0]
+        record(session, actor, "work.create", "work", w.id, {"url": w.url, "kind": w.kind})
+    else:
+        record(
+            session,
+            actor,
+            "work.import",
+            "work",
+            None,
+            {"count": len(works), "ids": [w.id for w in works][:1000]},
+        )
+    return works
+
+
+def create_work(session: Session, actor: Actor, **data: Any) -> Work:
+    return create_works(session, actor, [data])[0]
+
+
+def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Work:
+    errors = FieldErrors()
+    merged = {
+        "kind": work.kind,
+        "title": work.title,
+        "url": work.url,
+        "sha256": work.sha256,
+        "created_on": work.created_on,
+    } | changes
+    clean = _clean_work(merged, errors)
+    errors.raise_if_any()
+    if clean["url"] != work.url and session.scalar(
+        select(Work.id).where(Work.url == clean["url"], Work.id != work.id)
+    ):
+        raise Invalid({"url": ["is already registered as a work"]})
+    before = {k: getattr(work, k) for k in clean}
+    for key, value in clean.items():
+        setattr(work, key, value)
+    session.flush()
+    after = {k: getattr(work, k) for k in clean}
+
+    record(session, actor, "work.update", "work", work.id, diff(before, after))
+    return work
+
+
+CSV_COLUMNS = ("creator_id", "kind", "title", "url", "sha256", "created_on")
+
+
+def import_works_csv(session: Session, actor: Actor, text: str) -> list[Work]:
+    """CSV with the header creator_id,kind,title,url[,sha256][,created_on]. Every row is
+    checked before anything is written; errors name the CSV line (the header is line 1)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(h or "").strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("creator_id", "kind", "title", "url") if c not in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if missing or unknown:
+        msg = []
+        if missing:
+            msg.append(f"missing columns: {', '.join(missing)}")
+        if unknown:
+            msg.append(f"unknown columns: {', '.join(unknown)}")
+        raise Invalid({"file": ["; ".join(msg)]})
+    items = []
+    for row in reader:
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        raw_id = row.get("creator_id", "")
+        row["creator_id"] = parse_id(raw_id)
+        items.append(row)
+    if not items:
+        raise Invalid({"file": ["has no rows"]})
+    try:
+        return create_works(session, actor, items, indexed=True)
+    except Invalid as exc:
+        out = FieldErrors()
+        for key, messages in exc.errors.items():
+            _items, n, field = key.split(".", 2)
+            for m in messages:
+                out.add(f"line {int(n) + 2}", f"{field} {m}")
+        raise Invalid(out.errors) from None
+
+
+def list_works_stmt(creator_id: int | None = None, kind: str | None = None) -> Select[Work]:
+    stmt = select(Work)
+    if creator_id is not None:
+        stmt = stmt.where(Work.creator_id == creator_id)
+    if kind is not None:
+        stmt = stmt.where(Work.kind == kind)
+    return stmt
+
+
+def count_works(session: Session, creator_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(Work).where(Work.creator_id == creator_id)
+    ).scalar_one()

@@ -1,0 +1,257 @@
+"""Licensing pages: the index, a creator's works and consent grid, the works import and
+the lookup."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from crm.common.errors import Invalid
+from crm.common.pagination import SortKey, keyset_page, parse_limit
+from crm.common.permissions import (
+    ALL_ROLES,
+    EDITORS,
+    EDITORS_AND_LEGAL,
+    allow,
+)
+from crm.creators.models import Creator
+from crm.db import get_session
+from crm.licensing import services
+from crm.licensing.forms import (
+    ConsentForm,
+    ImportForm,
+    RevokeForm,
+    WorkForm,
+)
+from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
+from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
+from crm.web.forms import Stay, apply_errors, choices, handle_action, handle_form
+
+# --- index and the creator page ------------------------------------------------------------
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    db = get_session()
+    works_count = (
+        select(func.count()).select_from(Work).where(Work.creator_id == Creator.id)
+    ).scalar_subquery()
+    stmt = select(Creator, works_count.label("works")).where(Creator.archived.is_(False))
+    page = keyset_page(
+        db,
+        stmt,
+        [SortKey(Creator.search_name, "Creator.search_name"), SortKey(Creator.id, "Creator.id")],
+        request.args.get("cursor"),
+        parse_limit(request.args.get("limit")),
+        scalars=False,
+    )
+    totals = {
+        "works": db.scalar(select(func.count()).select_from(Work)),
+        "consents": db.scalar(select(func.count()).select_from(Consent)),
+        "licences": db.scalar(select(func.count()).select_from(Licence)),
+    }
+    return render_template("licensing/index.html", page=page, totals=totals)
+
+
+def _consent_form(db, creator: Creator, form: ConsentForm | None = None) -> ConsentForm:
+    form = form or ConsentForm()
+    works = db.execute(
+        select(Work.id, Work.title)
+        .where(Work.creator_id == creator.id)
+        .order_by(Work.id)
+        .limit(MAX_SCOPE_WORKS)
+    )
+    options = [("all", "All of the creator's works")]
+    options += [(f"kind:{k}", f"All {k} works") for k in WORK_KINDS]
+    options += [(f"work:{w.id}", f"Work #{w.id}: {w.title}") for w in works]
+    form.scope.choices = choices(options)
+    return form
+
+
+def creator_page_context(db, creator: Creator, cursor=None, limit=50) -> dict:
+    page = keyset_page(
+        db,
+        services.list_works_stmt(creator.id),
+        [SortKey(Work.id, "id")],
+        cursor,
+        limit,
+    )
+    day = services.today()
+    consents = list(
+        db.scalars(
+            select(Consent)
+            .where(Consent.creator_id == creator.id)
+            .order_by(Consent.effective_on.desc(), Consent.id.desc())
+            .limit(200)
+        )
+    )
+    licences = list(
+        db.scalars(
+            select(Licence).where(Licence.creator_id == creator.id).order_by(Licence.starts_on)
+        )
+    )
+    return {
+        "works": page.items,
+        "page": page,
+        "grid": services.grid(db, page.items, day),
+        "uses": USES,
+        "day": day,
+        "consents": consents,
+        "licences": licences,
+        "works_total": services.count_works(db, creator.id),
+    }
+
+
+@bp.get("/creators/<int:creator_id>")
+@allow(ALL_ROLES)
+def creator(creator_id: int):
+    db = get_session()
+    return _creator_page(db, services.get_creator(db, creator_id))
+
+
+def _creator_page(db, creator, work_form=None, consent_form=None, status=200):
+    context = creator_page_context(
+        db, creator, request.args.get("cursor"), parse_limit(request.args.get("limit"))
+    )
+    return render_template(
+        "licensing/creator.html",
+        creator=creator,
+        work_form=work_form or WorkForm(),
+        consent_form=_consent_form(db, creator, consent_form),
+        revoke_form=RevokeForm(formdata=None, revoked_on=services.today()),
+        **context,
+    ), status
+
+
+@bp.post("/creators/<int:creator_id>/works")
+@allow(EDITORS)
+def add_work(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    form = WorkForm()
+    return handle_form(
+        form,
+        lambda db: services.create_work(
+            db,
+            current_user,
+            creator_id=creator.id,
+            kind=form.kind.data,
+            title=form.title.data,
+            url=form.url.data,
+            sha256=form.sha256.data,
+            created_on=form.created_on.data,
+        ),
+        render=lambda status: _creator_page(db, creator, work_form=form, status=status),
+        success=lambda work: (
+            f'Work "{work.title}" added.',
+            url_for("licensing.creator", creator_id=creator.id),
+        ),
+    )
+
+
+@bp.post("/creators/<int:creator_id>/consents")
+@allow(EDITORS_AND_LEGAL)
+def add_consent(creator_id: int):
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    form = _consent_form(db, creator)
+    return handle_form(
+        form,
+        lambda db: services.record_consents(
+            db,
+            current_user,
+            creator_id=creator.id,
+            scope=form.scope.data,
+            uses=form.uses.data,
+            decision=form.decision.data,
+            constraint=form.constraint.data,
+            source=form.source.data,
+            evidence=form.evidence.data,
+            effective_on=form.effective_on.data,
+        ),
+        render=lambda status: _creator_page(db, creator, consent_form=form, status=status),
+        success=lambda consents: (
+            f"Consent recorded for {len(consents)} use(s).",
+            url_for("licensing.creator", creator_id=creator.id),
+        ),
+    )
+
+
+@bp.post("/consents/<int:consent_id>/revoke")
+@allow(EDITORS_AND_LEGAL)
+def revoke_consent(consent_id: int):
+    consent = services.get_consent(get_session(), consent_id)
+    form = RevokeForm()
+    target = url_for("licensing.creator", creator_id=consent.creator_id)
+    if not form.validate_on_submit():
+        flash("Give the day the revocation takes effect.", "danger")
+        return redirect(target)
+    return handle_action(
+        lambda db: services.revoke_consent(db, current_user, consent, form.revoked_on.data),
+        success=lambda _: (f"Consent #{consent.id} revoked from {consent.revoked_on}.", target),
+        back=target,
+    )
+
+
+@bp.route("/works/import", methods=["GET", "POST"])
+@allow(EDITORS)
+def import_works():
+    form = ImportForm()
+    shown = {"result": None}
+
+    def call(db):
+        raw = form.file.data.read(5 * 1024 * 1024 + 1)
+        if len(raw) > 5 * 1024 * 1024:
+            raise Invalid({"file": ["is larger than 5 MB; split it"]})
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid({"file": ["must be UTF-8 text"]}) from None
+        return services.import_works_csv(db, current_user, text)
+
+    def success(works):
+        if form.dry_run.data:
+            shown["result"] = {"checked": len(works)}
+            return Stay(200)
+        return f"{len(works)} works imported.", url_for("licensing.index")
+
+    def invalid(exc):
+        apply_errors(form, exc)
+        shown["result"] = {"errors": exc.errors}
+
+    return handle_form(
+        form,
+        call,
+        render=lambda status: (
+            render_template("licensing/import.html", form=form, result=shown["result"]),
+            status,
+        ),
+        success=success,
+        on_invalid=invalid,
+    )
+
+
+# --- lookup --------------------------------------------------------------------------------
+
+
+@bp.get("/lookup")
+@allow(ALL_ROLES)
+def lookup():
+    query = (request.args.get("q") or "").strip()
+    results = None
+    error = None
+    if query:
+        try:
+            results = services.lookup(get_session(), query, services.today())
+        except Invalid as exc:
+            error = exc.errors["q"][0]
+    return render_template(
+        "licensing/lookup.html",
+        query=query,
+        results=results,
+        error=error,
+        uses=USES,
+        day=services.today(),
+    ), (422 if error else 200)
