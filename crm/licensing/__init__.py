@@ -7,7 +7,7 @@ from crm.common.registry import CreatorSection, NavItem, TimelineProvider, regis
 
 
 def register(app: Flask) -> None:
-    from crm.licensing import api, demo, views  # noqa: F401 (api adds routes on import)
+    from crm.licensing import api, demo, interop_api, views  # noqa: F401 (api modules add routes)
 
     app.register_blueprint(views.bp)
     reg = registry(app)

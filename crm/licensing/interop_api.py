@@ -1,0 +1,92 @@
+"""JSON API of consent in standard forms: CAWG, XMP, TDMRep and its ODRL policy."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, url_for
+
+from crm.api.base import OutModel, bp, doc, query_date
+from crm.common.permissions import ALL_ROLES, allow
+from crm.db import get_session
+from crm.licensing import services, standards
+from crm.licensing.models import Work
+
+
+class CawgOut(OutModel):
+    label: str
+    data: dict
+
+
+class PolicyOut(OutModel):
+    uid: str
+
+
+AS_OF = {"as_of": {"type": "string", "format": "date"}}
+
+
+def work_links(work: Work) -> dict[str, str]:
+    """Where a work's consent is published in standard forms (for registry entries)."""
+    return {
+        "cawg": url_for("api.work_cawg", work_id=work.id, _external=True),
+        "xmp": url_for("api.work_xmp", work_id=work.id, _external=True),
+        "tdmrep": url_for("api.creator_tdmrep", creator_id=work.creator_id, _external=True),
+    }
+
+
+def _policy_url(creator_id: int) -> str:
+    return url_for("api.creator_tdm_policy", creator_id=creator_id, _external=True)
+
+
+@bp.get("/works/<int:work_id>/cawg.json")
+@allow(ALL_ROLES)
+@doc("The work's CAWG training-and-data-mining assertion", response=CawgOut, query=AS_OF)
+def work_cawg(work_id: int) -> Response:
+    db = get_session()
+    work = services.get_work(db, work_id)
+    day = query_date("as_of") or services.today()
+    return jsonify(standards.cawg_assertion(standards.work_decisions(db, work, day)))
+
+
+@bp.get("/works/<int:work_id>/xmp")
+@allow(ALL_ROLES)
+@doc(
+    "An XMP sidecar with the PLUS DataMining value",
+    query=AS_OF,
+    content_type="application/rdf+xml",
+)
+def work_xmp(work_id: int) -> Response:
+    db = get_session()
+    work = services.get_work(db, work_id)
+    day = query_date("as_of") or services.today()
+    body = standards.xmp_sidecar(work, standards.work_decisions(db, work, day))
+    response = Response(body, mimetype="application/rdf+xml")
+    response.headers["Content-Disposition"] = f'inline; filename="work-{work.id}.xmp"'
+    return response
+
+
+@bp.get("/creators/<int:creator_id>/tdmrep.json")
+@allow(ALL_ROLES)
+@doc("TDMRep entries for each of the creator's declared sites", query=AS_OF)
+def creator_tdmrep(creator_id: int) -> Response:
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    day = query_date("as_of") or services.today()
+    decisions = standards.creator_decisions(db, creator, day)
+    return jsonify(standards.tdmrep(creator.sites or [], decisions, _policy_url(creator.id)))
+
+
+@bp.get("/creators/<int:creator_id>/tdm-policy.json")
+@allow(ALL_ROLES)
+@doc(
+    "The ODRL policy (JSON-LD) a creator's TDMRep entries link",
+    response=PolicyOut,
+    query=AS_OF,
+    content_type="application/ld+json",
+)
+def creator_tdm_policy(creator_id: int) -> Response:
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    day = query_date("as_of") or services.today()
+    decisions = standards.creator_decisions(db, creator, day)
+    response = jsonify(standards.odrl_policy(creator, decisions, _policy_url(creator.id)))
+    response.mimetype = "application/ld+json"
+    return response
