@@ -7,9 +7,11 @@ from crm.common.registry import CreatorSection, NavItem, TimelineProvider, regis
 
 
 def register(app: Flask) -> None:
-    from crm.licensing import api, demo, interop_api, views  # noqa: F401 (api modules add routes)
+    from crm.licensing import api, demo, interop_api, receipts, receipts_cli, views  # noqa: F401
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(interop_api.well_known)
+    receipts.install()
     reg = registry(app)
     reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
     reg.creator_sections.append(
@@ -19,3 +21,4 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("licensing", views.timeline_entries))
     reg.demo_loaders.append(demo.LOADER)
+    reg.cli_commands.append(receipts_cli.receipts_group)

@@ -1,13 +1,16 @@
-"""JSON API of consent in standard forms: CAWG, XMP, TDMRep and its ODRL policy."""
+"""JSON API of consent in standard forms (CAWG, XMP, TDMRep and its ODRL policy) and of
+signed consent receipts; `/.well-known/jwks.json` publishes the receipts' public keys."""
 
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+from flask import Blueprint, Response, jsonify, url_for
+from pydantic import Field
 
-from crm.api.base import OutModel, bp, doc, query_date
-from crm.common.permissions import ALL_ROLES, allow
+from crm.api.base import ApiModel, OutModel, bp, doc, iso, parse_body, query_date
+from crm.common.errors import NotFound
+from crm.common.permissions import ALL_ROLES, allow, public
 from crm.db import get_session
-from crm.licensing import services, standards
+from crm.licensing import receipts, services, standards
 from crm.licensing.models import Work
 
 
@@ -90,3 +93,63 @@ def creator_tdm_policy(creator_id: int) -> Response:
     response = jsonify(standards.odrl_policy(creator, decisions, _policy_url(creator.id)))
     response.mimetype = "application/ld+json"
     return response
+
+
+# --- consent receipts ----------------------------------------------------------------------
+
+
+class ReceiptOut(OutModel):
+    consent_id: int
+    receipt: str
+    receipts: list[dict]
+
+
+class VerifyIn(ApiModel):
+    receipt: str = Field(max_length=100_000)
+
+
+class VerifyOut(OutModel):
+    valid: bool
+
+
+well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")
+
+
+@well_known.get("/jwks.json")
+@public
+def jwks() -> Response:
+    """The public keys that sign consent receipts."""
+    return jsonify(receipts.jwks(get_session()))
+
+
+@bp.get("/consents/<int:consent_id>/receipt")
+@allow(ALL_ROLES)
+@doc("The signed receipt (compact JWS) of a consent record, with its history", response=ReceiptOut)
+def consent_receipt(consent_id: int) -> Response:
+    db = get_session()
+    found = receipts.receipts_of(db, consent_id)
+    if not found:
+        raise NotFound("No receipt recorded for this consent.")
+    return jsonify(
+        {
+            "consent_id": consent_id,
+            "receipt": found[-1].jws,
+            "receipts": [
+                {
+                    "receipt_id": r.receipt_id,
+                    "event": r.event,
+                    "receipt": r.jws,
+                    "created_at": iso(r.created_at),
+                }
+                for r in found
+            ],
+        }
+    )
+
+
+@bp.post("/receipts/verify")
+@allow(ALL_ROLES)
+@doc("Check a receipt's signature against our keys", body=VerifyIn, response=VerifyOut)
+def receipts_verify() -> Response:
+    body = parse_body(VerifyIn)
+    return jsonify({"valid": receipts.verify(get_session(), body.receipt)})

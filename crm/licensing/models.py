@@ -207,3 +207,30 @@ class FundShare(Base):
 
     run: Mapped[FundRun] = relationship(back_populates="shares")
     creator: Mapped[Creator] = relationship(lazy="raise")
+
+
+class ReceiptKey(Base):
+    """The key that signs consent receipts when `CRM_RECEIPT_KEY` is not set (made on first
+    use). The private JWK is never logged nor shown; only its public half is published."""
+
+    __tablename__ = "receipt_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(10))
+    private_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsentReceipt(Base):
+    """The signed receipt (compact JWS) of one consent change: `create` or `revoke`."""
+
+    __tablename__ = "consent_receipts"
+    __table_args__ = (Index("ix_consent_receipts_consent", "consent_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[str] = mapped_column(String(36), unique=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id", ondelete="RESTRICT"))
+    event: Mapped[str] = mapped_column(String(10))
+    jws: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,10 +1,12 @@
-"""consent in standard forms: creators' declared sites
+"""consent in standard forms (creators' declared sites) and signed consent receipts
 
 Revision ID: 0013
 Revises: 0011
 Create Date: 2026-12-01 21:50:00
 
-Creators get `sites` (their own web sites, a JSON list of URLs).
+Creators get `sites` (their own web sites, a JSON list of URLs). `receipt_keys` holds the
+signing key of consent receipts when no key is configured; `consent_receipts` keeps the
+signed receipt of every consent change (create, revoke).
 """
 
 from alembic import op
@@ -24,8 +26,34 @@ def upgrade():
     op.execute("UPDATE creators SET sites = '[]'")
     with op.batch_alter_table('creators', schema=None) as batch_op:
         batch_op.alter_column('sites', existing_type=sa.JSON(), nullable=False)
+    op.create_table(
+        'receipt_keys',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kid', sa.String(length=64), nullable=False),
+        sa.Column('algorithm', sa.String(length=10), nullable=False),
+        sa.Column('private_jwk', sa.Text(), nullable=False),
+        sa.Column('created_at', crm.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('kid'),
+    )
+    op.create_table(
+        'consent_receipts',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('receipt_id', sa.String(length=36), nullable=False),
+        sa.Column('consent_id', sa.Integer(), nullable=False),
+        sa.Column('event', sa.String(length=10), nullable=False),
+        sa.Column('jws', sa.Text(), nullable=False),
+        sa.Column('created_at', crm.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], ondelete='RESTRICT'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('receipt_id'),
+    )
+    op.create_index('ix_consent_receipts_consent', 'consent_receipts', ['consent_id', 'id'])
 
 
 def downgrade():
+    op.drop_index('ix_consent_receipts_consent', table_name='consent_receipts')
+    op.drop_table('consent_receipts')
+    op.drop_table('receipt_keys')
     with op.batch_alter_table('creators', schema=None) as batch_op:
         batch_op.drop_column('sites')
