@@ -7,11 +7,12 @@ from crm.common.registry import CreatorSection, NavItem, TimelineProvider, regis
 
 
 def register(app: Flask) -> None:
-    from crm.licensing import api, demo, interop_api, receipts, receipts_cli, views  # noqa: F401
+    from crm.licensing import api, changes, demo, interop_api, receipts, receipts_cli, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(interop_api.well_known)
     receipts.install()
+    changes.install()
     reg = registry(app)
     reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
     reg.creator_sections.append(

@@ -3,14 +3,14 @@ signed consent receipts; `/.well-known/jwks.json` publishes the receipts' public
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from pydantic import Field
 
 from crm.api.base import ApiModel, OutModel, bp, doc, iso, parse_body, query_date
 from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, allow, public
 from crm.db import get_session
-from crm.licensing import receipts, services, standards
+from crm.licensing import changes, receipts, services, standards
 from crm.licensing.models import Work
 
 
@@ -153,3 +153,35 @@ def consent_receipt(consent_id: int) -> Response:
 def receipts_verify() -> Response:
     body = parse_body(VerifyIn)
     return jsonify({"valid": receipts.verify(get_session(), body.receipt)})
+
+
+# --- the change feed -----------------------------------------------------------------------
+
+
+class ChangeOut(OutModel):
+    id: int
+    event: str
+    work_id: int | None
+    creator_id: int | None
+    consent_id: int | None
+    data: dict
+    created_at: str
+
+
+@bp.get("/registry/changes")
+@allow(ALL_ROLES)
+@doc(
+    "Changes to the registry in order; resume from `next_cursor` (the last id read)",
+    list_of=ChangeOut,
+    query={
+        "cursor": {"type": "string"},
+        "limit": {"type": "integer", "maximum": changes.MAX_LIMIT},
+    },
+)
+def registry_changes() -> Response:
+    after = changes.parse_cursor(request.args.get("cursor"))
+    raw_limit = request.args.get("limit") or "200"
+    limit = int(raw_limit) if raw_limit.isdigit() and len(raw_limit) < 6 else 0
+    found = changes.page(get_session(), after, limit)
+    cursor = str(found[-1].id) if found else (str(after) if after else None)
+    return jsonify({"items": [changes.change_json(c) for c in found], "next_cursor": cursor})

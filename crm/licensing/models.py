@@ -234,3 +234,18 @@ class ConsentReceipt(Base):
     event: Mapped[str] = mapped_column(String(10))
     jws: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegistryChange(Base):
+    """One entry of the change feed (`consent.changed`, `work.added`, `work.removed`); the
+    id orders the feed and is its cursor. No foreign keys: a removed work stays named."""
+
+    __tablename__ = "registry_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(30))
+    work_id: Mapped[int | None] = mapped_column(Integer)
+    creator_id: Mapped[int | None] = mapped_column(Integer)
+    consent_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""consent in standard forms (creators' declared sites) and signed consent receipts
+"""creators' declared sites, signed consent receipts and the registry change feed
 
 Revision ID: 0013
 Revises: 0011
@@ -6,7 +6,8 @@ Create Date: 2026-12-01 21:50:00
 
 Creators get `sites` (their own web sites, a JSON list of URLs). `receipt_keys` holds the
 signing key of consent receipts when no key is configured; `consent_receipts` keeps the
-signed receipt of every consent change (create, revoke).
+signed receipt of every consent change (create, revoke). `registry_changes` is the change
+feed for training pipelines (consent changed, work added, work removed).
 """
 
 from alembic import op
@@ -49,9 +50,21 @@ def upgrade():
         sa.UniqueConstraint('receipt_id'),
     )
     op.create_index('ix_consent_receipts_consent', 'consent_receipts', ['consent_id', 'id'])
+    op.create_table(
+        'registry_changes',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event', sa.String(length=30), nullable=False),
+        sa.Column('work_id', sa.Integer(), nullable=True),
+        sa.Column('creator_id', sa.Integer(), nullable=True),
+        sa.Column('consent_id', sa.Integer(), nullable=True),
+        sa.Column('data', sa.JSON(), nullable=False),
+        sa.Column('created_at', crm.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
 
 
 def downgrade():
+    op.drop_table('registry_changes')
     op.drop_index('ix_consent_receipts_consent', table_name='consent_receipts')
     op.drop_table('consent_receipts')
     op.drop_table('receipt_keys')
