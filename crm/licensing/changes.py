@@ -1,6 +1,7 @@
 """The change feed for training pipelines: one row per consent change, work added or work
 removed, written by a session hook in the same transaction as the change, so the feed never
-misses a committed change nor shows a rolled-back one. Rows are read in id order; the last id
+misses a committed change nor shows a rolled-back one. Each row is also enqueued for the
+webhooks subscribed to its event (`crm.webhooks`). Rows are read in id order; the last id
 read is the cursor to resume from."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from crm.common.errors import Invalid
 from crm.licensing.models import Consent, RegistryChange, Work
+from crm.webhooks.services import enqueue
 
 EVENTS = ("consent.changed", "work.added", "work.removed")
 MAX_LIMIT = 1000
@@ -76,7 +78,11 @@ def _consent_row(c: Consent, change: str) -> dict[str, Any]:
 def _after_flush(session: Session, _context: Any) -> None:
     rows = _rows(session)
     if rows:
-        session.connection().execute(insert(RegistryChange), rows)
+        connection = session.connection()
+        connection.execute(insert(RegistryChange), rows)
+        for row in rows:
+            payload = {k: row[k] for k in ("work_id", "creator_id", "consent_id", "data")}
+            enqueue(connection, row["event"], payload)
 
 
 def install() -> None:

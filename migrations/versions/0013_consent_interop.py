@@ -1,4 +1,4 @@
-"""creators' declared sites, signed consent receipts and the registry change feed
+"""creators' declared sites, signed consent receipts, the change feed and webhooks
 
 Revision ID: 0013
 Revises: 0011
@@ -7,7 +7,8 @@ Create Date: 2026-12-01 21:50:00
 Creators get `sites` (their own web sites, a JSON list of URLs). `receipt_keys` holds the
 signing key of consent receipts when no key is configured; `consent_receipts` keeps the
 signed receipt of every consent change (create, revoke). `registry_changes` is the change
-feed for training pipelines (consent changed, work added, work removed).
+feed for training pipelines (consent changed, work added, work removed); `webhooks` and
+`webhook_deliveries` its subscriptions and the outbox of signed deliveries.
 """
 
 from alembic import op
@@ -61,9 +62,44 @@ def upgrade():
         sa.Column('created_at', crm.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
+    op.create_table(
+        'webhooks',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('url', sa.String(length=2000), nullable=False),
+        sa.Column('events', sa.JSON(), nullable=False),
+        sa.Column('secret', sa.String(length=64), nullable=False),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', crm.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_table(
+        'webhook_deliveries',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('webhook_id', sa.Integer(), nullable=False),
+        sa.Column('event', sa.String(length=40), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('status', sa.String(length=10), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_attempt_at', crm.db.UTCDateTime(), nullable=False),
+        sa.Column('claimed_at', crm.db.UTCDateTime(), nullable=True),
+        sa.Column('last_status', sa.Integer(), nullable=True),
+        sa.Column('last_error', sa.Text(), nullable=False),
+        sa.Column('sent_at', crm.db.UTCDateTime(), nullable=True),
+        sa.Column('created_at', crm.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['webhook_id'], ['webhooks.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index(
+        'ix_webhook_deliveries_due', 'webhook_deliveries', ['status', 'next_attempt_at']
+    )
 
 
 def downgrade():
+    op.drop_index('ix_webhook_deliveries_due', table_name='webhook_deliveries')
+    op.drop_table('webhook_deliveries')
+    op.drop_table('webhooks')
     op.drop_table('registry_changes')
     op.drop_index('ix_consent_receipts_consent', table_name='consent_receipts')
     op.drop_table('consent_receipts')
