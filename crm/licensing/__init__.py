@@ -7,7 +7,16 @@ from crm.common.registry import CreatorSection, NavItem, TimelineProvider, regis
 
 
 def register(app: Flask) -> None:
-    from crm.licensing import api, changes, demo, interop_api, receipts, receipts_cli, views  # noqa: F401
+    from crm.licensing import (  # noqa: F401 (api modules add routes on import)
+        api,
+        changes,
+        consent_cli,
+        demo,
+        interop_api,
+        receipts,
+        receipts_cli,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(interop_api.well_known)
@@ -23,3 +32,4 @@ def register(app: Flask) -> None:
     reg.timeline.append(TimelineProvider("licensing", views.timeline_entries))
     reg.demo_loaders.append(demo.LOADER)
     reg.cli_commands.append(receipts_cli.receipts_group)
+    reg.cli_commands.append(consent_cli.consent_group)

@@ -10,7 +10,7 @@ from crm.api.base import ApiModel, OutModel, bp, doc, iso, parse_body, query_dat
 from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, allow, public
 from crm.db import get_session
-from crm.licensing import changes, receipts, services, standards
+from crm.licensing import changes, receipts, services, signals_scan, standards
 from crm.licensing.models import Work
 
 
@@ -185,3 +185,24 @@ def registry_changes() -> Response:
     found = changes.page(get_session(), after, limit)
     cursor = str(found[-1].id) if found else (str(after) if after else None)
     return jsonify({"items": [changes.change_json(c) for c in found], "next_cursor": cursor})
+
+
+# --- creators' own signals -----------------------------------------------------------------
+
+
+class ConflictOut(OutModel):
+    creator_id: int
+    site: str
+    source: str
+    use: str
+
+
+@bp.get("/consent/conflicts")
+@allow(ALL_ROLES)
+@doc(
+    "Where a creator's own site refuses a use our consent allows", list_of=ConflictOut, query=AS_OF
+)
+def consent_conflicts() -> Response:
+    day = query_date("as_of") or services.today()
+    found = signals_scan.conflicts(get_session(), day)
+    return jsonify({"items": found, "next_cursor": None})

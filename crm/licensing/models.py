@@ -249,3 +249,20 @@ class RegistryChange(Base):
     consent_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteSignal(Base):
+    """What a creator's own site says about a use (robots.txt AI crawlers, tdmrep.json, the
+    tdm-reservation header or meta tag, ai.txt), from the last scan, with its evidence."""
+
+    __tablename__ = "site_signals"
+    __table_args__ = (Index("ix_site_signals_creator", "creator_id", "use"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
+    site: Mapped[str] = mapped_column(String(2000))
+    source: Mapped[str] = mapped_column(String(20))
+    use: Mapped[str] = mapped_column(String(30))
+    decision: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

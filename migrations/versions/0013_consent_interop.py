@@ -8,7 +8,8 @@ Creators get `sites` (their own web sites, a JSON list of URLs). `receipt_keys` 
 signing key of consent receipts when no key is configured; `consent_receipts` keeps the
 signed receipt of every consent change (create, revoke). `registry_changes` is the change
 feed for training pipelines (consent changed, work added, work removed); `webhooks` and
-`webhook_deliveries` its subscriptions and the outbox of signed deliveries.
+`webhook_deliveries` its subscriptions and the outbox of signed deliveries; `site_signals`
+what creators' own sites say (robots.txt, tdmrep.json, tdm-reservation, ai.txt).
 """
 
 from alembic import op
@@ -91,12 +92,28 @@ def upgrade():
         sa.ForeignKeyConstraint(['webhook_id'], ['webhooks.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
     )
+    op.create_table(
+        'site_signals',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('creator_id', sa.Integer(), nullable=False),
+        sa.Column('site', sa.String(length=2000), nullable=False),
+        sa.Column('source', sa.String(length=20), nullable=False),
+        sa.Column('use', sa.String(length=30), nullable=False),
+        sa.Column('decision', sa.String(length=20), nullable=False),
+        sa.Column('evidence', sa.Text(), nullable=False),
+        sa.Column('fetched_at', crm.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['creator_id'], ['creators.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_site_signals_creator', 'site_signals', ['creator_id', 'use'])
     op.create_index(
         'ix_webhook_deliveries_due', 'webhook_deliveries', ['status', 'next_attempt_at']
     )
 
 
 def downgrade():
+    op.drop_index('ix_site_signals_creator', table_name='site_signals')
+    op.drop_table('site_signals')
     op.drop_index('ix_webhook_deliveries_due', table_name='webhook_deliveries')
     op.drop_table('webhook_deliveries')
     op.drop_table('webhooks')
