@@ -64,6 +64,7 @@ class BaseConfig:
     NDA_MAX_BYTES = 10 * 1024 * 1024
     APPROVALS_MEDIA_MAX_BYTES = 25 * 1024 * 1024
     CRM_MAIL_MAX_ATTEMPTS = 8
+    CRM_RECEIPT_KEY = ""  # a private EC P-256 JWK (JSON); empty: a key kept in the database
     CRM_METRICS_TIMEOUT = 20
     CRM_METRICS_MAX_RETRIES = 3
     # Per-user allowance of stored uploads (NDA documents + submission media) per UTC day.

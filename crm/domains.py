@@ -17,6 +17,7 @@ DOMAINS = (
     "licensing",
     "reminders",
     "mail",
+    "webhooks",
     "digest",
     "api",
 )

@@ -22,6 +22,8 @@ PUBLIC_ALLOWLIST = {
     "recovery.forgot_password",
     "recovery.reset",
     "recovery.invite",
+    # The public keys of consent receipts, so anyone holding a receipt can check it.
+    "well_known.jwks",
 }
 LAST = {"auth.logout"}  # ends the session, so it is walked last
 

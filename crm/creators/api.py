@@ -39,6 +39,7 @@ class CreatorIn(ApiModel):
     owner_id: int | None = None
     tags: list[str] = Field(default_factory=list)
     notes: str | None = None
+    sites: list[str] | None = None
 
 
 class CreatorPatch(ApiModel):
@@ -50,6 +51,7 @@ class CreatorPatch(ApiModel):
     owner_id: int | None = None
     tags: list[str] | None = None
     notes: str | None = None
+    sites: list[str] | None = None
 
 
 class AccountIn(ApiModel):
@@ -101,6 +103,7 @@ class CreatorOut(OutModel):
     owner_id: int | None
     tags: list[str]
     notes: str
+    sites: list[str]
     archived: bool
     archived_at: str | None
     created_at: str
@@ -144,6 +147,7 @@ def creator_json(creator, *, details: bool = False) -> dict:
         "owner_id": creator.owner_id,
         "tags": creator.tag_names,
         "notes": creator.notes or "",
+        "sites": list(creator.sites or []),
         "archived": creator.archived,
         "archived_at": iso(creator.archived_at),
         "created_at": iso(creator.created_at),

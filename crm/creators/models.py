@@ -60,6 +60,8 @@ class Creator(Base):
     # Kept up to date by the services that change them, so lists never scan history.
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followers_total: Mapped[int | None] = mapped_column(BigInteger)
+    # The creator's own web sites (http/https URLs), where their TDM signals are declared.
+    sites: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     owner: Mapped[User | None] = relationship(lazy="raise")
     tags: Mapped[list[CreatorTag]] = relationship(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -172,7 +173,39 @@ def clean_creator(data: dict, errors: FieldErrors, *, partial: bool = False) -> 
         out["notes"] = notes.strip()
     if given("owner_id") and "owner_id" in data:
         out["owner_id"] = data.get("owner_id")
+    if (partial and "sites" in data) or (not partial and data.get("sites") is not None):
+        out["sites"] = normalise_sites(data.get("sites"), errors)
     return out
+
+
+MAX_SITES = 20
+
+
+def normalise_sites(raw: object, errors: FieldErrors) -> list[str]:
+    """A list of http(s) URLs with a host, without duplicates, in the order given."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors.add("sites", "must be a list of URLs")
+        return []
+    sites: list[str] = []
+    for value in raw:
+        url = _text(value) if isinstance(value, str) else ""
+        parts = urlsplit(url)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or len(url) > 2000
+            or _has_control(url)
+            or any(ch.isspace() for ch in url)
+        ):
+            errors.add("sites", f"{str(value)[:100]!r} is not an http or https URL")
+            continue
+        if url not in sites:
+            sites.append(url)
+    if len(sites) > MAX_SITES:
+        errors.add("sites", f"must list at most {MAX_SITES} sites")
+    return sites
 
 
 def clean_account(data: dict, errors: FieldErrors, *, partial: bool = False) -> dict:
@@ -272,6 +305,7 @@ def _snapshot(creator: Creator) -> dict:
         "owner_id": creator.owner_id,
         "tags": creator.tag_names,
         "notes": creator.notes,
+        "sites": list(creator.sites or []),
     }
 
 

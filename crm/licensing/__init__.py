@@ -7,9 +7,21 @@ from crm.common.registry import CreatorSection, NavItem, TimelineProvider, regis
 
 
 def register(app: Flask) -> None:
-    from crm.licensing import api, demo, views  # noqa: F401 (api adds routes on import)
+    from crm.licensing import (  # noqa: F401 (api modules add routes on import)
+        api,
+        changes,
+        consent_cli,
+        demo,
+        interop_api,
+        receipts,
+        receipts_cli,
+        views,
+    )
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(interop_api.well_known)
+    receipts.install()
+    changes.install()
     reg = registry(app)
     reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
     reg.creator_sections.append(
@@ -19,3 +31,5 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("licensing", views.timeline_entries))
     reg.demo_loaders.append(demo.LOADER)
+    reg.cli_commands.append(receipts_cli.receipts_group)
+    reg.cli_commands.append(consent_cli.consent_group)

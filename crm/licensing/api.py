@@ -23,8 +23,8 @@ from crm.common.ids import parse_id
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.db import get_session
+from crm.licensing import interop_api, services
 from crm.licensing import licences as lic
-from crm.licensing import services
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
 from crm.licensing.schemas import (
     MAX_CHECK_ITEMS,
@@ -243,6 +243,7 @@ def registry_export():
             "kind": w.kind,
             "url": w.url,
             "sha256": w.sha256,
+            "standards": interop_api.work_links(w),
             "decisions": {
                 use: {"decision": r.decision, "consent_id": getattr(r.consent, "id", None)}
                 for use, r in decided[w.id].items()

@@ -207,3 +207,62 @@ class FundShare(Base):
 
     run: Mapped[FundRun] = relationship(back_populates="shares")
     creator: Mapped[Creator] = relationship(lazy="raise")
+
+
+class ReceiptKey(Base):
+    """The key that signs consent receipts when `CRM_RECEIPT_KEY` is not set (made on first
+    use). The private JWK is never logged nor shown; only its public half is published."""
+
+    __tablename__ = "receipt_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(10))
+    private_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsentReceipt(Base):
+    """The signed receipt (compact JWS) of one consent change: `create` or `revoke`."""
+
+    __tablename__ = "consent_receipts"
+    __table_args__ = (Index("ix_consent_receipts_consent", "consent_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[str] = mapped_column(String(36), unique=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id", ondelete="RESTRICT"))
+    event: Mapped[str] = mapped_column(String(10))
+    jws: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegistryChange(Base):
+    """One entry of the change feed (`consent.changed`, `work.added`, `work.removed`); the
+    id orders the feed and is its cursor. No foreign keys: a removed work stays named."""
+
+    __tablename__ = "registry_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(30))
+    work_id: Mapped[int | None] = mapped_column(Integer)
+    creator_id: Mapped[int | None] = mapped_column(Integer)
+    consent_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteSignal(Base):
+    """What a creator's own site says about a use (robots.txt AI crawlers, tdmrep.json, the
+    tdm-reservation header or meta tag, ai.txt), from the last scan, with its evidence."""
+
+    __tablename__ = "site_signals"
+    __table_args__ = (Index("ix_site_signals_creator", "creator_id", "use"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
+    site: Mapped[str] = mapped_column(String(2000))
+    source: Mapped[str] = mapped_column(String(20))
+    use: Mapped[str] = mapped_column(String(30))
+    decision: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

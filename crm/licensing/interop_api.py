@@ -1,0 +1,208 @@
+"""JSON API of consent in standard forms (CAWG, XMP, TDMRep and its ODRL policy) and of
+signed consent receipts; `/.well-known/jwks.json` publishes the receipts' public keys."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from pydantic import Field
+
+from crm.api.base import ApiModel, OutModel, bp, doc, iso, parse_body, query_date
+from crm.common.errors import NotFound
+from crm.common.permissions import ALL_ROLES, allow, public
+from crm.db import get_session
+from crm.licensing import changes, receipts, services, signals_scan, standards
+from crm.licensing.models import Work
+
+
+class CawgOut(OutModel):
+    label: str
+    data: dict
+
+
+class PolicyOut(OutModel):
+    uid: str
+
+
+AS_OF = {"as_of": {"type": "string", "format": "date"}}
+
+
+def work_links(work: Work) -> dict[str, str]:
+    """Where a work's consent is published in standard forms (for registry entries)."""
+    return {
+        "cawg": url_for("api.work_cawg", work_id=work.id, _external=True),
+        "xmp": url_for("api.work_xmp", work_id=work.id, _external=True),
+        "tdmrep": url_for("api.creator_tdmrep", creator_id=work.creator_id, _external=True),
+    }
+
+
+def _policy_url(creator_id: int) -> str:
+    return url_for("api.creator_tdm_policy", creator_id=creator_id, _external=True)
+
+
+@bp.get("/works/<int:work_id>/cawg.json")
+@allow(ALL_ROLES)
+@doc("The work's CAWG training-and-data-mining assertion", response=CawgOut, query=AS_OF)
+def work_cawg(work_id: int) -> Response:
+    db = get_session()
+    work = services.get_work(db, work_id)
+    day = query_date("as_of") or services.today()
+    return jsonify(standards.cawg_assertion(standards.work_decisions(db, work, day)))
+
+
+@bp.get("/works/<int:work_id>/xmp")
+@allow(ALL_ROLES)
+@doc(
+    "An XMP sidecar with the PLUS DataMining value",
+    query=AS_OF,
+    content_type="application/rdf+xml",
+)
+def work_xmp(work_id: int) -> Response:
+    db = get_session()
+    work = services.get_work(db, work_id)
+    day = query_date("as_of") or services.today()
+    body = standards.xmp_sidecar(work, standards.work_decisions(db, work, day))
+    response = Response(body, mimetype="application/rdf+xml")
+    response.headers["Content-Disposition"] = f'inline; filename="work-{work.id}.xmp"'
+    return response
+
+
+@bp.get("/creators/<int:creator_id>/tdmrep.json")
+@allow(ALL_ROLES)
+@doc("TDMRep entries for each of the creator's declared sites", query=AS_OF)
+def creator_tdmrep(creator_id: int) -> Response:
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    day = query_date("as_of") or services.today()
+    decisions = standards.creator_decisions(db, creator, day)
+    return jsonify(standards.tdmrep(creator.sites or [], decisions, _policy_url(creator.id)))
+
+
+@bp.get("/creators/<int:creator_id>/tdm-policy.json")
+@allow(ALL_ROLES)
+@doc(
+    "The ODRL policy (JSON-LD) a creator's TDMRep entries link",
+    response=PolicyOut,
+    query=AS_OF,
+    content_type="application/ld+json",
+)
+def creator_tdm_policy(creator_id: int) -> Response:
+    db = get_session()
+    creator = services.get_creator(db, creator_id)
+    day = query_date("as_of") or services.today()
+    decisions = standards.creator_decisions(db, creator, day)
+    response = jsonify(standards.odrl_policy(creator, decisions, _policy_url(creator.id)))
+    response.mimetype = "application/ld+json"
+    return response
+
+
+# --- consent receipts ----------------------------------------------------------------------
+
+
+class ReceiptOut(OutModel):
+    consent_id: int
+    receipt: str
+    receipts: list[dict]
+
+
+class VerifyIn(ApiModel):
+    receipt: str = Field(max_length=100_000)
+
+
+class VerifyOut(OutModel):
+    valid: bool
+
+
+well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")
+
+
+@well_known.get("/jwks.json")
+@public
+def jwks() -> Response:
+    """The public keys that sign consent receipts."""
+    return jsonify(receipts.jwks(get_session()))
+
+
+@bp.get("/consents/<int:consent_id>/receipt")
+@allow(ALL_ROLES)
+@doc("The signed receipt (compact JWS) of a consent record, with its history", response=ReceiptOut)
+def consent_receipt(consent_id: int) -> Response:
+    db = get_session()
+    found = receipts.receipts_of(db, consent_id)
+    if not found:
+        raise NotFound("No receipt recorded for this consent.")
+    return jsonify(
+        {
+            "consent_id": consent_id,
+            "receipt": found[-1].jws,
+            "receipts": [
+                {
+                    "receipt_id": r.receipt_id,
+                    "event": r.event,
+                    "receipt": r.jws,
+                    "created_at": iso(r.created_at),
+                }
+                for r in found
+            ],
+        }
+    )
+
+
+@bp.post("/receipts/verify")
+@allow(ALL_ROLES)
+@doc("Check a receipt's signature against our keys", body=VerifyIn, response=VerifyOut)
+def receipts_verify() -> Response:
+    body = parse_body(VerifyIn)
+    return jsonify({"valid": receipts.verify(get_session(), body.receipt)})
+
+
+# --- the change feed -----------------------------------------------------------------------
+
+
+class ChangeOut(OutModel):
+    id: int
+    event: str
+    work_id: int | None
+    creator_id: int | None
+    consent_id: int | None
+    data: dict
+    created_at: str
+
+
+@bp.get("/registry/changes")
+@allow(ALL_ROLES)
+@doc(
+    "Changes to the registry in order; resume from `next_cursor` (the last id read)",
+    list_of=ChangeOut,
+    query={
+        "cursor": {"type": "string"},
+        "limit": {"type": "integer", "maximum": changes.MAX_LIMIT},
+    },
+)
+def registry_changes() -> Response:
+    after = changes.parse_cursor(request.args.get("cursor"))
+    raw_limit = request.args.get("limit") or "200"
+    limit = int(raw_limit) if raw_limit.isdigit() and len(raw_limit) < 6 else 0
+    found = changes.page(get_session(), after, limit)
+    cursor = str(found[-1].id) if found else (str(after) if after else None)
+    return jsonify({"items": [changes.change_json(c) for c in found], "next_cursor": cursor})
+
+
+# --- creators' own signals -----------------------------------------------------------------
+
+
+class ConflictOut(OutModel):
+    creator_id: int
+    site: str
+    source: str
+    use: str
+
+
+@bp.get("/consent/conflicts")
+@allow(ALL_ROLES)
+@doc(
+    "Where a creator's own site refuses a use our consent allows", list_of=ConflictOut, query=AS_OF
+)
+def consent_conflicts() -> Response:
+    day = query_date("as_of") or services.today()
+    found = signals_scan.conflicts(get_session(), day)
+    return jsonify({"items": found, "next_cursor": None})
