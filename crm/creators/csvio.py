@@ -25,7 +25,7 @@ from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.common.permissions import ADMIN, EDITORS
-from crm.creators import services
+from crm.creators import identity, services
 from crm.creators.listing import CreatorFilters, iter_creators
 from crm.creators.models import Account, Creator, CreatorTag
 from crm.db import utcnow
@@ -252,7 +252,7 @@ def import_creators(
             select(Creator).options(selectinload(Creator.accounts)).where(Creator.id.in_(chunk))
         ):
             by_id[creator.id] = creator
-    keys = sorted({a["handle"].lower() for r in rows for a in r.accounts})
+    keys = sorted({identity.handle_key(a["handle"]) for r in rows for a in r.accounts})
     holders: dict[tuple[str, str], tuple[int, str]] = {}
     for chunk in _chunks(keys):
         stmt = (
@@ -282,7 +282,7 @@ def import_creators(
                 continue
             target_id = row.creator_id
         for acc in row.accounts:
-            key = (acc["platform"], acc["handle"].lower())
+            key = (acc["platform"], identity.handle_key(acc["handle"]))
             label = f"{acc['platform']}:{acc['handle']}"
             if key in seen_handles:
                 report.errors.append(
@@ -361,7 +361,8 @@ def import_creators(
             "creator_id": creator_id,
             "platform": acc["platform"],
             "handle": acc["handle"],
-            "handle_key": acc["handle"].lower(),
+            "handle_key": identity.handle_key(acc["handle"]),
+            "handle_skeleton": identity.handle_skeleton(acc["handle"]),
             "url": services.profile_url(acc["platform"], acc["handle"]),
             "created_at": now,
         }
@@ -372,7 +373,7 @@ def import_creators(
             services._apply(creator, row.values)
             have = {(a.platform, a.handle_key) for a in creator.accounts}
             for acc in row.accounts:
-                if (acc["platform"], acc["handle"].lower()) not in have:
+                if (acc["platform"], identity.handle_key(acc["handle"])) not in have:
                     accounts.append(account_row(creator.id, acc))
             continue
         values = dict(row.values)

@@ -23,6 +23,7 @@ from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
+from crm.creators import identity
 from crm.creators.models import Account, Creator
 from crm.db import utcnow
 from crm.metrics.models import SOURCES, Snapshot
@@ -288,7 +289,7 @@ class ImportResult:
 
 
 def _handle_key(handle: str) -> str:
-    return handle.strip().lstrip("@").lower()
+    return identity.handle_key(handle)
 
 
 def import_history_csv(
