@@ -10,12 +10,16 @@ Create Date: 2026-12-01 22:00:00
 are both kept: the later one keeps its old key, and the clash is logged (warning, logger
 `alembic.runtime.migration`) for an editor to resolve. Accounts whose skeletons collide
 are kept too; the look-alike check applies only to handles added or changed from now on.
+
+Two new tables: `form_nonces` (one-time form nonces, crm/web/nonces.py) and
+`idempotency_keys` (the API's `Idempotency-Key`, crm/api/idempotency.py).
 """
 
 import logging
 
 from alembic import op
 import sqlalchemy as sa
+import crm.db
 
 from crm.creators.identity import handle_key, handle_skeleton
 
@@ -70,7 +74,39 @@ def upgrade() -> None:
         bind.execute(accounts.update().where(accounts.c.id == row.id).values(**values))
 
 
+    op.create_table('form_nonces',
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('created_at', crm.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_form_nonces_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('nonce', name=op.f('pk_form_nonces'))
+    )
+    with op.batch_alter_table('form_nonces', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_form_nonces_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_form_nonces_user_id'), ['user_id'], unique=False)
+
+    op.create_table('idempotency_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('content_type', sa.String(length=100), nullable=True),
+    sa.Column('location', sa.String(length=500), nullable=True),
+    sa.Column('created_at', crm.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
+    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_keys_user_id_key'))
+    )
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_keys_created_at'), ['created_at'], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table('idempotency_keys')
+    op.drop_table('form_nonces')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_skeleton')
         batch_op.drop_column('handle_skeleton')
