@@ -131,7 +131,9 @@ class _Once:
         return record
 
 
-def _already_submitted(form: Any, nonce: str, render: Callable[[int], ResponseReturnValue]):
+def _already_submitted(
+    form: Any, nonce: str, render: Callable[[int], ResponseReturnValue]
+) -> ResponseReturnValue:
     url = nonces.earlier_url(get_session(), nonce)
     if url:
         flash("This form was already submitted; here is what it created.", "info")
