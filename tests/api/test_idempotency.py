@@ -74,7 +74,7 @@ def test_a_key_still_in_progress_is_409(client, api, db):
 
 
 def test_a_failed_request_releases_its_key_and_old_keys_expire(client, api, db):
-    user, headers = api("manager")
+    _user, headers = api("manager")
     headers = {**headers, HEADER: "retry-me"}
     bad = client.post("/api/v1/creators", json={"display_name": ""}, headers=headers)
     assert bad.status_code == 422
