@@ -19,10 +19,10 @@ from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm.common.errors import Conflict, Invalid
-from crm.db import Base, UTCDateTime, get_session, utcnow
+from crm.db import Base, UTCDateTime, get_session, rowcount, utcnow
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -153,3 +153,11 @@ def init_blueprint(bp: Blueprint) -> None:
     if before not in bp.before_request_funcs.get(None, []):
         bp.before_request(before)
         bp.after_request(after)
+
+
+def purge(session: Session, older_than: timedelta = LIFETIME) -> int:
+    """Forget keys past their lifetime (and reservations a crashed request left behind)."""
+    cutoff = utcnow() - older_than
+    return rowcount(
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    )

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import request
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from crm.db import Base, UTCDateTime, utcnow
+from crm.db import Base, UTCDateTime, rowcount, utcnow
 
 FIELD = "form_nonce"
 _VALID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -82,3 +82,9 @@ def earlier_url(session: Session, nonce: str) -> str | None:
     if row is None or row.user_id != _user_id():
         return None
     return row.url
+
+
+def purge(session: Session, older_than: timedelta = timedelta(days=30)) -> int:
+    """Forget nonces of forms posted long ago (a page that old is not posted again)."""
+    cutoff = utcnow() - older_than
+    return rowcount(session.execute(delete(FormNonce).where(FormNonce.created_at < cutoff)))

@@ -112,3 +112,18 @@ def test_every_creating_post_documents_the_header(app):
         else:
             assert HEADER not in names, rule.rule
     assert creating > 5
+
+
+def test_the_daily_purge_forgets_old_keys_and_nonces(db, make_user):
+    from crm.api import idempotency
+    from crm.web import nonces
+
+    user = make_user("manager")
+    old = utcnow() - timedelta(days=40)
+    db.add(IdempotencyKey(user_id=user.id, key="old", fingerprint="f", created_at=old))
+    db.add(IdempotencyKey(user_id=user.id, key="new", fingerprint="f"))
+    db.add(nonces.FormNonce(nonce="old-nonce-0123456789", user_id=user.id, created_at=old))
+    db.flush()
+    assert idempotency.purge(db) == 1
+    assert nonces.purge(db) == 1
+    assert db.scalar(select(IdempotencyKey.key).where(IdempotencyKey.user_id == user.id)) == "new"
