@@ -262,6 +262,17 @@ def import_creators(
         )
         for platform, handle, creator_id, name in session.execute(stmt):
             holders[(platform, handle)] = (creator_id, name)
+    # Look-alike handles (same TR39 skeleton) are refused, never matched.
+    skeletons = sorted({identity.handle_skeleton(a["handle"]) for r in rows for a in r.accounts})
+    look_alikes: dict[tuple[str, str], tuple[int, str]] = {}
+    for chunk in _chunks(skeletons):
+        stmt = (
+            select(Account.platform, Account.handle_skeleton, Creator.id, Creator.display_name)
+            .join(Creator, Creator.id == Account.creator_id)
+            .where(Account.handle_skeleton.in_(chunk))
+        )
+        for platform, skeleton, creator_id, name in session.execute(stmt):
+            look_alikes.setdefault((platform, skeleton), (creator_id, name))
     emails = sorted({r.owner_email for r in rows if r.owner_email})
     owners: dict[str, User] = {}
     for chunk in _chunks(emails):
@@ -292,6 +303,15 @@ def import_creators(
             seen_handles[key] = row.number
             holder = holders.get(key)
             if holder is None:
+                alike = look_alikes.get((acc["platform"], identity.handle_skeleton(acc["handle"])))
+                if alike is not None and alike[0] != target_id:
+                    report.errors.append(
+                        RowError(
+                            row.number,
+                            "accounts",
+                            services.clash_message(acc["platform"], acc["handle"], alike[1]),
+                        )
+                    )
                 continue
             if target_id is None:
                 target_id = holder[0]
