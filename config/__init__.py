@@ -74,6 +74,8 @@ class BaseConfig:
     SESSION_COOKIE_NAME = "__Host-crm_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Known devices (crm.auth.devices): not refused by the per-account login lock.
+    DEVICE_COOKIE_NAME = "__Host-crm_device"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_PATH = "/"
     SESSION_IDLE_MINUTES = 30
@@ -84,6 +86,8 @@ class BaseConfig:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (hops).
+    CRM_TRUSTED_PROXIES = 0
 
     # Single-use links sent by email (crm.auth.links): lifetimes and the reset throttle.
     AUTH_RESET_LINK_MINUTES = 60
@@ -121,6 +125,7 @@ class BaseConfig:
         ("CRM_METRICS_TIMEOUT", int),
         ("CRM_METRICS_MAX_RETRIES", int),
         ("UPLOAD_QUOTA_BYTES_PER_DAY", int),
+        ("CRM_TRUSTED_PROXIES", int),
     )
 
 
@@ -128,6 +133,7 @@ class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     SECRET_KEY = "development-only-not-secret"  # noqa: S105 (refused outside dev)
     SESSION_COOKIE_NAME = "crm_session"  # __Host- needs Secure, which plain http lacks
+    DEVICE_COOKIE_NAME = "crm_device"
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
     HSTS = False

@@ -78,8 +78,9 @@ def register_domains(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from crm.web import security
+    from crm.web import proxies, security
 
+    proxies.init_app(app)
     security.init_app(app)
 
 

@@ -12,4 +12,8 @@ for _name in DOMAINS:
     if _name not in _WITHOUT_MODELS:
         importlib.import_module(f"crm.{_name}.models")
 
+# Tables of the plumbing below the domains: one-time form nonces, API idempotency keys.
+importlib.import_module("crm.web.nonces")
+importlib.import_module("crm.api.idempotency")
+
 metadata = Base.metadata

@@ -40,6 +40,12 @@ ALLOWED = {
     ("crm/auth/views.py", "reauth", "commit"): (
         "a wrong password is audited, so the failure is committed, and the form shown again"
     ),
+    ("crm/api/idempotency.py", "before", "rollback"): (
+        "the Idempotency-Key reservation is its own transaction, before the handler runs"
+    ),
+    ("crm/api/idempotency.py", "after", "rollback"): (
+        "the stored response is its own transaction, after the handler committed"
+    ),
     ("crm/feedback/views.py", "report_csv", "rollback"): (
         "ends the read transaction (on SQLite its lock) before the CSV download goes out"
     ),

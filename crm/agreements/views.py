@@ -539,6 +539,7 @@ def payment_add(deal_id: int):
         render=lambda status: deal_detail(deal_id, payment_form=form, status=status),
         success=("Payment scheduled.", back),
         conflict_back=back,
+        once=True,
     )
 
 

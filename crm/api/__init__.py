@@ -10,8 +10,12 @@ from crm.api.base import bp
 
 
 def register(app: Flask) -> None:
-    from crm.api import core  # noqa: F401  (routes attach to the blueprint on import)
+    from crm.api import (
+        core,  # noqa: F401  (routes attach to the blueprint on import)
+        idempotency,
+    )
     from crm.extensions import csrf
 
+    idempotency.init_blueprint(bp)
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from werkzeug.routing import Rule
 
 from crm.api.base import RouteDoc
+from crm.api.idempotency import HEADER_DOC, creates
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _STATUS_TEXT = {
@@ -106,6 +107,8 @@ def build_spec(app: Flask) -> dict:
             }
             if params:
                 op["parameters"] = params
+            if method == "POST" and creates(view):
+                op["parameters"] = [*params, HEADER_DOC]
             public = getattr(view, "crm_access", None) == "public"
             if not public:
                 op["security"] = [{"bearer": []}]

@@ -262,17 +262,27 @@ def _retry_after(
 
 
 def authenticate(
-    session: Session, email: str, password: str, ip: str, settings: ThrottleSettings
+    session: Session,
+    email: str,
+    password: str,
+    ip: str,
+    settings: ThrottleSettings,
+    known_device_user_id: int | None = None,
 ) -> User:
     """Check throttles, then the password. Raises TooManyRequests or LoginFailed.
 
+    `known_device_user_id` is the user a device cookie names (crm.auth.devices): the
+    per-account lock does not refuse that user's own device; the per-address limit does.
     The caller commits even on failure: the attempt row is the throttle's memory."""
     email = normalise_email(email)[:254]
     ip = (ip or "unknown")[:64]
     window = timedelta(minutes=settings.window_minutes)
-    wait = _retry_after(session, LoginAttempt.email, email, settings.per_account, window) or (
-        _retry_after(session, LoginAttempt.ip, ip, settings.per_address, window)
-    )
+    wait = _retry_after(session, LoginAttempt.email, email, settings.per_account, window)
+    if wait and known_device_user_id is not None:
+        holder = find_user_by_email(session, email)
+        if holder is not None and holder.id == known_device_user_id:
+            wait = 0
+    wait = wait or _retry_after(session, LoginAttempt.ip, ip, settings.per_address, window)
     if wait:
         raise TooManyRequests("Too many failed logins. Try again later.", retry_after=wait)
     user = find_user_by_email(session, email)

@@ -9,11 +9,13 @@ from datetime import timedelta
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
+from crm.api import idempotency
 from crm.auth.links import purge_links
 from crm.auth.models import UserSession
 from crm.auth.services import purge_login_attempts
 from crm.common.timeutil import utcnow
 from crm.db import rowcount, session_scope
+from crm.web import nonces
 
 log = logging.getLogger(__name__)
 KEEP_DAYS = 30
@@ -36,6 +38,8 @@ def purge_job() -> dict:
             "sessions": purge_sessions(session),
             "login_attempts": purge_login_attempts(session, KEEP_DAYS),
             "auth_links": purge_links(session, KEEP_DAYS),
+            "form_nonces": nonces.purge(session, timedelta(days=KEEP_DAYS)),
+            "idempotency_keys": idempotency.purge(session),
         }
     log.info("auth purge removed %s", done)
     return done

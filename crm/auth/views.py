@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask import session as cookie
 from flask_login import current_user, login_user, logout_user
 
-from crm.auth import services
+from crm.auth import devices, services
 from crm.auth.forms import EmptyForm, LoginForm, PasswordForm, ProfileForm, ReauthForm, TokenForm
 from crm.auth.models import ApiToken
 from crm.common.errors import Invalid, NotFound, TooManyRequests
@@ -49,6 +49,7 @@ def login():
                 form.password.data,
                 request.remote_addr or "",
                 _throttle_settings(),
+                devices.known_user_id(request),
             )
         except services.LoginFailed as exc:
             db.commit()
@@ -66,7 +67,7 @@ def login():
             db.commit()
             login_user(user)
             cookie.permanent = False
-            return redirect(target)
+            return devices.remember(redirect(target), user.id)
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form, error=None), status

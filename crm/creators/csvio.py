@@ -25,7 +25,7 @@ from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.common.permissions import ADMIN, EDITORS
-from crm.creators import services
+from crm.creators import identity, services
 from crm.creators.listing import CreatorFilters, iter_creators
 from crm.creators.models import Account, Creator, CreatorTag
 from crm.db import utcnow
@@ -252,7 +252,7 @@ def import_creators(
             select(Creator).options(selectinload(Creator.accounts)).where(Creator.id.in_(chunk))
         ):
             by_id[creator.id] = creator
-    keys = sorted({a["handle"].lower() for r in rows for a in r.accounts})
+    keys = sorted({identity.handle_key(a["handle"]) for r in rows for a in r.accounts})
     holders: dict[tuple[str, str], tuple[int, str]] = {}
     for chunk in _chunks(keys):
         stmt = (
@@ -262,6 +262,17 @@ def import_creators(
         )
         for platform, handle, creator_id, name in session.execute(stmt):
             holders[(platform, handle)] = (creator_id, name)
+    # Look-alike handles (same TR39 skeleton) are refused, never matched.
+    skeletons = sorted({identity.handle_skeleton(a["handle"]) for r in rows for a in r.accounts})
+    look_alikes: dict[tuple[str, str], tuple[int, str]] = {}
+    for chunk in _chunks(skeletons):
+        stmt = (
+            select(Account.platform, Account.handle_skeleton, Creator.id, Creator.display_name)
+            .join(Creator, Creator.id == Account.creator_id)
+            .where(Account.handle_skeleton.in_(chunk))
+        )
+        for platform, skeleton, creator_id, name in session.execute(stmt):
+            look_alikes.setdefault((platform, skeleton), (creator_id, name))
     emails = sorted({r.owner_email for r in rows if r.owner_email})
     owners: dict[str, User] = {}
     for chunk in _chunks(emails):
@@ -282,7 +293,7 @@ def import_creators(
                 continue
             target_id = row.creator_id
         for acc in row.accounts:
-            key = (acc["platform"], acc["handle"].lower())
+            key = (acc["platform"], identity.handle_key(acc["handle"]))
             label = f"{acc['platform']}:{acc['handle']}"
             if key in seen_handles:
                 report.errors.append(
@@ -292,6 +303,15 @@ def import_creators(
             seen_handles[key] = row.number
             holder = holders.get(key)
             if holder is None:
+                alike = look_alikes.get((acc["platform"], identity.handle_skeleton(acc["handle"])))
+                if alike is not None and alike[0] != target_id:
+                    report.errors.append(
+                        RowError(
+                            row.number,
+                            "accounts",
+                            services.clash_message(acc["platform"], acc["handle"], alike[1]),
+                        )
+                    )
                 continue
             if target_id is None:
                 target_id = holder[0]
@@ -361,7 +381,8 @@ def import_creators(
             "creator_id": creator_id,
             "platform": acc["platform"],
             "handle": acc["handle"],
-            "handle_key": acc["handle"].lower(),
+            "handle_key": identity.handle_key(acc["handle"]),
+            "handle_skeleton": identity.handle_skeleton(acc["handle"]),
             "url": services.profile_url(acc["platform"], acc["handle"]),
             "created_at": now,
         }
@@ -372,7 +393,7 @@ def import_creators(
             services._apply(creator, row.values)
             have = {(a.platform, a.handle_key) for a in creator.accounts}
             for acc in row.accounts:
-                if (acc["platform"], acc["handle"].lower()) not in have:
+                if (acc["platform"], identity.handle_key(acc["handle"])) not in have:
                     accounts.append(account_row(creator.id, acc))
             continue
         values = dict(row.values)

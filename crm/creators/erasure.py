@@ -61,6 +61,7 @@ PERSONAL_KEYS = frozenset(
         "phone",
         "handle",
         "handle_key",
+        "handle_skeleton",
         "url",
         "external_id",
         "summary",
@@ -189,6 +190,7 @@ def erase_creator(
     accounts = list(session.scalars(select(Account).where(Account.creator_id == creator.id)))
     for account in accounts:
         account.handle = account.handle_key = f"erased-{account.id}"
+        account.handle_skeleton = f"erased-{account.id}"
         account.url = None
         account.external_id = None
         account.last_error = None

@@ -122,14 +122,18 @@ class Account(Base):
         UniqueConstraint("platform", "handle_key"),
         Index("ix_accounts_creator", "creator_id", "platform"),
         Index("ix_accounts_handle_key", "handle_key"),
+        Index("ix_accounts_skeleton", "platform", "handle_skeleton"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(20))
     handle: Mapped[str] = mapped_column(String(200))
-    # Normalised handle: no leading "@", lower-cased; what uniqueness compares.
+    # Normalised handle: no leading "@", NFKC, case-folded; what uniqueness compares.
     handle_key: Mapped[str] = mapped_column(String(200))
+    # TR39 skeleton of handle_key: a look-alike on the same platform is refused
+    # (crm.creators.identity). Not unique: rows that collided before 0012 are kept.
+    handle_skeleton: Mapped[str] = mapped_column(String(400), default="")
     external_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

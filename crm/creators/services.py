@@ -21,6 +21,7 @@ from crm.auth.models import User
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.permissions import ADMIN, EDITORS
+from crm.creators import identity
 from crm.creators.models import (
     CREATOR_STATUSES,
     INTERACTION_KINDS,
@@ -118,8 +119,8 @@ def normalise_handle(raw: object) -> str:
 
 
 def handle_key(raw: object) -> str:
-    """What uniqueness compares: no leading '@', case-insensitive."""
-    return normalise_handle(raw).lower()
+    """What uniqueness compares: NFKC, case-folded, no leading '@' (crm.creators.identity)."""
+    return identity.handle_key(raw)
 
 
 def profile_url(platform: str, handle: str) -> str | None:
@@ -219,7 +220,7 @@ def clean_account(data: dict, errors: FieldErrors, *, partial: bool = False) -> 
         handle = normalise_handle(data.get("handle"))
         if not handle:
             errors.add("handle", "is required")
-        elif not HANDLE_RE.match(handle):
+        elif not HANDLE_RE.match(handle) or len(identity.handle_key(handle)) > 200:
             errors.add("handle", "may hold letters, digits, '_', '.' and '-' (100 at most)")
         out["handle"] = handle
     if not partial or "external_id" in data:
@@ -468,6 +469,8 @@ def _refuse_clash(
     session: Session, platform: str, handle: str, account_id: int | None = None
 ) -> None:
     holder = account_holder(session, platform, handle)
+    if holder is None or holder.id == account_id:
+        holder = identity.look_alike_holder(session, platform, handle, account_id)
     if holder is not None and holder.id != account_id:
         raise Conflict(clash_message(platform, handle, holder.creator.display_name))
 
@@ -499,7 +502,8 @@ def add_account(session: Session, actor: Actor, creator: Creator, data: dict) ->
         creator_id=creator.id,
         platform=values["platform"],
         handle=values["handle"],
-        handle_key=values["handle"].lower(),
+        handle_key=identity.handle_key(values["handle"]),
+        handle_skeleton=identity.handle_skeleton(values["handle"]),
         external_id=values["external_id"],
         url=profile_url(values["platform"], values["handle"]) or values["url"],
     )
@@ -526,7 +530,8 @@ def update_account(session: Session, actor: Actor, account: Account, data: dict)
     before = {"platform": account.platform, "handle": account.handle, "url": account.url}
     account.platform = platform
     account.handle = handle
-    account.handle_key = handle.lower()
+    account.handle_key = identity.handle_key(handle)
+    account.handle_skeleton = identity.handle_skeleton(handle)
     if "external_id" in values:
         account.external_id = values["external_id"]
     derived = profile_url(platform, handle)

@@ -223,6 +223,7 @@ def new():
             f"{creator.display_name} added.",
             url_for("creators.detail", creator_id=creator.id),
         ),
+        once=True,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Table, insert, select
 
 from crm.common.registry import DemoLoader
 from crm.common.timeutil import org_today, utcnow
+from crm.creators.identity import handle_key, handle_skeleton
 from crm.creators.models import Account, Creator
 from crm.metrics.models import Snapshot
 from crm.metrics.services import refresh_latest
@@ -46,7 +47,8 @@ def _fallback_creators(session) -> list[Creator]:
                     creator_id=creator.id,
                     platform=platform,
                     handle=handle,
-                    handle_key=handle.lstrip("@").lower(),
+                    handle_key=handle_key(handle),
+                    handle_skeleton=handle_skeleton(handle),
                     external_id=external_id,
                 )
             )

@@ -25,6 +25,11 @@ whose report lists problems, a step that shows similar records before filing a n
 Buttons that post without a form of their own (archive, mark done …) use `handle_action`,
 which flashes a refused action's reason and goes back where the user was.
 
+`once=True` makes a create safe against double submits: the form's one-time nonce
+(crm/web/nonces.py, `{{ form_nonce() }}` in the template) is stored with the record, in the
+same transaction, and a second post of the same form is sent to the page the first one led
+to instead of creating a second record.
+
 A call may carry two hooks, `rolled_back()` and `committed(result)`, run after the
 transaction ends either way: `crm.web.uploads` uses them to remove a stored file again, or
 the file a change replaced.
@@ -42,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from crm.common.errors import Conflict, DomainError, Invalid
 from crm.db import get_session
+from crm.web import nonces
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,44 @@ def _run(call: Callable[[Session], Any], success: Success) -> Done | Stay:
     return outcome
 
 
+class _Once:
+    """A call that first stores the form's nonce, and records where its success leads."""
+
+    def __init__(self, call: Callable[[Session], Any], nonce: str) -> None:
+        self.call, self.nonce = call, nonce
+        self.row: nonces.FormNonce | None = None
+
+    def __call__(self, db: Session) -> Any:
+        self.row = nonces.claim(db, self.nonce)
+        return self.call(db)
+
+    def __getattr__(self, name: str) -> Any:  # the hooks of the wrapped call
+        return getattr(self.call, name)
+
+    def success(self, success: Success) -> Success:
+        def record(result: Any) -> Done | Stay:
+            outcome = success(result) if callable(success) else success
+            if self.row is not None and not isinstance(outcome, Stay):
+                self.row.url = outcome[1][:500]
+            return outcome
+
+        return record
+
+
+def _already_submitted(
+    form: Any, nonce: str, render: Callable[[int], ResponseReturnValue]
+) -> ResponseReturnValue:
+    url = nonces.earlier_url(get_session(), nonce)
+    if url:
+        flash("This form was already submitted; here is what it created.", "info")
+        return redirect(url, 303)
+    form.form_errors = [
+        *list(getattr(form, "form_errors", []) or []),
+        "This form was already submitted.",
+    ]
+    return render(409)
+
+
 def _undo(call: Callable[[Session], Any]) -> None:
     get_session().rollback()
     _hook(call, "rolled_back")
@@ -123,18 +167,27 @@ def handle_form(
     code: int = 302,
     conflict_back: str | None = None,
     on_invalid: Callable[[Invalid], None] | None = None,
+    once: bool = False,
 ) -> ResponseReturnValue:
     """Validate → one service call → commit → redirect; errors inline on the same form.
 
     `code` is the redirect's status; `conflict_back` sends a refused change (Conflict) back
     to that page with a flash message instead of showing it above the form; `on_invalid`
-    shows a service's `Invalid` some other way than beside the fields."""
+    shows a service's `Invalid` some other way than beside the fields; `once` stores the
+    form's nonce with what the call made, so a second post of it makes nothing."""
     if request.method != method:
         return render(200)
     if not form.validate_on_submit():
         return render(422)
+    nonce = nonces.posted() if once else None
+    if nonce is not None:
+        once_call = _Once(call, nonce)
+        call, success = once_call, once_call.success(success)
     try:
         outcome = _run(call, success)
+    except nonces.AlreadySubmitted:
+        assert nonce is not None
+        return _already_submitted(form, nonce, render)
     except Invalid as exc:
         (on_invalid or (lambda e: apply_errors(form, e)))(exc)
         return render(422)

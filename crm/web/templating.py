@@ -13,6 +13,7 @@ from crm.common import money
 from crm.common.permissions import can, can_see_money
 from crm.common.registry import registry
 from crm.common.timeutil import localize, org_zone
+from crm.web import nonces
 from crm.web.badges import tone
 
 
@@ -25,6 +26,7 @@ def _user_tz() -> str:
 def init_app(app: Flask) -> None:
     # A global, not a context value, so macros imported without context see it too.
     app.jinja_env.globals["status_tone"] = tone
+    app.jinja_env.globals["form_nonce"] = nonces.field
 
     @app.template_filter("money")
     def money_filter(minor: int | None, currency: str | None) -> str:

@@ -1,7 +1,7 @@
 """creators' declared sites, signed consent receipts, the change feed and webhooks
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 21:50:00
 
 Creators get `sites` (their own web sites, a JSON list of URLs). `receipt_keys` holds the
@@ -18,7 +18,7 @@ import crm.db
 
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

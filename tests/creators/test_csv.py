@@ -83,6 +83,19 @@ def test_a_handle_held_by_another_creator_names_the_holder(db, make_creator):
     assert holder.display_name == "Maya Chen"
 
 
+def test_a_look_alike_of_another_creators_handle_is_refused(db, make_creator, make_user):
+    from crm.creators import services
+
+    holder = make_creator(display_name="Maya Chen")
+    services.add_account(
+        db, make_user("admin"), holder, {"platform": "youtube", "handle": "paypal"}
+    )
+    text = "display_name,accounts\nCopycat,youtube:p\u0430ypal\n"
+    report = csvio.import_creators(db, system_actor("t"), text)
+    assert [(e.row, e.field) for e in report.errors] == [(2, "accounts")]
+    assert "Maya Chen" in report.errors[0].message
+
+
 def test_dry_run_reports_and_writes_nothing(db):
     report = csvio.import_creators(
         db, system_actor("t"), HEADER + "New One,,,,,,x:newone,\n", dry_run=True

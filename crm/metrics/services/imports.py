@@ -14,6 +14,7 @@ from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
+from crm.creators import identity
 from crm.creators.models import Account
 from crm.metrics.services.manual import parse_count
 from crm.metrics.services.snapshots import METRICS, SnapshotRow, upsert_rows
@@ -29,7 +30,7 @@ class ImportResult:
 
 
 def _handle_key(handle: str) -> str:
-    return handle.strip().lstrip("@").lower()
+    return identity.handle_key(handle)
 
 
 def import_history_csv(
