@@ -1,5 +1,7 @@
 """The outbox: enqueue (idempotent) and flush (claim in the database, then send).
 
+One module on purpose (~410 lines): enqueue and delivery share the claim protocol below.
+
 Delivery guarantee. A message is sent by whoever committed its pending→sending claim,
 so two flushes (two scheduler processes, the scheduler and `crm mail flush`) never send
 the same message at the same time. If a process dies after claiming, the row stays in
