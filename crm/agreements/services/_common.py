@@ -1,0 +1,96 @@
+"""What the agreements services share: lifecycles, field parsing, the creator lookup."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from crm.common import money
+from crm.common.errors import Conflict, FieldErrors, Invalid
+from crm.creators.models import Creator
+
+# One table per lifecycle. People move NDAs along these; `expired` is reached only through
+# `expire_ndas` (the dates decide), never by hand.
+NDA_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("sent",),
+    "sent": ("draft", "signed", "terminated"),
+    "signed": ("terminated",),
+    "expired": (),
+    "terminated": (),
+}
+DEAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "proposed": ("negotiating", "signed", "cancelled"),
+    "negotiating": ("proposed", "signed", "cancelled"),
+    "signed": ("active", "cancelled"),
+    "active": ("completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+}
+# Grants: revoke has its own action with a reason; expiry and suspension are the system's.
+GRANT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "active": ("revoked",),
+    "suspended": ("active", "revoked"),
+    "revoked": (),
+    "expired": (),
+}
+NDA_EDITABLE = ("draft", "sent", "signed")
+_UNSET = object()
+MAX_TEXT = 20000
+
+
+def _refuse_transition(thing: str, current: str, target: str, table: dict) -> None:
+    allowed = table.get(current, ())
+    if target not in allowed:
+        options = ", ".join(allowed) if allowed else "none (it is final)"
+        raise Conflict(
+            f"Cannot change this {thing} from {current} to {target}. Allowed from {current}: "
+            f"{options}."
+        )
+
+
+def _money_field(
+    errors: FieldErrors, field: str, amount, currency: str | None, *, positive=True
+) -> int | None:
+    """Parse one decimal-string amount of the given currency; None when empty."""
+    if amount in (None, ""):
+        return None
+    if not currency:
+        errors.add("currency", "is required with an amount")
+        return None
+    try:
+        minor = money.to_minor(amount, currency)
+    except money.MoneyError as exc:
+        errors.add(field, str(exc))
+        return None
+    if positive and minor <= 0:
+        errors.add(field, "must be above zero")
+    elif minor < 0:
+        errors.add(field, "cannot be negative")
+    return minor
+
+
+def _currency(errors: FieldErrors, currency: str | None) -> str | None:
+    if currency in (None, ""):
+        return None
+    try:
+        return money.validate_currency(currency)
+    except money.MoneyError as exc:
+        errors.add("currency", str(exc))
+        return None
+
+
+def _text(errors: FieldErrors, field: str, value, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        errors.add(field, f"must be at most {limit} characters")
+    return value
+
+
+def _creator(session: Session, creator_id) -> Creator:
+    creator = session.get(Creator, creator_id) if isinstance(creator_id, int) else None
+    if creator is None:
+        raise Invalid({"creator_id": ["is not a known creator"]})
+    return creator
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}

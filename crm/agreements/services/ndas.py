@@ -1,0 +1,259 @@
+"""NDAs: lifecycle, covered products, expiry and termination (R2 suspends dependent grants)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.agreements.models import (
+    Grant,
+    Nda,
+    Product,
+)
+
+# One table per lifecycle. People move NDAs along these; `expired` is reached only through
+from crm.agreements.services._common import (
+    _UNSET,
+    NDA_EDITABLE,
+    NDA_TRANSITIONS,
+    _creator,
+    _diff,
+    _refuse_transition,
+    _text,
+)
+from crm.agreements.services.products import product_is_released
+from crm.agreements.signals import nda_ended
+from crm.audit.services import record, system_actor
+from crm.common.actor import Actor
+from crm.common.errors import Conflict, FieldErrors, NotFound
+
+
+def get_nda(session: Session, nda_id: int) -> Nda:
+    nda = session.get(Nda, nda_id)
+    if nda is None:
+        raise NotFound("No such NDA.")
+    return nda
+
+
+def _products(session: Session, errors: FieldErrors, product_ids) -> list[Product]:
+    ids = sorted({int(i) for i in product_ids or []})
+    if not ids:
+        return []
+    found = list(session.scalars(select(Product).where(Product.id.in_(ids))))
+    if len(found) != len(ids):
+        missing = sorted(set(ids) - {p.id for p in found})
+        errors.add("product_ids", f"unknown products: {', '.join(map(str, missing))}")
+    return sorted(found, key=lambda p: p.name.lower())
+
+
+def _check_nda_dates(errors: FieldErrors, effective_on, expires_on, status: str) -> None:
+    if effective_on and expires_on and expires_on < effective_on:
+        errors.add("expires_on", "must be on or after the effective date")
+    if status == "signed" and not effective_on:
+        errors.add("effective_on", "is required for a signed NDA")
+
+
+def nda_snapshot(nda: Nda) -> dict:
+    return {
+        "status": nda.status,
+        "effective_on": nda.effective_on,
+        "expires_on": nda.expires_on,
+        "terms": nda.terms,
+        "product_ids": sorted(p.id for p in nda.products),
+    }
+
+
+def create_nda(
+    session: Session,
+    actor,
+    *,
+    creator_id: int,
+    product_ids=(),
+    effective_on: date | None = None,
+    expires_on: date | None = None,
+    terms: str = "",
+) -> Nda:
+    errors = FieldErrors()
+    creator = _creator(session, creator_id)
+    products = _products(session, errors, product_ids)
+    terms = _text(errors, "terms", terms)
+    _check_nda_dates(errors, effective_on, expires_on, "draft")
+    errors.raise_if_any()
+    nda = Nda(
+        creator_id=creator.id,
+        status="draft",
+        effective_on=effective_on,
+        expires_on=expires_on,
+        terms=terms,
+        products=products,
+    )
+    session.add(nda)
+    session.flush()
+    record(
+        session, actor, "nda.create", "nda", nda.id, nda_snapshot(nda) | {"creator_id": creator.id}
+    )
+    return nda
+
+
+def update_nda(session: Session, actor, nda: Nda, **fields) -> Nda:
+    """Edit dates, terms, covered products. A signed NDA may change only if every active grant
+    that depends on it would still pass R1 (so an edit never silently uncovers a grant)."""
+    if nda.status not in NDA_EDITABLE:
+        raise Conflict(f"An NDA that is {nda.status} can no longer be edited.")
+    errors = FieldErrors()
+    before = nda_snapshot(nda)
+    effective_on = fields.get("effective_on", nda.effective_on)
+    expires_on = fields.get("expires_on", nda.expires_on)
+    products = (
+        _products(session, errors, fields["product_ids"]) if "product_ids" in fields else None
+    )
+    terms = _text(errors, "terms", fields["terms"]) if "terms" in fields else nda.terms
+    _check_nda_dates(errors, effective_on, expires_on, nda.status)
+    errors.raise_if_any()
+    if nda.status == "signed":
+        covered = {p.id for p in (products if products is not None else nda.products)}
+        for grant in dependent_grants(session, nda, statuses=("active",)):
+            problem = nda_problem(
+                nda, grant.product, grant.starts_on, grant.ends_on,
+                covered_ids=covered, effective_on=effective_on, expires_on=expires_on,
+            )  # fmt: skip
+            if problem:
+                raise Conflict(f"This change would leave grant #{grant.id} uncovered: {problem}")
+    nda.effective_on, nda.expires_on, nda.terms = effective_on, expires_on, terms
+    if products is not None:
+        nda.products = products
+    session.flush()
+    changes = {k: v for k, v in _diff(before, nda_snapshot(nda)).items()}
+    if changes:
+        record(session, actor, "nda.update", "nda", nda.id, changes)
+    return nda
+
+
+def transition_nda(session: Session, actor, nda: Nda, target: str, today: date) -> Nda:
+    """Move an NDA along `NDA_TRANSITIONS`; terminating it applies R2 at once."""
+    _refuse_transition("NDA", nda.status, target, NDA_TRANSITIONS)
+    if target == "signed":
+        errors = FieldErrors()
+        _check_nda_dates(errors, nda.effective_on, nda.expires_on, "signed")
+        if not nda.products:
+            errors.add("product_ids", "a signed NDA must cover at least one product")
+        errors.raise_if_any()
+    before = nda.status
+    nda.status = target
+    if target == "terminated":
+        nda.ended_on = today
+    session.flush()
+    record(session, actor, f"nda.{_verb(target)}", "nda", nda.id, {"status": [before, target]})
+    if target == "terminated":
+        suspended = suspend_dependent_grants(
+            session, actor, nda, today, f"NDA #{nda.id} was terminated"
+        )
+        nda_ended.send(nda, session=session, actor=actor, reason="terminated", suspended=suspended)
+    return nda
+
+
+def edit_nda(session: Session, actor: Actor, nda: Nda, changes: dict, today: date) -> Nda:
+    """One edit of an NDA (the API's PATCH): fields as `update_nda`, then a `status` other
+    than the current one as `transition_nda`; the same status again changes nothing."""
+    fields = dict(changes)
+    target = fields.pop("status", None)
+    if fields:
+        update_nda(session, actor, nda, **fields)
+    if target is not None and target != nda.status:
+        transition_nda(session, actor, nda, target, today)
+    return nda
+
+
+def _verb(status: str) -> str:
+    return {
+        "sent": "send",
+        "signed": "sign",
+        "draft": "reopen",
+        "terminated": "terminate",
+        "expired": "expire",
+    }.get(status, status)
+
+
+def expire_ndas(session: Session, today: date, actor=None) -> list[Nda]:
+    """Date-driven, run daily: signed NDAs whose `expires_on` is before `today` expire, and
+    R2 suspends the active grants that depend on them. Running it twice changes nothing."""
+    actor = actor or system_actor("agreements-expiry")
+    stmt = (
+        select(Nda)
+        .where(Nda.status == "signed", Nda.expires_on.is_not(None), Nda.expires_on < today)
+        .order_by(Nda.id)
+        .with_for_update(of=Nda)
+    )
+    expired = list(session.scalars(stmt))
+    for nda in expired:
+        nda.status = "expired"
+        nda.ended_on = nda.expires_on + timedelta(days=1)
+        session.flush()
+        record(session, actor, "nda.expire", "nda", nda.id, {"status": ["signed", "expired"]})
+        suspended = suspend_dependent_grants(
+            session, actor, nda, today, f"NDA #{nda.id} expired on {nda.expires_on}"
+        )
+        nda_ended.send(nda, session=session, actor=actor, reason="expired", suspended=suspended)
+    return expired
+
+
+def dependent_grants(session: Session, nda: Nda, statuses=("active",)) -> list[Grant]:
+    stmt = (
+        select(Grant).where(Grant.nda_id == nda.id, Grant.status.in_(statuses)).order_by(Grant.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def suspend_dependent_grants(
+    session: Session, actor, nda: Nda, today: date, reason: str
+) -> list[Grant]:
+    """R2: active grants that rely on this NDA are suspended, unless their product is public
+    by now (its release lifts R1) or the grant has already run out (expiry handles it)."""
+    suspended = []
+    for grant in dependent_grants(session, nda):
+        if product_is_released(grant.product, today) or grant.ends_on < today:
+            continue
+        grant.status = "suspended"
+        grant.ended_on = today
+        suspended.append(grant)
+        session.flush()
+        record(
+            session,
+            actor,
+            "grant.suspend",
+            "grant",
+            grant.id,
+            {"status": ["active", "suspended"], "reason": reason, "nda_id": nda.id},
+        )
+    return suspended
+
+
+def nda_problem(
+    nda: Nda,
+    product: Product,
+    starts_on: date,
+    ends_on: date,
+    *,
+    covered_ids: set[int] | None = None,
+    effective_on=_UNSET,
+    expires_on=_UNSET,
+) -> str | None:
+    """What stops this NDA from permitting a grant of `product` over [starts_on, ends_on],
+    or None when it does. Overrides let an edit be checked before it is applied."""
+    if nda.status != "signed":
+        return f"NDA #{nda.id} is not signed (it is {nda.status})"
+    covered = covered_ids if covered_ids is not None else {p.id for p in nda.products}
+    if product.id not in covered:
+        return f"NDA #{nda.id} does not cover {product.name}"
+    eff = nda.effective_on if effective_on is _UNSET else effective_on
+    exp = nda.expires_on if expires_on is _UNSET else expires_on
+    problems = []
+    if eff is None or eff > starts_on:
+        problems.append(
+            f"NDA #{nda.id} starts on {eff or 'no date'}, after the grant starts on {starts_on}"
+        )
+    if exp is not None and exp < ends_on:
+        problems.append(f"NDA #{nda.id} ends on {exp}, before the grant ends on {ends_on}")
+    return "; ".join(problems) or None
