@@ -45,6 +45,7 @@ from crm.common.permissions import (
 from crm.common.timeutil import org_today, org_zone, zone
 from crm.creators.models import Creator
 from crm.db import get_session
+from crm.web.args import arg_id
 from crm.web.forms import choices, handle_action, handle_form
 from crm.web.uploads import with_upload
 
@@ -100,7 +101,7 @@ def index():
     status = request.args.get("status") or None
     if status and status not in SUBMISSION_STATUSES:
         raise Invalid({"status": [f"must be one of {', '.join(SUBMISSION_STATUSES)}"]})
-    creator_id = request.args.get("creator_id", type=int)
+    creator_id = arg_id("creator_id")
     page = queries.list_submissions(
         get_session(),
         status=status,
@@ -149,11 +150,11 @@ def _creator_choices(db, form, creator_id):
 def create():
     db = get_session()
     form = SubmissionForm()
-    creator_id = request.args.get("creator_id", type=int)
+    creator_id = arg_id("creator_id", refuse=False)
     if request.method == "GET":
         if creator_id:
             form.creator_id.data = creator_id
-        deal_id = request.args.get("deal_id", type=int)
+        deal_id = arg_id("deal_id", refuse=False)
         if deal_id:
             form.deal_id.data = str(deal_id)
     _creator_choices(db, form, creator_id or (form.creator_id.data if form.is_submitted() else 0))

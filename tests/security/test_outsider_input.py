@@ -1,0 +1,117 @@
+"""Input an outsider may send, on the shared parsers: never a 500, always a clear refusal."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from crm.api.base import MAX_JSON_DEPTH, json_depth
+from crm.common.ids import parse_id, parse_int
+
+
+def cursor(value) -> str:
+    raw = json.dumps(value).encode() if not isinstance(value, bytes) else value
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+BAD_CURSORS = [
+    [None],
+    [{}],
+    [10**30],
+    [True, 1],
+    [1.5, 1],
+    [[1], 1],
+    [None, None],
+    [{}, {}],
+    [{"dt": 5}, 1],
+    [{"dt": "0001-01-01T00:00:00+01:00"}, 1],
+    [{"dt": "2026-01-01T00:00:00"}, 1],
+    [{"d": "2026-01-01", "dt": "x"}, 1],
+    ["x", 10**30],
+    [1, "x"],
+    b"[" * 5000,
+]
+API_LISTS = [
+    "/api/v1/creators",
+    "/api/v1/submissions",
+    "/api/v1/feedback",
+    "/api/v1/reminders",
+    "/api/v1/works",
+    "/api/v1/consents",
+    "/api/v1/licences",
+    "/api/v1/ndas",
+]
+PAGES = ["/audit/", "/creators/", "/submissions/", "/licensing/", "/submissions/queue"]
+
+
+@pytest.mark.parametrize("value", BAD_CURSORS, ids=repr)
+def test_api_lists_refuse_cursors_of_the_wrong_shape(client, api, value):
+    _user, headers = api("admin")
+    for url in API_LISTS:
+        response = client.get(url, headers=headers, query_string={"cursor": cursor(value)})
+        assert response.status_code in (400, 404, 422), (url, response.status_code)
+
+
+@pytest.mark.parametrize("value", BAD_CURSORS, ids=repr)
+def test_pages_refuse_cursors_of_the_wrong_shape(client, login, value):
+    login("admin")
+    for url in PAGES:
+        response = client.get(url, query_string={"cursor": cursor(value)})
+        assert response.status_code < 500, (url, response.status_code)
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "١٢", "１２", "1_2", "99999999999999999999999", "-0x1"])
+def test_ids_in_other_digits_are_refused_everywhere(client, api, login, raw):
+    _user, headers = api("admin")
+    response = client.get("/api/v1/submissions", headers=headers, query_string={"creator_id": raw})
+    assert response.status_code == 422
+    login("admin")
+    for url, name in [
+        ("/creators/", "owner"),
+        ("/creators/export.csv", "owner"),
+        ("/submissions/", "creator_id"),
+        ("/submissions/new", "creator_id"),
+        ("/submissions/new", "deal_id"),
+    ]:
+        response = client.get(url, query_string={name: raw})
+        assert response.status_code < 500, (url, name, response.status_code)
+    assert parse_id(raw) is None and parse_int(raw) is None
+
+
+def test_integer_body_fields_take_ascii_digits_only(client, api):
+    _user, headers = api("admin")
+    for raw in ["1_2", "١٢"]:
+        response = client.post(
+            "/api/v1/submissions", headers=headers, json={"creator_id": raw, "title": "x"}
+        )
+        assert response.status_code == 422
+        assert "creator_id" in response.get_json()["errors"]
+
+
+def test_json_depth_counts_brackets_outside_strings():
+    assert json_depth(b'{"a": [1, {"b": "]]]"}]}') == 3
+    assert json_depth(b'["\\"[[[["]') == 1
+    assert json_depth(b"[" * 100_000) == MAX_JSON_DEPTH + 1
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 50_000])
+def test_deeply_nested_bodies_are_a_400_problem(client, api, app, depth):
+    _user, headers = api("admin")
+    body = "[" * depth + "]" * depth
+    posts = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        and "POST" in (rule.methods or ())
+        and not rule.arguments
+    ]
+    assert posts
+    for url in posts:
+        response = client.post(
+            url, headers={**headers, "Content-Type": "application/json"}, data=body
+        )
+        assert response.status_code == 400, (url, response.status_code)
+        assert response.content_type.startswith("application/problem+json")
+        assert "nested too deeply" in response.get_json()["detail"]
