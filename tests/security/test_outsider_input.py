@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 
 import pytest
 
@@ -115,3 +116,28 @@ def test_deeply_nested_bodies_are_a_400_problem(client, api, app, depth):
         assert response.status_code == 400, (url, response.status_code)
         assert response.content_type.startswith("application/problem+json")
         assert "nested too deeply" in response.get_json()["detail"]
+
+
+HUGE_FIELD = "x" * 200_000  # past csv.field_size_limit() (131,072)
+
+
+def test_metrics_history_import_reports_a_huge_field(db, make_user):
+    from crm.common.errors import Invalid
+    from crm.metrics import services
+
+    admin = make_user("admin")
+    text = f"date,account_id,followers\n2026-01-01,1,{HUGE_FIELD}\n"
+    with pytest.raises(Invalid) as refused:
+        services.import_history_csv(db, admin, text, today=date(2026, 2, 1))
+    assert "line" in str(refused.value.errors)
+
+
+def test_works_import_reports_a_huge_field(db, make_user):
+    from crm.common.errors import Invalid
+    from crm.licensing import services
+
+    admin = make_user("admin")
+    text = f"creator_id,kind,title,url\n1,video,{HUGE_FIELD},https://example.com\n"
+    with pytest.raises(Invalid) as refused:
+        services.import_works_csv(db, admin, text)
+    assert "not valid CSV" in str(refused.value.errors)
