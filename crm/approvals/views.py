@@ -32,6 +32,7 @@ from crm.approvals.forms import (
 from crm.approvals.models import SUBMISSION_STATUSES, Revision
 from crm.common import uploads
 from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.filenames import download_name
 from crm.common.pagination import parse_limit
 from crm.common.permissions import (
     ADMINS,
@@ -353,7 +354,7 @@ def revision_media(submission_id: int, number: int):
         path,
         mimetype=revision.media_type or "application/octet-stream",
         as_attachment=True,
-        download_name=revision.media_name or path.name,
+        download_name=download_name(revision.media_name, path.name),
     )
 
 

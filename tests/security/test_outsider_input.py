@@ -141,3 +141,32 @@ def test_works_import_reports_a_huge_field(db, make_user):
     with pytest.raises(Invalid) as refused:
         services.import_works_csv(db, admin, text)
     assert "not valid CSV" in str(refused.value.errors)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("clip\r\nX-Evil: 1.mp4", "clipX-Evil: 1.mp4"),
+        ("invoice\u202egpj.exe", "invoicegpj.mp4"),
+        ("../../etc/passwd", "passwd.mp4"),
+        ("\x00\x1b", "media.mp4"),
+        ("photo.PNG", "photo.mp4"),
+        ("", "media.mp4"),
+        ("a" * 500 + ".jpg", "a" * 196 + ".mp4"),
+    ],
+)
+def test_upload_names_lose_control_and_bidi_characters_and_take_the_detected_type(raw, expected):
+    from crm.common.filenames import upload_name
+
+    assert upload_name(raw, "mp4", "media") == expected
+
+
+def test_names_stored_before_cleaning_still_download():
+    from werkzeug.datastructures import Headers
+
+    from crm.common.filenames import download_name
+
+    name = download_name("a\r\nb\u202e.png", "fallback.png")
+    Headers().add("Content-Disposition", "attachment", filename=name)
+    assert name == "ab.png"
+    assert download_name("\r\n", "fallback.png") == "fallback.png"
