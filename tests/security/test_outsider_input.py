@@ -170,3 +170,23 @@ def test_names_stored_before_cleaning_still_download():
     Headers().add("Content-Disposition", "attachment", filename=name)
     assert name == "ab.png"
     assert download_name("\r\n", "fallback.png") == "fallback.png"
+
+
+def test_viewers_get_no_nda_terms_nor_document_flag(client, api, login, db, creator):
+    from crm.agreements.models import Nda
+
+    nda = Nda(creator_id=creator.id, status="draft", terms="SECRET-TERMS-42")
+    db.add(nda)
+    db.flush()
+    _user, headers = api("viewer")
+    for url in (f"/api/v1/ndas/{nda.id}", "/api/v1/ndas"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        assert "SECRET-TERMS-42" not in text and "has_document" not in text
+    login("viewer")
+    page = client.get(f"/ndas/{nda.id}")
+    assert page.status_code in (200, 404)
+    assert "SECRET-TERMS-42" not in page.get_data(as_text=True)
+    _user, headers = api("legal")
+    assert client.get(f"/api/v1/ndas/{nda.id}", headers=headers).get_json()["terms"]
