@@ -97,7 +97,9 @@ def _fits(value: object, key: SortKey) -> bool:
     if expected is datetime:
         if not isinstance(value, datetime):
             return False
-        if getattr(_impl(sql_type), "timezone", False):  # aware columns refuse naive values
+        if sql_type is not None and getattr(
+            _impl(sql_type), "timezone", False
+        ):  # aware columns refuse naive values
             if value.tzinfo is None:
                 return False
             try:
