@@ -28,7 +28,7 @@ from crm.api.base import (
     query_limit,
 )
 from crm.common import money
-from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
+from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.common.permissions import can_see_money as _can_see_money
 from crm.common.timeutil import org_today
 from crm.db import get_session
@@ -96,8 +96,8 @@ class NdaOut(OutModel):
     effective_on: str | None
     expires_on: str | None
     product_ids: list[int]
-    terms: str
-    has_document: bool
+    terms: str | None = None  # NDA content: left out for viewers
+    has_document: bool | None = None
     allowed_transitions: list[str]
 
 
@@ -219,17 +219,19 @@ def product_json(p) -> dict:
 
 
 def nda_json(n) -> dict:
-    return {
+    payload = {
         "id": n.id,
         "creator_id": n.creator_id,
         "status": n.status,
         "effective_on": iso(n.effective_on),
         "expires_on": iso(n.expires_on),
         "product_ids": sorted(p.id for p in n.products),
-        "terms": n.terms,
-        "has_document": bool(n.document_path),
         "allowed_transitions": list(services.NDA_TRANSITIONS[n.status]),
     }
+    if can(current_user, EDITORS_AND_LEGAL):  # terms and the document are NDA content
+        payload["terms"] = n.terms
+        payload["has_document"] = bool(n.document_path)
+    return payload
 
 
 def grant_json(g) -> dict:

@@ -17,6 +17,7 @@ from crm.agreements.models import Nda
 from crm.audit.models import AuditEvent
 from crm.audit.services import record
 from crm.common.errors import Conflict, DomainError, Invalid
+from crm.common.filenames import upload_name
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -29,11 +30,7 @@ class PayloadTooLarge(DomainError):
 
 
 def _safe_name(filename: str | None, nda_id: int) -> str:
-    name = Path((filename or "").replace("\\", "/")).name
-    name = "".join(c for c in name if c.isalnum() or c in "._- ").strip(" .")[:120]
-    if not name.lower().endswith(".pdf"):
-        name = f"nda-{nda_id}.pdf"
-    return name
+    return upload_name(filename, "pdf", f"nda-{nda_id}")
 
 
 @dataclass

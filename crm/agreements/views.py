@@ -30,6 +30,7 @@ from crm.agreements.forms import (
 from crm.agreements.models import Grant, Nda
 from crm.common import uploads
 from crm.common.errors import Invalid, NotFound
+from crm.common.filenames import download_name
 from crm.common.ids import parse_id
 from crm.common.permissions import (
     ADMINS,
@@ -300,7 +301,7 @@ def nda_download(nda_id: int):
         path,
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=nda.document_name or f"nda-{nda.id}.pdf",
+        download_name=download_name(nda.document_name, f"nda-{nda.id}.pdf"),
         max_age=0,
     )
 

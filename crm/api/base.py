@@ -7,6 +7,9 @@ route that has no description.
 
 from __future__ import annotations
 
+import re
+import types
+import typing
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,13 +17,18 @@ from typing import Any, ClassVar, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from werkzeug.exceptions import BadRequest
 
 from crm.common.errors import Invalid
-from crm.common.ids import MAX_ID
+from crm.common.ids import MAX_BIGINT, MAX_ID, parse_int
 from crm.common.pagination import Page, parse_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_BIGINT = 2**63 - 1
+#: Deeper JSON than any body of ours (the deepest is three levels) is refused before parsing:
+#: json.loads recurses per level, and tens of thousands of `[` escape it as RecursionError.
+MAX_JSON_DEPTH = 64
+_SPECIAL = re.compile(rb'["\\\[\]{}]')
+_DIGITS = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -33,6 +41,62 @@ def _out_of_range(value: Any, limit: int) -> bool:
     return False
 
 
+def json_depth(data: bytes, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deeply a JSON text nests (brackets outside strings), counting no further than limit+1.
+
+    Not a parser, and linear in the body: it visits only quotes, backslashes and brackets. A
+    text that is not JSON gets some number and json.loads refuses it afterwards.
+    """
+    depth = deepest = 0
+    in_string = False
+    skip_to = 0  # the character after a backslash is escaped, whatever it is
+    for match in _SPECIAL.finditer(data):
+        at = match.start()
+        if at < skip_to:
+            continue
+        char = data[at]
+        if in_string:
+            if char == 0x5C:  # backslash
+                skip_to = at + 2
+            elif char == 0x22:  # quote
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif char in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def _takes_int_not_str(annotation: Any) -> tuple[bool, bool]:
+    """(int accepted, str accepted) by an annotation, looking through Optional and lists."""
+    if annotation is int:
+        return True, False
+    if annotation is str:
+        return False, True
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, set, tuple, frozenset, typing.Annotated):
+        args = typing.get_args(annotation)
+        if origin is typing.Annotated:
+            args = args[:1]
+        found = [_takes_int_not_str(a) for a in args]
+        return any(f[0] for f in found), any(f[1] for f in found)
+    return False, False
+
+
+def _bad_integer_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _DIGITS.fullmatch(value.strip())
+    if isinstance(value, list | tuple | set):
+        return any(_bad_integer_text(v) for v in value)
+    return False
+
+
 class ApiModel(BaseModel):
     """Request bodies: unknown fields (`id`, `role`, …) are refused, never mass-assigned."""
 
@@ -40,6 +104,20 @@ class ApiModel(BaseModel):
     #: Integer fields kept in BIGINT columns (counts); every other integer is an id or a number
     #: of an INTEGER column, which the database refuses (or cannot even look up) past MAX_ID.
     bigint_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _integers_in_ascii_digits(cls, value: Any, info: ValidationInfo) -> Any:
+        """Integers given as text: ASCII digits only (pydantic, like int(), takes "1_2")."""
+        if info.field_name is None or not isinstance(value, str | list | tuple | set):
+            return value
+        field_info = cls.model_fields.get(info.field_name)
+        if field_info is None:
+            return value
+        takes_int, takes_str = _takes_int_not_str(field_info.annotation)
+        if takes_int and not takes_str and _bad_integer_text(value):
+            raise ValueError("must be a whole number in digits 0-9")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -75,12 +153,30 @@ def doc(summary: str, **kwargs: Any) -> Callable[[V], V]:
     return decorate
 
 
+@bp.before_request
+def refuse_deep_json() -> None:
+    """Refuse (400) a request body that nests deeper than MAX_JSON_DEPTH, before it is parsed.
+
+    Runs before every API request, so no route that reads JSON, through read_json or
+    request.get_json, sees one.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.mimetype in (
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ):
+        return
+    data = request.get_data(cache=True)
+    if data and json_depth(data) > MAX_JSON_DEPTH:
+        raise BadRequest(f"The request body is nested too deeply (at most {MAX_JSON_DEPTH}).")
+
+
 def read_json() -> Any:
     """The request body as JSON (None when empty); a body that is not JSON is a 400."""
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.") from None
     if data is None and request.get_data(cache=True).strip():
-        from werkzeug.exceptions import BadRequest
-
         raise BadRequest("The request body is not valid JSON.")
     return data
 
@@ -138,14 +234,14 @@ def query_limit() -> int:
 
 
 def query_int(name: str) -> int | None:
+    """An id or number of an INTEGER column from the query string (digits 0-9 only)."""
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid({name: ["must be a whole number"]}) from None
-    if _out_of_range(value, MAX_ID):
+    if parse_int(raw, low=-MAX_BIGINT) is None:
+        raise Invalid({name: ["must be a whole number"]})
+    value = parse_int(raw, low=-MAX_ID, high=MAX_ID)
+    if value is None:
         raise Invalid({name: [f"must be at most {MAX_ID}"]})
     return value
 
@@ -154,6 +250,8 @@ def query_date(name: str) -> date | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw, re.ASCII):
+        raise Invalid({name: ["must be a date YYYY-MM-DD"]})
     try:
         return date.fromisoformat(raw)
     except ValueError:

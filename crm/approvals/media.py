@@ -8,7 +8,6 @@ and are served only as attachments.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.common.errors import Invalid
+from crm.common.filenames import upload_name
 
 SUBDIR = "approvals"
 CHUNK = 64 * 1024
@@ -90,7 +90,7 @@ def store(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    safe_name = os.path.basename((filename or "").replace("\\", "/"))[:200] or random_name
+    safe_name = upload_name(filename, EXTENSIONS[media_type], "media")
     return StoredMedia(
         name=safe_name,
         path=f"{SUBDIR}/{random_name}",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from crm.agreements.models import Deal, Grant, Nda
 from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
 from crm.common.errors import Invalid, NotFound
-from crm.common.ids import MAX_ID
+from crm.common.ids import MAX_ID, parse_int
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.creators.models import PLATFORMS
 
@@ -46,9 +46,8 @@ class QueueFilters:
 def _int(raw, name, errors):
     if raw in (None, ""):
         return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
+    value = parse_int(raw)
+    if value is None:
         errors[name] = ["must be a whole number"]
         return None
     if abs(value) > MAX_ID:

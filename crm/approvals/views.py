@@ -36,6 +36,7 @@ from crm.approvals.pages import (
     with_media,
 )
 from crm.common.errors import Conflict, Invalid, NotFound
+from crm.common.filenames import download_name
 from crm.common.pagination import parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -47,6 +48,7 @@ from crm.common.permissions import (
 )
 from crm.common.timeutil import zone
 from crm.db import get_session
+from crm.web.args import arg_id
 from crm.web.forms import handle_action, handle_form
 
 bp = Blueprint("approvals", __name__)
@@ -61,7 +63,7 @@ def index():
     status = request.args.get("status") or None
     if status and status not in SUBMISSION_STATUSES:
         raise Invalid({"status": [f"must be one of {', '.join(SUBMISSION_STATUSES)}"]})
-    creator_id = request.args.get("creator_id", type=int)
+    creator_id = arg_id("creator_id")
     page = queries.list_submissions(
         get_session(),
         status=status,
@@ -95,11 +97,11 @@ def queue():
 def create():
     db = get_session()
     form = SubmissionForm()
-    creator_id = request.args.get("creator_id", type=int)
+    creator_id = arg_id("creator_id", refuse=False)
     if request.method == "GET":
         if creator_id:
             form.creator_id.data = creator_id
-        deal_id = request.args.get("deal_id", type=int)
+        deal_id = arg_id("deal_id", refuse=False)
         if deal_id:
             form.deal_id.data = str(deal_id)
     creator_choices(db, form, creator_id or (form.creator_id.data if form.is_submitted() else 0))
@@ -282,7 +284,7 @@ def revision_media(submission_id: int, number: int):
         path,
         mimetype=revision.media_type or "application/octet-stream",
         as_attachment=True,
-        download_name=revision.media_name or path.name,
+        download_name=download_name(revision.media_name, path.name),
     )
 
 

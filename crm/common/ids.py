@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 MAX_ID = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
 
 
 def _at_most(limit: int) -> str:
@@ -39,3 +40,24 @@ def parse_id(raw: object) -> int | None:
         return None
     text = str(raw).strip()
     return int(text) if _ID_TEXT.fullmatch(text) else None
+
+
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
+
+
+def parse_int(raw: object, *, low: int = -MAX_BIGINT, high: int = MAX_BIGINT) -> int | None:
+    """A whole number from text, or None: optional sign and ASCII digits, within low..high.
+
+    `int()` also takes "1_2", "١٢" (Arabic-Indic digits) and thousands of digits; none of
+    them is a number a person typed into this app, and a huge one overflows the column.
+    """
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw).strip()
+        if not _INT_TEXT.fullmatch(text):
+            return None
+        value = int(text)
+    return value if low <= value <= high else None

@@ -11,13 +11,15 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, or_
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from crm.common.errors import Invalid
+from crm.common.ids import MAX_BIGINT, MAX_ID, parse_int
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -41,10 +43,9 @@ class SortKey:
 def parse_limit(raw: str | int | None, default: int = DEFAULT_LIMIT) -> int:
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise Invalid({"limit": ["must be a whole number"]}) from None
+    value = raw if type(raw) is int else parse_int(raw)
+    if value is None:
+        raise Invalid({"limit": ["must be a whole number"]})
     if not 1 <= value <= MAX_LIMIT:
         raise Invalid({"limit": [f"must be between 1 and {MAX_LIMIT}"]})
     return value
@@ -59,12 +60,58 @@ def _tag(value: object) -> object:
 
 
 def _untag(value: object) -> object:
-    if isinstance(value, dict):
-        if "dt" in value:
+    if isinstance(value, dict) and len(value) == 1:
+        if isinstance(value.get("dt"), str):
             return datetime.fromisoformat(value["dt"])
-        if "d" in value:
+        if isinstance(value.get("d"), str):
             return date.fromisoformat(value["d"])
     return value
+
+
+def _impl(sql_type: TypeEngine) -> TypeEngine:
+    while isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance
+    return sql_type
+
+
+def _python_type(sql_type: TypeEngine) -> type | None:
+    try:
+        return _impl(sql_type).python_type
+    except NotImplementedError:
+        return None
+
+
+def _fits(value: object, key: SortKey) -> bool:
+    """Whether a decoded cursor value has the type (and range) of its sort column.
+
+    NULL is never a sort value (the keys are ids, NOT NULL columns or coalesced), and a
+    value of another type would reach the database as a bound parameter it cannot compare.
+    """
+    sql_type = getattr(key.column, "type", None)
+    expected = _python_type(sql_type) if sql_type is not None else None
+    if expected is None:
+        return isinstance(value, int | str | date) and not isinstance(value, bool)
+    if expected is int:
+        limit = MAX_BIGINT if isinstance(sql_type, BigInteger) else MAX_ID
+        return type(value) is int and -limit <= value <= limit
+    if expected is datetime:
+        if not isinstance(value, datetime):
+            return False
+        if sql_type is not None and getattr(
+            _impl(sql_type), "timezone", False
+        ):  # aware columns refuse naive values
+            if value.tzinfo is None:
+                return False
+            try:
+                value.astimezone(UTC)
+            except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+                return False
+        return True
+    if expected is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if expected is str:
+        return isinstance(value, str) and len(value) <= 1000
+    return isinstance(value, expected) and not isinstance(value, bool)
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -72,14 +119,28 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+MAX_CURSOR_LENGTH = 2000
+
+
+def decode_cursor(cursor: str, size: int, order: list[SortKey] | None = None) -> list[Any]:
+    """The sort key a cursor holds; anything of another shape or type is refused (422).
+
+    With `order`, each value must have its column's type: a cursor is opaque to clients but
+    not signed, so a hand-made one must not reach the query with a type it cannot bind.
+    """
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        raw = base64.urlsafe_b64decode(padded.encode("ascii"))
+        values = json.loads(raw)
         if not isinstance(values, list) or len(values) != size:
             raise ValueError
-        return [_untag(v) for v in values]
-    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
+        decoded = [_untag(v) for v in values]
+        if order is not None and not all(_fits(v, k) for v, k in zip(decoded, order, strict=True)):
+            raise ValueError
+        return decoded
+    except (ValueError, binascii.Error, UnicodeError, TypeError, RecursionError):
         raise Invalid({"cursor": ["is not a valid cursor"]}) from None
 
 
@@ -102,7 +163,7 @@ def keyset_page(
     scalars: bool = True,
 ) -> Page:
     if cursor:
-        stmt = stmt.where(_after(order, decode_cursor(cursor, len(order))))
+        stmt = stmt.where(_after(order, decode_cursor(cursor, len(order), order)))
     stmt = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in order])
     result = session.execute(stmt.limit(limit + 1))
     rows = list(result.scalars() if scalars else result)

@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.common.errors import FieldErrors
+from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.permissions import MANAGER
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS, Account, Creator, CreatorTag
@@ -65,7 +66,7 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     owner = args.get("owner") or args.get("owner_id") or ""
     if owner in ("", "any", "all"):
         owner = ""
-    elif owner not in ("me", "none") and not owner.isdigit():
+    elif owner not in ("me", "none") and parse_id(owner) is None:
         errors.add("owner", "must be me, none or a user id")
     if "owner" not in args and "owner_id" not in args and default_mine:
         if not any(args.get(k) for k in FILTER_KEYS) and user.role == MANAGER:
@@ -119,7 +120,7 @@ def filtered(filters: CreatorFilters, user):
     elif filters.owner == "none":
         stmt = stmt.where(Creator.owner_id.is_(None))
     elif filters.owner:
-        stmt = stmt.where(Creator.owner_id == int(filters.owner))
+        stmt = stmt.where(Creator.owner_id == parse_id(filters.owner))
     if filters.platform:
         stmt = stmt.where(
             exists().where(Account.creator_id == Creator.id, Account.platform == filters.platform)

@@ -384,7 +384,7 @@ def test_23_uploads_checked_by_content_stored_randomly_outside_static_as_attachm
     saved = media.store(io.BytesIO(PNG), "../../x.html", str(_upload_dir(app)), 10_000)
     try:
         assert saved.path.startswith("approvals/") and saved.path.endswith(".png")
-        assert "x.html" not in saved.path and saved.name == "x.html"
+        assert "x.html" not in saved.path and saved.name == "x.png"  # the detected type's extension
         assert static not in media.resolve(str(_upload_dir(app)), saved.path).parents
     finally:
         media.discard(str(_upload_dir(app)), saved)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.services import diff, record
 from crm.common.actor import Actor
+from crm.common.csvfiles import CsvReader
 from crm.common.errors import FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.creators.models import Creator
@@ -161,7 +160,7 @@ CSV_COLUMNS = ("creator_id", "kind", "title", "url", "sha256", "created_on")
 def import_works_csv(session: Session, actor: Actor, text: str) -> list[Work]:
     """CSV with the header creator_id,kind,title,url[,sha256][,created_on]. Every row is
     checked before anything is written; errors name the CSV line (the header is line 1)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = CsvReader(text)
     header = [(h or "").strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("creator_id", "kind", "title", "url") if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit.services import record
 from crm.common.actor import Actor
+from crm.common.csvfiles import CsvReader
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.creators import identity
@@ -47,7 +46,7 @@ def import_history_csv(
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Invalid({"file": ["must be a UTF-8 CSV file"]}) from None
-    reader = csv.DictReader(io.StringIO(data, newline=""))
+    reader = CsvReader(data)
     header = {(h or "").strip().lower() for h in reader.fieldnames or []}
     if "date" not in header or not ("account_id" in header or {"platform", "handle"} <= header):
         raise Invalid(
