@@ -49,6 +49,7 @@ ID_TABLES = {
     "token_id": "api_tokens",
     "user_id": "users",
     "view_id": "saved_views",
+    "webhook_id": "webhooks",
     "work_id": "works",
     "token": "auth link tokens",  # not a table: the raw tokens of the links made below
     "code": "rule set codes",  # not a table: the disclosure rule sets' jurisdiction codes
