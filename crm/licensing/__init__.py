@@ -3,7 +3,7 @@
 from flask import Flask
 
 from crm.common.permissions import ALL_ROLES
-from crm.common.registry import CreatorSection, NavItem, TimelineProvider, registry
+from crm.common.registry import CreatorSection, Job, NavItem, TimelineProvider, registry
 
 
 def register(app: Flask) -> None:
@@ -12,9 +12,11 @@ def register(app: Flask) -> None:
         changes,
         consent_cli,
         demo,
+        digest,
         interop_api,
         receipts,
         receipts_cli,
+        tasks,
         views,
     )
 
@@ -33,3 +35,5 @@ def register(app: Flask) -> None:
     reg.demo_loaders.append(demo.LOADER)
     reg.cli_commands.append(receipts_cli.receipts_group)
     reg.cli_commands.append(consent_cli.consent_group)
+    reg.digest_sections.append(digest.SECTION)  # open consent conflicts (legal, admins)
+    reg.jobs.append(Job("licensing.scan_signals", tasks.scan_signals, "cron", {"hour": 4}))

@@ -87,3 +87,16 @@ class FundForm(FlaskForm):
     )
     amount = StringField("Fund amount", validators=[DataRequired(), Length(max=30)])
     currency = StringField("Currency", default="USD", validators=[DataRequired(), Length(max=3)])
+
+
+RESOLUTION_LABELS = {
+    "consent_kept": "Keep our record (say why)",
+    "consent_revoked": "Revoke the consent record",
+}
+
+
+class ConflictResolveForm(FlaskForm):
+    key = StringField("Conflict", validators=[DataRequired(), Length(min=64, max=64)])
+    resolution = SelectField("Resolution", choices=choices(RESOLUTION_LABELS.items()))
+    note = TextAreaField("Note", validators=[Length(max=2000)])
+    revoked_on = DateField("Revoke from (when revoking)", validators=[Optional()])

@@ -266,3 +266,35 @@ class SiteSignal(Base):
     decision: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text, default="")
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What was read: its address and the SHA-256 of the bytes (the evidence's proof).
+    url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Set for a C2PA manifest read from one of the creator's works.
+    work_id: Mapped[int | None] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE", name="fk_site_signals_work")
+    )
+
+
+CONFLICT_RESOLUTIONS = ("consent_kept", "consent_revoked")
+
+
+class ConflictResolution(Base):
+    """How legal settled one conflict between a creator's own signal and our consent.
+    `key` names the conflict (creator, work, site, source, use and the consent record it
+    was against), so a later scan finding the same signal leaves it settled, and a new
+    consent record opens it again."""
+
+    __tablename__ = "consent_conflict_resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
+    work_id: Mapped[int | None] = mapped_column(Integer)
+    site: Mapped[str] = mapped_column(String(2000))
+    source: Mapped[str] = mapped_column(String(20))
+    use: Mapped[str] = mapped_column(String(30))
+    consent_id: Mapped[int | None] = mapped_column(Integer)
+    resolution: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
