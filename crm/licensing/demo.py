@@ -103,6 +103,7 @@ def load(session, context: dict) -> None:
             decision=decision,
             source=source,
             effective_on=kw.pop("effective_on", year_ago),
+            notify=False,
             **kw,
         )
 

@@ -113,7 +113,7 @@ def test_review_terms_flag_every_submission_under_the_deal(world):
     assert "Bonus of $500 only if the review is positive" in checks(world.db, sub)[0].message
     other = world.submission(body="#ad Unrelated post")
     assert flags(world.db, other) == []
-    findings = services.deal_review_findings(world.db, deal)
+    findings = services.deal_conditioned_review_findings(world.db, deal)
     assert [f.rule_set.code for f in findings] == ["US"]
 
 
