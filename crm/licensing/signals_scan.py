@@ -1,13 +1,15 @@
 """Creators' own signals: what their declared sites and their media say about our uses,
 and where that disagrees with the consent we hold.
 
-A scan reads, per site: robots.txt (groups naming AI crawlers that disallow `/`), the
-origin's /.well-known/tdmrep.json, the page's `tdm-reservation` header and meta tag, and
-ai.txt; and, per work whose URL is a media file, the C2PA manifest's training-and-mining
-assertion (`c2pa_read`). Each finding is stored with its evidence: what was read (URL),
-when, and the SHA-256 of the bytes read (the creator's previous findings are replaced). A
-conflict is a signal refusing a use that our effective decision allows or constrains;
-legal settles it on the conflicts page (`resolve_conflict`), and nothing changes silently.
+A scan reads, per site: robots.txt (groups naming AI crawlers that disallow `/`, and
+`Content-Usage` / `Content-Signal` lines), the origin's /.well-known/tdmrep.json, the
+page's `tdm-reservation` header and meta tag and its `Content-Usage` / `Content-Signal`
+headers, and ai.txt; and, per work whose URL is a media file, the C2PA manifest's
+training-and-mining assertion (`c2pa_read`). Each finding is stored with its evidence:
+what was read (URL), when, and the SHA-256 of the bytes read (the creator's previous
+findings are replaced). A conflict is a signal refusing a use that our effective decision
+allows or constrains; legal settles it on the conflicts page (`resolve_conflict`), and
+nothing changes silently.
 
 Fetching goes through `crm.common.outbound`: one session with retries, public addresses
 only (resolved once, connected to the address checked), redirects checked the same way,
@@ -38,18 +40,46 @@ from crm.creators.models import Creator
 from crm.licensing import c2pa_read, services, standards
 from crm.licensing.models import CONFLICT_RESOLUTIONS, ConflictResolution, Consent, SiteSignal, Work
 
+# AI crawlers named on the public ai.robots.txt list (lower-case user-agent tokens).
 AI_CRAWLERS = frozenset(
     {
         "gptbot",
+        "chatgpt-user",
+        "oai-searchbot",
         "google-extended",
+        "googleother",
         "ccbot",
         "claudebot",
+        "claude-web",
         "anthropic-ai",
         "perplexitybot",
+        "perplexity-user",
         "bytespider",
         "applebot-extended",
+        "amazonbot",
         "meta-externalagent",
+        "meta-externalfetcher",
+        "facebookbot",
         "cohere-ai",
+        "cohere-training-data-crawler",
+        "diffbot",
+        "ai2bot",
+        "ai2bot-dolma",
+        "omgili",
+        "omgilibot",
+        "youbot",
+        "timpibot",
+        "imagesiftbot",
+        "img2dataset",
+        "duckassistbot",
+        "mistralai-user",
+        "petalbot",
+        "scrapy",
+        "webzio-extended",
+        "icc-crawler",
+        "kangaroo bot",
+        "velenpublicwebcrawler",
+        "firecrawlagent",
     }
 )
 TRAINING_USES = ("ai_training", "ai_generative_training")
@@ -144,6 +174,39 @@ class Finding:
     work_id: int | None = None
 
 
+# Preference vocabularies: the IETF AI-preferences draft (`Content-Usage: train-ai=n`, in
+# robots.txt or as a header) and Cloudflare's Content Signals (`Content-Signal: ai-train=no`).
+# A refused category refuses the uses it covers.
+CONTENT_USAGE = {
+    "tdm": ("data_mining", "ai_inference", "ai_training", "ai_generative_training"),
+    "train-ai": ("ai_training", "ai_generative_training"),
+    "train-genai": ("ai_generative_training",),
+    "ai-use": ("ai_inference",),
+}
+CONTENT_SIGNAL = {
+    "ai-train": ("ai_training", "ai_generative_training"),
+    "ai-input": ("ai_inference",),
+}
+_PREFERENCE_LINE = re.compile(r"(?im)^\s*(content-usage|content-signal)\s*:\s*(.+?)\s*$")
+
+
+def preference_refusals(text: str) -> dict[str, str]:
+    """Uses refused by `Content-Usage` / `Content-Signal` lines (use → the line's words)."""
+    refused: dict[str, str] = {}
+    for match in _PREFERENCE_LINE.finditer(text or ""):
+        field, value = match.group(1).lower(), match.group(2)
+        vocabulary, no = (
+            (CONTENT_USAGE, ("n",)) if field == "content-usage" else (CONTENT_SIGNAL, ("no",))
+        )
+        # Content-Usage may be preceded by a path ("/ train-ai=n"); keep the pairs.
+        for pair in re.split(r"[,;\s]+", value):
+            key, _, answer = pair.partition("=")
+            for use in vocabulary.get(key.strip().lower(), ()):
+                if answer.strip().lower() in no:
+                    refused.setdefault(use, f"{match.group(1)}: {value}"[:500])
+    return refused
+
+
 def _findings(site: str, get: Fetch) -> list[Finding]:
     """Each refusal the site states, with what was read."""
     parts = urlsplit(site)
@@ -159,6 +222,8 @@ def _findings(site: str, get: Fetch) -> list[Finding]:
         if crawlers:
             for use in TRAINING_USES:
                 add("robots", use, "Disallow: / for " + ", ".join(crawlers), robots)
+        for use, line in preference_refusals(robots.text).items():
+            add("robots_pref", use, line, robots)
     tdmrep = get(origin + "/.well-known/tdmrep.json")
     if tdmrep and tdmrep.status == 200:
         try:
@@ -174,6 +239,10 @@ def _findings(site: str, get: Fetch) -> list[Finding]:
         headers = {k.lower(): v for k, v in page.headers.items()}
         if headers.get("tdm-reservation", "").strip() == "1":
             add("header", "data_mining", "tdm-reservation: 1", page)
+        for name in ("content-usage", "content-signal"):
+            if name in headers:
+                for use, line in preference_refusals(f"{name}: {headers[name]}").items():
+                    add("header_pref", use, line, page)
         match = META_RE.search(page.text)
         if match:
             add("meta", "data_mining", match.group(0)[:500], page)

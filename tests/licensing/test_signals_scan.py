@@ -157,3 +157,32 @@ def test_evidence_keeps_the_url_and_the_hash_of_what_was_read(
     found = db.query(SiteSignal).filter_by(creator_id=creator.id, source="robots").all()
     assert {s.url for s in found} == {httpserver.url_for("/robots.txt")}
     assert {s.sha256 for s in found} == {hashlib.sha256(robots.encode()).hexdigest()}
+
+
+def test_content_usage_and_content_signal_lines_refuse_the_uses_they_name():
+    refused = signals_scan.preference_refusals(
+        "User-agent: *\nContent-Usage: train-ai=n, search=y\nContent-Signal: ai-input=no\n"
+    )
+    assert set(refused) == {"ai_training", "ai_generative_training", "ai_inference"}
+    assert signals_scan.preference_refusals("Content-Usage: tdm=n")["data_mining"]
+    assert signals_scan.preference_refusals("Content-Usage: train-genai=n").keys() == {
+        "ai_generative_training"
+    }
+    assert signals_scan.preference_refusals("Content-Signal: ai-train=yes, search=yes") == {}
+    assert signals_scan.preference_refusals("Content-Usage: train-ai=y") == {}
+
+
+def test_preference_headers_and_lines_are_scanned(db, httpserver, allow_loopback, make_creator):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nAllow: /\nContent-Signal: ai-train=no\n"
+    )
+    httpserver.expect_request("/home").respond_with_data(
+        "<html></html>", headers={"Content-Usage": "tdm=n"}, content_type="text/html"
+    )
+    creator = make_creator(sites=[httpserver.url_for("/home")])
+    db.flush()
+    signals_scan.scan(db, [creator.id])
+    found = sorted((s.source, s.use) for s in db.query(SiteSignal).filter_by(creator_id=creator.id))
+    assert ("robots_pref", "ai_training") in found
+    assert ("robots_pref", "ai_generative_training") in found
+    assert ("header_pref", "data_mining") in found and ("header_pref", "ai_inference") in found
