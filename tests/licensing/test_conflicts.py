@@ -276,3 +276,18 @@ def test_the_policy_a_tdmrep_file_links_is_readable_without_a_token(
     assert client.get(f"/api/v1/creators/{published.id}/tdmrep.json").status_code == 401
     bad = client.get(f"/api/v1/creators/{published.id}/tdm-policy.json?as_of=yesterday")
     assert bad.status_code in (400, 422)
+
+
+def test_the_creator_page_links_each_consents_signed_receipt(
+    client, login, db, make_creator, make_consent
+):
+    creator = make_creator()
+    consent = make_consent(creator, use="data_mining", decision="allowed", effective_on=PAST)
+    db.commit()
+    login("viewer")
+    page = client.get(f"/licensing/creators/{creator.id}").get_data(as_text=True)
+    assert f"/licensing/consents/{consent.id}/receipt" in page
+    res = client.get(f"/licensing/consents/{consent.id}/receipt")
+    assert res.status_code == 200 and res.headers["Content-Disposition"].startswith("attachment")
+    assert receipts.verify(db, res.get_data(as_text=True).strip())
+    assert client.get("/licensing/consents/999999/receipt").status_code == 404

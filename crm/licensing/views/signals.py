@@ -1,14 +1,16 @@
 """The consent conflicts page: where a creator's own signal (site or C2PA manifest)
-refuses a use our record allows, and how legal settles it; the creator page's "scan now"."""
+refuses a use our record allows, and how legal settles it; the creator page's "scan now"
+and the download of a consent's signed receipt."""
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.permissions import ALL_ROLES, AUDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.db import get_session
-from crm.licensing import services, signals_scan
+from crm.common.errors import NotFound
+from crm.licensing import receipts, services, signals_scan
 from crm.licensing.forms import ConflictResolveForm
 from crm.licensing.views.base import bp
 from crm.web.forms import handle_action, handle_form
@@ -79,3 +81,18 @@ def scan_signals(creator_id: int):
         ),
         back=target,
     )
+
+
+@bp.get("/consents/<int:consent_id>/receipt")
+@allow(ALL_ROLES)
+def consent_receipt(consent_id: int):
+    """The latest signed receipt of a consent (compact JWS), as a file to keep or send."""
+    found = receipts.receipts_of(get_session(), consent_id)
+    if not found:
+        raise NotFound("No receipt recorded for this consent.")
+    latest = found[-1]
+    response = Response(latest.jws + "\n", mimetype="application/jose")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="consent-{consent_id}-{latest.event}-receipt.jws"'
+    )
+    return response
