@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
+from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, AUDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.db import get_session
-from crm.common.errors import NotFound
 from crm.licensing import receipts, services, signals_scan
 from crm.licensing.forms import ConflictResolveForm
 from crm.licensing.views.base import bp
