@@ -227,6 +227,7 @@ def consent_conflicts() -> Response:
 
 
 class ResolveIn(ApiModel):
+    key: str = Field(max_length=64, description="The conflict's `key`, as listed")
     resolution: str = Field(max_length=20, description=" or ".join(CONFLICT_RESOLUTIONS))
     note: str = Field(default="", max_length=2000)
     revoked_on: date | None = None
@@ -238,20 +239,20 @@ class ResolutionOut(OutModel):
     consent_id: int | None
 
 
-@bp.post("/consent/conflicts/<string:key>/resolve")
+@bp.post("/consent/conflicts/resolve")
 @allow(AUDITORS)
 @doc(
-    "Settle an open conflict: keep our record (with a note) or revoke the consent",
+    "Settle an open conflict (by its `key`): keep our record (with a note) or revoke the "
+    "consent it contradicts",
     body=ResolveIn,
     response=ResolutionOut,
+    errors=(404, 409),
 )
-def consent_conflict_resolve(key: str) -> Response:
-    if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-        raise NotFound("No such open conflict.")
+def consent_conflict_resolve() -> Response:
     body = parse_body(ResolveIn)
     db = get_session()
     settled = signals_scan.resolve_conflict(
-        db, current_user, key, body.resolution, body.note, services.today(), body.revoked_on
+        db, current_user, body.key, body.resolution, body.note, services.today(), body.revoked_on
     )
     db.commit()
     return jsonify(
@@ -272,6 +273,7 @@ class C2paOut(OutModel):
     "Read the C2PA manifest of an uploaded copy of the work (multipart `file`) and store "
     "its training-and-mining assertion as the creator's signal",
     response=C2paOut,
+    errors=(400, 413, 422),
 )
 def work_c2pa(work_id: int) -> Response:
     db = get_session()

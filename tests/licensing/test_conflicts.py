@@ -133,15 +133,18 @@ def test_the_api_settles_and_refuses_malformed_input(client, api, db, conflicted
     creator, _ = conflicted
     key = _open(db, creator)[0]["key"]
     _u, legal = api("legal")
-    url = f"/api/v1/consent/conflicts/{key}/resolve"
+    url = "/api/v1/consent/conflicts/resolve"
+    kept = {"key": key, "resolution": "consent_kept"}
+    assert client.post(url, json=kept, headers=legal).status_code == 422
+    assert client.post(url, json=kept | {"resolution": 5}, headers=legal).status_code == 422
     assert client.post(url, json={"resolution": "consent_kept"}, headers=legal).status_code == 422
-    assert client.post(url, json={"resolution": 5}, headers=legal).status_code == 422
     assert client.post(url, data=b"[", headers=legal).status_code == 400
-    bad = client.post("/api/v1/consent/conflicts/nothex/resolve", json={}, headers=legal)
-    assert bad.status_code == 404
+    unknown = kept | {"key": "f" * 64, "note": "x"}
+    assert client.post(url, json=unknown, headers=legal).status_code == 404
+    assert client.post(url, json=kept | {"key": "x" * 65}, headers=legal).status_code == 422
     _u, viewer = api("viewer")
     assert client.post(url, json={}, headers=viewer).status_code == 403
-    res = client.post(url, json={"resolution": "consent_kept", "note": "contract"}, headers=legal)
+    res = client.post(url, json=kept | {"note": "contract"}, headers=legal)
     assert res.status_code == 200 and res.json["resolution"] == "consent_kept"
     assert (
         client.get(f"/api/v1/consent/conflicts?creator_id={creator.id}", headers=viewer).json[
