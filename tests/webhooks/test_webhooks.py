@@ -231,3 +231,42 @@ def test_errors_in_the_log_hide_url_credentials_queries_and_secrets():
     text = services.safe_error(hook, exc)
     assert "token=t" not in text and "u:p@" not in text and "s" * 64 not in text
     assert "[query]" in text and "[credentials]" in text and "[secret]" in text
+
+
+def test_admin_pages_rotate_once_and_show_the_attempt_log(
+    client, login, api, db, httpserver, allow_loopback, runner
+):
+    from tests.conftest import post_form
+
+    httpserver.expect_request("/page", method="POST").respond_with_data("no", status=502)
+    _u, admin_headers = api("admin")
+    hook = _hook(client, admin_headers, httpserver.url_for("/page"))
+    _add_work(client, admin_headers)
+    assert runner.invoke(args=["crm", "webhooks", "deliver"]).exit_code == 0
+    login("admin")
+    listing = client.get("/admin/webhooks/").get_data(as_text=True)
+    assert f"Subscription #{hook['id']}" in listing and hook["secret"] not in listing
+    page = client.get(f"/admin/webhooks/{hook['id']}").get_data(as_text=True)
+    assert "502" in page and "HTTP 502" in page and "work.added" in page
+    assert hook["secret"] not in page
+    res = post_form(client, f"/admin/webhooks/{hook['id']}", {"grace_hours": "6"})
+    assert res.status_code == 200
+    shown = res.get_data(as_text=True)
+    from crm.webhooks.models import Webhook
+
+    db.expire_all()
+    new = db.get(Webhook, hook["id"]).secret
+    assert new != hook["secret"] and new in shown and "shown this once" in shown
+    again = client.get(f"/admin/webhooks/{hook['id']}").get_data(as_text=True)
+    assert new not in again and hook["secret"] not in again
+    for bad in ({"grace_hours": "-1"}, {"grace_hours": "x"}, {"grace_hours": "999999"}, {}):
+        assert post_form(client, f"/admin/webhooks/{hook['id']}", bad).status_code == 422, bad
+    db.expire_all()
+    assert db.get(Webhook, hook["id"]).secret == new
+    assert client.get("/admin/webhooks/999999").status_code == 404
+    assert client.get(f"/admin/webhooks/{hook['id']}?cursor=%%%").status_code in (400, 422)
+
+
+def test_only_admins_see_the_webhook_pages(client, login, db):
+    login("legal")
+    assert client.get("/admin/webhooks/").status_code == 403
