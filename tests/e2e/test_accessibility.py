@@ -72,6 +72,9 @@ PAGES = [
     ("admin-users", "admin", "/admin/users/"),
     ("audit", "admin", "/audit/"),
     ("outbox", "admin", "/admin/outbox/"),
+    ("webhooks", "admin", "/admin/webhooks/"),
+    ("consent-conflicts", "legal", "/licensing/conflicts"),
+    ("check-settings", "admin", "/admin/approval-settings"),
     ("login", None, "/login"),
 ]
 
