@@ -216,7 +216,7 @@ def nda_json(n) -> dict:
         "effective_on": iso(n.effective_on),
         "expires_on": iso(n.expires_on),
         "product_ids": sorted(p.id for p in n.products),
-        "allowed_transitions": list(services.NDA_TRANSITIONS[n.status]),
+        "allowed_transitions": list(services.NDA_TRANSITIONS.targets(n.status)),
     }
     if can(current_user, EDITORS_AND_LEGAL):  # terms and the document are NDA content
         payload["terms"] = n.terms

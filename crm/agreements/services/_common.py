@@ -6,44 +6,56 @@ from sqlalchemy.orm import Session
 
 from crm.common import money
 from crm.common.errors import Conflict, FieldErrors, Invalid
+from crm.common.states import StateMachine
 from crm.creators.models import Creator
 
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
-# `expire_ndas` (the dates decide), never by hand.
-NDA_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "draft": ("sent",),
-    "sent": ("draft", "signed", "terminated"),
-    "signed": ("terminated",),
-    "expired": (),
-    "terminated": (),
-}
-DEAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "proposed": ("negotiating", "signed", "cancelled"),
-    "negotiating": ("proposed", "signed", "cancelled"),
-    "signed": ("active", "cancelled"),
-    "active": ("completed", "cancelled"),
-    "completed": (),
-    "cancelled": (),
-}
+# One lifecycle per aggregate; each action is the state it leads to. People move NDAs along
+# theirs; `expired` is reached only through `expire_ndas` (the dates decide), never by hand.
+NDA_TRANSITIONS = StateMachine.by_target(
+    "NDA",
+    {
+        "draft": ("sent",),
+        "sent": ("draft", "signed", "terminated"),
+        "signed": ("terminated",),
+        "expired": (),
+        "terminated": (),
+    },
+)
+DEAL_TRANSITIONS = StateMachine.by_target(
+    "deal",
+    {
+        "proposed": ("negotiating", "signed", "cancelled"),
+        "negotiating": ("proposed", "signed", "cancelled"),
+        "signed": ("active", "cancelled"),
+        "active": ("completed", "cancelled"),
+        "completed": (),
+        "cancelled": (),
+    },
+)
 # Grants: revoke has its own action with a reason; expiry and suspension are the system's.
-GRANT_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "active": ("revoked",),
-    "suspended": ("active", "revoked"),
-    "revoked": (),
-    "expired": (),
-}
+GRANT_TRANSITIONS = StateMachine.by_target(
+    "grant",
+    {
+        "active": ("revoked",),
+        "suspended": ("active", "revoked"),
+        "revoked": (),
+        "expired": (),
+    },
+)
 NDA_EDITABLE = ("draft", "sent", "signed")
 _UNSET = object()
 MAX_TEXT = 20000
 
 
-def _refuse_transition(thing: str, current: str, target: str, table: dict) -> None:
-    allowed = table.get(current, ())
-    if target not in allowed:
+def _refuse_transition(lifecycle: StateMachine, current: str, target: str) -> None:
+    """Conflict unless `lifecycle` allows moving from `current` to `target`; the message
+    names the record by the lifecycle's name and lists what is allowed instead."""
+    if not lifecycle.allows(current, target):
+        allowed = lifecycle.targets(current)
         options = ", ".join(allowed) if allowed else "none (it is final)"
         raise Conflict(
-            f"Cannot change this {thing} from {current} to {target}. Allowed from {current}: "
-            f"{options}."
+            f"Cannot change this {lifecycle.name} from {current} to {target}. "
+            f"Allowed from {current}: {options}."
         )
 
 

@@ -14,8 +14,6 @@ from crm.agreements.models import (
     Grant,
     Payment,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.services._common import (
     DEAL_TRANSITIONS,
     _creator,
@@ -183,7 +181,7 @@ def update_deal(session: Session, actor, deal: Deal, **fields) -> Deal:
     if target is not None and target not in DEAL_STATUSES:
         raise Invalid({"status": [f"must be one of {', '.join(DEAL_STATUSES)}"]})
     if target is not None and target != deal.status:
-        _refuse_transition("deal", deal.status, target, DEAL_TRANSITIONS)
+        _refuse_transition(DEAL_TRANSITIONS, deal.status, target)
     elif deal.status in ("completed", "cancelled") and fields:
         raise Conflict(f"A deal that is {deal.status} can no longer be edited.")
     if fields:

@@ -12,8 +12,6 @@ from crm.agreements.models import (
     Nda,
     Product,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.services._common import (
     GRANT_TRANSITIONS,
     _creator,
@@ -179,7 +177,7 @@ def update_grant(session: Session, actor, grant: Grant, today: date, **fields) -
     grant (R1 again, e.g. under a new NDA); `revoked` goes through `revoke_grant`."""
     target = fields.pop("status", None)
     if target is not None and target != grant.status:
-        _refuse_transition("grant", grant.status, target, GRANT_TRANSITIONS)
+        _refuse_transition(GRANT_TRANSITIONS, grant.status, target)
         if target == "revoked":
             raise Invalid({"status": ["use revoke, which needs a reason"]})
     if grant.status in ("revoked", "expired"):
@@ -225,7 +223,7 @@ def revoke_grant(session: Session, actor, grant: Grant, reason: str, today: date
         raise Invalid({"reason": ["is required"]})
     if len(reason) > 2000:
         raise Invalid({"reason": ["must be at most 2000 characters"]})
-    _refuse_transition("grant", grant.status, "revoked", GRANT_TRANSITIONS)
+    _refuse_transition(GRANT_TRANSITIONS, grant.status, "revoked")
     before = grant.status
     grant.status = "revoked"
     grant.revoked_reason = reason

@@ -12,8 +12,6 @@ from crm.agreements.models import (
     Nda,
     Product,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.services._common import (
     _UNSET,
     NDA_EDITABLE,
@@ -133,7 +131,7 @@ def update_nda(session: Session, actor, nda: Nda, **fields) -> Nda:
 
 def transition_nda(session: Session, actor, nda: Nda, target: str, today: date) -> Nda:
     """Move an NDA along `NDA_TRANSITIONS`; terminating it applies R2 at once."""
-    _refuse_transition("NDA", nda.status, target, NDA_TRANSITIONS)
+    _refuse_transition(NDA_TRANSITIONS, nda.status, target)
     if target == "signed":
         errors = FieldErrors()
         _check_nda_dates(errors, nda.effective_on, nda.expires_on, "signed")

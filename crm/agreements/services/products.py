@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 from crm.agreements.models import (
     Product,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.signals import release_moved
 from crm.audit.services import record
 from crm.common.errors import FieldErrors, NotFound

@@ -119,7 +119,7 @@ def deal_detail(deal_id: int, payment_form=None, status=200):
         deal=deal,
         notices=notices_for("deal", db, deal, current_user),
         creator=queries.creator_of(db, deal.creator_id),
-        transitions=services.DEAL_TRANSITIONS[deal.status],
+        transitions=services.DEAL_TRANSITIONS.targets(deal.status),
         payment_form=payment_form or PaymentForm(),
         paid_form=PaidForm(),
         totals=totals,

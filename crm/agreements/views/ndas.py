@@ -79,7 +79,7 @@ def nda_detail(nda_id: int):
         nda=nda,
         creator=queries.creator_of(db, nda.creator_id),
         grants=grants,
-        transitions=services.NDA_TRANSITIONS[nda.status],
+        transitions=services.NDA_TRANSITIONS.targets(nda.status),
         upload_form=DocumentForm(),
         max_mb=current_app.config["NDA_MAX_BYTES"] // (1024 * 1024),
     )
