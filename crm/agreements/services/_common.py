@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from crm.common import money
@@ -43,7 +48,16 @@ GRANT_TRANSITIONS = StateMachine.by_target(
     },
 )
 NDA_EDITABLE = ("draft", "sent", "signed")
-_UNSET = object()
+
+
+class _Unset(Enum):
+    """A keyword left out, as distinct from one given as None."""
+
+    UNSET = "unset"
+
+
+_UNSET = _Unset.UNSET
+Amount = str | int | Decimal | None  # a decimal amount as it arrives (form, JSON, code)
 MAX_TEXT = 20000
 
 
@@ -59,8 +73,13 @@ def _refuse_transition(lifecycle: StateMachine, current: str, target: str) -> No
         )
 
 
+def _dec(minor: int | None, currency: str | None) -> str | None:
+    """An amount in minor units as a decimal string; None when there is none."""
+    return None if minor is None or not currency else money.to_decimal_string(minor, currency)
+
+
 def _money_field(
-    errors: FieldErrors, field: str, amount, currency: str | None, *, positive=True
+    errors: FieldErrors, field: str, amount: Amount, currency: str | None, *, positive: bool = True
 ) -> int | None:
     """Parse one decimal-string amount of the given currency; None when empty."""
     if amount in (None, ""):
@@ -90,19 +109,19 @@ def _currency(errors: FieldErrors, currency: str | None) -> str | None:
         return None
 
 
-def _text(errors: FieldErrors, field: str, value, limit: int = MAX_TEXT) -> str:
+def _text(errors: FieldErrors, field: str, value: str | None, limit: int = MAX_TEXT) -> str:
     value = (value or "").strip()
     if len(value) > limit:
         errors.add(field, f"must be at most {limit} characters")
     return value
 
 
-def _creator(session: Session, creator_id) -> Creator:
+def _creator(session: Session, creator_id: object) -> Creator:
     creator = session.get(Creator, creator_id) if isinstance(creator_id, int) else None
     if creator is None:
         raise Invalid({"creator_id": ["is not a known creator"]})
     return creator
 
 
-def _diff(before: dict, after: dict) -> dict:
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
