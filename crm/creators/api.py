@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from crm.api.base import (
     ApiModel,
+    ApiRoutes,
     OutModel,
-    bp,
     created,
     doc,
     iso,
@@ -26,6 +26,8 @@ from crm.common.timeutil import org_today
 from crm.creators import erasure, listing, services
 from crm.creators.models import INTERACTION_KINDS, Account, Interaction
 from crm.db import get_session
+
+routes = ApiRoutes()
 
 # --- bodies and documents -------------------------------------------------------------------
 
@@ -183,7 +185,7 @@ def _detail(creator_id: int):
 # --- creators -------------------------------------------------------------------------------
 
 
-@bp.get("/creators")
+@routes.get("/creators")
 @allow(ALL_ROLES)
 @doc(
     "Creators (archived ones only with archived=1)",
@@ -208,7 +210,7 @@ def list_creators():
     return page_response(page, creator_json)
 
 
-@bp.post("/creators")
+@routes.post("/creators")
 @allow(EDITORS)
 @doc(
     "Add a creator (owner: the caller; an admin may name another)",
@@ -229,14 +231,14 @@ def create_creator():
     return response
 
 
-@bp.get("/creators/<int:creator_id>")
+@routes.get("/creators/<int:creator_id>")
 @allow(ALL_ROLES)
 @doc("A creator with accounts and representatives", response=CreatorOut)
 def get_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.patch("/creators/<int:creator_id>")
+@routes.patch("/creators/<int:creator_id>")
 @allow(EDITORS)
 @doc("Change a creator (owner_id: admin only)", body=CreatorPatch, response=CreatorOut)
 def patch_creator(creator_id: int):
@@ -248,7 +250,7 @@ def patch_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.delete("/creators/<int:creator_id>")
+@routes.delete("/creators/<int:creator_id>")
 @allow(EDITORS)
 @doc("Archive a creator (history is kept)", response=CreatorOut)
 def archive_creator(creator_id: int):
@@ -273,7 +275,7 @@ class ErasureOut(OutModel):
     in_force: list[str]
 
 
-@bp.post("/creators/<int:creator_id>/erase")
+@routes.post("/creators/<int:creator_id>/erase")
 @allow(ADMINS)
 @doc(
     "Erase a creator's personal data (admin only; refused with 409 while an NDA or deal is "
@@ -300,7 +302,7 @@ def erase_creator(creator_id: int):
 # --- accounts -------------------------------------------------------------------------------
 
 
-@bp.get("/creators/<int:creator_id>/accounts")
+@routes.get("/creators/<int:creator_id>/accounts")
 @allow(ALL_ROLES)
 @doc("A creator's accounts", list_of=AccountOut)
 def list_accounts(creator_id: int):
@@ -313,7 +315,7 @@ def list_accounts(creator_id: int):
     return page_response(page, account_json)
 
 
-@bp.post("/creators/<int:creator_id>/accounts")
+@routes.post("/creators/<int:creator_id>/accounts")
 @allow(EDITORS)
 @doc(
     "Add an account; 409 names the creator who holds the handle",
@@ -331,14 +333,14 @@ def create_account(creator_id: int):
     return created(account_json(account))
 
 
-@bp.get("/accounts/<int:account_id>")
+@routes.get("/accounts/<int:account_id>")
 @allow(ALL_ROLES)
 @doc("An account", response=AccountOut)
 def get_account(account_id: int):
     return jsonify(account_json(services.get_account(get_session(), account_id)))
 
 
-@bp.patch("/accounts/<int:account_id>")
+@routes.patch("/accounts/<int:account_id>")
 @allow(EDITORS)
 @doc(
     "Change an account; 409 when the handle belongs to another creator",
@@ -355,7 +357,7 @@ def patch_account(account_id: int):
     return jsonify(account_json(account))
 
 
-@bp.delete("/accounts/<int:account_id>")
+@routes.delete("/accounts/<int:account_id>")
 @allow(EDITORS)
 @doc("Remove an account", status=204)
 def delete_account(account_id: int):
@@ -368,7 +370,7 @@ def delete_account(account_id: int):
 # --- interactions ---------------------------------------------------------------------------
 
 
-@bp.get("/creators/<int:creator_id>/interactions")
+@routes.get("/creators/<int:creator_id>/interactions")
 @allow(ALL_ROLES)
 @doc("A creator's interactions, newest first", list_of=InteractionOut)
 def list_interactions(creator_id: int):
@@ -383,7 +385,7 @@ def list_interactions(creator_id: int):
     return page_response(page, interaction_json)
 
 
-@bp.post("/creators/<int:creator_id>/interactions")
+@routes.post("/creators/<int:creator_id>/interactions")
 @allow(EDITORS)
 @doc("Record an interaction", body=InteractionIn, response=InteractionOut, status=201)
 def create_interaction(creator_id: int):
