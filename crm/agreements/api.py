@@ -35,7 +35,7 @@ from crm.agreements.schemas import (
     product_json,
 )
 from crm.api.base import (
-    bp,
+    ApiRoutes,
     created,
     doc,
     page_response,
@@ -48,10 +48,12 @@ from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, EDITORS_AND_LEGAL
 from crm.common.timeutil import org_today
 from crm.db import get_session
 
+routes = ApiRoutes()
+
 # --- products ------------------------------------------------------------------------------
 
 
-@bp.get("/products")
+@routes.get("/products")
 @allow(ALL_ROLES)
 @doc("Products (models and tools), by name", list_of=ProductOut)
 def products_list():
@@ -59,7 +61,7 @@ def products_list():
     return jsonify({"items": [product_json(p) for p in items], "next_cursor": None})
 
 
-@bp.post("/products")
+@routes.post("/products")
 @allow(ADMINS)
 @doc("Add a product", body=ProductIn, response=ProductOut, status=201, errors=(422,))
 def products_create():
@@ -70,14 +72,14 @@ def products_create():
     return created(product_json(product))
 
 
-@bp.get("/products/<int:product_id>")
+@routes.get("/products/<int:product_id>")
 @allow(ALL_ROLES)
 @doc("One product", response=ProductOut, errors=(404,))
 def products_get(product_id: int):
     return jsonify(product_json(services.get_product(get_session(), product_id)))
 
 
-@bp.patch("/products/<int:product_id>")
+@routes.patch("/products/<int:product_id>")
 @allow(ADMINS)
 @doc("Change a product (a new public_on is audited)", body=ProductPatch, response=ProductOut,
      errors=(404, 422))  # fmt: skip
@@ -93,7 +95,7 @@ def products_patch(product_id: int):
 # --- NDAs ----------------------------------------------------------------------------------
 
 
-@bp.get("/ndas")
+@routes.get("/ndas")
 @allow(ALL_ROLES)
 @doc(
     "NDAs, newest first",
@@ -114,7 +116,7 @@ def ndas_list():
     return page_response(page, nda_json)
 
 
-@bp.post("/ndas")
+@routes.post("/ndas")
 @allow(EDITORS_AND_LEGAL)
 @doc("Create an NDA (as a draft)", body=NdaIn, response=NdaOut, status=201, errors=(422,))
 def ndas_create():
@@ -125,14 +127,14 @@ def ndas_create():
     return created(nda_json(nda))
 
 
-@bp.get("/ndas/<int:nda_id>")
+@routes.get("/ndas/<int:nda_id>")
 @allow(ALL_ROLES)
 @doc("One NDA", response=NdaOut, errors=(404,))
 def ndas_get(nda_id: int):
     return jsonify(nda_json(services.get_nda(get_session(), nda_id)))
 
 
-@bp.patch("/ndas/<int:nda_id>")
+@routes.patch("/ndas/<int:nda_id>")
 @allow(EDITORS_AND_LEGAL)
 @doc("Edit an NDA; `status` moves it along its lifecycle", body=NdaPatch, response=NdaOut,
      errors=(404, 409, 422))  # fmt: skip
@@ -148,7 +150,7 @@ def ndas_patch(nda_id: int):
 # --- grants --------------------------------------------------------------------------------
 
 
-@bp.get("/grants")
+@routes.get("/grants")
 @allow(ALL_ROLES)
 @doc(
     "Grants of access, newest first",
@@ -171,7 +173,7 @@ def grants_list():
     return page_response(page, grant_json)
 
 
-@bp.post("/grants")
+@routes.post("/grants")
 @allow(EDITORS)
 @doc("Grant access; R1 refuses an unreleased product without a fitting signed NDA (409)",
      body=GrantIn, response=GrantOut, status=201, errors=(409, 422))  # fmt: skip
@@ -183,14 +185,14 @@ def grants_create():
     return created(grant_json(grant))
 
 
-@bp.get("/grants/<int:grant_id>")
+@routes.get("/grants/<int:grant_id>")
 @allow(ALL_ROLES)
 @doc("One grant", response=GrantOut, errors=(404,))
 def grants_get(grant_id: int):
     return jsonify(grant_json(services.get_grant(get_session(), grant_id)))
 
 
-@bp.patch("/grants/<int:grant_id>")
+@routes.patch("/grants/<int:grant_id>")
 @allow(EDITORS)
 @doc("Edit a grant (R1 re-checked); `status: active` resumes a suspended one",
      body=GrantPatch, response=GrantOut, errors=(404, 409, 422))  # fmt: skip
@@ -203,7 +205,7 @@ def grants_patch(grant_id: int):
     return jsonify(grant_json(grant))
 
 
-@bp.post("/grants/<int:grant_id>/revoke")
+@routes.post("/grants/<int:grant_id>/revoke")
 @allow(EDITORS)
 @doc("Revoke a grant, with a reason", body=GrantRevokeIn, response=GrantOut, errors=(404, 409, 422))
 def grants_revoke(grant_id: int):
@@ -218,7 +220,7 @@ def grants_revoke(grant_id: int):
 # --- deals and payments --------------------------------------------------------------------
 
 
-@bp.get("/deals")
+@routes.get("/deals")
 @allow(ALL_ROLES)
 @doc(
     "Deals, newest first",
@@ -239,7 +241,7 @@ def deals_list():
     return page_response(page, deal_json)
 
 
-@bp.post("/deals")
+@routes.post("/deals")
 @allow(EDITORS)
 @doc("Create a deal (proposed)", body=DealIn, response=DealOut, status=201, errors=(422,))
 def deals_create():
@@ -250,14 +252,14 @@ def deals_create():
     return created(deal_json(deal))
 
 
-@bp.get("/deals/<int:deal_id>")
+@routes.get("/deals/<int:deal_id>")
 @allow(ALL_ROLES)
 @doc("One deal with its payments", response=DealOut, errors=(404,))
 def deals_get(deal_id: int):
     return jsonify(deal_json(services.get_deal(get_session(), deal_id)))
 
 
-@bp.patch("/deals/<int:deal_id>")
+@routes.patch("/deals/<int:deal_id>")
 @allow(EDITORS)
 @doc("Edit a deal; `status` moves it along its lifecycle", body=DealPatch, response=DealOut,
      errors=(404, 409, 422))  # fmt: skip
@@ -270,7 +272,7 @@ def deals_patch(deal_id: int):
     return jsonify(deal_json(deal))
 
 
-@bp.get("/deals/<int:deal_id>/payments")
+@routes.get("/deals/<int:deal_id>/payments")
 @allow(ALL_ROLES)
 @doc("A deal's payment schedule", list_of=PaymentOut, errors=(404,))
 def payments_list(deal_id: int):
@@ -278,7 +280,7 @@ def payments_list(deal_id: int):
     return jsonify({"items": [payment_json(p) for p in deal.payments], "next_cursor": None})
 
 
-@bp.post("/deals/<int:deal_id>/payments")
+@routes.post("/deals/<int:deal_id>/payments")
 @allow(EDITORS)
 @doc("Schedule a payment (in the deal's currency)", body=PaymentIn, response=PaymentOut,
      status=201, errors=(404, 409, 422))  # fmt: skip

@@ -7,7 +7,7 @@ from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.base import bp, created, doc, page_response, parse_body, query_limit
+from crm.api.base import ApiRoutes, created, doc, page_response, parse_body, query_limit
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow
 from crm.common.timeutil import org_today
@@ -30,6 +30,8 @@ from crm.creators.schemas import (
 )
 from crm.db import get_session
 
+routes = ApiRoutes()
+
 
 def _detail(creator_id: int):
     db = get_session()
@@ -39,7 +41,7 @@ def _detail(creator_id: int):
 # --- creators -------------------------------------------------------------------------------
 
 
-@bp.get("/creators")
+@routes.get("/creators")
 @allow(ALL_ROLES)
 @doc(
     "Creators (archived ones only with archived=1)",
@@ -64,7 +66,7 @@ def list_creators():
     return page_response(page, creator_json)
 
 
-@bp.post("/creators")
+@routes.post("/creators")
 @allow(EDITORS)
 @doc(
     "Add a creator (owner: the caller; an admin may name another)",
@@ -85,14 +87,14 @@ def create_creator():
     return response
 
 
-@bp.get("/creators/<int:creator_id>")
+@routes.get("/creators/<int:creator_id>")
 @allow(ALL_ROLES)
 @doc("A creator with accounts and representatives", response=CreatorOut)
 def get_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.patch("/creators/<int:creator_id>")
+@routes.patch("/creators/<int:creator_id>")
 @allow(EDITORS)
 @doc("Change a creator (owner_id: admin only)", body=CreatorPatch, response=CreatorOut)
 def patch_creator(creator_id: int):
@@ -104,7 +106,7 @@ def patch_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.delete("/creators/<int:creator_id>")
+@routes.delete("/creators/<int:creator_id>")
 @allow(EDITORS)
 @doc("Archive a creator (history is kept)", response=CreatorOut)
 def archive_creator(creator_id: int):
@@ -114,7 +116,7 @@ def archive_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.post("/creators/<int:creator_id>/erase")
+@routes.post("/creators/<int:creator_id>/erase")
 @allow(ADMINS)
 @doc(
     "Erase a creator's personal data (admin only; refused with 409 while an NDA or deal is "
@@ -141,7 +143,7 @@ def erase_creator(creator_id: int):
 # --- accounts -------------------------------------------------------------------------------
 
 
-@bp.get("/creators/<int:creator_id>/accounts")
+@routes.get("/creators/<int:creator_id>/accounts")
 @allow(ALL_ROLES)
 @doc("A creator's accounts", list_of=AccountOut)
 def list_accounts(creator_id: int):
@@ -154,7 +156,7 @@ def list_accounts(creator_id: int):
     return page_response(page, account_json)
 
 
-@bp.post("/creators/<int:creator_id>/accounts")
+@routes.post("/creators/<int:creator_id>/accounts")
 @allow(EDITORS)
 @doc(
     "Add an account; 409 names the creator who holds the handle",
@@ -172,14 +174,14 @@ def create_account(creator_id: int):
     return created(account_json(account))
 
 
-@bp.get("/accounts/<int:account_id>")
+@routes.get("/accounts/<int:account_id>")
 @allow(ALL_ROLES)
 @doc("An account", response=AccountOut)
 def get_account(account_id: int):
     return jsonify(account_json(services.get_account(get_session(), account_id)))
 
 
-@bp.patch("/accounts/<int:account_id>")
+@routes.patch("/accounts/<int:account_id>")
 @allow(EDITORS)
 @doc(
     "Change an account; 409 when the handle belongs to another creator",
@@ -196,7 +198,7 @@ def patch_account(account_id: int):
     return jsonify(account_json(account))
 
 
-@bp.delete("/accounts/<int:account_id>")
+@routes.delete("/accounts/<int:account_id>")
 @allow(EDITORS)
 @doc("Remove an account", status=204)
 def delete_account(account_id: int):
@@ -209,7 +211,7 @@ def delete_account(account_id: int):
 # --- interactions ---------------------------------------------------------------------------
 
 
-@bp.get("/creators/<int:creator_id>/interactions")
+@routes.get("/creators/<int:creator_id>/interactions")
 @allow(ALL_ROLES)
 @doc("A creator's interactions, newest first", list_of=InteractionOut)
 def list_interactions(creator_id: int):
@@ -224,7 +226,7 @@ def list_interactions(creator_id: int):
     return page_response(page, interaction_json)
 
 
-@bp.post("/creators/<int:creator_id>/interactions")
+@routes.post("/creators/<int:creator_id>/interactions")
 @allow(EDITORS)
 @doc("Record an interaction", body=InteractionIn, response=InteractionOut, status=201)
 def create_interaction(creator_id: int):
