@@ -9,12 +9,23 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_login import current_user
 from pydantic import Field
 
-from crm.api.base import ApiModel, OutModel, bp, doc, iso, parse_body, query_date, query_int
+from crm.api.base import (
+    ApiModel,
+    ApiRoutes,
+    OutModel,
+    doc,
+    iso,
+    parse_body,
+    query_date,
+    query_int,
+)
 from crm.common.errors import Invalid, NotFound
 from crm.common.permissions import ALL_ROLES, AUDITORS, EDITORS_AND_LEGAL, allow, public
 from crm.db import get_session
 from crm.licensing import c2pa_read, changes, receipts, services, signals_scan, standards
 from crm.licensing.models import CONFLICT_RESOLUTIONS, Work
+
+routes = ApiRoutes()
 
 
 class CawgOut(OutModel):
@@ -42,7 +53,7 @@ def _policy_url(creator_id: int) -> str:
     return url_for("api.creator_tdm_policy", creator_id=creator_id, _external=True)
 
 
-@bp.get("/works/<int:work_id>/cawg.json")
+@routes.get("/works/<int:work_id>/cawg.json")
 @allow(ALL_ROLES)
 @doc("The work's CAWG training-and-data-mining assertion", response=CawgOut, query=AS_OF)
 def work_cawg(work_id: int) -> Response:
@@ -52,7 +63,7 @@ def work_cawg(work_id: int) -> Response:
     return jsonify(standards.cawg_assertion(standards.work_decisions(db, work, day)))
 
 
-@bp.get("/works/<int:work_id>/xmp")
+@routes.get("/works/<int:work_id>/xmp")
 @allow(ALL_ROLES)
 @doc(
     "An XMP sidecar with the PLUS DataMining value",
@@ -69,7 +80,7 @@ def work_xmp(work_id: int) -> Response:
     return response
 
 
-@bp.get("/creators/<int:creator_id>/tdmrep.json")
+@routes.get("/creators/<int:creator_id>/tdmrep.json")
 @allow(ALL_ROLES)
 @doc("TDMRep entries for each of the creator's declared sites", query=AS_OF)
 def creator_tdmrep(creator_id: int) -> Response:
@@ -80,7 +91,7 @@ def creator_tdmrep(creator_id: int) -> Response:
     return jsonify(standards.tdmrep(creator.sites or [], decisions, _policy_url(creator.id)))
 
 
-@bp.get("/creators/<int:creator_id>/tdm-policy.json")
+@routes.get("/creators/<int:creator_id>/tdm-policy.json")
 @public
 @doc(
     "The ODRL policy (JSON-LD) a creator's TDMRep entries link; public (crawlers read it "
@@ -133,7 +144,7 @@ def jwks() -> Response:
     return jsonify(receipts.jwks(get_session()))
 
 
-@bp.get("/consents/<int:consent_id>/receipt")
+@routes.get("/consents/<int:consent_id>/receipt")
 @allow(ALL_ROLES)
 @doc("The signed receipt (compact JWS) of a consent record, with its history", response=ReceiptOut)
 def consent_receipt(consent_id: int) -> Response:
@@ -158,7 +169,7 @@ def consent_receipt(consent_id: int) -> Response:
     )
 
 
-@bp.post("/receipts/verify")
+@routes.post("/receipts/verify")
 @allow(ALL_ROLES)
 @doc("Check a receipt's signature against our keys", body=VerifyIn, response=VerifyOut)
 def receipts_verify() -> Response:
@@ -179,7 +190,7 @@ class ChangeOut(OutModel):
     created_at: str
 
 
-@bp.get("/registry/changes")
+@routes.get("/registry/changes")
 @allow(ALL_ROLES)
 @doc(
     "Changes to the registry in order; resume from `next_cursor` (the last id read)",
@@ -212,7 +223,7 @@ class ConflictOut(OutModel):
     sha256: str
 
 
-@bp.get("/consent/conflicts")
+@routes.get("/consent/conflicts")
 @allow(ALL_ROLES)
 @doc(
     "Open conflicts: where a creator's own site or C2PA manifest refuses a use our consent "
@@ -239,7 +250,7 @@ class ResolutionOut(OutModel):
     consent_id: int | None
 
 
-@bp.post("/consent/conflicts/resolve")
+@routes.post("/consent/conflicts/resolve")
 @allow(AUDITORS)
 @doc(
     "Settle an open conflict (by its `key`): keep our record (with a note) or revoke the "
@@ -267,7 +278,7 @@ class C2paOut(OutModel):
     validation_state: str | None
 
 
-@bp.post("/works/<int:work_id>/c2pa")
+@routes.post("/works/<int:work_id>/c2pa")
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Read the C2PA manifest of an uploaded copy of the work (multipart `file`) and store "

@@ -455,10 +455,6 @@ def conflicts(
     return out
 
 
-def open_conflict_count(session: Session, day: date) -> int:
-    return len(conflicts(session, day))
-
-
 def resolve_conflict(
     session: Session,
     actor: Actor,

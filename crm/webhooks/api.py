@@ -10,8 +10,8 @@ from pydantic import Field
 
 from crm.api.base import (
     ApiModel,
+    ApiRoutes,
     OutModel,
-    bp,
     created,
     doc,
     iso,
@@ -24,6 +24,8 @@ from crm.common.permissions import ADMINS, allow
 from crm.db import get_session
 from crm.webhooks import services
 from crm.webhooks.models import Webhook, WebhookAttempt
+
+routes = ApiRoutes()
 
 
 class WebhookIn(ApiModel):
@@ -74,7 +76,7 @@ def webhook_json(hook: Webhook) -> dict:
     }
 
 
-@bp.get("/webhooks")
+@routes.get("/webhooks")
 @allow(ADMINS)
 @doc("Webhook subscriptions", list_of=WebhookOut)
 def webhooks_index() -> Response:
@@ -82,7 +84,7 @@ def webhooks_index() -> Response:
     return jsonify({"items": [webhook_json(h) for h in hooks], "next_cursor": None})
 
 
-@bp.post("/webhooks")
+@routes.post("/webhooks")
 @allow(ADMINS)
 @doc(
     "Subscribe a URL to events; the answer holds the signing secret, once",
@@ -98,7 +100,7 @@ def webhooks_create() -> Response:
     return created(webhook_json(hook) | {"secret": hook.secret})
 
 
-@bp.delete("/webhooks/<int:webhook_id>")
+@routes.delete("/webhooks/<int:webhook_id>")
 @allow(ADMINS)
 @doc("Delete a subscription and its pending deliveries", status=204)
 def webhooks_delete(webhook_id: int) -> Response:
@@ -108,7 +110,7 @@ def webhooks_delete(webhook_id: int) -> Response:
     return Response(status=204)
 
 
-@bp.post("/webhooks/<int:webhook_id>/rotate-secret")
+@routes.post("/webhooks/<int:webhook_id>/rotate-secret")
 @allow(ADMINS)
 @doc(
     "A new signing secret, shown once; the old one still signs for `grace_hours` (default 24)",
@@ -144,7 +146,7 @@ def attempt_json(row: tuple[WebhookAttempt, str]) -> dict:
     }
 
 
-@bp.get("/webhooks/<int:webhook_id>/attempts")
+@routes.get("/webhooks/<int:webhook_id>/attempts")
 @allow(ADMINS)
 @doc(
     "The delivery log: every attempt, newest first (status code, duration, error)",
