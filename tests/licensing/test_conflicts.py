@@ -118,6 +118,8 @@ def test_malformed_resolutions_are_4xx(client, login, db, conflicted, data):
     login("legal")
     res = post_form(client, "/licensing/conflicts/resolve", data)
     assert 400 <= res.status_code < 500, res.status_code
+    if res.status_code == 422:
+        assert 'class="alert alert-danger"' in res.get_data(as_text=True)  # said, not lost
     assert db.scalars(select(ConflictResolution)).all() == []
 
 

@@ -25,13 +25,26 @@ def _conflicts_page(form: ConflictResolveForm | None = None, status: int = 200):
     found = signals_scan.conflicts(db, day, include_resolved=shown, limit=PAGE_LIMIT)
     if shown:
         found = [c for c in found if c["resolution"]]
+    failed_key = form.key.data if form is not None and status >= 400 else None
+    problems: list[str] = []
+    if form is not None and status >= 400 and failed_key not in {c["key"] for c in found}:
+        # The conflict is not on the page (a stale or forged key): say what was wrong above.
+        failed_key = None
+        problems = [*getattr(form, "form_errors", [])]
+        problems += [
+            f"{form[name].label.text}: {m}"
+            for name, ms in form.errors.items()
+            if name in form
+            for m in ms
+        ]
     return render_template(
         "licensing/conflicts.html",
         conflicts=found,
         limit=PAGE_LIMIT,
         settled=shown,
         form=form,
-        failed_key=form.key.data if form is not None and status >= 400 else None,
+        failed_key=failed_key,
+        problems=problems,
         can_resolve=can(current_user, AUDITORS),
         day=day,
     ), status
