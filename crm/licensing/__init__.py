@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
         interop_api,
         receipts,
         receipts_cli,
+        rights_api,
         views,
     )
 
