@@ -150,7 +150,7 @@ def clean_rights(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
         data.get("property_present"), "property_present", errors, prefix
     )
     tags = [normalise_tag(t) for t in _text_list(data.get("tags"), "tags", errors, prefix)]
-    tags = list(dict.fromkeys(t for t in tags if t))
+    tags = sorted({t for t in tags if t})
     if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
         errors.add(prefix + "tags", f"at most {MAX_TAGS} tags of {MAX_TAG} characters")
     clean["tags"] = tags
