@@ -65,7 +65,7 @@ def _release(db, work_ids, kind="model", uses=("ai_training",), **kw):
 
 
 def test_licence_refused_for_a_client_work_and_for_people_without_release(db, archive):
-    creator, own, client, portrait, shop = archive
+    creator, own, client, portrait, _shop = archive
     with pytest.raises(Conflict) as refused:
         lic.create_licence(
             db,
@@ -92,7 +92,7 @@ def test_licence_refused_for_a_client_work_and_for_people_without_release(db, ar
 
 
 def test_a_release_must_cover_the_licence_uses_and_be_in_force(db, archive):
-    creator, _own, _client, _portrait, shop = archive
+    _creator, _own, _client, _portrait, shop = archive
     narrow = _release(db, [shop.id], kind="property", uses=["data_mining"], subject="Corner shop")
     found = rights.verdicts(db, [shop], ["ai_training"], date(2025, 1, 1))[shop.id]
     assert found.reasons == (
@@ -427,7 +427,7 @@ def test_works_totals_count_hours_fully_released(db, make_creator, make_work):
 
 
 def _manifest_licence(db, archive):
-    creator, own, client_work, portrait, shop = archive
+    creator, _own, _client_work, portrait, _shop = archive
     _release(db, [portrait.id], subject="One")
     _release(db, [portrait.id], subject="Two")
     return lic.create_licence(
@@ -460,7 +460,7 @@ def _records(doc, record_set="works"):
 
 @MLCROISSANT_WARNINGS
 def test_croissant_lists_exactly_the_licensable_works(client, api, db, archive):
-    creator, own, client_work, portrait, shop = archive
+    _creator, own, _client_work, portrait, _shop = archive
     licence = _manifest_licence(db, archive)
     _user, headers = api("viewer")
     response = client.get(

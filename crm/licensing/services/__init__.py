@@ -46,6 +46,12 @@ from crm.licensing.services.payouts import (
     mark_paid,
     payout_amount,
 )
+from crm.licensing.services.releases import (
+    create_release,
+    get_release,
+    list_releases_stmt,
+    revoke_release,
+)
 from crm.licensing.services.resolution import (
     NO_RECORD,
     Resolution,
@@ -56,12 +62,6 @@ from crm.licensing.services.resolution import (
     lookup,
     resolve,
     usable,
-)
-from crm.licensing.services.releases import (
-    create_release,
-    get_release,
-    list_releases_stmt,
-    revoke_release,
 )
 from crm.licensing.services.rights import Verdict, verdicts, verdicts_per_use
 from crm.licensing.services.works import (
@@ -90,9 +90,9 @@ __all__ = [
     "SCOPE_FORMS",
     "SHA256_RE",
     "USES",
-    "Verdict",
     "WORK_FILTER_MAX",
     "Resolution",
+    "Verdict",
     "check_items",
     "compute_fund",
     "compute_payout",
