@@ -3,7 +3,13 @@
 from flask import Flask
 
 from crm.common.permissions import ALL_ROLES
-from crm.common.registry import CreatorSection, NavItem, TimelineProvider, registry
+from crm.common.registry import (
+    CreatorSection,
+    NavItem,
+    TimelineProvider,
+    UploadUsage,
+    registry,
+)
 
 
 def register(app: Flask) -> None:
@@ -15,6 +21,7 @@ def register(app: Flask) -> None:
         interop_api,
         receipts,
         receipts_cli,
+        release_documents,
         rights_api,
         views,
     )
@@ -32,5 +39,8 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("licensing", views.timeline_entries))
     reg.demo_loaders.append(demo.LOADER)
+    reg.upload_usage.append(
+        UploadUsage("release-documents", release_documents.documents_bytes_since)
+    )
     reg.cli_commands.append(receipts_cli.receipts_group)
     reg.cli_commands.append(consent_cli.consent_group)
