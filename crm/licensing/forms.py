@@ -126,12 +126,14 @@ class WorkFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("Kind", choices=choices([("", "Any"), *WORK_KINDS]))
+    kind = SelectField("Kind", choices=choices([("", "Any"), *WORK_KINDS]), default="")
     tag = StringField("Tags (all of, comma-separated)", validators=[Length(max=300)])
     language = StringField("Language", validators=[Length(max=35)])
-    rights = SelectField("Rights", choices=choices([("", "Any"), *RIGHTS]))
+    rights = SelectField("Rights", choices=choices([("", "Any"), *RIGHTS]), default="")
     people_present = SelectField(
-        "People shown", choices=choices([("", "Either"), ("yes", "Yes"), ("no", "No")])
+        "People shown",
+        choices=choices([("", "Either"), ("yes", "Yes"), ("no", "No")]),
+        default="",
     )
     min_minutes = StringField("At least (minutes)", validators=[Length(max=10)])
 
