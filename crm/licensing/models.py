@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -147,7 +148,7 @@ class Release(Base):
             and (self.revoked_on is None or self.revoked_on > day)
         )
 
-    def covers(self, kind: str, uses: list[str] | tuple[str, ...]) -> bool:
+    def covers(self, kind: str, uses: Sequence[str]) -> bool:
         return (not self.media or kind in self.media) and all(u in self.uses for u in uses)
 
 

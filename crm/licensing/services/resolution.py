@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -200,7 +201,7 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
             answer.update(work_id=None, decision="not_allowed", reason="unknown work", why=None)
         else:
 
-            def final(m) -> str:
+            def final(m: Any) -> str:
                 # A work outside the licensable set is never allowed, whatever consent says.
                 res = decided[(m.id, use)]
                 return res.decision if judged[m.id].licensable else "not_allowed"

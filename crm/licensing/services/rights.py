@@ -77,7 +77,9 @@ def _flag(value: Any, name: str, errors: FieldErrors, prefix: str) -> bool:
     return False
 
 
-def _whole(value: Any, name: str, low: int, high: int, errors: FieldErrors, prefix: str):
+def _whole(
+    value: Any, name: str, low: int, high: int, errors: FieldErrors, prefix: str
+) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
