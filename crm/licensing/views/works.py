@@ -133,7 +133,10 @@ def works_summary(db, stmt, day) -> dict:
     }
 
 
-def creator_page_context(db, creator: Creator, cursor=None, limit=50, filters=None) -> dict:
+def creator_page_context(
+    db, creator: Creator, cursor=None, limit=50, filters=None, *, with_summary: bool = True
+) -> dict:
+    """The works page's parts; the creator page's section leaves out the totals."""
     filters = filters or {}
     kind = filters.get("kind")
     rest = {k: v for k, v in filters.items() if k != "kind"}
@@ -164,7 +167,7 @@ def creator_page_context(db, creator: Creator, cursor=None, limit=50, filters=No
         "page": page,
         "grid": services.grid(db, page.items, day),
         "verdicts": verdicts(db, page.items, [], day),
-        "summary": works_summary(db, stmt, day),
+        "summary": works_summary(db, stmt, day) if with_summary else None,
         "uses": USES,
         "day": day,
         "consents": consents,
