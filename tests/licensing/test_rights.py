@@ -550,3 +550,27 @@ def test_a_payout_freezes_its_period_and_a_running_period_stays_live(db, archive
     live = manifests.manifest(db, licence, today.strftime("%Y-%m"))
     assert live.frozen is False
     assert db.query(ManifestPeriod).filter_by(period=today.strftime("%Y-%m")).count() == 0
+
+
+def test_csv_import_takes_the_rights_columns(db, make_creator):
+    creator = make_creator()
+    text = (
+        "creator_id,kind,title,url,rights,co_holders,people_present,tags,duration_s\r\n"
+        f"{creator.id},video,Duet,https://v.example/duet,shared,Ana;Bo,true,music;live,95.5\r\n"
+        f"{creator.id},image,Odd,https://v.example/odd,shared,,maybe,,\r\n"
+    )
+    with pytest.raises(Invalid) as bad:
+        services.import_works_csv(db, ACTOR, text)
+    assert bad.value.errors["line 3"] == [
+        "co_holders name the other holders of shared rights",
+        "people_present must be true or false",
+    ]
+    good = text.splitlines()[0] + "\r\n" + text.splitlines()[1] + "\r\n"
+    (work,) = services.import_works_csv(db, ACTOR, good)
+    assert (work.rights, work.co_holders, work.people_present, work.tags, work.duration_s) == (
+        "shared",
+        ["Ana", "Bo"],
+        True,
+        ["live", "music"],
+        95.5,
+    )
