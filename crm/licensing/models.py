@@ -358,7 +358,8 @@ class ConsentReceipt(Base):
 
 
 class RegistryChange(Base):
-    """One entry of the change feed (`consent.changed`, `work.added`, `work.removed`); the
+    """One entry of the change feed (`consent.changed`, `work.added`, `work.removed`,
+    `rights.changed`); the
     id orders the feed and is its cursor. No foreign keys: a removed work stays named."""
 
     __tablename__ = "registry_changes"

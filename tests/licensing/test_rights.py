@@ -574,3 +574,24 @@ def test_csv_import_takes_the_rights_columns(db, make_creator):
         ["live", "music"],
         95.5,
     )
+
+
+def test_rights_and_release_changes_reach_the_change_feed(db, archive):
+    from crm.licensing.models import RegistryChange
+
+    _creator, own, client_work, portrait, _shop = archive
+    services.update_work(db, ACTOR, client_work, {"relicense_allowed": True})
+    services.update_work(db, ACTOR, own, {"title": "Renamed"})  # not a rights change
+    release = _release(db, [portrait.id])
+    releases.revoke_release(db, ACTOR, release, date(2026, 1, 1))
+    rows = [
+        (c.work_id, c.data.get("change"))
+        for c in db.query(RegistryChange)
+        .filter(RegistryChange.event == "rights.changed")
+        .order_by(RegistryChange.id)
+    ]
+    assert rows == [
+        (client_work.id, "work"),
+        (portrait.id, "release.create"),
+        (portrait.id, "release.revoke"),
+    ]
