@@ -1,7 +1,8 @@
 """The change feed for training pipelines: one row per consent change, work added or work
 removed, and change of a work's rights or releases (`rights.changed`: the work may have
-entered or left the licensable set, so ask /licensable or the registry again), written by a session hook in the same transaction as the change, so the feed never
-misses a committed change nor shows a rolled-back one. Each row is also enqueued for the
+entered or left the licensable set, so ask /licensable or the registry again), written by
+a session hook in the same transaction as the change, so the feed never misses a committed
+change nor shows a rolled-back one. Each row is also enqueued for the
 webhooks subscribed to its event (`crm.webhooks`). Rows are read in id order; the last id
 read is the cursor to resume from."""
 
