@@ -181,7 +181,7 @@ def test_bulk_rights_form(client, login, db, make_creator, make_work):
     bad = post_form(
         client,
         f"/licensing/creators/{creator.id}/works/rights",
-        {"kind": "image", "rights": "shared"},
+        {"bulk-kind": "image", "bulk-rights": "shared"},
         follow_redirects=True,
     )
     assert "name the other holders of shared rights" in bad.get_data(as_text=True)
@@ -189,7 +189,7 @@ def test_bulk_rights_form(client, login, db, make_creator, make_work):
     ok = post_form(
         client,
         f"/licensing/creators/{creator.id}/works/rights",
-        {"kind": "image", "rights": "creator", "rights_evidence": "Statement, 2026"},
+        {"bulk-kind": "image", "bulk-rights": "creator", "bulk-rights_evidence": "Statement, 2026"},
     )
     assert ok.status_code == 302
     for w in [*images, text]:

@@ -125,7 +125,7 @@ def edit_work(work_id: int):
 def bulk_rights(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
-    form = BulkRightsForm()
+    form = BulkRightsForm(prefix="bulk")
     back = url_for("licensing.creator", creator_id=creator.id)
     if not form.validate_on_submit():
         flash(

@@ -203,7 +203,7 @@ def _creator_page(db, creator, work_form=None, consent_form=None, status=200):
         work_form=work_form or WorkForm(formdata=None),
         consent_form=_consent_form(db, creator, consent_form),
         revoke_form=RevokeForm(formdata=None, revoked_on=services.today()),
-        bulk_form=BulkRightsForm(formdata=None),
+        bulk_form=BulkRightsForm(formdata=None, prefix="bulk"),
         filter_form=filter_form,
         filter_errors=filter_errors,
         pager_args=pager_args,
