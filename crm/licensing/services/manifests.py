@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm.common.errors import Conflict
@@ -207,8 +208,16 @@ def freeze(
         removed=_removed(session, licence, _previous(session, licence, start), covered, day),
         frozen_by=frozen_by,
     )
-    session.add(stored)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(stored)
+            session.flush()
+    except IntegrityError:
+        # Another request froze the same period first: its manifest is the one.
+        existing = _stored(session, licence, label)
+        if existing is None:
+            raise
+        return existing
     return stored
 
 

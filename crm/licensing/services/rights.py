@@ -283,11 +283,21 @@ def verdicts(
 ) -> dict[int, Verdict]:
     """The verdict of every work for all of `uses` at once (Work objects or rows with the
     RIGHTS_COLUMNS)."""
-    needing = [
-        w.id for w in works if (w.people_present or w.property_present) and not rights_reasons(w)
-    ]
-    releases = releases_by_work(session, needing) if needing else {}
-    return {w.id: verdict(w, releases.get(w.id, []), uses, day) for w in works}
+    out: dict[int, Verdict] = {}
+    needing = []
+    for w in works:
+        reasons = rights_reasons(w)
+        if reasons:
+            out[w.id] = Verdict(tuple(reasons))
+        elif w.people_present or w.property_present:
+            needing.append(w)
+        else:
+            out[w.id] = LICENSABLE
+    if needing:
+        releases = releases_by_work(session, [w.id for w in needing])
+        for w in needing:
+            out[w.id] = verdict(w, releases.get(w.id, []), uses, day)
+    return out
 
 
 def verdicts_per_use(
