@@ -225,3 +225,6 @@ def test_licence_page_links_the_manifest_downloads(
     assert doc.get_json()["recordSet"][0]["data"][0]["works/sha256"] == work.sha256
     bad = client.get(f"/licensing/licences/{licence.id}/manifest.csv?period=soon")
     assert bad.status_code == 422
+    services.update_work(db, ACTOR, work, {"rights": "unknown"})
+    page = client.get(f"/licensing/licences/{licence.id}").get_data(as_text=True)
+    assert "<strong>not covered</strong> (rights unknown)" in page
