@@ -7,7 +7,7 @@ from flask import Response, jsonify, request, url_for
 from flask_login import current_user
 
 from crm.api.base import (
-    bp,
+    ApiRoutes,
     created,
     doc,
     page_response,
@@ -34,6 +34,8 @@ from crm.licensing.schemas import (
 )
 from crm.licensing.services import manifests, releases, rights
 
+routes = ApiRoutes()
+
 PERIOD = {
     "period": {
         "type": "string",
@@ -45,7 +47,7 @@ PERIOD = {
 # --- releases ------------------------------------------------------------------------------
 
 
-@bp.get("/releases")
+@routes.get("/releases")
 @allow(ALL_ROLES)
 @doc(
     "Model and property releases, by id",
@@ -66,7 +68,7 @@ def releases_index() -> Response:
     return page_response(page, release_json)
 
 
-@bp.post("/releases")
+@routes.post("/releases")
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Record a model or property release for one creator's works",
@@ -82,14 +84,14 @@ def releases_create() -> Response:
     return created(release_json(release))
 
 
-@bp.get("/releases/<int:release_id>")
+@routes.get("/releases/<int:release_id>")
 @allow(ALL_ROLES)
 @doc("One release with the works it covers", response=ReleaseOut)
 def releases_show(release_id: int) -> Response:
     return jsonify(release_json(releases.get_release(get_session(), release_id)))
 
 
-@bp.post("/releases/<int:release_id>/revoke")
+@routes.post("/releases/<int:release_id>/revoke")
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Revoke a release from a day (default today)",
@@ -109,7 +111,7 @@ def releases_revoke(release_id: int) -> Response:
 # --- the licensable verdict ----------------------------------------------------------------
 
 
-@bp.get("/works/<int:work_id>/licensable")
+@routes.get("/works/<int:work_id>/licensable")
 @allow(ALL_ROLES)
 @doc(
     "Whether the work may be licensed (rights and releases), and if not, what is missing",
@@ -159,7 +161,7 @@ def _manifest(licence_id: int):
     return db, licence, found
 
 
-@bp.get("/licences/<int:licence_id>/croissant.json")
+@routes.get("/licences/<int:licence_id>/croissant.json")
 @allow(ALL_ROLES)
 @doc(
     "The licence's dataset manifest of a period as Croissant 1.0 JSON-LD (frozen once over)",
@@ -183,7 +185,7 @@ def licence_croissant(licence_id: int) -> Response:
     return response
 
 
-@bp.get("/licences/<int:licence_id>/manifest.csv")
+@routes.get("/licences/<int:licence_id>/manifest.csv")
 @allow(ALL_ROLES)
 @doc(
     "The same manifest as CSV: one row per work included, then one per work removed",
