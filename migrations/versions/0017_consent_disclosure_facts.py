@@ -2,7 +2,7 @@
 revision facts for the French rules
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 01:00:00
 
 `webhooks` keep the secret they replaced (`previous_secret`, accepted until
@@ -19,7 +19,7 @@ import crm.db
 
 
 revision = '0017'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
