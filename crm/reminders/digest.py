@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm.common.permissions import ALL_ROLES
 from crm.common.registry import DigestSection, record_links
 from crm.reminders.models import Reminder
+from crm.reminders.services import days_overdue, overdue_text
 
 LIST_LIMIT = 10
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -43,7 +44,8 @@ def _item(reminder: Reminder, week_start: date, names: dict) -> dict:
         "id": reminder.id,
         "title": reminder.title,
         "due_on": reminder.due_on,
-        "days_overdue": (week_start - reminder.due_on).days,
+        "days_overdue": days_overdue(reminder.due_on),
+        "overdue_text": overdue_text(reminder.due_on),
         "weekday": WEEKDAYS[shown_on.weekday()],
         "snoozed_until": reminder.snoozed_until if reminder.snoozed_until == shown_on else None,
         # Named after the title unless the title already names them (most rules' do).
