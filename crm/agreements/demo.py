@@ -57,7 +57,9 @@ def load(session, context: dict) -> None:
             effective_on=start, expires_on=end, terms="Mutual NDA covering pre-release models.",
         )  # fmt: skip
         for step in steps:
-            services.transition_nda(session, actor, n, step, today)
+            signing = {"signed_on": max(start - timedelta(days=3), d(-400)), "on_paper": True}
+            extra = signing if step == "signed" else {}
+            services.transition_nda(session, actor, n, step, today, **extra)
         return n
 
     signed_a = nda(a, [aurora, vela, orion], d(-90), d(300), "sent", "signed")

@@ -332,7 +332,7 @@ def update_payment(
     if "paid_on" in fields and fields["paid_on"] is not None:
         if not isinstance(fields["paid_on"], date):
             errors.add("paid_on", "must be a date YYYY-MM-DD")
-    minor = payment.amount_minor
+    minor: int | None = payment.amount_minor
     if "amount" in fields:
         if fields["amount"] in (None, ""):
             errors.add("amount", "is required")
