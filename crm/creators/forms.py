@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -69,6 +70,10 @@ class SaveViewForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired()])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class EmptyForm(FlaskForm):
