@@ -101,7 +101,7 @@ class PaymentEditForm(FlaskForm):
 
 
 class VoidForm(FlaskForm):
-    reason = StringField("Reason for voiding", validators=[DataRequired(), Length(max=500)])
+    void_reason = StringField("Reason for voiding", validators=[DataRequired(), Length(max=500)])
 
 
 class SignForm(FlaskForm):

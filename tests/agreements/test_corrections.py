@@ -138,12 +138,15 @@ def test_payment_pages_correct_void_and_refuse_bad_input(client, login, db, deal
     db.refresh(payment)
     assert payment.amount_minor == 65000
     void_url = f"/agreements/payments/{payment.id}/void"
-    assert post_form(client, void_url, {"reason": ""}).status_code == 422
-    assert post_form(client, void_url, {"reason": "duplicate"}).status_code == 302
+    assert post_form(client, void_url, {"void_reason": ""}).status_code == 422
+    assert post_form(client, void_url, {"void_reason": "duplicate"}).status_code == 302
     body = client.get(f"/agreements/deals/{deal.id}").get_data(as_text=True)
     assert "void" in body and "duplicate" in body
     assert client.get("/agreements/payments/999999/edit").status_code == 404
-    assert post_form(client, "/agreements/payments/999999/void", {"reason": "x"}).status_code == 404
+    assert (
+        post_form(client, "/agreements/payments/999999/void", {"void_reason": "x"}).status_code
+        == 404
+    )
 
 
 def test_viewer_and_legal_cannot_correct(client, login, payment):

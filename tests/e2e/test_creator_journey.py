@@ -17,7 +17,7 @@ UNRELEASED = "Aurora 2"  # a demo product with no public date
 
 
 def fill_grant_form(page, starts_on: date, ends_on: date):
-    page.get_by_label("Product", exact=True).select_option(label=UNRELEASED)
+    page.get_by_label("Product", exact=True).select_option(label=f"{UNRELEASED} (unreleased)")
     page.get_by_label("NDA", exact=True).select_option(label="Choose automatically")
     page.get_by_label("Starts on").fill(starts_on.isoformat())
     page.get_by_label("Ends on").fill(ends_on.isoformat())
@@ -88,7 +88,7 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     expect(agreements).to_contain_text("No NDA.")
     expect(agreements).to_contain_text("No grant.")
     agreements.get_by_role("link", name="Add NDA").click()
-    page.get_by_label("Covered products").select_option(label=UNRELEASED)
+    page.get_by_label("Covered products").select_option(label=f"{UNRELEASED} (unreleased)")
     page.get_by_label("Effective on").fill((today - timedelta(days=30)).isoformat())
     page.get_by_label("Expires on").fill((today + timedelta(days=365)).isoformat())
     page.get_by_label("Terms").fill("Mutual NDA covering pre-release models.")

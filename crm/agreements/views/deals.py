@@ -239,7 +239,7 @@ def payment_void(payment_id: int):
     back = url_for("agreements.deal_detail", deal_id=payment.deal_id)
     return handle_form(
         form,
-        lambda db: services.void_payment(db, current_user, payment, reason=form.reason.data),
+        lambda db: services.void_payment(db, current_user, payment, reason=form.void_reason.data),
         render=lambda status: _payment_page(payment, _edit_form(payment), form, status),
         success=("Payment voided; it no longer counts in any total.", back),
         conflict_back=back,
