@@ -23,21 +23,30 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
+def _next_due(sections) -> object | None:
+    """The creator's open task due first, from the tasks section already built (its items
+    are ordered by due date): no query of its own."""
+    for key, _template, context in sections:
+        if key == "tasks" and context.get("items"):
+            return context["items"][0]
+    return None
+
+
 @bp.get("/<int:creator_id>")
 @allow(ALL_ROLES)
 def detail(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id, details=True)
-    upcoming = reminders.for_creator(db, creator.id, limit=1)
+    sections = creator_sections(db, creator, current_user)
     today = org_today()
     return render_template(
         "creators/detail.html",
         creator=creator,
-        next_due=upcoming[0] if upcoming else None,
+        next_due=_next_due(sections),
         overdue_text=lambda day: reminders.overdue_text(day, today),
         initials=initials(creator.display_name),
         platform_names=dict(PLATFORM_LABELS),
-        sections=creator_sections(db, creator, current_user),
+        sections=sections,
         timeline=creator_timeline(db, creator, current_user),
         button_form=EmptyForm(),
     )
