@@ -49,10 +49,14 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
 
     # Two channels.
     channels = page.get_by_role("table").filter(has_text="Handle")
-    for platform, handle in (("YouTube", "JourneyTube"), ("Instagram", "journey.gram")):
+    # The second one pasted as its profile address: parsed into the handle.
+    for platform, handle, typed in (
+        ("YouTube", "JourneyTube", "JourneyTube"),
+        ("Instagram", "journey.gram", "https://www.instagram.com/journey.gram/"),
+    ):
         page.get_by_role("link", name="Add channel").click()
         page.get_by_label("Platform", exact=True).select_option(label=platform)
-        page.get_by_label("Handle", exact=True).fill(handle)
+        page.get_by_label("Handle or profile address", exact=True).fill(typed)
         page.get_by_role("button", name="Add channel").click()
         expect(page.get_by_role("status").filter(has_text="Channel added.")).to_be_visible()
         expect(channels.get_by_role("row").filter(has_text=handle)).to_be_visible()
