@@ -19,5 +19,6 @@ DOMAINS = (
     "mail",
     "webhooks",
     "digest",
+    "portal",
     "api",
 )

@@ -1,0 +1,103 @@
+"""The creator portal: creators (and their representatives) sign NDAs, send drafts for
+review, report on models and decide how their works may be used — on top of every domain,
+through their services, with the creator as actor.
+
+`register(app)` adds the portal's pages, the staff pages about it (invite, preview, signed
+copy), the invitation API route, `crm creators invite`, a creator-page section, timeline
+entries and the decision email to creators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, url_for
+
+from crm.common import money
+from crm.common.permissions import EDITORS_AND_LEGAL, PORTAL, access_of
+from crm.common.registry import CreatorSection, TimelineEntry, TimelineProvider, registry
+
+#: Portal page names → (endpoint, name of the id argument) for `portal_url`.
+PAGE_ENDPOINTS = {
+    "home": ("portal.home", None),
+    "ndas": ("portal.ndas_index", None),
+    "nda": ("portal.nda", "nda_id"),
+    "access": ("portal.access", None),
+    "submissions": ("portal.submissions", None),
+    "submission": ("portal.submission", "submission_id"),
+    "feedback": ("portal.feedback", None),
+    "works": ("portal.works", None),
+}
+
+
+def portal_url(page: str, obj_id: int | None = None) -> str:
+    """A portal page's address; in the staff preview, the same page of the preview."""
+    preview_creator = g.get("portal_preview")
+    if preview_creator is not None:
+        if obj_id is None:
+            return url_for("portal_staff.preview", creator_id=preview_creator, page=page)
+        return url_for("portal_staff.preview", creator_id=preview_creator, page=page, obj_id=obj_id)
+    endpoint, arg = PAGE_ENDPOINTS[page]
+    return url_for(endpoint, **({arg: obj_id} if arg else {}))
+
+
+def _section(session, creator, user) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from crm.portal.models import NdaSignature
+    from crm.portal.services import accounts
+
+    signatures = list(
+        session.scalars(
+            select(NdaSignature)
+            .where(NdaSignature.creator_id == creator.id)
+            .order_by(NdaSignature.signed_at.desc())
+            .limit(20)
+        )
+    )
+    return {"members": accounts.creator_memberships(session, creator.id), "signatures": signatures}
+
+
+def _timeline(session, creator, user, limit) -> list[TimelineEntry]:
+    from crm.portal.services import activity
+
+    return [
+        TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", row.action)
+        for row in activity.recent(session, creator.id, limit)
+    ]
+
+
+def _check_portal_routes(app: Flask) -> None:
+    """A portal-only route outside the portal blueprint would skip its session check."""
+    stray = [
+        name
+        for name, view in app.view_functions.items()
+        if access_of(view) == PORTAL and not name.startswith("portal.")
+    ]
+    if stray:
+        raise RuntimeError(f"portal-only routes outside the portal: {', '.join(stray)}")
+
+
+def register(app: Flask) -> None:
+    from crm.approvals.signals import decision_recorded
+    from crm.portal import api, cli, receivers, staff_views, views  # noqa: F401
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(staff_views.bp)
+    app.jinja_env.globals["portal_url"] = portal_url
+    app.add_template_filter(money.format_money, "portal_money")
+    reg = registry(app)
+    reg.creator_sections.append(
+        CreatorSection(
+            "Creator portal", "portal/_creator_section.html", _section, EDITORS_AND_LEGAL, 15
+        )
+    )
+    reg.timeline.append(TimelineProvider("portal", _timeline))
+    for command in reg.cli_commands:
+        if command.name == "creators" and hasattr(command, "add_command"):
+            command.add_command(cli.invite_command)
+            break
+    else:
+        raise RuntimeError("the creators command group is not registered")
+    decision_recorded.connect(receivers.email_decision_to_creator)
+    _check_portal_routes(app)
