@@ -267,6 +267,7 @@ def invite(
         )
         session.add(member)
         session.flush()
+        session.expire(account, ["memberships"])
     link, url = _issue(session, actor, account, creator.id, INVITE, settings)
     record(
         session,
@@ -523,8 +524,10 @@ def close_access(session: Session, actor: Actor, member: PortalMembership) -> No
         member.creator_id,
         {"account_id": member.account_id, "email": member.account.email},
     )
+    account = member.account
     session.delete(member)
     session.flush()
+    session.expire(account, ["memberships"])
 
 
 # --- sessions ----------------------------------------------------------------------------
