@@ -18,7 +18,7 @@ from crm.common.permissions import EDITORS_AND_LEGAL, PORTAL, access_of
 from crm.common.registry import CreatorSection, TimelineEntry, TimelineProvider, registry
 
 #: Portal page names → (endpoint, name of the id argument) for `portal_url`.
-PAGE_ENDPOINTS = {
+PAGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "home": ("portal.home", None),
     "ndas": ("portal.ndas_index", None),
     "nda": ("portal.nda", "nda_id"),
@@ -38,7 +38,10 @@ def portal_url(page: str, obj_id: int | None = None) -> str:
             return url_for("portal_staff.preview", creator_id=preview_creator, page=page)
         return url_for("portal_staff.preview", creator_id=preview_creator, page=page, obj_id=obj_id)
     endpoint, arg = PAGE_ENDPOINTS[page]
-    return url_for(endpoint, **({arg: obj_id} if arg else {}))
+    if arg is None:
+        return url_for(endpoint)
+    values: dict[str, Any] = {arg: obj_id}
+    return url_for(endpoint, **values)
 
 
 def _section(session, creator, user) -> dict[str, Any]:

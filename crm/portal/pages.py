@@ -4,6 +4,7 @@ docs/PORTAL.md leave here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,7 +125,7 @@ def works(session: Session, creator: Creator, day: date | None = None) -> dict[s
 
 
 #: The pages a staff preview may draw, by name: (builder, template, takes an id).
-PREVIEW_PAGES = {
+PREVIEW_PAGES: dict[str, tuple[Callable[..., dict[str, Any]], str, bool]] = {
     "home": (home, "portal/home.html", False),
     "ndas": (nda_list, "portal/ndas.html", False),
     "nda": (nda_detail, "portal/nda.html", True),

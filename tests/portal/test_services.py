@@ -38,7 +38,9 @@ def test_invitation_is_emailed_through_the_outbox_and_works_once(db, make_creato
         db, manager, creator_id=creator.id, email="Maya@Example.com", settings=SETTINGS
     )
     message = db.scalar(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == f"portal-link:{invitation.link.id}")
+        select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == f"portal-link:{invitation.link.id}"
+        )
     )
     assert message is not None and message.to == "maya@example.com"
     assert invitation.url in message.text
@@ -66,8 +68,12 @@ def test_a_weak_password_does_not_use_the_link_up(db, make_creator, make_user):
 def test_expired_and_replaced_links_are_refused(db, make_creator, make_user):
     creator = make_creator()
     manager = make_user("manager")
-    first = accounts.invite(db, manager, creator_id=creator.id, email="b@example.com", settings=SETTINGS)
-    second = accounts.invite(db, manager, creator_id=creator.id, email="b@example.com", settings=SETTINGS)
+    first = accounts.invite(
+        db, manager, creator_id=creator.id, email="b@example.com", settings=SETTINGS
+    )
+    second = accounts.invite(
+        db, manager, creator_id=creator.id, email="b@example.com", settings=SETTINGS
+    )
     with pytest.raises(accounts.LinkUnusable) as replaced:
         accounts.check_link(db, accounts.INVITE, token_of(first.url))
     assert replaced.value.reason == "replaced"
@@ -81,10 +87,22 @@ def test_expired_and_replaced_links_are_refused(db, make_creator, make_user):
 def test_an_agent_gets_one_account_for_several_creators(db, make_creator, make_user):
     manager = make_user("manager")
     one, two = make_creator(), make_creator()
-    a = accounts.invite(db, manager, creator_id=one.id, email="agent@example.com",
-                        relation="representative", settings=SETTINGS)  # fmt: skip
-    b = accounts.invite(db, manager, creator_id=two.id, email="agent@example.com",
-                        relation="representative", settings=SETTINGS)  # fmt: skip
+    a = accounts.invite(
+        db,
+        manager,
+        creator_id=one.id,
+        email="agent@example.com",
+        relation="representative",
+        settings=SETTINGS,
+    )
+    b = accounts.invite(
+        db,
+        manager,
+        creator_id=two.id,
+        email="agent@example.com",
+        relation="representative",
+        settings=SETTINGS,
+    )
     assert a.account.id == b.account.id
     assert {m.creator_id for m in b.account.memberships} == {one.id, two.id}
 
@@ -92,14 +110,25 @@ def test_an_agent_gets_one_account_for_several_creators(db, make_creator, make_u
 def test_archived_and_do_not_contact_creators_cannot_be_invited(db, make_creator, make_user):
     manager = make_user("manager")
     with pytest.raises(Conflict):
-        accounts.invite(db, manager, creator_id=make_creator(archived=True).id,
-                        email="c@example.com", settings=SETTINGS)  # fmt: skip
+        accounts.invite(
+            db,
+            manager,
+            creator_id=make_creator(archived=True).id,
+            email="c@example.com",
+            settings=SETTINGS,
+        )
     with pytest.raises(Conflict):
-        accounts.invite(db, manager, creator_id=make_creator(status="do_not_contact").id,
-                        email="d@example.com", settings=SETTINGS)  # fmt: skip
+        accounts.invite(
+            db,
+            manager,
+            creator_id=make_creator(status="do_not_contact").id,
+            email="d@example.com",
+            settings=SETTINGS,
+        )
     with pytest.raises(Invalid):
-        accounts.invite(db, manager, creator_id=make_creator().id, email="x\r\ny@example.com",
-                        settings=SETTINGS)  # fmt: skip
+        accounts.invite(
+            db, manager, creator_id=make_creator().id, email="x\r\ny@example.com", settings=SETTINGS
+        )
 
 
 def test_login_failures_look_alike_and_are_throttled(db, make_creator, make_portal_account):
@@ -143,7 +172,9 @@ def test_sessions_time_out_and_log_out_everywhere(db, make_creator, make_portal_
     assert accounts.load_session(db, fourth, SETTINGS) is None
 
 
-def test_removing_access_ends_the_sessions_for_that_creator(db, make_creator, make_portal_account, make_user):
+def test_removing_access_ends_the_sessions_for_that_creator(
+    db, make_creator, make_portal_account, make_user
+):
     creator = make_creator()
     account = make_portal_account(creator)
     key = accounts.start_session(db, account, creator.id, None, None)
@@ -162,28 +193,48 @@ def sent_nda(db, make_creator, make_portal_account):
     creator = make_creator()
     account = make_portal_account(creator)
     product = ProductFactory(name="Zephyr", public_on=None)
-    nda = NdaFactory(creator_id=creator.id, status="sent", effective_on=None,
-                     expires_on=date(2027, 12, 31), terms="Keep Zephyr secret.", products=[product])  # fmt: skip
+    nda = NdaFactory(
+        creator_id=creator.id,
+        status="sent",
+        effective_on=None,
+        expires_on=date(2027, 12, 31),
+        terms="Keep Zephyr secret.",
+        products=[product],
+    )
     return creator, account, product, nda
 
 
 def _evidence(nda, name="Maya Lindqvist", agreed=True, version=None):
-    return ndas.Evidence(name, version or ndas.document_version(nda), agreed, "203.0.113.9", "Firefox")
+    return ndas.Evidence(
+        name, version or ndas.document_version(nda), agreed, "203.0.113.9", "Firefox"
+    )
 
 
 def test_signing_records_the_evidence_and_r1_then_honours_the_nda(db, sent_nda, make_user):
     creator, account, product, nda = sent_nda
     manager = make_user("manager")
     with pytest.raises(Conflict):  # R1 refuses before the signature
-        agreements.create_grant(db, manager, creator_id=creator.id, product_id=product.id,
-                                starts_on=TODAY, ends_on=TODAY + timedelta(days=30))  # fmt: skip
+        agreements.create_grant(
+            db,
+            manager,
+            creator_id=creator.id,
+            product_id=product.id,
+            starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=30),
+        )
     signature = ndas.sign(db, _actor(account, creator), nda, _evidence(nda), TODAY)
     assert nda.status == "signed" and nda.effective_on == TODAY
     assert signature.typed_name == "Maya Lindqvist" and signature.ip == "203.0.113.9"
     assert signature.terms_sha256 == ndas.terms_sha256("Keep Zephyr secret.")
     assert signature.document_version == ndas.document_version(nda)
-    grant = agreements.create_grant(db, manager, creator_id=creator.id, product_id=product.id,
-                                    starts_on=TODAY, ends_on=TODAY + timedelta(days=30))  # fmt: skip
+    grant = agreements.create_grant(
+        db,
+        manager,
+        creator_id=creator.id,
+        product_id=product.id,
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=30),
+    )
     assert grant.nda_id == nda.id
     copy = ndas.signed_copy(nda, signature, creator.display_name)
     assert "Maya Lindqvist" in copy and signature.terms_sha256 in copy and "Keep Zephyr" in copy
@@ -241,14 +292,23 @@ def test_draft_ndas_stay_internal(db, make_creator):
 PLANNED = datetime(2026, 9, 20, 15, 0, tzinfo=UTC)
 
 
-def test_creator_drafts_submits_and_revises_with_checks_and_decisions(db, make_creator, make_portal_account):
+def test_creator_drafts_submits_and_revises_with_checks_and_decisions(
+    db, make_creator, make_portal_account
+):
     creator = make_creator()
     account = make_portal_account(creator)
     actor = _actor(account, creator)
     legal = UserFactory(role="legal")
-    sub = content.create_draft(db, actor, platform="instagram", title="Studio day",
-                               planned_for=PLANNED, revision=RevisionInput(body="Hello there"),
-                               is_video=False, tz="UTC")  # fmt: skip
+    sub = content.create_draft(
+        db,
+        actor,
+        platform="instagram",
+        title="Studio day",
+        planned_for=PLANNED,
+        revision=RevisionInput(body="Hello there"),
+        is_video=False,
+        tz="UTC",
+    )
     assert sub.status == "draft" and sub.by_creator and sub.submitted_by is None
     content.submit(db, actor, sub)
     assert sub.status == "in_review"
@@ -266,9 +326,15 @@ def test_a_creator_cannot_touch_another_creators_submission(db, make_creator, ma
     mine, theirs = make_creator(), make_creator()
     actor = _actor(make_portal_account(mine), mine)
     other = approvals.create_submission(
-        db, UserFactory(role="manager"), creator_id=theirs.id, platform="instagram",
-        title="Theirs", planned_for=PLANNED, revision=RevisionInput(body="#ad x"), submit=False,
-    )  # fmt: skip
+        db,
+        UserFactory(role="manager"),
+        creator_id=theirs.id,
+        platform="instagram",
+        title="Theirs",
+        planned_for=PLANNED,
+        revision=RevisionInput(body="#ad x"),
+        submit=False,
+    )
     with pytest.raises(NotFound):
         content.submit(db, actor, other)
     with pytest.raises(Exception) as refused:  # the approvals rule itself refuses too
@@ -276,7 +342,9 @@ def test_a_creator_cannot_touch_another_creators_submission(db, make_creator, ma
     assert "Only managers" in str(refused.value)
 
 
-def test_feedback_names_only_products_the_creator_may_know(db, make_creator, make_portal_account, make_grant):
+def test_feedback_names_only_products_the_creator_may_know(
+    db, make_creator, make_portal_account, make_grant
+):
     creator = make_creator()
     actor = _actor(make_portal_account(creator), creator)
     secret = ProductFactory(name="Hidden", public_on=None)
@@ -286,49 +354,93 @@ def test_feedback_names_only_products_the_creator_may_know(db, make_creator, mak
     names = {p.name for p in content.reportable_products(db, creator.id, TODAY)}
     assert {"Granted", "Out"} <= names and "Hidden" not in names
     with pytest.raises(Invalid):
-        content.report_feedback(db, actor, product_id=secret.id, category="bug", severity="low",
-                                title="x", body="", reproduction="", today=TODAY)  # fmt: skip
-    note = content.report_feedback(db, actor, product_id=granted.id, category="limitation",
-                                   severity="high", title="Hands", body="b", reproduction="r",
-                                   today=TODAY)  # fmt: skip
+        content.report_feedback(
+            db,
+            actor,
+            product_id=secret.id,
+            category="bug",
+            severity="low",
+            title="x",
+            body="",
+            reproduction="",
+            today=TODAY,
+        )
+    note = content.report_feedback(
+        db,
+        actor,
+        product_id=granted.id,
+        category="limitation",
+        severity="high",
+        title="Hands",
+        body="b",
+        reproduction="r",
+        today=TODAY,
+    )
     assert note.creator_id == creator.id and note.status == "new" and released.id
 
 
 # --- media manager -----------------------------------------------------------------------
 
 
-def test_consent_from_the_portal_decides_at_once_with_its_evidence(db, make_creator, make_portal_account):
+def test_consent_from_the_portal_decides_at_once_with_its_evidence(
+    db, make_creator, make_portal_account
+):
     creator = make_creator()
     actor = _actor(make_portal_account(creator), creator)
-    works = media.paste_works(db, actor, kind="image",
-                              urls="https://example.com/a.jpg\n\nhttps://example.com/b.jpg")  # fmt: skip
+    works = media.paste_works(
+        db, actor, kind="image", urls="https://example.com/a.jpg\n\nhttps://example.com/b.jpg"
+    )
     assert [w.title for w in works] == ["a.jpg", "b.jpg"]
-    media.set_consent(db, actor, media.ConsentChoice("all", ["ai_generative_training", "ai_training"], "allowed"),
-                      ip="198.51.100.7", today=TODAY)  # fmt: skip
-    made = media.set_consent(db, actor, media.ConsentChoice(f"work:{works[0].id}", ["ai_generative_training"], "not_allowed"),
-                             ip="198.51.100.7", today=TODAY)  # fmt: skip
+    media.set_consent(
+        db,
+        actor,
+        media.ConsentChoice("all", ["ai_generative_training", "ai_training"], "allowed"),
+        ip="198.51.100.7",
+        today=TODAY,
+    )
+    made = media.set_consent(
+        db,
+        actor,
+        media.ConsentChoice(f"work:{works[0].id}", ["ai_generative_training"], "not_allowed"),
+        ip="198.51.100.7",
+        today=TODAY,
+    )
     assert made[0].source == "creator_request" and "198.51.100.7" in made[0].evidence
-    assert effective_decision(db, works[0], "ai_generative_training", TODAY).decision == "not_allowed"
+    assert (
+        effective_decision(db, works[0], "ai_generative_training", TODAY).decision == "not_allowed"
+    )
     assert effective_decision(db, works[1], "ai_generative_training", TODAY).decision == "allowed"
-    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "consent.create",
-                                               AuditEvent.entity_id == str(made[0].id)))  # fmt: skip
+    event = db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "consent.create", AuditEvent.entity_id == str(made[0].id)
+        )
+    )
     assert event.actor_id is None and actor.email in event.actor_label
     media.revoke(db, actor, made[0].id, today=TODAY)
     db.expire_all()
     assert effective_decision(db, works[0], "ai_generative_training", TODAY).decision == "allowed"
 
 
-def test_a_creator_cannot_set_consent_on_another_creators_work(db, make_creator, make_portal_account):
+def test_a_creator_cannot_set_consent_on_another_creators_work(
+    db, make_creator, make_portal_account
+):
     mine, theirs = make_creator(), make_creator()
     actor = _actor(make_portal_account(mine), mine)
     foreign = Work(creator_id=theirs.id, kind="image", title="t", url="https://example.com/t.jpg")
     db.add(foreign)
     db.flush()
     with pytest.raises(Invalid):
-        media.set_consent(db, actor, media.ConsentChoice(f"work:{foreign.id}", ["ai_training"], "allowed"),
-                          ip=None, today=TODAY)  # fmt: skip
+        media.set_consent(
+            db,
+            actor,
+            media.ConsentChoice(f"work:{foreign.id}", ["ai_training"], "allowed"),
+            ip=None,
+            today=TODAY,
+        )
     with pytest.raises(Invalid):
-        media.set_consent(db, actor, media.ConsentChoice("all", ["everything"], "allowed"), ip=None, today=TODAY)
+        media.set_consent(
+            db, actor, media.ConsentChoice("all", ["everything"], "allowed"), ip=None, today=TODAY
+        )
 
 
 def test_pasted_lines_that_fail_are_named_by_line(db, make_creator, make_portal_account):

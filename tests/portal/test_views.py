@@ -4,7 +4,7 @@ staff pages and the API, object-level 404s, the staff preview, the API and the C
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -24,14 +24,19 @@ from tests.portal.conftest import (
 )
 
 
-def test_manager_invites_from_the_creator_page_and_the_creator_accepts(app, db, login, make_creator):
+def test_manager_invites_from_the_creator_page_and_the_creator_accepts(
+    app, db, login, make_creator
+):
     creator = make_creator(email="maya@example.com")
     client = app.test_client()
     log_in(client, UserFactory(role="manager"))
     page = client.get(f"/creators/{creator.id}")
     assert f"/creators/{creator.id}/portal/invite" in page.get_data(as_text=True)
-    response = post_form(client, f"/creators/{creator.id}/portal/invite",
-                         {"email": "maya@example.com", "relation": "creator"})  # fmt: skip
+    response = post_form(
+        client,
+        f"/creators/{creator.id}/portal/invite",
+        {"email": "maya@example.com", "relation": "creator"},
+    )
     assert response.status_code == 302
     message = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "portal_invite"))
     path = LINK_RE.search(message.text).group(1)
@@ -82,26 +87,38 @@ def test_a_staff_session_opens_no_portal_page(app, db, make_user):
 
 
 def test_every_portal_page_renders(app, db, portal_client):
-    client, _account, creator = portal_client
-    for path in ("/portal/", "/portal/ndas/", "/portal/access/", "/portal/submissions/",
-                 "/portal/submissions/new", "/portal/feedback/", "/portal/feedback/new",
-                 "/portal/works/", "/portal/profile"):  # fmt: skip
+    client, _account, _creator = portal_client
+    for path in (
+        "/portal/",
+        "/portal/ndas/",
+        "/portal/access/",
+        "/portal/submissions/",
+        "/portal/submissions/new",
+        "/portal/feedback/",
+        "/portal/feedback/new",
+        "/portal/works/",
+        "/portal/profile",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_sign_an_nda_by_click_and_download_the_signed_copy(app, db, portal_client):
-    client, account, creator = portal_client
+    client, _account, creator = portal_client
     product = ProductFactory(name="Zephyr")
-    nda = NdaFactory(creator_id=creator.id, status="sent", effective_on=None, terms="Secret.",
-                     products=[product])  # fmt: skip
+    nda = NdaFactory(
+        creator_id=creator.id, status="sent", effective_on=None, terms="Secret.", products=[product]
+    )
     page = client.get(f"/portal/ndas/{nda.id}")
     assert page.status_code == 200 and "Secret." in page.get_data(as_text=True)
     version = re.search(r'name="version"[^>]*value="([0-9a-f]{64})"', page.get_data(as_text=True))
-    response = portal_post(client, f"/portal/ndas/{nda.id}",
-                           {"version": version.group(1), "typed_name": "Maya Lindqvist", "agree": "y"},
-                           headers={"User-Agent": "TestBrowser/1.0"})  # fmt: skip
+    response = portal_post(
+        client,
+        f"/portal/ndas/{nda.id}",
+        {"version": version.group(1), "typed_name": "Maya Lindqvist", "agree": "y"},
+        headers={"User-Agent": "TestBrowser/1.0"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.expire_all()
     signature = db.scalar(select(NdaSignature).where(NdaSignature.nda_id == nda.id))
@@ -125,17 +142,30 @@ def test_signing_without_a_name_is_shown_on_the_form(app, db, portal_client):
     version = re.search(r'name="version"[^>]*value="([0-9a-f]{64})"', page).group(1)
     response = portal_post(client, f"/portal/ndas/{nda.id}", {"version": version, "typed_name": ""})
     assert response.status_code == 422
-    stale = portal_post(client, f"/portal/ndas/{nda.id}",
-                        {"version": "0" * 64, "typed_name": "Maya L", "agree": "y"})  # fmt: skip
-    assert stale.status_code == 409 and "changed while you were reading" in stale.get_data(as_text=True)
+    stale = portal_post(
+        client,
+        f"/portal/ndas/{nda.id}",
+        {"version": "0" * 64, "typed_name": "Maya L", "agree": "y"},
+    )
+    assert stale.status_code == 409 and "changed while you were reading" in stale.get_data(
+        as_text=True
+    )
 
 
 def test_draft_submit_decision_and_revision_over_http(app, db, portal_client):
-    client, _account, creator = portal_client
-    response = portal_post(client, "/portal/submissions/new", {
-        "title": "Studio day", "platform": "instagram", "planned_for": "2026-09-20T15:00",
-        "body": "Loving this #collab", "disclosure_in_video": "", "ai_label": "",
-    })  # fmt: skip
+    client, _account, _creator = portal_client
+    response = portal_post(
+        client,
+        "/portal/submissions/new",
+        {
+            "title": "Studio day",
+            "platform": "instagram",
+            "planned_for": "2026-09-20T15:00",
+            "body": "Loving this #collab",
+            "disclosure_in_video": "",
+            "ai_label": "",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     sub_path = response.headers["Location"]
     sub_id = int(sub_path.rsplit("/", 1)[1])
@@ -145,8 +175,11 @@ def test_draft_submit_decision_and_revision_over_http(app, db, portal_client):
     db.flush()
     page = client.get(sub_path).get_data(as_text=True)
     assert "changes requested" in page and "Please say #ad at the start." in page
-    revised = portal_post(client, f"/portal/submissions/{sub_id}/revisions",
-                          {"body": "#ad Loving this", "disclosure_in_video": "", "ai_label": ""})  # fmt: skip
+    revised = portal_post(
+        client,
+        f"/portal/submissions/{sub_id}/revisions",
+        {"body": "#ad Loving this", "disclosure_in_video": "", "ai_label": ""},
+    )
     assert revised.status_code == 302
     staff = app.test_client()
     log_in(staff, legal)
@@ -158,10 +191,18 @@ def test_feedback_report_shows_status_not_triage(app, db, portal_client, make_gr
     client, _account, creator = portal_client
     product = ProductFactory(name="Granted model")
     make_grant(creator, product)
-    response = portal_post(client, "/portal/feedback/new", {
-        "product_id": product.id, "category": "limitation", "severity": "high",
-        "title": "Hands look wrong", "body": "b", "reproduction": "draw hands",
-    })  # fmt: skip
+    response = portal_post(
+        client,
+        "/portal/feedback/new",
+        {
+            "product_id": product.id,
+            "category": "limitation",
+            "severity": "high",
+            "title": "Hands look wrong",
+            "body": "b",
+            "reproduction": "draw hands",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get("/portal/feedback/").get_data(as_text=True)
     assert "Hands look wrong" in page and "Granted model" in page
@@ -169,17 +210,43 @@ def test_feedback_report_shows_status_not_triage(app, db, portal_client, make_gr
 
 def test_media_manager_over_http_and_registry_json(app, db, portal_client, api):
     client, _account, creator = portal_client
-    added = portal_post(client, "/portal/works/paste",
-                        {"kind": "image", "urls": "https://example.com/w1.jpg\nhttps://example.com/w2.jpg"})  # fmt: skip
+    added = portal_post(
+        client,
+        "/portal/works/paste",
+        {"kind": "image", "urls": "https://example.com/w1.jpg\nhttps://example.com/w2.jpg"},
+    )
     assert added.status_code == 302
     works = db.scalars(select(Work).where(Work.creator_id == creator.id).order_by(Work.id)).all()
-    assert portal_post(client, "/portal/consents/", {"scope": "all", "uses": ["ai_generative_training"],
-                       "decision": "allowed", "constraint": ""}).status_code == 302  # fmt: skip
-    assert portal_post(client, "/portal/consents/", {"scope": f"work:{works[0].id}",
-                       "uses": ["ai_generative_training"], "decision": "not_allowed",
-                       "constraint": ""}).status_code == 302  # fmt: skip
+    assert (
+        portal_post(
+            client,
+            "/portal/consents/",
+            {
+                "scope": "all",
+                "uses": ["ai_generative_training"],
+                "decision": "allowed",
+                "constraint": "",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        portal_post(
+            client,
+            "/portal/consents/",
+            {
+                "scope": f"work:{works[0].id}",
+                "uses": ["ai_generative_training"],
+                "decision": "not_allowed",
+                "constraint": "",
+            },
+        ).status_code
+        == 302
+    )
     _user, headers = api("viewer")
-    registry = app.test_client().get(f"/api/v1/registry.json?creator_id={creator.id}", headers=headers)
+    registry = app.test_client().get(
+        f"/api/v1/registry.json?creator_id={creator.id}", headers=headers
+    )
     items = {i["work_id"]: i for i in registry.get_json()["items"]}
     assert items[works[0].id]["decisions"]["ai_generative_training"]["decision"] == "not_allowed"
     assert items[works[1].id]["decisions"]["ai_generative_training"]["decision"] == "allowed"
@@ -191,7 +258,9 @@ def test_media_manager_over_http_and_registry_json(app, db, portal_client, api):
 def test_access_page_hides_internal_values(app, db, portal_client, make_grant):
     client, _account, creator = portal_client
     make_grant(creator, ProductFactory(name="Nova"), monthly_value_minor=987654, tier="unlimited")
-    DealFactory(creator_id=creator.id, title="Spring", in_kind_value_minor=4444400, fee_minor=150000)
+    DealFactory(
+        creator_id=creator.id, title="Spring", in_kind_value_minor=4444400, fee_minor=150000
+    )
     page = client.get("/portal/access/").get_data(as_text=True)
     assert "Nova" in page and "unlimited" in page and "Spring" in page
     assert "9,876.54" not in page and "9876.54" not in page and "44,444" not in page
@@ -209,24 +278,42 @@ def test_profile_and_log_out_everywhere(app, db, portal_client):
     assert other.get("/portal/").status_code == 302
 
 
-def test_another_creators_ids_answer_404_on_every_portal_route(app, db, portal_client, make_creator, make_user):
+def test_another_creators_ids_answer_404_on_every_portal_route(
+    app, db, portal_client, make_creator, make_user
+):
     """Object level (SECURITY item 12) over every portal route that takes an id."""
     client, _account, _creator = portal_client
     theirs = make_creator()
     nda = NdaFactory(creator_id=theirs.id, status="sent", products=[ProductFactory()])
-    sub = approvals.create_submission(db, make_user("manager"), creator_id=theirs.id,
-                                      platform="instagram", title="Theirs",
-                                      planned_for=__import__("datetime").datetime(2026, 9, 1, tzinfo=__import__("datetime").UTC),
-                                      revision=RevisionInput(body="#ad"), submit=False)  # fmt: skip
+    sub = approvals.create_submission(
+        db,
+        make_user("manager"),
+        creator_id=theirs.id,
+        platform="instagram",
+        title="Theirs",
+        planned_for=datetime(2026, 9, 1, tzinfo=UTC),
+        revision=RevisionInput(body="#ad"),
+        submit=False,
+    )
     work = Work(creator_id=theirs.id, kind="image", title="t", url="https://example.com/theirs.jpg")
     db.add(work)
     db.flush()
-    consent = Consent(creator_id=theirs.id, work_id=work.id, use="ai_training", decision="allowed",
-                      source="contract", effective_on=date(2026, 1, 1))  # fmt: skip
+    consent = Consent(
+        creator_id=theirs.id,
+        work_id=work.id,
+        use="ai_training",
+        decision="allowed",
+        source="contract",
+        effective_on=date(2026, 1, 1),
+    )
     db.add(consent)
     db.flush()
-    ids = {"nda_id": nda.id, "submission_id": sub.id, "consent_id": consent.id,
-           "creator_id": theirs.id}  # fmt: skip
+    ids = {
+        "nda_id": nda.id,
+        "submission_id": sub.id,
+        "consent_id": consent.id,
+        "creator_id": theirs.id,
+    }
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("portal.") or not rule.arguments - {"token"}:
@@ -246,14 +333,16 @@ def test_another_creators_ids_answer_404_on_every_portal_route(app, db, portal_c
 
 def test_staff_preview_shows_the_portal_read_only(app, db, make_creator, make_user):
     creator = make_creator(display_name="Preview Person")
-    nda = NdaFactory(creator_id=creator.id, status="sent", terms="Preview terms.", products=[ProductFactory()])
+    nda = NdaFactory(
+        creator_id=creator.id, status="sent", terms="Preview terms.", products=[ProductFactory()]
+    )
     client = app.test_client()
     log_in(client, make_user("legal"))
     for page in ("", "ndas", f"nda/{nda.id}", "access", "submissions", "feedback", "works"):
         response = client.get(f"/creators/{creator.id}/portal/preview/{page}")
         assert response.status_code == 200, page
         body = response.get_data(as_text=True)
-        assert "Read-only" in body and "<form method=\"post\" novalidate" not in body
+        assert "Read-only" in body and '<form method="post" novalidate' not in body
     assert client.get(f"/creators/{creator.id}/portal/preview/nonsense").status_code == 404
     viewer = app.test_client()
     log_in(viewer, make_user("viewer"))
@@ -262,7 +351,11 @@ def test_staff_preview_shows_the_portal_read_only(app, db, make_creator, make_us
 
 def test_portal_acts_show_in_the_staff_timeline(app, db, portal_client, make_user):
     client, _account, creator = portal_client
-    portal_post(client, "/portal/works/", {"kind": "video", "title": "My reel", "url": "https://example.com/reel"})
+    portal_post(
+        client,
+        "/portal/works/",
+        {"kind": "video", "title": "My reel", "url": "https://example.com/reel"},
+    )
     staff = app.test_client()
     log_in(staff, make_user("manager"))
     page = staff.get(f"/creators/{creator.id}").get_data(as_text=True)
@@ -273,15 +366,28 @@ def test_invitation_api_and_cli(app, db, api, make_creator, runner):
     creator = make_creator()
     _user, headers = api("manager")
     client = app.test_client()
-    response = client.post(f"/api/v1/creators/{creator.id}/invitations",
-                           json={"email": "api@example.com"}, headers=headers)  # fmt: skip
+    response = client.post(
+        f"/api/v1/creators/{creator.id}/invitations",
+        json={"email": "api@example.com"},
+        headers=headers,
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["email"] == "api@example.com"
-    bad = client.post(f"/api/v1/creators/{creator.id}/invitations", json={"email": "nope"}, headers=headers)
+    bad = client.post(
+        f"/api/v1/creators/{creator.id}/invitations", json={"email": "nope"}, headers=headers
+    )
     assert bad.status_code == 422 and bad.content_type.startswith("application/problem+json")
-    missing = client.post("/api/v1/creators/999999/invitations", json={"email": "a@example.com"}, headers=headers)
+    missing = client.post(
+        "/api/v1/creators/999999/invitations", json={"email": "a@example.com"}, headers=headers
+    )
     assert missing.status_code == 404
     _viewer, viewer_headers = api("viewer")
-    assert client.post(f"/api/v1/creators/{creator.id}/invitations", json={"email": "v@example.com"},
-                       headers=viewer_headers).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            f"/api/v1/creators/{creator.id}/invitations",
+            json={"email": "v@example.com"},
+            headers=viewer_headers,
+        ).status_code
+        == 403
+    )
     assert db.scalar(select(PortalAccount).where(PortalAccount.email == "api@example.com"))
