@@ -83,7 +83,7 @@ def _check_portal_routes(app: Flask) -> None:
 
 def register(app: Flask) -> None:
     from crm.approvals.signals import decision_recorded
-    from crm.portal import api, cli, receivers, staff_views, views  # noqa: F401
+    from crm.portal import api, cli, demo, receivers, staff_views, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_views.bp)
@@ -96,6 +96,7 @@ def register(app: Flask) -> None:
         )
     )
     reg.timeline.append(TimelineProvider("portal", _timeline))
+    reg.demo_loaders.append(demo.LOADER)
     for command in reg.cli_commands:
         if command.name == "creators" and hasattr(command, "add_command"):
             command.add_command(cli.invite_command)

@@ -95,7 +95,7 @@ def preview(creator_id: int, page: str, obj_id: int | None):
     )
 
 
-@bp.get("/ndas/<int:nda_id>/signed-copy")
+@bp.get("/agreements/ndas/<int:nda_id>/signed-copy")
 @allow(EDITORS_AND_LEGAL)
 def nda_copy(nda_id: int):
     db = get_session()

@@ -129,10 +129,10 @@ def test_sign_an_nda_by_click_and_download_the_signed_copy(app, db, portal_clien
     assert signature.terms_sha256 in copy.get_data(as_text=True)
     staff = app.test_client()
     log_in(staff, UserFactory(role="legal"))
-    assert staff.get(f"/ndas/{nda.id}/signed-copy").status_code == 200
+    assert staff.get(f"/agreements/ndas/{nda.id}/signed-copy").status_code == 200
     viewer = app.test_client()
     log_in(viewer, UserFactory(role="viewer"))
-    assert viewer.get(f"/ndas/{nda.id}/signed-copy").status_code == 403
+    assert viewer.get(f"/agreements/ndas/{nda.id}/signed-copy").status_code == 403
 
 
 def test_signing_without_a_name_is_shown_on_the_form(app, db, portal_client):
