@@ -116,6 +116,7 @@ def works(session: Session, creator: Creator, day: date | None = None) -> dict[s
     return {
         "creator": creator,
         "works": work_list,
+        "titles": {w.id: w.title for w in work_list},
         "decided": media.decisions(session, work_list, day),
         "consents": media.own_consents(session, creator.id),
         "licences": media.own_licences(session, creator.id, day),

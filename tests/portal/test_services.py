@@ -13,7 +13,7 @@ from crm.approvals import services as approvals
 from crm.approvals.services import RevisionInput
 from crm.audit.models import AuditEvent
 from crm.common.errors import Conflict, Invalid, NotFound, TooManyRequests
-from crm.licensing.models import Work
+from crm.licensing.models import Consent, Work
 from crm.licensing.services import effective_decision
 from crm.mail.models import OutboxMessage
 from crm.portal.models import PortalSession
@@ -441,6 +441,23 @@ def test_a_creator_cannot_set_consent_on_another_creators_work(
         media.set_consent(
             db, actor, media.ConsentChoice("all", ["everything"], "allowed"), ip=None, today=TODAY
         )
+
+
+def test_a_creator_revokes_only_their_own_requests(db, make_creator, make_portal_account):
+    creator = make_creator()
+    actor = _actor(make_portal_account(creator), creator)
+    contract = Consent(
+        creator_id=creator.id,
+        use="ai_training",
+        decision="allowed",
+        source="contract",
+        effective_on=date(2026, 1, 1),
+    )
+    db.add(contract)
+    db.flush()
+    with pytest.raises(Conflict):
+        media.revoke(db, actor, contract.id, today=TODAY)
+    assert contract.revoked_on is None
 
 
 def test_pasted_lines_that_fail_are_named_by_line(db, make_creator, make_portal_account):

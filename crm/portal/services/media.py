@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.common.actor import CreatorActor
-from crm.common.errors import FieldErrors, Invalid, NotFound
+from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.timeutil import utcnow
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Payout, Work
 from crm.licensing.services import (
@@ -173,6 +173,11 @@ def set_consent(
 
 def revoke(session: Session, actor: CreatorActor, consent_id: int, *, today: date) -> Consent:
     consent = own_consent(session, actor.creator_id, consent_id)
+    if consent.source != SOURCE:
+        raise Conflict(
+            f"This choice comes from a {consent.source.replace('_', ' ')}; ask your contact "
+            "to change it, or record a newer choice of your own."
+        )
     revoked = revoke_consent(session, actor, consent, max(today, consent.effective_on))
     activity.note(
         session, actor, "consent.revoke", f"revoked consent #{consent.id}", "consent", consent.id
