@@ -15,7 +15,7 @@ from flask import Flask, g, url_for
 
 from crm.common import money
 from crm.common.permissions import EDITORS_AND_LEGAL, PORTAL, access_of
-from crm.common.registry import CreatorSection, TimelineEntry, TimelineProvider, registry
+from crm.common.registry import CreatorSection, Job, TimelineEntry, TimelineProvider, registry
 
 #: Portal page names → (endpoint, name of the id argument) for `portal_url`.
 PAGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
@@ -83,7 +83,7 @@ def _check_portal_routes(app: Flask) -> None:
 
 def register(app: Flask) -> None:
     from crm.approvals.signals import decision_recorded
-    from crm.portal import api, cli, demo, receivers, staff_views, views  # noqa: F401
+    from crm.portal import api, cli, demo, receivers, staff_views, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_views.bp)
@@ -97,6 +97,7 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("portal", _timeline))
     reg.demo_loaders.append(demo.LOADER)
+    reg.jobs.append(Job("portal.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 40}))
     for command in reg.cli_commands:
         if command.name == "creators" and hasattr(command, "add_command"):
             command.add_command(cli.invite_command)

@@ -467,3 +467,18 @@ def test_pasted_lines_that_fail_are_named_by_line(db, make_creator, make_portal_
         media.paste_works(db, actor, kind="image", urls="https://example.com/ok.jpg\nnot a url")
     assert any(m.startswith("line 2") for m in exc.value.errors["urls"])
     assert media.own_works(db, creator.id) == []
+
+
+def test_purge_keeps_live_sessions_and_links(db, make_creator, make_portal_account):
+    from crm.portal import tasks
+
+    creator = make_creator()
+    account = make_portal_account(creator)
+    live = accounts.start_session(db, account, creator.id, None, None)
+    old = accounts.start_session(db, account, creator.id, None, None)
+    row = accounts.load_session(db, old, SETTINGS)
+    row.ended_at = row.last_seen_at = datetime.now(UTC) - timedelta(days=40)
+    db.flush()
+    done = tasks.purge(db)
+    assert done["portal_sessions"] == 1
+    assert accounts.load_session(db, live, SETTINGS) is not None
