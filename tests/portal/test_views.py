@@ -391,3 +391,44 @@ def test_invitation_api_and_cli(app, db, api, make_creator, runner):
         == 403
     )
     assert db.scalar(select(PortalAccount).where(PortalAccount.email == "api@example.com"))
+
+
+def test_cli_invite_emails_and_prints_the_link(app, db, runner, make_creator):
+    creator = make_creator()
+    result = runner.invoke(
+        args=["crm", "creators", "invite", str(creator.id), "Cli@Example.com", "--print-link"]
+    )
+    assert result.exit_code == 0, result.output
+    message = db.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "portal_invite", OutboxMessage.to == "cli@example.com"
+        )
+    )
+    assert LINK_RE.search(message.text).group(1) in result.output
+    assert "The creator-relations team invited you" in message.text
+    missing = runner.invoke(args=["crm", "creators", "invite", "999999", "x@example.com"])
+    assert missing.exit_code != 0 and "No such creator" in missing.output
+
+
+def test_creator_uploads_count_against_a_daily_quota(app, db, portal_client, monkeypatch):
+    client, _account, _creator = portal_client
+    monkeypatch.setitem(app.config, "UPLOAD_QUOTA_BYTES_PER_DAY", 64)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
+    import io
+
+    response = portal_post(
+        client,
+        "/portal/submissions/new",
+        {
+            "title": "Big file",
+            "platform": "instagram",
+            "planned_for": "2026-09-20T15:00",
+            "body": "#ad hi",
+            "disclosure_in_video": "",
+            "ai_label": "",
+            "media": (io.BytesIO(png), "big.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers

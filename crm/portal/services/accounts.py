@@ -184,7 +184,8 @@ def _issue(
     session.flush()
     url = f"{settings.base_url}{PATHS[purpose]}{raw}"
     if purpose == INVITE:
-        inviter = getattr(actor, "name", None) or "Your contact"
+        named = getattr(actor, "email", None) and getattr(actor, "name", None)
+        inviter = named or "The creator-relations team"
         subject = "You are invited to the creator portal"
         intro = (
             f"{inviter} invited you to the creator portal, where you read and sign NDAs, "
