@@ -45,29 +45,25 @@ def portal_url(page: str, obj_id: int | None = None) -> str:
 
 
 def _section(session, creator, user) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    from crm.portal.models import NdaSignature
     from crm.portal.services import accounts
 
-    signatures = list(
-        session.scalars(
-            select(NdaSignature)
-            .where(NdaSignature.creator_id == creator.id)
-            .order_by(NdaSignature.signed_at.desc())
-            .limit(20)
-        )
-    )
-    return {"members": accounts.creator_memberships(session, creator.id), "signatures": signatures}
+    return {"members": accounts.creator_memberships(session, creator.id)}
 
 
 def _timeline(session, creator, user, limit) -> list[TimelineEntry]:
     from crm.portal.services import activity
 
-    return [
-        TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", row.action)
-        for row in activity.recent(session, creator.id, limit)
-    ]
+    entries = []
+    for row in activity.recent(session, creator.id, limit):
+        url = None
+        if row.entity == "nda" and row.entity_id:  # a signature: its signed copy
+            url = url_for("portal_staff.nda_copy", nda_id=row.entity_id)
+        elif row.entity == "submission" and row.entity_id:
+            url = url_for("approvals.detail", submission_id=row.entity_id)
+        entries.append(
+            TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", row.action, url)
+        )
+    return entries
 
 
 def _check_portal_routes(app: Flask) -> None:

@@ -149,8 +149,9 @@ def test_invite_accept_sign_nda_then_early_access(person, live_server):
     manager.go(creator_url)
     timeline = page.locator("section", has=page.get_by_role("heading", name="Timeline"))
     expect(timeline).to_contain_text(f"In the portal: {name}: signed NDA #{nda_id}")
+    expect(timeline.get_by_role("link", name=re.compile(f"signed NDA #{nda_id}"))).to_be_visible()
     portal = page.locator("section", has=page.get_by_role("heading", name="Creator portal"))
-    expect(portal).to_contain_text("Signed in the portal")
+    expect(portal).to_contain_text(f"{email} (creator)")
     manager.shot("6-creator-page-after")
 
     # The creator sees the access, without its internal value.
