@@ -61,7 +61,7 @@ def _timeline(session, creator, user, limit) -> list[TimelineEntry]:
         elif row.entity == "submission" and row.entity_id:
             url = url_for("approvals.detail", submission_id=row.entity_id)
         entries.append(
-            TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", row.action, url)
+            TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", "", url)
         )
     return entries
 
