@@ -60,9 +60,7 @@ def _timeline(session, creator, user, limit) -> list[TimelineEntry]:
             url = url_for("portal_staff.nda_copy", nda_id=row.entity_id)
         elif row.entity == "submission" and row.entity_id:
             url = url_for("approvals.detail", submission_id=row.entity_id)
-        entries.append(
-            TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", "", url)
-        )
+        entries.append(TimelineEntry(row.at, "portal", f"In the portal: {row.summary}", "", url))
     return entries
 
 
@@ -79,6 +77,7 @@ def _check_portal_routes(app: Flask) -> None:
 
 def register(app: Flask) -> None:
     from crm.approvals.signals import decision_recorded
+    from crm.creators.signals import creator_erased
     from crm.portal import api, cli, demo, receivers, staff_views, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
@@ -101,4 +100,5 @@ def register(app: Flask) -> None:
     else:
         raise RuntimeError("the creators command group is not registered")
     decision_recorded.connect(receivers.email_decision_to_creator)
+    creator_erased.connect(receivers.erase_portal_data)
     _check_portal_routes(app)

@@ -55,7 +55,7 @@ def load() -> ResponseReturnValue | None:
             cookie.pop(COOKIE_KEY, None)
         else:
             creator = db.get(Creator, row.creator_id)
-            if creator is not None:
+            if creator is not None and not creator.archived:
                 g.portal = PortalUser(
                     row,
                     row.account,

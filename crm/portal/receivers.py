@@ -47,3 +47,45 @@ def email_decision_to_creator(submission, *, session: Session, decision, **_kwar
             kind="portal_decision",
             idempotency_key=f"portal-decision:{account.id}:{decision.id}",
         )
+
+
+def erase_portal_data(creator, *, session: Session, counts: dict, **_kwargs) -> None:
+    """Receiver of `creator_erased`: the creator's portal access ends and the portal's
+    personal data about them goes — sessions, links, memberships (and accounts left with
+    none), activity lines; signatures keep only their hashes and time."""
+    from sqlalchemy import delete, update
+
+    from crm.portal.models import NdaSignature, PortalActivity, PortalLink, PortalSession
+
+    account_ids = list(
+        session.scalars(
+            select(PortalMembership.account_id).where(PortalMembership.creator_id == creator.id)
+        )
+    )
+    session.execute(delete(PortalSession).where(PortalSession.creator_id == creator.id))
+    session.execute(delete(PortalLink).where(PortalLink.creator_id == creator.id))
+    session.execute(delete(PortalMembership).where(PortalMembership.creator_id == creator.id))
+    activity = session.execute(
+        delete(PortalActivity).where(PortalActivity.creator_id == creator.id)
+    )
+    session.execute(
+        update(NdaSignature)
+        .where(NdaSignature.creator_id == creator.id)
+        .values(
+            typed_name="[erased]", signer_email="[erased]", ip="", user_agent="", account_id=None
+        )
+        .execution_options(synchronize_session=False)
+    )
+    orphans = [
+        account_id
+        for account_id in account_ids
+        if session.scalar(
+            select(PortalMembership.id).where(PortalMembership.account_id == account_id).limit(1)
+        )
+        is None
+    ]
+    if orphans:
+        session.execute(delete(PortalAccount).where(PortalAccount.id.in_(orphans)))
+    session.expire_all()
+    counts["portal_accounts"] = len(orphans)
+    counts["portal_activity"] = getattr(activity, "rowcount", 0) or 0

@@ -101,7 +101,7 @@ def login():
             page = render_template("portal/login.html", form=form, error=exc.detail)
             return page, 429, {"Retry-After": str(exc.retry_after)}
         else:
-            _begin(account, account.memberships[0].creator_id)
+            _begin(account, accounts.first_creator_id(account))
             return redirect(target)
     elif request.method == "POST":
         status = 400

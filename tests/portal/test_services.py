@@ -482,3 +482,26 @@ def test_purge_keeps_live_sessions_and_links(db, make_creator, make_portal_accou
     done = tasks.purge(db)
     assert done["portal_sessions"] == 1
     assert accounts.load_session(db, live, SETTINGS) is not None
+
+
+def test_an_archived_creator_closes_the_portal(db, make_creator, make_portal_account):
+    creator = make_creator()
+    account = make_portal_account(creator)
+    creator.archived = True
+    db.flush()
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, account.email, PASSWORD, "10.0.0.9", SETTINGS)
+
+
+def test_erasure_removes_the_portal_data(db, sent_nda, make_user):
+    from crm.creators.erasure import erase_creator
+    from crm.portal.models import PortalAccount
+
+    creator, account, _product, nda = sent_nda
+    ndas.sign(db, _actor(account, creator), nda, _evidence(nda), TODAY)
+    account_id = account.id
+    erase_creator(db, make_user("admin"), creator, today=TODAY, confirm_in_force=True)
+    assert db.get(PortalAccount, account_id) is None
+    signature = ndas.latest_signature(db, nda.id)
+    assert signature.typed_name == "[erased]" and signature.ip == ""
+    assert signature.terms_sha256 == ndas.terms_sha256(nda.terms)

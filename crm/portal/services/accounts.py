@@ -306,7 +306,8 @@ def _find(session: Session, purpose: str, raw: str | None, now: datetime) -> Por
         raise LinkUnusable("replaced")
     if link.expires_at <= now:
         raise LinkUnusable("expired")
-    if membership(session, link.account_id, link.creator_id) is None:
+    member = membership(session, link.account_id, link.creator_id)
+    if member is None or member.creator.archived:
         raise LinkUnusable("inactive")
     return link
 
@@ -432,7 +433,8 @@ def authenticate(
     account = find_account(session, address)
     stored = account.password_hash if account is not None else None
     valid = check_password_hash(stored or _DUMMY_HASH, password or "")
-    if not (account and stored and valid and account.active and account.memberships):
+    live = [m for m in account.memberships if not m.creator.archived] if account else []
+    if not (account and stored and valid and account.active and live):
         session.add(LoginAttempt(email=address, ip=ip, succeeded=False, kind="portal"))
         record(
             session,
@@ -446,10 +448,15 @@ def authenticate(
         raise LoginFailed()
     session.add(LoginAttempt(email=address, ip=ip, succeeded=True, kind="portal"))
     account.last_login_at = utcnow()
-    actor = actor_for(account, account.memberships[0].creator_id)
+    actor = actor_for(account, live[0].creator_id)
     record(session, actor, "portal.login", "portal_account", account.id, {"ip": ip})
     session.flush()
     return account
+
+
+def first_creator_id(account: PortalAccount) -> int:
+    """The creator a new session acts for: the first one not archived."""
+    return next(m.creator_id for m in account.memberships if not m.creator.archived)
 
 
 def change_password(
