@@ -78,7 +78,7 @@ def _check_portal_routes(app: Flask) -> None:
 def register(app: Flask) -> None:
     from crm.approvals.signals import decision_recorded
     from crm.creators.signals import creator_erased
-    from crm.portal import api, cli, demo, receivers, staff_views, tasks, views  # noqa: F401
+    from crm.portal import api, cli, demo, receivers, staff_views, tasks, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_views.bp)
@@ -92,6 +92,7 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("portal", _timeline))
     reg.demo_loaders.append(demo.LOADER)
+    reg.api_routes.extend(api.routes)
     reg.jobs.append(Job("portal.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 40}))
     for command in reg.cli_commands:
         if command.name == "creators" and hasattr(command, "add_command"):

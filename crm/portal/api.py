@@ -1,7 +1,7 @@
 """POST /api/v1/creators/{id}/invitations: invite a creator (or their agent) to the portal.
 
-The routes attach to the API blueprint; a creator's portal session never reaches them (the
-API reads bearer tokens only)."""
+`register(app)` adds these routes to the app's API; a creator's portal session never reaches
+them (the API reads bearer tokens only)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Literal
 from flask import current_app
 from flask_login import current_user
 
-from crm.api.base import ApiModel, OutModel, bp, created, doc, parse_body
+from crm.api.base import ApiModel, ApiRoutes, OutModel, created, doc, parse_body
 from crm.common.permissions import EDITORS, allow
 from crm.db import get_session
 from crm.portal.services import accounts
+
+routes = ApiRoutes()
 
 
 class InvitationIn(ApiModel):
@@ -30,7 +32,7 @@ class InvitationOut(OutModel):
     expires_at: str
 
 
-@bp.post("/creators/<int:creator_id>/invitations")
+@routes.post("/creators/<int:creator_id>/invitations")
 @allow(EDITORS)
 @doc(
     "Invite a creator, or their representative, to the creator portal (emailed link)",
