@@ -15,7 +15,15 @@ from flask import Flask, g, url_for
 
 from crm.common import money
 from crm.common.permissions import EDITORS_AND_LEGAL, PORTAL, access_of
-from crm.common.registry import CreatorSection, Job, TimelineEntry, TimelineProvider, registry
+from crm.common.registry import (
+    CreatorSection,
+    Job,
+    Notice,
+    RecordNotice,
+    TimelineEntry,
+    TimelineProvider,
+    registry,
+)
 
 #: Portal page names → (endpoint, name of the id argument) for `portal_url`.
 PAGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
@@ -64,6 +72,42 @@ def _timeline(session, creator, user, limit) -> list[TimelineEntry]:
     return entries
 
 
+def _signature_notices(session, nda, user) -> list[Notice]:
+    """On the NDA page (admin, manager, legal): the evidence of a portal signature."""
+    from markupsafe import Markup, escape
+
+    from crm.common.permissions import can
+    from crm.portal.services import ndas
+
+    if not can(user, EDITORS_AND_LEGAL):
+        return []
+    signature = ndas.latest_signature(session, nda.id)
+    if signature is None:
+        return []
+    link = url_for("portal_staff.nda_copy", nda_id=nda.id)
+    detail = Markup('SHA-256 of the terms <code>{}</code> · document version <code>{}</code> · '
+                    '<a href="{}">signed copy</a>').format(
+        escape(signature.terms_sha256), escape(signature.document_version), link
+    )  # fmt: skip
+    changed = ndas.needs_signature(nda, signature)
+    return [
+        Notice(
+            title="Signed in the creator portal",
+            message=(
+                f"{signature.typed_name} ({signature.signer_email}) signed on "
+                f"{signature.signed_at:%Y-%m-%d %H:%M} UTC from "
+                f"{signature.ip or 'an unknown address'}."
+            ),
+            detail=detail,
+            remedy=(
+                "The terms changed after this signature; the creator is asked to sign again."
+                if changed
+                else None
+            ),
+        )
+    ]
+
+
 def _check_portal_routes(app: Flask) -> None:
     """A portal-only route outside the portal blueprint would skip its session check."""
     stray = [
@@ -93,6 +137,7 @@ def register(app: Flask) -> None:
     reg.timeline.append(TimelineProvider("portal", _timeline))
     reg.demo_loaders.append(demo.LOADER)
     reg.api_routes.extend(api.routes)
+    reg.record_notices.append(RecordNotice("nda", "portal-signature", _signature_notices))
     reg.jobs.append(Job("portal.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 40}))
     for command in reg.cli_commands:
         if command.name == "creators" and hasattr(command, "add_command"):

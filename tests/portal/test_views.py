@@ -432,3 +432,23 @@ def test_creator_uploads_count_against_a_daily_quota(app, db, portal_client, mon
     )
     assert response.status_code == 429
     assert "Retry-After" in response.headers
+
+
+def test_the_nda_page_shows_the_portal_signature_to_legal_not_viewers(app, db, portal_client):
+    client, _account, creator = portal_client
+    nda = NdaFactory(creator_id=creator.id, status="sent", products=[ProductFactory()])
+    page = client.get(f"/portal/ndas/{nda.id}").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="([0-9a-f]{64})"', page).group(1)
+    portal_post(
+        client,
+        f"/portal/ndas/{nda.id}",
+        {"version": version, "typed_name": "Maya Lindqvist", "agree": "y"},
+    )
+    legal = app.test_client()
+    log_in(legal, UserFactory(role="legal"))
+    body = legal.get(f"/agreements/ndas/{nda.id}").get_data(as_text=True)
+    assert "Signed in the creator portal" in body and "Maya Lindqvist" in body
+    assert f"/agreements/ndas/{nda.id}/signed-copy" in body
+    viewer = app.test_client()
+    log_in(viewer, UserFactory(role="viewer"))
+    assert "Maya Lindqvist" not in viewer.get(f"/agreements/ndas/{nda.id}").get_data(as_text=True)
