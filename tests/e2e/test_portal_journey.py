@@ -244,7 +244,7 @@ def test_not_allowed_for_generative_training_reaches_the_registry_at_once(person
     creator.shot("1-choose-consent")
     choose.get_by_role("button", name="Save my choice").click()
     expect(cpage.get_by_role("status").filter(has_text="Your choice is recorded")).to_be_visible()
-    row = cpage.get_by_role("row").filter(has_text="Harbour at dawn")
+    row = cpage.locator("tr[data-work-id]").filter(has_text="Harbour at dawn")
     expect(row.locator('[data-use="ai_generative_training"]')).to_contain_text("not allowed")
     creator.shot("2-works")
     narrow_shot(creator, "2-works")
