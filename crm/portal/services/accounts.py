@@ -66,7 +66,7 @@ def settings_from(config: Any) -> PortalSettings:
     return PortalSettings(
         base_url=str(config.get("CRM_BASE_URL") or "").rstrip("/"),
         invite_days=int(config["AUTH_INVITE_LINK_DAYS"]),
-        login_link_minutes=int(config.get("PORTAL_LOGIN_LINK_MINUTES", 15)),
+        login_link_minutes=int(config["PORTAL_LOGIN_LINK_MINUTES"]),
         per_account=int(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
         per_address=int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
         window_minutes=int(config["LOGIN_FAILURE_WINDOW_MINUTES"]),
