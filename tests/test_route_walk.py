@@ -29,6 +29,8 @@ PUBLIC_ALLOWLIST = {
     "portal.login_link",
     "portal.accept",
     "portal.link",
+    # The ODRL policy a creator's tdmrep.json links: crawlers read it without a token.
+    "api.creator_tdm_policy",
 }
 LAST = {"auth.logout", "portal.logout"}  # end the session, so they are walked last
 

@@ -57,6 +57,8 @@ def revision_input(form, stored) -> services.RevisionInput:
         media=stored,
         disclosure_in_video=disclosure_value(form.disclosure_in_video.data),
         ai_label=disclosure_value(form.ai_label.data),
+        images_retouched=disclosure_value(form.images_retouched.data),
+        shows_person_body=disclosure_value(form.shows_person_body.data),
     )
 
 

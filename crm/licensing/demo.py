@@ -9,6 +9,7 @@ from crm.common.registry import DemoLoader
 from crm.creators.models import Creator
 from crm.licensing import licences as lic
 from crm.licensing import services
+from crm.licensing.services import releases
 
 DEMO_CREATORS = [
     ("Iris Lens", "Iris Okafor", "NG"),
@@ -53,6 +54,14 @@ def load(session, context: dict) -> None:
                 "url": f"https://photos.example.com/iris/lagos-{n:03d}.jpg",
                 "sha256": f"{n:064x}",
                 "created_on": date(2019, 5, n),
+                # Frames 7 and 8 were a magazine commission: the client holds them.
+                "rights": "client" if n >= 7 else "creator",
+                "client_name": "Harbour Magazine" if n >= 7 else None,
+                "rights_evidence": "Commission contract, 2019" if n >= 7 else "Own archive",
+                "people_present": n in (3, 4, 5),
+                "tags": ["street", "daylight"] + (["people"] if n in (3, 4, 5) else []),
+                "width": 6000,
+                "height": 4000,
             }
             for n in range(1, 9)
         ],
@@ -67,6 +76,10 @@ def load(session, context: dict) -> None:
                 "title": title,
                 "url": f"https://books.example.com/vale/{slug}",
                 "created_on": date(year, 9, 1),
+                "rights": "creator",
+                "rights_evidence": "Rights reverted from the publisher",
+                "language": "en",
+                "tags": ["novel"],
             }
             for title, slug, year in [
                 ("The Salt Orchard", "salt-orchard", 2015),
@@ -84,14 +97,42 @@ def load(session, context: dict) -> None:
                 "kind": "video",
                 "title": title,
                 "url": f"https://www.youtube.com/watch?v={vid}",
+                "rights": "creator",
+                "language": "en",
+                "tags": tags,
+                "duration_s": minutes * 60,
+                "width": 3840,
+                "height": 2160,
+                "people_present": "interview" in tags,
             }
-            for title, vid in [
-                ("Building a cedar canoe", "dQw4w9WgXc1"),
-                ("Forge a knife from a file", "dQw4w9WgXc2"),
-                ("Tiny house, part 1", "dQw4w9WgXc3"),
-                ("Tiny house, part 2", "dQw4w9WgXc4"),
+            for title, vid, tags, minutes in [
+                ("Building a cedar canoe", "dQw4w9WgXc1", ["tutorial", "clear-audio"], 42),
+                ("Forge a knife from a file", "dQw4w9WgXc2", ["tutorial"], 18),
+                ("Tiny house, part 1", "dQw4w9WgXc3", ["interview", "clear-audio"], 55),
+                ("Tiny house, part 2", "dQw4w9WgXc4", ["interview", "clear-audio"], 61),
             ]
         ],
+    )
+
+    # Model releases: frames 3 and 4 show a market trader who signed; frame 5 nobody yet.
+    releases.create_release(
+        session,
+        actor,
+        kind="model",
+        subject="Adaeze O. (market trader)",
+        uses=["ai_training", "ai_generative_training", "data_mining"],
+        work_ids=[photos[2].id, photos[3].id],
+        territory="worldwide",
+        signed_on=date(2019, 5, 3),
+    )
+    releases.create_release(
+        session,
+        actor,
+        kind="model",
+        subject="Interviewee of the tiny house series",
+        uses=["ai_training", "ai_inference"],
+        work_ids=[videos[2].id, videos[3].id],
+        territory="worldwide",
     )
 
     def consent(creator, use, decision, source, **kw):
@@ -103,6 +144,7 @@ def load(session, context: dict) -> None:
             decision=decision,
             source=source,
             effective_on=kw.pop("effective_on", year_ago),
+            notify=False,
             **kw,
         )
 

@@ -1,7 +1,7 @@
 """the creator portal: accounts, sessions, links, NDA signatures, portal activity
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-02 00:48:36
 
 Creators get their own principal: `portal_accounts` (not users), `portal_memberships` (the
@@ -18,7 +18,7 @@ import crm.db
 
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
