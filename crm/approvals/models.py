@@ -59,6 +59,8 @@ class Submission(Base):
     published_url: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Made by the creator in the portal (crm.portal), not keyed in by staff.
+    by_creator: Mapped[bool] = mapped_column(Boolean, default=False)
     # Number of the newest revision; a decision must name it (R5).
     latest_revision: Mapped[int] = mapped_column(Integer, default=0)
     # The revision the current approve/request_changes/reject decision was taken on.
@@ -118,6 +120,7 @@ class Revision(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_creator: Mapped[bool] = mapped_column(Boolean, default=False)
 
     submission: Mapped[Submission] = relationship(back_populates="revisions", lazy="raise")
     submitter: Mapped[User | None] = relationship(lazy="raise")

@@ -36,6 +36,7 @@ ID_TABLES = {
     "grant_id": "grants",
     "interaction_id": "interactions",
     "licence_id": "licences",
+    "membership_id": "portal_memberships",
     "message_id": "outbox_messages",
     "note_id": "feedback",
     "nda_id": "ndas",

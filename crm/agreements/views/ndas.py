@@ -32,6 +32,7 @@ from crm.common.permissions import (
     allow,
     can,
 )
+from crm.common.registry import notices_for
 from crm.db import get_session
 from crm.web.forms import handle_action, handle_form
 from crm.web.security import recent_login_required
@@ -87,6 +88,7 @@ def nda_detail(nda_id: int, sign_form=None, status=200):
         upload_form=DocumentForm(),
         sign_form=sign_form,
         max_mb=current_app.config["NDA_MAX_BYTES"] // (1024 * 1024),
+        notices=notices_for("nda", db, nda, current_user),
     ), status
 
 

@@ -15,7 +15,7 @@ from crm.approvals.models import Revision, Submission
 from crm.approvals.services.checking import run_revision_checks
 from crm.approvals.services.common import require_editor, valid_url, write_history
 from crm.approvals.services.states import next_status
-from crm.common.actor import Actor
+from crm.common.actor import Actor, acts_for_creator
 from crm.common.errors import Conflict, FieldErrors
 from crm.common.timeutil import org_today
 from crm.db import rowcount, utcnow
@@ -93,6 +93,7 @@ def insert_revision(
         shows_person_body=data.shows_person_body,
         submitted_by=actor.id,
         submitted_at=utcnow(),
+        by_creator=acts_for_creator(actor, submission.creator_id),
     )
     session.add(revision)
     session.flush()
@@ -111,7 +112,7 @@ def add_revision(
     tz: str | None = None,
 ) -> Revision:
     """R5: a new revision replaces the one under review and returns it to in_review."""
-    require_editor(actor)
+    require_editor(actor, submission.creator_id)
     before = submission.status
     after = next_status(before, "add_revision")
     errors = FieldErrors()
