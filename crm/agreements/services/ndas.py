@@ -143,17 +143,23 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
 
 
 def _check_signing(
-    errors: FieldErrors, nda: Nda, signed_on: object, on_paper: bool, today: date
+    errors: FieldErrors,
+    nda: Nda,
+    signed_on: object,
+    on_paper: bool,
+    today: date,
+    electronic: bool = False,
 ) -> None:
-    """Signing records the day it was signed and needs the signed PDF, or the explicit
-    confirmation that the paper original is on file."""
+    """Signing records the day it was signed and needs the signed PDF, the explicit
+    confirmation that the paper original is on file, or (the portal's click signature)
+    the signature record the caller writes in the same transaction."""
     if not isinstance(signed_on, date):
         errors.add("signed_on", "give the day the NDA was signed")
     elif signed_on > today:
         errors.add("signed_on", "cannot be in the future")
     elif today.year - signed_on.year > 50:
         errors.add("signed_on", "is too far in the past")
-    if not nda.document_path and not on_paper:
+    if not nda.document_path and not on_paper and not electronic:
         errors.add(
             "signed_on_paper",
             "upload the signed PDF first, or confirm the paper original is on file",
@@ -169,9 +175,11 @@ def transition_nda(
     *,
     signed_on: date | None = None,
     on_paper: bool = False,
+    electronic: bool = False,
 ) -> Nda:
     """Move an NDA along `NDA_TRANSITIONS`; terminating it applies R2 at once. Signing it
-    needs `signed_on` and the document or `on_paper` (see `_check_signing`)."""
+    needs `signed_on` and the document, `on_paper`, or `electronic` (the caller records the
+    creator's signature evidence; see `_check_signing`)."""
     _refuse_transition(NDA_TRANSITIONS, nda.status, target)
     changes: dict[str, Any] = {"status": [nda.status, target]}
     if target == "signed":
@@ -179,7 +187,7 @@ def transition_nda(
         _check_nda_dates(errors, nda.effective_on, nda.expires_on, "signed")
         if not nda.products:
             errors.add("product_ids", "a signed NDA must cover at least one product")
-        _check_signing(errors, nda, signed_on, on_paper, today)
+        _check_signing(errors, nda, signed_on, on_paper, today, electronic)
         errors.raise_if_any()
         nda.signed_on = signed_on
         nda.signed_on_paper = not nda.document_path and on_paper

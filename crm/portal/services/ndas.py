@@ -132,7 +132,7 @@ def sign(
         if nda.effective_on is None:
             update_nda(session, actor, nda, effective_on=today)
             version = document_version(nda)
-        transition_nda(session, actor, nda, "signed", today)
+        transition_nda(session, actor, nda, "signed", today, signed_on=today, electronic=True)
     signature = NdaSignature(
         nda_id=nda.id,
         creator_id=nda.creator_id,
