@@ -97,6 +97,7 @@ def world(app):
     from crm.auth import links
     from crm.auth.services import create_token
     from crm.creators.services import save_view
+    from crm.webhooks.services import create_webhook
 
     database = get_db(app)
     connection = database.engine.connect()
@@ -128,6 +129,13 @@ def world(app):
                 name=None,
                 role="viewer",
                 settings=settings,
+            )
+            # A webhook, so the admin's webhook pages (and their rotate form) are reached.
+            create_webhook(
+                session,
+                fuzz_world.users["admin"],
+                "https://hooks.example.com/crm",
+                ["consent.changed"],
             )
             session.commit()
             session.close()
