@@ -16,7 +16,7 @@ from crm.common.timeutil import org_today
 from crm.creators.models import Account, Creator
 from crm.metrics.charts import Series, combined, line_chart, sample, sparkline
 from crm.metrics.models import Snapshot
-from crm.metrics.movers import movers
+from crm.metrics.movers import current_movers
 from crm.metrics.services import history
 
 SPARK_DAYS = 90
@@ -86,7 +86,7 @@ def creator_section(session: Session, creator: Creator, user) -> dict | None:
 
 def home_panel(session: Session, user) -> dict | None:
     today = org_today()
-    top = movers(session, today, 7, limit=5)
+    top = current_movers(session, today, 7, limit=5)
     return {"movers": top, "end": today} if top else None
 
 
