@@ -20,8 +20,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast as cast_table
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, func, insert, literal, select
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from crm.creators.models import Account, Creator
@@ -163,7 +177,7 @@ def movers(
     else:
         stmt = stmt.order_by(func.abs(moves.c.change).desc(), Account.id)
     # The WHERE clause leaves out rows with a NULL count, which the row type cannot show.
-    return [Mover(*row) for row in session.execute(stmt.limit(limit))]  # type: ignore[arg-type]
+    return [Mover(*row) for row in session.execute(stmt.limit(limit))]
 
 
 # --------------------------------------------------------------------------- stored movers
@@ -184,7 +198,7 @@ def refresh_movers(session: Session, end: date, account_ids: Iterable[int] | Non
     """
     if account_ids is not None and not _has_run(session, end):
         account_ids = None
-    table = StoredMover.__table__
+    table = cast_table(Table, StoredMover.__table__)
     if account_ids is None:
         session.execute(delete(StoredMover))
         chunks: list[list[int] | None] = [None]
