@@ -41,6 +41,8 @@ class BaseConfig:
     CRM_BASE_URL = "http://127.0.0.1:5000"
     CRM_TIMEZONE = "UTC"
     CRM_SCHEDULER = "off"
+    # Two scheduler hosts on PostgreSQL: how often the waiting one asks for the leader lock.
+    CRM_SCHEDULER_LEADER_POLL_SECONDS = 10
 
     CRM_SMTP_HOST = ""
     CRM_SMTP_PORT = 587
@@ -116,6 +118,7 @@ class BaseConfig:
         ("CRM_BASE_URL", str),
         ("CRM_TIMEZONE", str),
         ("CRM_SCHEDULER", str),
+        ("CRM_SCHEDULER_LEADER_POLL_SECONDS", int),
         ("CRM_SMTP_HOST", str),
         ("CRM_SMTP_PORT", int),
         ("CRM_SMTP_USER", str),

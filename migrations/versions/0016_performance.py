@@ -6,6 +6,8 @@ Create Date: 2026-12-02 00:50:00
 
 `stored_movers` keeps each account's 7- and 30-day move to a day, written when snapshots
 are written (crm/metrics/movers.py); `mover_runs` marks the days computed for every account.
+`job_runs` is the scheduler's ledger: one row per (job, fire time), so a run happens once
+across two scheduler hosts and a run cut short by a dying leader is run again.
 """
 
 from alembic import op
@@ -45,9 +47,24 @@ def upgrade():
         sa.Column("refreshed_at", crm.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("end_on"),
     )
+    op.create_table(
+        "job_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.String(length=100), nullable=False),
+        sa.Column("fire_time", crm.db.UTCDateTime(), nullable=False),
+        sa.Column("owner", sa.String(length=200), nullable=False),
+        sa.Column("started_at", crm.db.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", crm.db.UTCDateTime(), nullable=True),
+        sa.Column("outcome", sa.String(length=10), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("job_id", "fire_time"),
+    )
+    op.create_index("ix_job_runs_fire_time", "job_runs", ["fire_time"])
 
 
 def downgrade():
+    op.drop_index('ix_job_runs_fire_time', table_name='job_runs')
+    op.drop_table('job_runs')
     op.drop_table("mover_runs")
     op.drop_index("ix_stored_movers_account", table_name="stored_movers")
     op.drop_index("ix_stored_movers_percent", table_name="stored_movers")
