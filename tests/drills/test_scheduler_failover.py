@@ -72,7 +72,7 @@ def test_the_other_scheduler_takes_over_when_the_leader_dies(scratch_url, tmp_pa
     logs = []
 
     def start():
-        log = open(tmp_path / f"scheduler-{len(logs) + 1}.log", "w")  # noqa: SIM115
+        log = open(tmp_path / f"scheduler-{len(logs) + 1}.log", "w")
         logs.append(log)
         return subprocess.Popen(
             [sys.executable, "-m", "tests.drills.scheduler_host"],
