@@ -17,7 +17,7 @@ from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange
 from crm.common.errors import Invalid, NotFound
 from crm.common.ids import MAX_ID, parse_int
 from crm.common.pagination import Page, SortKey, keyset_page
-from crm.creators.models import PLATFORMS
+from crm.creators.models import PLATFORMS, Creator
 
 
 @dataclass
@@ -108,12 +108,13 @@ def list_submissions(
 
 
 def load_submission(session: Session, submission_id: int) -> Submission:
-    """A submission with creator, deal, revisions (and their checks) and decisions."""
+    """A submission with creator, deal, revisions (and their checks) and decisions. The
+    creator's tags, which the review page does not show, load only if asked for."""
     submission = session.scalar(
         select(Submission)
         .where(Submission.id == submission_id)
         .options(
-            joinedload(Submission.creator),
+            joinedload(Submission.creator).lazyload(Creator.tags),
             joinedload(Submission.deal),
             selectinload(Submission.revisions).selectinload(Revision.checks),
             selectinload(Submission.revisions).selectinload(Revision.products),
