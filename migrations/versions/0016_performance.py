@@ -8,6 +8,8 @@ Create Date: 2026-12-02 00:50:00
 are written (crm/metrics/movers.py); `mover_runs` marks the days computed for every account.
 `job_runs` is the scheduler's ledger: one row per (job, fire time), so a run happens once
 across two scheduler hosts and a run cut short by a dying leader is run again.
+The creator search index (crm/creators/search.py): on SQLite an FTS5 trigram table kept by
+triggers, on PostgreSQL pg_trgm GIN indexes (skipped, with a message, without pg_trgm).
 """
 
 from alembic import op
@@ -60,9 +62,15 @@ def upgrade():
         sa.UniqueConstraint("job_id", "fire_time"),
     )
     op.create_index("ix_job_runs_fire_time", "job_runs", ["fire_time"])
+    from crm.creators.search import create_index
+
+    create_index(op.get_bind())
 
 
 def downgrade():
+    from crm.creators.search import drop_index
+
+    drop_index(op.get_bind())
     op.drop_index('ix_job_runs_fire_time', table_name='job_runs')
     op.drop_table('job_runs')
     op.drop_table("mover_runs")
