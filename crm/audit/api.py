@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import request
 
-from crm.api.base import OutModel, bp, doc, iso, page_response, query_limit
+from crm.api.base import ApiRoutes, OutModel, doc, iso, page_response, query_limit
 from crm.audit.services import list_events
 from crm.audit.views import parse_filters
 from crm.common.permissions import AUDITORS, allow
 from crm.db import get_session
+
+routes = ApiRoutes()
 
 
 class AuditEventOut(OutModel):
@@ -35,7 +37,7 @@ def audit_json(event) -> dict:
     }
 
 
-@bp.get("/audit")
+@routes.get("/audit")
 @allow(AUDITORS)
 @doc(
     "Audit events, newest first",
