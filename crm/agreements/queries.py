@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda, Payment, Product
 from crm.common.pagination import Page, SortKey, keyset_page
@@ -298,10 +298,16 @@ def totals_for(deals: list[Deal], grants: list[Grant], as_of: date) -> dict[str,
 
 
 def creator_agreements(session: Session, creator_id: int, as_of: date) -> CreatorAgreements:
-    """Everything of one creator in four queries (NDAs with products, grants, deals with
-    their payments and grants)."""
+    """Everything the creator page shows of one creator in three queries: NDAs with their
+    products, grants (with their product), deals with their payments. The deals' grants are
+    not shown there and load only if asked for."""
     ndas = list(
-        session.scalars(select(Nda).where(Nda.creator_id == creator_id).order_by(Nda.id.desc()))
+        session.scalars(
+            select(Nda)
+            .options(joinedload(Nda.products))
+            .where(Nda.creator_id == creator_id)
+            .order_by(Nda.id.desc())
+        ).unique()
     )
     grants = list(
         session.scalars(
@@ -311,10 +317,10 @@ def creator_agreements(session: Session, creator_id: int, as_of: date) -> Creato
     deals = list(
         session.scalars(
             select(Deal)
-            .options(selectinload(Deal.payments), selectinload(Deal.grants))
+            .options(joinedload(Deal.payments), lazyload(Deal.grants))
             .where(Deal.creator_id == creator_id)
             .order_by(Deal.id.desc())
-        )
+        ).unique()
     )
     return CreatorAgreements(ndas, grants, deals, totals_for(deals, grants, as_of))
 
