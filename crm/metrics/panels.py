@@ -33,16 +33,20 @@ def platform_label(platform: str) -> str:
 def audience(
     session: Session, creator: Creator, *, days: int = 365, today: date | None = None
 ) -> dict:
-    """Charts, sparklines and fetch errors of one creator's accounts (two queries)."""
+    """Charts, sparklines and fetch errors of one creator's accounts (two queries; one when
+    the creator's accounts are already loaded)."""
     today = today or org_today()
     start = today - timedelta(days=days)
-    accounts = list(
-        session.scalars(
-            select(Account)
-            .where(Account.creator_id == creator.id)
-            .order_by(Account.platform, Account.handle, Account.id)
+    if "accounts" in creator.__dict__:  # loaded with the creator (the creator page)
+        accounts = sorted(creator.accounts, key=lambda a: (a.platform, a.handle, a.id))
+    else:
+        accounts = list(
+            session.scalars(
+                select(Account)
+                .where(Account.creator_id == creator.id)
+                .order_by(Account.platform, Account.handle, Account.id)
+            )
         )
-    )
     series = history(session, [a.id for a in accounts], start, today)
     spark_from = today - timedelta(days=SPARK_DAYS)
     rows: list[dict[str, Any]] = []
