@@ -14,7 +14,9 @@ from crm.models import metadata
 def test_migrated_schema_matches_the_models(app, database_url):
     engine = get_db(app).engine
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
 

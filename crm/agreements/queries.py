@@ -76,7 +76,7 @@ def expiring(session: Session, today: date, days: int = 30, *, payments: bool = 
     until = today + timedelta(days=days)
     ndas = session.scalars(
         select(Nda)
-        .options(joinedload(Nda.creator).lazyload(Creator.tags))
+        .options(joinedload(Nda.creator).lazyload(Creator.tags), joinedload(Nda.products))
         .where(Nda.status == "signed", Nda.expires_on >= today, Nda.expires_on <= until)
         .order_by(Nda.expires_on, Nda.id)
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda
 from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
@@ -176,6 +176,7 @@ def creator_agreements(session: Session, creator_id: int) -> Agreements:
         deals=list(
             session.scalars(
                 select(Deal)
+                .options(lazyload(Deal.payments), lazyload(Deal.grants))  # not shown here
                 .where(Deal.creator_id == creator_id)
                 .order_by(Deal.starts_on.desc(), Deal.id.desc())
                 .limit(20)
@@ -192,10 +193,11 @@ def creator_agreements(session: Session, creator_id: int) -> Agreements:
         ndas=list(
             session.scalars(
                 select(Nda)
+                .options(joinedload(Nda.products))
                 .where(Nda.creator_id == creator_id)
                 .order_by(Nda.effective_on.desc(), Nda.id.desc())
                 .limit(20)
-            )
+            ).unique()
         ),
     )
 

@@ -161,15 +161,23 @@ def normalise_sites(raw: object, errors: FieldErrors) -> list[str]:
 # --- creators -------------------------------------------------------------------------------
 
 
-def get_creator(session: Session, creator_id: int, *, details: bool = False) -> Creator:
+def get_creator(
+    session: Session, creator_id: int, *, details: bool = False, header: bool = False
+) -> Creator:
+    """`header`: with its owner and tags in the same statement (the creator page's header);
+    `details`: with its accounts and representatives too."""
     stmt = select(Creator).where(Creator.id == creator_id)
+    if header:
+        stmt = stmt.options(joinedload(Creator.owner), joinedload(Creator.tags))
     if details:
         stmt = stmt.options(
             selectinload(Creator.accounts),
             selectinload(Creator.representatives),
             joinedload(Creator.owner),
-        ).execution_options(populate_existing=True)
-    creator = session.scalar(stmt)
+        )
+    if header or details:
+        stmt = stmt.execution_options(populate_existing=True)
+    creator = session.scalars(stmt).unique().first()
     if creator is None:
         raise NotFound("No such creator.")
     return creator

@@ -5,26 +5,45 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
 from crm.creators import services
 from crm.creators.forms import CreatorForm, EmptyForm
-from crm.creators.views.base import _render_form, bp, creator_sections, creator_timeline
+from crm.creators.panels import interaction_entries
+from crm.creators.views.base import (
+    OVERVIEW,
+    TIMELINE,
+    _render_form,
+    bp,
+    creator_tabs,
+    creator_timeline,
+)
 from crm.db import get_session
 from crm.web.forms import choices, handle_action, handle_form
+
+RECENT_INTERACTIONS = 5
 
 
 @bp.get("/<int:creator_id>")
 @allow(ALL_ROLES)
 def detail(creator_id: int):
+    """The creator page, one tab at a time (`?tab=`): the overview by default, the timeline,
+    or one domain's section."""
     db = get_session()
-    creator = services.get_creator(db, creator_id, details=True)
-    return render_template(
-        "creators/detail.html",
-        creator=creator,
-        sections=creator_sections(db, creator, current_user),
-        timeline=creator_timeline(db, creator, current_user),
-        button_form=EmptyForm(),
-    )
+    tabs = creator_tabs(current_user)
+    slug = request.args.get("tab") or OVERVIEW
+    tab = next((t for t in tabs if t.slug == slug), None)
+    if tab is None:
+        raise NotFound("The creator page has no such tab.")
+    creator = services.get_creator(db, creator_id, details=tab.slug == OVERVIEW, header=True)
+    page: dict = {"creator": creator, "tabs": tabs, "tab": tab, "button_form": EmptyForm()}
+    if tab.slug == OVERVIEW:
+        page["recent"] = interaction_entries(db, creator, current_user, RECENT_INTERACTIONS)
+    elif tab.slug == TIMELINE:
+        page["timeline"] = creator_timeline(db, creator, current_user)
+    elif tab.section is not None:
+        page["section"] = tab.section.build(db, creator, current_user)
+    return render_template("creators/detail.html", **page)
 
 
 def _creator_form(creator=None) -> CreatorForm:
