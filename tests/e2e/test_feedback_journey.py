@@ -76,11 +76,13 @@ def test_feedback_is_recorded_and_a_viewer_sees_no_money(person):
     assert axe_violations(vpage) == []
 
     # And the creator's page: deals, grants and payments are listed, never their amounts.
-    viewer.go(creator_path)
+    viewer.go(creator_path + "?tab=agreements")
     expect(vpage.get_by_role("heading", level=1, name=CREATOR)).to_be_visible()
     agreements = vpage.locator("section", has=vpage.get_by_role("heading", name="Agreements"))
     expect(agreements.get_by_role("link", name="Launch video series")).to_be_visible()
     expect(agreements).not_to_contain_text("Full cost per currency")
+    assert money_on(vpage) == []
+    viewer.go(creator_path + "?tab=feedback")
     feedback = vpage.locator("section", has=vpage.get_by_role("heading", name="Feedback"))
     expect(feedback.get_by_role("link", name=re.compile(re.escape(title)))).to_be_visible()
     expect(vpage.get_by_role("link", name="Record feedback")).to_have_count(0)
