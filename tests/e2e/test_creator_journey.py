@@ -75,7 +75,7 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     manager.shot("2-creator-with-channels-and-interaction")
 
     # Early access to an unreleased product is refused: no signed NDA.
-    page.get_by_role("link", name="Agreements", exact=True).click()
+    manager.go(creator_url + "?tab=agreements")
     page.get_by_role("link", name="Grant access").click()
     expect(page.get_by_role("heading", name=re.compile("Grant access"))).to_contain_text(name)
     fill_grant_form(page, today - timedelta(days=1), today + timedelta(days=90))
