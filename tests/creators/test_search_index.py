@@ -100,3 +100,14 @@ def test_the_query_reads_the_index(app, db, people):
         if not indexes:
             pytest.skip("pg_trgm is not available on this server: the search scans")
         assert set(search.POSTGRES_INDEXES) <= indexes
+
+
+def test_the_list_page_searches_through_the_index(app, client, db, login, people, count_queries):
+    login("viewer")
+    with count_queries() as counter:
+        page = client.get("/creators/?q=lindq&owner=any").get_data(as_text=True)
+    assert "Maya Lindqvist" in page and "Omar Farouk" not in page
+    searched = [s for s in counter.statements if "like" in s.lower()]
+    assert searched
+    if get_db(app).engine.dialect.name == "sqlite" and search.fts5_available():
+        assert all("creator_search MATCH" in s for s in searched)
