@@ -138,3 +138,38 @@ def test_revision_media_goes_to_object_storage_and_back(
 
     s3_storage.delete(key)  # the object is gone: 404, not 500
     assert legal.get(f"/submissions/{sub.id}/revisions/1/media").status_code == 404
+
+
+def test_a_signed_nda_goes_to_object_storage_and_a_replaced_one_is_removed(
+    app, client, db, make_user, make_creator, s3_storage
+):
+    from crm.agreements.models import Nda
+    from tests.factories import NdaFactory
+
+    pdf = b"%PDF-1.4\n" + b"x" * 300 + b"\n%%EOF"
+    creator = make_creator()
+    nda = NdaFactory(creator_id=creator.id)
+    log_in(client, make_user("legal"))
+
+    def upload(body: bytes):
+        return post_form(
+            client,
+            f"/agreements/ndas/{nda.id}/document",
+            {"document": (io.BytesIO(body), "signed.pdf")},
+            content_type="multipart/form-data",
+        )
+
+    assert upload(pdf).status_code == 302
+    first = db.scalar(select(Nda.document_path).where(Nda.id == nda.id))
+    assert _keys(s3_storage) == [first]
+    download = client.get(f"/agreements/ndas/{nda.id}/document")
+    assert download.status_code == 200 and download.data == pdf
+    assert download.mimetype == "application/pdf"
+    download.close()
+
+    assert upload(pdf + b" ").status_code == 302  # a new signed copy replaces the first
+    db.expire_all()
+    second = db.scalar(select(Nda.document_path).where(Nda.id == nda.id))
+    assert second != first and _keys(s3_storage) == [second]
+    assert upload(b"not a pdf").status_code == 422
+    assert _keys(s3_storage) == [second]
