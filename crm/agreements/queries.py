@@ -66,9 +66,17 @@ class Expiring:
     payments: list[Payment]
 
 
-def expiring(session: Session, today: date, days: int = 30, *, payments: bool = True) -> Expiring:
-    """Signed NDAs and active grants ending within `days`, and unpaid payments due by then
-    (overdue ones included), each with its creator loaded: a fixed number of queries.
+def expiring(
+    session: Session,
+    today: date,
+    days: int = 30,
+    *,
+    payments: bool = True,
+    limit: int | None = None,
+) -> Expiring:
+    """Signed NDAs and active grants ending within `days` (the first `limit` of each when
+    given), and unpaid payments due by then (overdue ones included), each with its creator
+    loaded: a fixed number of queries.
 
     The creators' tags and the deals' grants (eager by default on their models) are left to
     load on access: these lists never show them, and batched eager loads would add one
@@ -79,12 +87,14 @@ def expiring(session: Session, today: date, days: int = 30, *, payments: bool = 
         .options(joinedload(Nda.creator).lazyload(Creator.tags), joinedload(Nda.products))
         .where(Nda.status == "signed", Nda.expires_on >= today, Nda.expires_on <= until)
         .order_by(Nda.expires_on, Nda.id)
+        .limit(limit)
     )
     grants = session.scalars(
         select(Grant)
         .options(joinedload(Grant.creator).lazyload(Creator.tags))
         .where(Grant.status == "active", Grant.ends_on >= today, Grant.ends_on <= until)
         .order_by(Grant.ends_on, Grant.id)
+        .limit(limit)
     )
     due = []
     if payments:
