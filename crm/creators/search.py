@@ -149,8 +149,9 @@ _DOC = (
 
 
 def _refresh(creator_id: str) -> str:
+    # Fixed trigger bodies: `creator_id` is new.id, old.creator_id …, never user input.
     return (
-        f"DELETE FROM {FTS_TABLE} WHERE rowid = {creator_id}; "  # noqa: S608 (fixed DDL, no input)
+        f"DELETE FROM {FTS_TABLE} WHERE rowid = {creator_id}; "  # noqa: S608  # nosec B608
         f"INSERT INTO {FTS_TABLE}(rowid, doc) SELECT {creator_id}, {_DOC.format(id=creator_id)} "
         f"WHERE EXISTS (SELECT 1 FROM creators WHERE id = {creator_id});"
     )
@@ -162,7 +163,7 @@ SQLITE_TRIGGERS = {
         f"AFTER UPDATE OF search_name, email ON creators BEGIN {_refresh('new.id')} END"
     ),
     "creator_search_ad": (
-        f"AFTER DELETE ON creators BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END"  # noqa: S608
+        f"AFTER DELETE ON creators BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END"  # noqa: S608  # nosec B608
     ),
     "creator_search_acc_ai": f"AFTER INSERT ON accounts BEGIN {_refresh('new.creator_id')} END",
     "creator_search_acc_au": (
@@ -183,7 +184,7 @@ SQLITE_TRIGGERS = {
 }
 
 SQLITE_FILL = (
-    f"INSERT INTO {FTS_TABLE}(rowid, doc) SELECT c.id, {_DOC.format(id='c.id')} FROM creators c"  # noqa: S608
+    f"INSERT INTO {FTS_TABLE}(rowid, doc) SELECT c.id, {_DOC.format(id='c.id')} FROM creators c"  # noqa: S608  # nosec B608
 )
 
 POSTGRES_INDEXES = {
