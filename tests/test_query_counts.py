@@ -11,7 +11,15 @@ from datetime import timedelta
 
 from crm.db import utcnow
 from crm.feedback.models import Feedback
-from tests.factories import CreatorFactory, DealFactory, GrantFactory, NdaFactory, ProductFactory
+from tests.factories import (
+    AccountFactory,
+    CreatorFactory,
+    DealFactory,
+    GrantFactory,
+    NdaFactory,
+    ProductFactory,
+)
+from tests.reminders.factories import ReminderFactory
 
 
 def _creator(db, name, **fields):
@@ -61,6 +69,20 @@ def _notes(db, creator, product, n, status="new"):
     db.flush()
 
 
+def _header(db, creator, n, assignee):
+    """Channels and open tasks: what the summary header above every tab shows."""
+    today = utcnow().date()
+    for i in range(n):
+        AccountFactory(creator_id=creator.id, followers=100 + i)
+        ReminderFactory(
+            title=f"Task {i}",
+            due_on=today + timedelta(days=i),
+            creator_id=creator.id,
+            assignee_id=assignee.id,
+        )
+    db.flush()
+
+
 def _product(db):
     return ProductFactory()
 
@@ -71,9 +93,11 @@ def test_creator_page_statements_do_not_grow_with_any_domain(app, client, db, lo
     few = _creator(db, "Few Rows")
     _agreements(db, few, product, 1)
     _notes(db, few, product, 1)
+    _header(db, few, 1, admin)
     many = _creator(db, "Many Rows")
     _agreements(db, many, product, 25)
     _notes(db, many, product, 25)
+    _header(db, many, 6, admin)
     from crm.creators.views.base import creator_tabs
 
     with app.test_request_context():
@@ -85,7 +109,10 @@ def test_creator_page_statements_do_not_grow_with_any_domain(app, client, db, lo
         with count_queries() as b:
             response = client.get(f"/creators/{many.id}?tab={slug}")
         assert response.status_code == 200
-        seen += response.get_data(as_text=True)
+        body = response.get_data(as_text=True)
+        seen += body
+        # The summary header on every tab: channels with followers, the next thing due.
+        assert "· 105" in body and "Task 0" in body.split("Next thing due", 1)[1], slug
         assert a.count == b.count, (slug, a.statements, b.statements)
         # Before the page had tabs: 27 statements for everything at once (40 before that).
         assert b.count <= 12, (slug, b.statements)

@@ -24,6 +24,8 @@ PUBLIC_ALLOWLIST = {
     "recovery.invite",
     # The public keys of consent receipts, so anyone holding a receipt can check it.
     "well_known.jwks",
+    # The ODRL policy a creator's tdmrep.json links: crawlers read it without a token.
+    "api.creator_tdm_policy",
 }
 LAST = {"auth.logout"}  # ends the session, so it is walked last
 

@@ -110,6 +110,10 @@ class Revision(Base):
     disclosure_in_video: Mapped[bool | None] = mapped_column(Boolean)
     # Made with our AI products: is the platform's AI label set? None = not asked/answered.
     ai_label: Mapped[bool | None] = mapped_column(Boolean)
+    # Facts for the French rules (loi 2023-451 art. 5): were the images retouched (body or
+    # face reshaped), and do they show a person's face or body? None = not answered.
+    images_retouched: Mapped[bool | None] = mapped_column(Boolean)
+    shows_person_body: Mapped[bool | None] = mapped_column(Boolean)
     submitted_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -1,7 +1,7 @@
 """stored audience movers and the creator search index
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0021
 Create Date: 2026-12-02 00:50:00
 
 `stored_movers` keeps each account's 7- and 30-day move to a day, written when snapshots
@@ -18,7 +18,7 @@ import crm.db
 
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -27,12 +27,17 @@ def creator_page(s: Session) -> str:
     return _href(s, "/creators/?owner=any&q=Maya", "link", DEMO_CREATOR)
 
 
+def creator_agreements(s: Session) -> str:
+    """The creator page's agreements tab, where the NDAs and grants are."""
+    return creator_page(s) + "?tab=agreements"
+
+
 def nda_page(s: Session) -> str:
-    return _href(s, creator_page(s), "link", "NDA #1")
+    return _href(s, creator_agreements(s), "link", "NDA #1")
 
 
 def grant_form(s: Session) -> str:
-    return _href(s, creator_page(s), "link", "Grant access")
+    return _href(s, creator_agreements(s), "link", "Grant access")
 
 
 def review_page(s: Session) -> str:
@@ -47,16 +52,44 @@ def feedback_report(s: Session) -> str:
     return _href(s, "/feedback/report", "link", "Open the report for Aurora 2")
 
 
+def licensing_works(s: Session) -> str:
+    """The works page of the first creator in the licensing list who has works."""
+    s.go("/licensing/")
+    rows = s.page.locator("tbody tr")
+    for n in range(rows.count()):
+        row = rows.nth(n)
+        if row.locator("td").nth(1).inner_text().strip() != "0":
+            href = row.get_by_role("link").first.get_attribute("href")
+            assert href and href.startswith("/licensing/creators/"), href
+            return href
+    raise AssertionError("no creator with works in the licensing list")
+
+
+def licensing_releases(s: Session) -> str:
+    return _href(s, licensing_works(s), "link", "Releases")
+
+
+def licensing_work(s: Session) -> str:
+    s.go(licensing_works(s))
+    href = s.page.locator("a[href^='/licensing/works/']").first.get_attribute("href")
+    assert href, "no work link"
+    return href
+
+
 # (label, role, path or a function finding the path from the role's session)
 PAGES = [
     ("home", "manager", "/"),
     ("creators-list", "manager", "/creators/?owner=any"),
     ("creator-page", "manager", creator_page),
     ("creator-page-viewer", "viewer", creator_page),
+    ("creator-agreements-tab", "manager", creator_agreements),
     ("new-creator-form", "manager", "/creators/new"),
     ("agreements-expiring", "manager", "/agreements/"),
     ("nda-page", "legal", nda_page),
     ("grant-form", "manager", grant_form),
+    ("payment-correction", "manager", "/agreements/payments/1/edit"),
+    ("products-read-only", "manager", "/agreements/products/"),
+    ("creator-import", "manager", "/creators/import"),
     ("submissions-list", "manager", "/submissions/"),
     ("new-submission-form", "manager", "/submissions/new"),
     ("review-queue", "legal", "/review/"),
@@ -66,12 +99,18 @@ PAGES = [
     ("feedback-report", "viewer", feedback_report),
     ("metrics-audience", "manager", "/metrics/"),
     ("licensing", "manager", "/licensing/"),
+    ("licensing-works", "manager", licensing_works),
+    ("licensing-work", "manager", licensing_work),
+    ("licensing-releases", "legal", licensing_releases),
     ("tasks", "manager", "/tasks/"),
     ("digest-preview", "manager", "/digest/preview"),
     ("profile", "viewer", "/profile"),
     ("admin-users", "admin", "/admin/users/"),
     ("audit", "admin", "/audit/"),
     ("outbox", "admin", "/admin/outbox/"),
+    ("webhooks", "admin", "/admin/webhooks/"),
+    ("consent-conflicts", "legal", "/licensing/conflicts"),
+    ("check-settings", "admin", "/admin/approval-settings"),
     ("login", None, "/login"),
 ]
 

@@ -41,6 +41,7 @@ ID_TABLES = {
     "nda_id": "ndas",
     "payment_id": "payments",
     "payout_id": "payouts",
+    "release_id": "releases",
     "product_id": "products",
     "reminder_id": "reminders",
     "rep_id": "representatives",

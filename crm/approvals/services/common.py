@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.approvals.models import StatusChange, Submission
+from crm.approvals.services.loops import close_loops
 from crm.audit.services import SystemActor, actor_label, record
 from crm.common.actor import Actor
 from crm.common.errors import Forbidden, NotFound
@@ -51,6 +52,7 @@ def write_history(
     if note:
         changes["note"] = note
     record(session, actor, f"submission.{action}", "submission", submission.id, changes)
+    close_loops(session, actor, submission.id, after)
 
 
 def get_submission(session: Session, submission_id: int, *, lock: bool = False) -> Submission:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
+from crm.common.timeutil import org_today
 from crm.creators import services
-from crm.creators.forms import CreatorForm, EmptyForm
+from crm.creators.forms import PLATFORM_LABELS, CreatorForm, EmptyForm
 from crm.creators.panels import interaction_entries
 from crm.creators.views.base import (
     OVERVIEW,
@@ -19,9 +22,16 @@ from crm.creators.views.base import (
     creator_timeline,
 )
 from crm.db import get_session
+from crm.reminders import services as reminders
 from crm.web.forms import choices, handle_action, handle_form
 
 RECENT_INTERACTIONS = 5
+
+
+def initials(name: str) -> str:
+    """Up to two letters for the avatar: the first letters of the first two words."""
+    words = [w for w in re.split(r"\W+", name or "") if w]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
 @bp.get("/<int:creator_id>")
@@ -35,8 +45,18 @@ def detail(creator_id: int):
     tab = next((t for t in tabs if t.slug == slug), None)
     if tab is None:
         raise NotFound("The creator page has no such tab.")
-    creator = services.get_creator(db, creator_id, details=tab.slug == OVERVIEW, header=True)
-    page: dict = {"creator": creator, "tabs": tabs, "tab": tab, "button_form": EmptyForm()}
+    creator, next_due = services.get_creator_page(db, creator_id, details=tab.slug == OVERVIEW)
+    today = org_today()
+    page: dict = {
+        "creator": creator,
+        "tabs": tabs,
+        "tab": tab,
+        "button_form": EmptyForm(),
+        "next_due": next_due,
+        "overdue_text": lambda day: reminders.overdue_text(day, today),
+        "initials": initials(creator.display_name),
+        "platform_names": dict(PLATFORM_LABELS),
+    }
     if tab.slug == OVERVIEW:
         page["recent"] = interaction_entries(db, creator, current_user, RECENT_INTERACTIONS)
     elif tab.slug == TIMELINE:
@@ -58,6 +78,8 @@ def _creator_form(creator=None) -> CreatorForm:
             form.owner_id.data = str(owner or "")
     else:
         del form.owner_id
+    if creator is not None:
+        del form.channels
     if request.method == "GET" and creator is not None:
         form.tags.data = ", ".join(creator.tag_names)
     return form
@@ -68,6 +90,8 @@ def _creator_data(form: CreatorForm) -> dict:
     data = {name: getattr(form, name).data for name in names}
     if "owner_id" in form:
         data["owner_id"] = form.owner_id.data or None
+    if "channels" in form:
+        data["channels"] = form.channels.data or ""
     return data
 
 
@@ -75,6 +99,8 @@ CREATOR_HELP = {
     "tags": "Separate tags with commas.",
     "country": "Two letters, e.g. US, GB, DE.",
     "owner_id": "Only an admin assigns owners.",
+    "channels": "One per line: paste the profile address (https://www.youtube.com/@name, "
+    "instagram.com/name, tiktok.com/@name …) or write platform:handle.",
 }
 
 
