@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.generate import SCALES, generate
+from bench.generate import SCALES, generate, nightly_jobs
 from bench.measure import HEADER, measure, table, write_json
 from crm.migrate import upgrade
 
@@ -36,6 +36,7 @@ def main() -> int:
     print(f"Benchmark at scale {scale_name} on {make_url(url).render_as_string()}")
     if os.environ.get("BENCH_REUSE") == "1":
         upgrade(url)
+        nightly_jobs(url)
         generate_s = None
         print("Reusing the data already there (BENCH_REUSE=1).")
     else:

@@ -131,12 +131,36 @@ def generate(url: str, scale: Scale, *, seed: int = 42, log=print) -> dict:
             _analyze(engine)
     finally:
         engine.dispose()
+    nightly_jobs(url)
+    engine = create_engine(_driver_url(url))
+    try:
+        _analyze(engine)
+    finally:
+        engine.dispose()
     elapsed = time.perf_counter() - started
     return {
         "generate_s": round(elapsed, 1),
         "migrate_s": round(migrated - started, 1),
         "rows": writer.counts,
     }
+
+
+def nightly_jobs(url: str) -> None:
+    """What the scheduler would have done overnight on this data: the day's stored movers
+    (the snapshots were written by SQL, not through the snapshot service)."""
+    from sqlalchemy.orm import Session
+
+    from crm.common.timeutil import org_today
+    from crm.db import make_engine
+    from crm.metrics.movers import refresh_movers
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            refresh_movers(session, org_today())
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def _analyze(engine: Engine) -> None:

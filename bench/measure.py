@@ -186,6 +186,7 @@ def pages(app) -> list[Page]:
         Page("creator list, searched", "/creators/?q=creator%2000123"),
         Page("creator list, deep cursor", f"/creators/?cursor={cursor}"),
         Page("creator page", f"/creators/{busiest}"),
+        Page("creator page, timeline", f"/creators/{busiest}?tab=timeline"),
         Page("review queue", "/review/"),
         Page("review page", f"/review/{review_id}"),
         Page("agreements expiring", "/agreements/"),

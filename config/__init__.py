@@ -41,6 +41,8 @@ class BaseConfig:
     CRM_BASE_URL = "http://127.0.0.1:5000"
     CRM_TIMEZONE = "UTC"
     CRM_SCHEDULER = "off"
+    # Two scheduler hosts on PostgreSQL: how often the waiting one asks for the leader lock.
+    CRM_SCHEDULER_LEADER_POLL_SECONDS = 10
 
     CRM_SMTP_HOST = ""
     CRM_SMTP_PORT = 587
@@ -60,6 +62,15 @@ class BaseConfig:
     CRM_TIKTOK_API_URL = "https://open.tiktokapis.com"
 
     UPLOAD_DIR = str(INSTANCE / "uploads")
+    # Where uploads are stored (crm/common/storage.py): "local" (UPLOAD_DIR) or "s3".
+    CRM_STORAGE = "local"
+    CRM_S3_BUCKET = ""
+    CRM_S3_PREFIX = ""
+    CRM_S3_ENDPOINT_URL = ""  # empty: AWS S3; else any S3-compatible server
+    CRM_S3_REGION = "us-east-1"
+    CRM_S3_ADDRESSING_STYLE = "path"
+    CRM_S3_ACCESS_KEY_ID = ""  # empty: boto3's own credential chain (AWS_*, instance role)
+    CRM_S3_SECRET_ACCESS_KEY = ""
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     NDA_MAX_BYTES = 10 * 1024 * 1024
     APPROVALS_MEDIA_MAX_BYTES = 25 * 1024 * 1024
@@ -109,6 +120,7 @@ class BaseConfig:
         ("CRM_BASE_URL", str),
         ("CRM_TIMEZONE", str),
         ("CRM_SCHEDULER", str),
+        ("CRM_SCHEDULER_LEADER_POLL_SECONDS", int),
         ("CRM_SMTP_HOST", str),
         ("CRM_SMTP_PORT", int),
         ("CRM_SMTP_USER", str),
@@ -123,6 +135,14 @@ class BaseConfig:
         ("CRM_TIKTOK_ACCESS_TOKEN", str),
         ("CRM_TIKTOK_API_URL", str),
         ("UPLOAD_DIR", str),
+        ("CRM_STORAGE", str),
+        ("CRM_S3_BUCKET", str),
+        ("CRM_S3_PREFIX", str),
+        ("CRM_S3_ENDPOINT_URL", str),
+        ("CRM_S3_REGION", str),
+        ("CRM_S3_ADDRESSING_STYLE", str),
+        ("CRM_S3_ACCESS_KEY_ID", str),
+        ("CRM_S3_SECRET_ACCESS_KEY", str),
         ("CRM_MAIL_MAX_ATTEMPTS", int),
         ("CRM_METRICS_TIMEOUT", int),
         ("CRM_METRICS_MAX_RETRIES", int),

@@ -15,5 +15,6 @@ for _name in DOMAINS:
 # Tables of the plumbing below the domains: one-time form nonces, API idempotency keys.
 importlib.import_module("crm.web.nonces")
 importlib.import_module("crm.api.idempotency")
+importlib.import_module("crm.common.jobruns")  # the scheduler's ledger of runs
 
 metadata = Base.metadata

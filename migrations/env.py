@@ -7,6 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from crm.db import make_engine
+from crm.migrate import include_name
 from crm.models import metadata
 
 config = context.config
@@ -38,6 +39,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

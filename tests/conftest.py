@@ -333,3 +333,45 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server (moto's server mode) listening on a loopback port; yields its
+    endpoint URL. Real HTTP: boto3 signs and sends requests as it would to any S3."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(app, s3_server, monkeypatch):
+    """The session app stores uploads in a fresh bucket of the loopback S3 server for this
+    test (CRM_STORAGE=s3); yields the app's storage."""
+    import secrets
+
+    from crm.common.storage import s3_client, storage_for
+
+    settings = {
+        "CRM_STORAGE": "s3",
+        "CRM_S3_BUCKET": f"crm-test-{secrets.token_hex(4)}",
+        "CRM_S3_PREFIX": "uploads",
+        "CRM_S3_ENDPOINT_URL": s3_server,
+        "CRM_S3_REGION": "us-east-1",
+        "CRM_S3_ACCESS_KEY_ID": "test-key",
+        "CRM_S3_SECRET_ACCESS_KEY": "test-secret",
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    s3_client(app.config).create_bucket(Bucket=settings["CRM_S3_BUCKET"])
+    app.extensions.pop("crm_storage", None)
+    try:
+        yield storage_for(app)
+    finally:
+        app.extensions.pop("crm_storage", None)

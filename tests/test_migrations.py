@@ -7,14 +7,16 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from crm.db import get_db
-from crm.migrate import alembic_config
+from crm.migrate import alembic_config, include_name
 from crm.models import metadata
 
 
 def test_migrated_schema_matches_the_models(app, database_url):
     engine = get_db(app).engine
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
 

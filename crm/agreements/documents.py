@@ -1,5 +1,6 @@
-"""The signed NDA PDF: size-limited, checked by content, stored under a random name outside
-the static folder with its SHA-256, served only as an attachment."""
+"""The signed NDA PDF: size-limited, checked by content, stored under a random name in the
+upload storage (crm/common/storage.py: the local folder outside the static folder, or object
+storage) with its SHA-256, served only as an attachment."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from crm.audit.models import AuditEvent
 from crm.audit.services import record
 from crm.common.errors import Conflict, DomainError, Invalid
 from crm.common.filenames import upload_name
+from crm.common.storage import LocalStorage, Storage, StoredFile, as_storage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -35,10 +37,10 @@ def _safe_name(filename: str | None, nda_id: int) -> str:
 
 @dataclass
 class StoredDocument:
-    """A PDF written to the upload folder, not yet recorded on its NDA."""
+    """A PDF written to the upload storage, not yet recorded on its NDA."""
 
     name: str  # the safe download name
-    path: str  # relative to the upload folder
+    path: str  # the storage key, e.g. ndas/<random>.pdf
     sha256: str
     size: int
 
@@ -52,41 +54,39 @@ def write_document(
     nda: Nda,
     stream: IO[bytes],
     filename: str | None,
-    upload_dir: str,
+    where: Storage | str,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     allowance=None,
 ) -> StoredDocument:
-    """Save the PDF under a random name, checked by content; `allowance`
-    (crm.common.uploads.Allowance) refuses a file that passes the user's daily quota."""
+    """Save the PDF under a random name in the storage (`where`: a `Storage`, or the upload
+    folder), checked by content; `allowance` (crm.common.uploads.Allowance) refuses a file
+    that passes the user's daily quota. A refused file leaves nothing stored."""
     _accepts_document(nda)
     head = stream.read(len(PDF_MAGIC))
     if not head:
         raise Invalid({"document": ["is empty"]})
     if head != PDF_MAGIC:
         raise Invalid({"document": ["is not a PDF (its content does not start with %PDF-)"]})
-    folder = Path(upload_dir) / "ndas"
-    folder.mkdir(parents=True, exist_ok=True)
     relative = f"ndas/{secrets.token_hex(16)}.pdf"
-    target = Path(upload_dir) / relative
-    digest = hashlib.sha256(head)
-    size = len(head)
-    try:
-        with open(target, "xb") as out:
-            out.write(head)
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PayloadTooLarge(
-                        f"The document is larger than {max_bytes // (1024 * 1024)} MB."
-                    )
-                if allowance is not None and allowance.exceeded_by(size):
-                    raise allowance.refuse()
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    digest = hashlib.sha256()
+
+    def chunks():
+        size = 0
+        chunk = head
+        while chunk:
+            size += len(chunk)
+            if size > max_bytes:
+                raise PayloadTooLarge(
+                    f"The document is larger than {max_bytes // (1024 * 1024)} MB."
+                )
+            if allowance is not None and allowance.exceeded_by(size):
+                raise allowance.refuse()
+            digest.update(chunk)
+            yield chunk
+            chunk = stream.read(CHUNK)
+
+    size = as_storage(where).save(relative, chunks())
     return StoredDocument(_safe_name(filename, nda.id), relative, digest.hexdigest(), size)
 
 
@@ -125,7 +125,7 @@ def store_document(
     *,
     filename: str | None,
     stream: BinaryIO,
-    upload_dir: str,
+    upload_dir: Storage | str,
     max_bytes: int = DEFAULT_MAX_BYTES,
     allowance=None,
 ) -> str | None:
@@ -142,23 +142,30 @@ def store_document(
 
 
 def document_file(upload_dir: str, nda: Nda) -> Path | None:
-    """The stored file, only when it is inside the upload folder and still exists."""
+    """The stored file in the local upload folder, only when it is inside it and exists."""
     if not nda.document_path:
         return None
-    root = Path(upload_dir).resolve()
-    path = (root / nda.document_path).resolve()
-    if root not in path.parents or not path.is_file():
+    try:
+        path = LocalStorage(upload_dir).path(nda.document_path)
+    except FileNotFoundError:
         return None
-    return path
+    return path if path.is_file() else None
 
 
-def remove_file(upload_dir: str, relative: str | None) -> None:
+def open_document(where: Storage | str, nda: Nda) -> StoredFile | None:
+    """The NDA's stored document, or None when it has none or the file is missing."""
+    if not nda.document_path:
+        return None
+    try:
+        return as_storage(where).open(nda.document_path)
+    except FileNotFoundError:
+        return None
+
+
+def remove_file(where: Storage | str, relative: str | None) -> None:
     if not relative:
         return
-    root = Path(upload_dir).resolve()
-    path = (root / relative).resolve()
-    if root in path.parents:
-        path.unlink(missing_ok=True)
+    as_storage(where).delete(relative)
 
 
 def documents_bytes_since(session: Session, user_id: int, since: datetime) -> int:

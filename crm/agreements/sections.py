@@ -97,7 +97,7 @@ def deal_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
 
 
 def home_panel(session, user) -> dict | None:
-    soon = queries.expiring(session, _today(), 30, payments=False)
+    soon = queries.expiring(session, _today(), 30, payments=False, limit=10)
     if not soon.ndas and not soon.grants:
         return None
     return {"ndas": soon.ndas[:10], "grants": soon.grants[:10], "days": 30}

@@ -1,8 +1,9 @@
 """Uploaded images and videos of a revision: size limit, type by content, random names.
 
 The browser's filename and Content-Type are never trusted: the first bytes decide the type,
-against a short allowlist. Files live under UPLOAD_DIR/approvals (outside the static folder)
-and are served only as attachments.
+against a short allowlist. Files live in the upload storage (crm/common/storage.py) under
+`approvals/` (the local folder UPLOAD_DIR/approvals, outside the static folder, or object
+storage) and are served only as attachments.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.common.errors import Invalid
 from crm.common.filenames import upload_name
+from crm.common.storage import LocalStorage, Storage, StoredFile, as_storage, check_key
 
 SUBDIR = "approvals"
 CHUNK = 64 * 1024
@@ -52,67 +54,79 @@ def sniff(head: bytes) -> str | None:
 @dataclass
 class StoredMedia:
     name: str
-    path: str  # relative to UPLOAD_DIR
+    path: str  # the storage key, e.g. approvals/<random>.png
     media_type: str
     size: int
     sha256: str
 
 
 def store(
-    stream, filename: str | None, upload_dir: str, max_bytes: int, allowance=None
+    stream,
+    filename: str | None,
+    where: Storage | str,
+    max_bytes: int,
+    allowance=None,
 ) -> StoredMedia:
-    """Copy an upload to a random name, refusing oversize (413), unknown types (422) and,
-    with an `allowance` (crm.common.uploads.Allowance), a file past the user's daily quota."""
+    """Copy an upload to a random name in the storage (`where`: a `Storage`, or the upload
+    folder), refusing oversize (413), unknown types (422) and, with an `allowance`
+    (crm.common.uploads.Allowance), a file past the user's daily quota. A refused file
+    leaves nothing stored."""
     head = stream.read(64)
     media_type = sniff(head)
     if media_type is None:
         raise Invalid(
             {"media": ["must be a JPEG, PNG, GIF or WebP image, or an MP4, MOV or WebM video"]}
         )
-    folder = Path(upload_dir) / SUBDIR
-    folder.mkdir(parents=True, exist_ok=True)
     random_name = f"{secrets.token_hex(16)}.{EXTENSIONS[media_type]}"
-    target = folder / random_name
+    key = f"{SUBDIR}/{random_name}"
     digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(target, "xb") as out:
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise RequestEntityTooLarge()
-                if allowance is not None and allowance.exceeded_by(size):
-                    raise allowance.refuse()
-                digest.update(chunk)
-                out.write(chunk)
-                chunk = stream.read(CHUNK)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+
+    def chunks():
+        size = 0
+        chunk = head
+        while chunk:
+            size += len(chunk)
+            if size > max_bytes:
+                raise RequestEntityTooLarge()
+            if allowance is not None and allowance.exceeded_by(size):
+                raise allowance.refuse()
+            digest.update(chunk)
+            yield chunk
+            chunk = stream.read(CHUNK)
+
+    size = as_storage(where).save(key, chunks())
     safe_name = upload_name(filename, EXTENSIONS[media_type], "media")
     return StoredMedia(
         name=safe_name,
-        path=f"{SUBDIR}/{random_name}",
+        path=key,
         media_type=media_type,
         size=size,
         sha256=digest.hexdigest(),
     )
 
 
-def resolve(upload_dir: str, relative: str) -> Path:
-    """The absolute path of a stored file, refusing anything outside the upload folder."""
-    base = (Path(upload_dir) / SUBDIR).resolve()
-    path = (Path(upload_dir) / relative).resolve()
-    if base not in path.parents:
+def _check(relative: str) -> str:
+    check_key(relative)
+    if not relative.startswith(f"{SUBDIR}/"):
         raise FileNotFoundError(relative)
-    return path
+    return relative
 
 
-def discard(upload_dir: str, stored: StoredMedia | None) -> None:
+def resolve(upload_dir: str, relative: str) -> Path:
+    """The absolute path of a file in the local upload folder, refusing anything outside
+    the media folder."""
+    return LocalStorage(upload_dir).path(_check(relative))
+
+
+def open_media(where: Storage | str, relative: str) -> StoredFile:
+    """The stored media file; FileNotFoundError when it is missing or not a media key."""
+    return as_storage(where).open(_check(relative))
+
+
+def discard(where: Storage | str, stored: StoredMedia | None) -> None:
     """Remove a file whose transaction failed, so nothing half-written stays."""
     if stored is not None:
         try:
-            resolve(upload_dir, stored.path).unlink(missing_ok=True)
+            as_storage(where).delete(_check(stored.path))
         except FileNotFoundError:
             pass

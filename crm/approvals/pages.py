@@ -13,6 +13,7 @@ from crm.approvals.checks import highlight
 from crm.approvals.forms import AudienceForm, RevisionForm, disclosure_value
 from crm.approvals.models import Revision
 from crm.common import uploads
+from crm.common.storage import storage_for
 from crm.common.timeutil import org_today, org_zone
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -38,15 +39,15 @@ def max_media_bytes() -> int:
 
 def with_media(form, call):
     """The service call with the revision's uploaded media, if any (crm.web.uploads)."""
-    upload_dir = current_app.config["UPLOAD_DIR"]
+    storage = storage_for()
     return with_upload(
         form.media.data,
         allowance=lambda: uploads.allowance(get_session(), current_user, current_app.config),
         store=lambda stream, filename, quota: media.store(
-            stream, filename, upload_dir, max_media_bytes(), allowance=quota
+            stream, filename, storage, max_media_bytes(), allowance=quota
         ),
         call=call,
-        discard=lambda stored: media.discard(upload_dir, stored),
+        discard=lambda stored: media.discard(storage, stored),
     )
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda
 from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
 from crm.common.errors import Invalid, NotFound
 from crm.common.ids import MAX_ID, parse_int
 from crm.common.pagination import Page, SortKey, keyset_page
-from crm.creators.models import PLATFORMS
+from crm.creators.models import PLATFORMS, Creator
 
 
 @dataclass
@@ -126,12 +126,13 @@ def list_submissions(
 
 
 def load_submission(session: Session, submission_id: int) -> Submission:
-    """A submission with creator, deal, revisions (and their checks) and decisions."""
+    """A submission with creator, deal, revisions (and their checks) and decisions. The
+    creator's tags, which the review page does not show, load only if asked for."""
     submission = session.scalar(
         select(Submission)
         .where(Submission.id == submission_id)
         .options(
-            joinedload(Submission.creator),
+            joinedload(Submission.creator).lazyload(Creator.tags),
             joinedload(Submission.deal),
             selectinload(Submission.revisions).selectinload(Revision.checks),
             selectinload(Submission.revisions).selectinload(Revision.products),
@@ -200,6 +201,7 @@ def creator_agreements(session: Session, creator_id: int) -> Agreements:
         deals=list(
             session.scalars(
                 select(Deal)
+                .options(lazyload(Deal.payments), lazyload(Deal.grants))  # not shown here
                 .where(Deal.creator_id == creator_id)
                 .order_by(Deal.starts_on.desc(), Deal.id.desc())
                 .limit(20)
@@ -216,10 +218,11 @@ def creator_agreements(session: Session, creator_id: int) -> Agreements:
         ndas=list(
             session.scalars(
                 select(Nda)
+                .options(joinedload(Nda.products))
                 .where(Nda.creator_id == creator_id)
                 .order_by(Nda.effective_on.desc(), Nda.id.desc())
                 .limit(20)
-            )
+            ).unique()
         ),
     )
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -47,10 +45,12 @@ from crm.common.permissions import (
     REVIEWERS,
     allow,
 )
+from crm.common.storage import storage_for
 from crm.common.timeutil import zone
 from crm.db import get_session
 from crm.web.args import arg_id
 from crm.web.forms import handle_action, handle_form
+from crm.web.uploads import send_stored
 
 bp = Blueprint("approvals", __name__)
 
@@ -276,16 +276,13 @@ def revision_media(submission_id: int, number: int):
     if revision is None or not revision.media_path:
         raise NotFound("No uploaded media for this revision.")
     try:
-        path = media.resolve(current_app.config["UPLOAD_DIR"], revision.media_path)
-        if not path.is_file():
-            raise FileNotFoundError(path)
+        stored = media.open_media(storage_for(), revision.media_path)
     except FileNotFoundError:
         raise NotFound("The uploaded file is missing.") from None
-    return send_file(
-        path,
+    return send_stored(
+        stored,
         mimetype=revision.media_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=download_name(revision.media_name, path.name),
+        download_name=download_name(revision.media_name, revision.media_path.rsplit("/", 1)[-1]),
     )
 
 

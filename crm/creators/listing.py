@@ -6,13 +6,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.common.errors import FieldErrors
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.permissions import MANAGER
+from crm.creators import search
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS, Account, Creator, CreatorTag
 from crm.creators.services import COUNTRIES, normalise_tag
 from crm.db import UTCDateTime
@@ -87,32 +88,12 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     return f
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filtered(filters: CreatorFilters, user):
     """The select of matching creators (no order, no limit)."""
     stmt = select(Creator).where(Creator.archived.is_(filters.archived))
     if filters.q:
-        q = filters.q.lower()
-        pattern = _like(q)
-        handle_pattern = _like(q.lstrip("@"))
-        stmt = stmt.where(
-            or_(
-                Creator.search_name.like(pattern, escape="\\"),
-                Creator.email.like(pattern, escape="\\"),
-                exists().where(
-                    Account.creator_id == Creator.id,
-                    Account.handle_key.like(handle_pattern, escape="\\"),
-                ),
-                exists().where(
-                    CreatorTag.creator_id == Creator.id,
-                    CreatorTag.tag.like(pattern, escape="\\"),
-                ),
-            )
-        )
+        # Through the trigram index where the database has one (crm/creators/search.py).
+        stmt = stmt.where(search.matches(filters.q.lower()))
     if filters.status:
         stmt = stmt.where(Creator.status == filters.status)
     if filters.owner == "me":

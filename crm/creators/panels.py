@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import lazyload
 
 from crm.common.registry import TimelineEntry
 from crm.creators.models import Creator
@@ -46,6 +47,7 @@ def stale_creators_panel(session, user) -> dict | None:
     creators = list(
         session.scalars(
             select(Creator)
+            .options(lazyload(Creator.tags))  # the panel shows no tags
             .where(*where)
             .order_by(Creator.last_interaction_at.asc().nulls_first(), Creator.id)
             .limit(PANEL_SIZE + 1)

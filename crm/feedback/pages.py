@@ -9,7 +9,14 @@ from crm.agreements.models import Grant, Product
 from crm.common.ids import parse_id
 from crm.creators.models import Creator
 from crm.feedback.forms import FeedbackForm
-from crm.feedback.models import CATEGORIES, CATEGORY_LABELS, SEVERITIES, STATUS_LABELS, STATUSES
+from crm.feedback.models import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    SEVERITIES,
+    STATUS_LABELS,
+    STATUSES,
+    Feedback,
+)
 from crm.web.forms import choices
 
 GRANT_CHOICES_MAX = 500
@@ -37,6 +44,32 @@ def creator_product_options(db):
     ).all()
     products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
     return creators, products
+
+
+REPORT_CREATOR_OPTIONS = 200
+
+
+def report_creator_options(db, product_id: int, chosen: int | None = None):
+    """The report's creator filter: the creators with notes about this product (at most
+    REPORT_CREATOR_OPTIONS, by name), and the chosen one; one query, whatever the number of
+    creators in the CRM."""
+    stmt = (
+        select(Creator.id, Creator.display_name)
+        .where(
+            Creator.id.in_(
+                select(Feedback.creator_id).where(Feedback.product_id == product_id).distinct()
+            )
+        )
+        .order_by(Creator.search_name, Creator.id)
+        .limit(REPORT_CREATOR_OPTIONS)
+    )
+    if chosen is not None:
+        stmt = (
+            select(Creator.id, Creator.display_name)
+            .where((Creator.id == chosen) | Creator.id.in_(select(stmt.subquery().c.id)))
+            .order_by(Creator.search_name, Creator.id)
+        )
+    return db.execute(stmt).all()
 
 
 def fill_choices(db, form: FeedbackForm, creator_id: int | None, similar=()) -> None:

@@ -37,6 +37,7 @@ from crm.feedback.pages import (
     fill_choices,
     int_arg,
     label_context,
+    report_creator_options,
     submitted_id,
 )
 from crm.feedback.rendering import render_markdown
@@ -275,7 +276,7 @@ def report(product_id: int):
     db = get_session()
     filters = services.parse_filters(request.args, ignore=("product_id",))
     rep = services.product_report(db, product_id, filters)
-    creators, _products = creator_product_options(db)
+    creators = report_creator_options(db, rep.product.id, filters.creator_id)
     export_args = {k: v for k, v in filters.as_args().items() if k != "product_id"}
     return render_template(
         "feedback/report.html",

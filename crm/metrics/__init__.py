@@ -24,5 +24,6 @@ def register(app: Flask) -> None:
     reg.timeline.append(TimelineProvider("metrics", panels.jump_entries))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("metrics.snapshot", tasks.snapshot_job, "cron", {"hour": 3, "minute": 0}))
+    reg.jobs.append(Job("metrics.movers", tasks.movers_job, "cron", {"hour": 0, "minute": 5}))
     reg.digest_sections.append(digest.SECTION)  # the digest's audience movers (R8)
     reg.cli_commands.append(cli.metrics_group)

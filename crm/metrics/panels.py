@@ -16,7 +16,7 @@ from crm.common.timeutil import org_today
 from crm.creators.models import Account, Creator
 from crm.metrics.charts import Series, combined, line_chart, sample, sparkline
 from crm.metrics.models import Snapshot
-from crm.metrics.movers import movers
+from crm.metrics.movers import current_movers
 from crm.metrics.services import history
 
 SPARK_DAYS = 90
@@ -33,16 +33,20 @@ def platform_label(platform: str) -> str:
 def audience(
     session: Session, creator: Creator, *, days: int = 365, today: date | None = None
 ) -> dict:
-    """Charts, sparklines and fetch errors of one creator's accounts (two queries)."""
+    """Charts, sparklines and fetch errors of one creator's accounts (two queries; one when
+    the creator's accounts are already loaded)."""
     today = today or org_today()
     start = today - timedelta(days=days)
-    accounts = list(
-        session.scalars(
-            select(Account)
-            .where(Account.creator_id == creator.id)
-            .order_by(Account.platform, Account.handle, Account.id)
+    if "accounts" in creator.__dict__:  # loaded with the creator (the creator page)
+        accounts = sorted(creator.accounts, key=lambda a: (a.platform, a.handle, a.id))
+    else:
+        accounts = list(
+            session.scalars(
+                select(Account)
+                .where(Account.creator_id == creator.id)
+                .order_by(Account.platform, Account.handle, Account.id)
+            )
         )
-    )
     series = history(session, [a.id for a in accounts], start, today)
     spark_from = today - timedelta(days=SPARK_DAYS)
     rows: list[dict[str, Any]] = []
@@ -86,7 +90,7 @@ def creator_section(session: Session, creator: Creator, user) -> dict | None:
 
 def home_panel(session: Session, user) -> dict | None:
     today = org_today()
-    top = movers(session, today, 7, limit=5)
+    top = current_movers(session, today, 7, limit=5)
     return {"movers": top, "end": today} if top else None
 
 

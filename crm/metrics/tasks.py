@@ -20,3 +20,16 @@ def snapshot_job() -> None:
         summary.failed,
         summary.skipped,
     )
+
+
+def movers_job() -> None:
+    """Start the day's stored movers for every account (the windows moved overnight, even
+    for accounts without a new snapshot). Safe to run twice: it rewrites the same rows."""
+    from crm.common.timeutil import org_today
+    from crm.db import session_scope
+    from crm.metrics.movers import refresh_movers
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a LocalProxy typed as Flask
+    with session_scope(app) as session:
+        refresh_movers(session, org_today(app))
+    log.info("metrics.movers: stored the movers to %s", org_today(app))

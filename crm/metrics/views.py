@@ -13,7 +13,7 @@ from crm.creators.models import Creator
 from crm.db import get_session
 from crm.metrics import services
 from crm.metrics.forms import ImportForm, SnapshotForm
-from crm.metrics.movers import PERIODS, movers
+from crm.metrics.movers import PERIODS, current_movers
 from crm.metrics.panels import audience, platform_label
 from crm.web.forms import handle_form
 
@@ -30,8 +30,8 @@ def index():
     boards = [
         {
             "days": days,
-            "absolute": movers(db, today, days, limit=10),
-            "percent": movers(db, today, days, by="percent", limit=10),
+            "absolute": current_movers(db, today, days, limit=10),
+            "percent": current_movers(db, today, days, by="percent", limit=10),
         }
         for days in PERIODS
     ]

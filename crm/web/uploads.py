@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any, Generic, TypeVar
 
+from flask import Response, send_file
 from sqlalchemy.orm import Session
 
+from crm.common.storage import StoredFile
 from crm.common.uploads import Allowance
 
 S = TypeVar("S")  # what `store` returns: the stored file's description
@@ -91,3 +93,30 @@ def with_upload(
         discard=discard,
         after_commit=after_commit,
     )
+
+
+def send_stored(
+    stored: StoredFile, *, mimetype: str, download_name: str, max_age: int | None = None
+) -> Response:
+    """A response carrying a stored upload as an attachment: a local file is sent by its
+    path (length, modification time, conditional requests), an object streamed from the
+    object storage with its length."""
+    if stored.path is not None:
+        stored.stream.close()
+        return send_file(
+            stored.path,
+            mimetype=mimetype,
+            as_attachment=True,
+            download_name=download_name,
+            max_age=max_age,
+        )
+    response = send_file(
+        stored.stream,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=download_name,
+        max_age=max_age,
+    )
+    if stored.size is not None:
+        response.content_length = stored.size
+    return response

@@ -263,3 +263,33 @@ def test_expiring_page_runs_a_fixed_number_of_queries(client, login, db, count_q
         body = client.get("/agreements/").get_data(as_text=True)
     assert body.count("NDA #") >= 17
     assert many.count == few.count, (few.count, many.count)
+
+
+def test_expiring_page_pages_each_block_and_counts_in_sql(
+    client, login, db, product, monkeypatch, count_queries
+):
+    import re
+
+    from crm.agreements import queries
+
+    monkeypatch.setattr(queries, "EXPIRING_PAGE", 2)
+    login("manager")
+    for n in range(3):
+        c = CreatorFactory()
+        nda = NdaFactory.build(creator_id=c.id, products=[product],
+                               expires_on=_today() + timedelta(days=3 + n))  # fmt: skip
+        d = DealFactory.build(creator_id=c.id)
+        db.add_all([nda, d])
+        db.flush()
+        services.add_payment(db, ACTOR, d, due_on=_today() - timedelta(days=n), amount="2.50")
+    db.flush()
+    with count_queries() as counter:
+        first = client.get("/agreements/").get_data(as_text=True)
+    assert counter.count <= 12
+    assert re.search(r"NDAs expiring <span[^>]*>3<", first)
+    assert first.count("NDA #") == 2
+    assert "2 overdue." in first and "Due in all: 7.50 USD." in first
+    link = re.search(r'href="(/agreements/\?[^"]*ndas=[^"]+)"', first).group(1)
+    second = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert second.count("NDA #") == 1 and "Back to the first" in second
+    assert client.get("/agreements/?ndas=not-a-cursor").status_code in (400, 422)

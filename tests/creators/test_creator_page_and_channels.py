@@ -1,7 +1,9 @@
-"""The creator page's summary header and section links; channels on the new-creator form; a
+"""The creator page's summary header above its tabs; channels on the new-creator form; a
 pasted profile address parsed into platform and handle."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -99,24 +101,48 @@ def test_the_edit_form_has_no_channels_box(client, login, make_creator):
     assert 'name="channels"' in client.get("/creators/new").get_data(as_text=True)
 
 
-def test_the_summary_header_and_section_links(client, db, login, make_creator, make_account):
+def test_the_summary_header_above_every_tab(client, db, login, make_creator, make_account):
     user = login("manager")
     creator = make_creator(display_name="maya chen creates", status="active", owner=user)
     make_account("youtube", creator=creator, handle="mc", followers=1200)
     make_account("instagram", creator=creator, handle="mc.art", followers=300)
     creator.followers_total = 1500
-    ReminderFactory(title="Send the brief", due_on=services_today(), assignee_id=user.id,
-                    creator_id=creator.id)  # fmt: skip
+    today = services_today()
+    ReminderFactory(title="Send the brief", due_on=today - timedelta(days=2),
+                    assignee_id=user.id, creator_id=creator.id)  # fmt: skip
+    ReminderFactory(title="Later task", due_on=today + timedelta(days=9),
+                    assignee_id=user.id, creator_id=creator.id)  # fmt: skip
+    ReminderFactory(title="Done task", due_on=today - timedelta(days=20), status="done",
+                    assignee_id=user.id, creator_id=creator.id)  # fmt: skip
     db.flush()
-    body = client.get(f"/creators/{creator.id}").get_data(as_text=True)
-    assert '<div class="creator-avatar tone-success" aria-hidden="true">MC</div>' in body
-    assert "1,500 followers" in body
-    assert "YouTube · 1,200" in body and "Instagram · 300" in body
-    assert user.name in body
-    assert "Send the brief" in body
-    for anchor in ("overview", "agreements", "tasks", "timeline"):
-        assert f'href="#{anchor}"' in body, anchor
-        assert f'id="{anchor}"' in body, anchor
+    page = f"/creators/{creator.id}"
+    for tab in ("overview", "timeline", "agreements", "tasks"):
+        response = client.get(f"{page}?tab={tab}")
+        assert response.status_code == 200, tab
+        body = response.get_data(as_text=True)
+        assert '<div class="creator-avatar tone-success" aria-hidden="true">MC</div>' in body
+        assert "1,500 followers" in body
+        assert "YouTube · 1,200" in body and "Instagram · 300" in body
+        assert user.name in body
+        # The next thing due: the open task due first, with how late it is.
+        next_due = body.split("Next thing due", 1)[1].split("</dd>", 1)[0]
+        assert "Send the brief" in next_due and "2 days overdue" in next_due, tab
+        assert "Later task" not in next_due and "Done task" not in next_due
+        # The section links are the tabs: real links, the shown one marked as current.
+        for link in ("timeline", "agreements", "tasks"):
+            assert f'href="{page}?tab={link}"' in body, (tab, link)
+        assert f'href="{page}"' in body
+        tabs = body.split('aria-label="Creator page"', 1)[1].split("</nav>", 1)[0]
+        assert 'href="#' not in tabs
+        assert tabs.count('aria-current="page"') == 1
+
+
+def test_nothing_due_in_the_header(client, db, login, make_creator):
+    login("viewer")
+    creator = make_creator()
+    body = client.get(f"/creators/{creator.id}?tab=timeline").get_data(as_text=True)
+    assert "nothing open" in body.split("Next thing due", 1)[1].split("</dd>", 1)[0]
+    assert "No channels yet" in body
 
 
 def services_today():

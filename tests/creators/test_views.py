@@ -148,6 +148,10 @@ def test_creator_page_shows_header_sections_and_merged_timeline(
     )
     try:
         page = html(client.get(f"/creators/{creator.id}"))
+        timeline = html(client.get(f"/creators/{creator.id}?tab=timeline"))
+        section = html(client.get(f"/creators/{creator.id}?tab=test"))
+        not_for_viewers = client.get(f"/creators/{creator.id}?tab=hidden")
+        no_such_tab = client.get(f"/creators/{creator.id}?tab=nope")
     finally:
         app.jinja_env.loader = loader
         reg.timeline.remove(provider)
@@ -156,8 +160,15 @@ def test_creator_page_shows_header_sections_and_merged_timeline(
     assert "Maya &lt;b&gt;Chen&lt;/b&gt;" in page and "<b>Chen</b>" not in page
     assert "negotiating" in page and "ai art" in page and "Jordan Blake" in page
     assert "youtube" in page and "mayayt" in page
-    assert page.index("Call C") < page.index("Deal B signed") < page.index("Call A")
-    assert f"from a section about {creator.id}" in page and "for admins" not in page
+    # The overview links every tab the viewer may see; each tab shows its own part.
+    assert f'href="/creators/{creator.id}?tab=timeline"' in page
+    assert f'href="/creators/{creator.id}?tab=test"' in page and "?tab=hidden" not in page
+    assert "Deal B signed" not in page and "from a section" not in page
+    assert page.index("Call C") < page.index("Call A")  # the recent interactions
+    assert timeline.index("Call C") < timeline.index("Deal B signed") < timeline.index("Call A")
+    assert "Maya &lt;b&gt;Chen&lt;/b&gt;" in timeline and "ai art" in timeline  # the header
+    assert f"from a section about {creator.id}" in section and "for admins" not in section
+    assert not_for_viewers.status_code == 404 and no_such_tab.status_code == 404
     # A viewer sees no edit actions.
     assert "Record interaction" not in page and "/edit" not in page
 

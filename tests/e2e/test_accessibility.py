@@ -27,12 +27,17 @@ def creator_page(s: Session) -> str:
     return _href(s, "/creators/?owner=any&q=Maya", "link", DEMO_CREATOR)
 
 
+def creator_agreements(s: Session) -> str:
+    """The creator page's agreements tab, where the NDAs and grants are."""
+    return creator_page(s) + "?tab=agreements"
+
+
 def nda_page(s: Session) -> str:
-    return _href(s, creator_page(s), "link", "NDA #1")
+    return _href(s, creator_agreements(s), "link", "NDA #1")
 
 
 def grant_form(s: Session) -> str:
-    return _href(s, creator_page(s), "link", "Grant access")
+    return _href(s, creator_agreements(s), "link", "Grant access")
 
 
 def review_page(s: Session) -> str:
@@ -77,6 +82,7 @@ PAGES = [
     ("creators-list", "manager", "/creators/?owner=any"),
     ("creator-page", "manager", creator_page),
     ("creator-page-viewer", "viewer", creator_page),
+    ("creator-agreements-tab", "manager", creator_agreements),
     ("new-creator-form", "manager", "/creators/new"),
     ("agreements-expiring", "manager", "/agreements/"),
     ("nda-page", "legal", nda_page),

@@ -70,12 +70,16 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     page.get_by_label("Summary").fill("Intro call: interested in early access to video models.")
     page.get_by_role("button", name="Record").click()
     expect(page.get_by_role("status").filter(has_text="Interaction recorded.")).to_be_visible()
+    recent = page.locator("section", has=page.get_by_role("heading", name="Recent interactions"))
+    expect(recent).to_contain_text("Call by")
+    expect(recent).to_contain_text("Intro call: interested in early access")
+    page.get_by_role("link", name="Timeline", exact=True).click()
     timeline = page.locator("section", has=page.get_by_role("heading", name="Timeline"))
-    expect(timeline).to_contain_text("Call by")
     expect(timeline).to_contain_text("Intro call: interested in early access")
     manager.shot("2-creator-with-channels-and-interaction")
 
     # Early access to an unreleased product is refused: no signed NDA.
+    manager.go(creator_url + "?tab=agreements")
     page.get_by_role("link", name="Grant access").click()
     expect(page.get_by_role("heading", name=re.compile("Grant access"))).to_contain_text(name)
     fill_grant_form(page, today - timedelta(days=1), today + timedelta(days=90))
@@ -87,7 +91,7 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     assert axe_violations(page) == []
 
     # A signed NDA covering the product.
-    manager.go(creator_url)
+    manager.go(creator_url + "?tab=agreements")
     agreements = page.locator("section", has=page.get_by_role("heading", name="Agreements"))
     expect(agreements).to_contain_text("No NDA.")
     expect(agreements).to_contain_text("No grant.")
@@ -110,7 +114,7 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     manager.shot("4-nda-signed")
 
     # Now the grant goes through, tied to that NDA.
-    manager.go(creator_url)
+    manager.go(creator_url + "?tab=agreements")
     agreements.get_by_role("link", name="Grant access").click()
     fill_grant_form(page, today - timedelta(days=1), today + timedelta(days=90))
     expect(
@@ -121,7 +125,7 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     expect(page.get_by_role("link", name=nda_title, exact=True)).to_be_visible()
     manager.shot("5-grant-created")
 
-    manager.go(creator_url)
+    manager.go(creator_url + "?tab=agreements")
     expect(agreements.get_by_role("listitem").filter(has_text=nda_title)).to_contain_text("signed")
     grant_item = agreements.get_by_role("listitem").filter(
         has=page.get_by_role("link", name=UNRELEASED, exact=True)

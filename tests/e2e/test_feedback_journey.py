@@ -51,11 +51,12 @@ def test_feedback_is_recorded_and_a_viewer_sees_no_money(person):
     expect(mpage.get_by_role("strong").filter(has_text="water")).to_be_visible()
     manager.shot("2-feedback-recorded")
 
-    # The detector sees money where a manager may see it: the creator page shows amounts.
+    # The detector sees money where a manager may see it: the creator's agreements show amounts.
     mpage.get_by_role("link", name=CREATOR).click()
     expect(mpage.get_by_role("heading", level=1, name=CREATOR)).to_be_visible()
-    assert money_on(mpage), "the manager's view of this creator should show amounts"
     creator_path = mpage.url.removeprefix(manager.base)
+    manager.go(creator_path + "?tab=agreements")
+    assert money_on(mpage), "the manager's view of this creator should show amounts"
 
     # The viewer opens the report on the model.
     viewer = person("journey3-viewer")
@@ -76,11 +77,13 @@ def test_feedback_is_recorded_and_a_viewer_sees_no_money(person):
     assert axe_violations(vpage) == []
 
     # And the creator's page: deals, grants and payments are listed, never their amounts.
-    viewer.go(creator_path)
+    viewer.go(creator_path + "?tab=agreements")
     expect(vpage.get_by_role("heading", level=1, name=CREATOR)).to_be_visible()
     agreements = vpage.locator("section", has=vpage.get_by_role("heading", name="Agreements"))
     expect(agreements.get_by_role("link", name="Launch video series")).to_be_visible()
     expect(agreements).not_to_contain_text("Full cost per currency")
+    assert money_on(vpage) == []
+    viewer.go(creator_path + "?tab=feedback")
     feedback = vpage.locator("section", has=vpage.get_by_role("heading", name="Feedback"))
     expect(feedback.get_by_role("link", name=re.compile(re.escape(title)))).to_be_visible()
     expect(vpage.get_by_role("link", name="Record feedback")).to_have_count(0)

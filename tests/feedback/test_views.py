@@ -347,3 +347,26 @@ def test_creator_section_template_renders_with_a_link_to_capture(app, db, creato
         html = render_template("feedback/_creator_section.html", section=section, creator=creator)
     assert f'href="/feedback/new?creator_id={creator.id}"' in html
     assert "&lt;b&gt;Loud&lt;/b&gt; title" in html and "<b>Loud" not in html
+
+
+def test_report_creator_filter_offers_the_creators_with_notes_on_the_product(
+    client, login, product, make_note, make_creator, make_product, count_queries
+):
+    other_product = make_product(name="Other Cam")
+    with_notes = make_creator(display_name="Has Notes", search_name="has notes")
+    elsewhere = make_creator(display_name="Only Elsewhere", search_name="only elsewhere")
+    chosen = make_creator(display_name="Chosen Nobody", search_name="chosen nobody")
+    make_creator(display_name="No Notes", search_name="no notes")
+    make_note(creator_id=with_notes.id)
+    make_note(creator_id=elsewhere.id, product_id=other_product.id)
+    login("viewer")
+    url = f"/feedback/products/{product.id}/report"
+    page = client.get(url).get_data(as_text=True)
+    assert f'<option value="{with_notes.id}">Has Notes</option>' in page
+    assert "Only Elsewhere" not in page and "No Notes" not in page
+
+    with count_queries() as counter:
+        filtered = client.get(f"{url}?creator_id={chosen.id}").get_data(as_text=True)
+    assert f'<option value="{chosen.id}" selected>Chosen Nobody</option>' in filtered
+    assert "Has Notes" in filtered
+    assert counter.count <= 12

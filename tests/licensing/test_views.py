@@ -267,3 +267,56 @@ def test_creator_section_and_timeline(app, db, make_creator, make_work, make_con
     titles = [e.title for e in entries]
     assert any(f"Consent #{consent.id} revoked" in t for t in titles)
     assert any(t.startswith("Consent recorded") for t in titles)
+
+
+def test_timeline_has_consents_licences_and_paid_payouts_in_one_statement(
+    app, db, make_creator, make_consent, make_user, count_queries
+):
+    from crm.licensing.models import Licence, Payout
+    from crm.licensing.views import timeline_entries
+
+    creator = make_creator()
+    consent = make_consent(creator, decision="allowed", effective_on=FAR_PAST)
+    licence = Licence(
+        creator_id=creator.id,
+        title="Voice set",
+        uses=["ai_training", "search"],
+        fee_model="flat",
+        rate_minor=1000,
+        currency="EUR",
+        starts_on=FAR_PAST,
+    )
+    db.add(licence)
+    db.flush()
+    common = dict(licence_id=licence.id, period_start=FAR_PAST, period_end=FAR_PAST)
+    db.add_all(
+        [
+            Payout(
+                period="2024-01",
+                works_count=3,
+                amount_minor=12345,
+                currency="EUR",
+                paid_on=date(2024, 2, 1),
+                **common,
+            ),
+            Payout(period="2024-02", works_count=4, amount_minor=99, currency="EUR", **common),
+        ]
+    )
+    db.flush()
+    viewer, admin = make_user("viewer"), make_user("admin")
+    with app.test_request_context(), count_queries() as counter:
+        seen_by_viewer = timeline_entries(db, creator, viewer, 10)
+    with app.test_request_context():
+        seen_by_admin = timeline_entries(db, creator, admin, 10)
+    assert counter.count == 1
+    titles = [e.title for e in seen_by_viewer]
+    assert any(t.startswith("Consent recorded") for t in titles)
+    assert "Licence: Voice set" in titles
+    assert "Payout for 2024-01 paid (Voice set)" in titles
+    assert not any("2024-02" in t for t in titles)  # not paid: not on the timeline
+    licence_entry = next(e for e in seen_by_viewer if e.kind == "licence")
+    assert licence_entry.detail == "Uses: ai_training, search"
+    payout = next(e for e in seen_by_admin if e.kind == "payout")
+    assert payout.detail.startswith("3 works, ") and "123.45" in payout.detail
+    assert next(e for e in seen_by_viewer if e.kind == "payout").detail == "3 works"
+    assert consent.id

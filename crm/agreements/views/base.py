@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     render_template,
+    request,
 )
 
 from crm.agreements import queries
@@ -40,9 +41,19 @@ def _creator(creator_id) -> object:
 @bp.get("/")
 @allow(ALL_ROLES)
 def index():
+    """NDAs and grants ending within 30 days and payments due by then, each block a page of
+    rows with its count and (payments) its totals counted by the database."""
     days = 30
-    soon = queries.expiring(get_session(), today(), days, payments=True)
-    return render_template("agreements/index.html", soon=soon, days=days, today=today())
+    cursors = {block: request.args.get(block) or None for block in EXPIRING_BLOCKS}
+    soon = queries.expiring_page(
+        get_session(), today(), days, cursors=cursors, limit=queries.EXPIRING_PAGE
+    )
+    return render_template(
+        "agreements/index.html", soon=soon, days=days, today=today(), cursors=cursors
+    )
+
+
+EXPIRING_BLOCKS = ("ndas", "grants", "payments")
 
 
 def _product_choices():

@@ -8,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -33,10 +32,11 @@ from crm.common.permissions import (
     can,
 )
 from crm.common.registry import notices_for
+from crm.common.storage import storage_for
 from crm.db import get_session
 from crm.web.forms import handle_action, handle_form
 from crm.web.security import recent_login_required
-from crm.web.uploads import has_file, with_upload
+from crm.web.uploads import has_file, send_stored, with_upload
 
 
 @bp.route("/ndas/new", methods=["GET", "POST"])
@@ -192,17 +192,17 @@ def nda_upload(nda_id: int):
     if not has_file(upload):
         flash("Choose the signed PDF to upload.", "danger")
         return redirect(back, 303)
-    upload_dir = current_app.config["UPLOAD_DIR"]
+    storage = storage_for()
     return handle_action(
         with_upload(
             upload,
             allowance=lambda: uploads.allowance(db, current_user, current_app.config),
             store=lambda stream, filename, quota: documents.write_document(
-                nda, stream, filename, upload_dir, max_bytes=limit, allowance=quota
+                nda, stream, filename, storage, max_bytes=limit, allowance=quota
             ),
             call=lambda db, stored: documents.attach_document(db, current_user, nda, stored),
-            discard=lambda stored: documents.remove_file(upload_dir, stored.path),
-            after_commit=lambda previous: documents.remove_file(upload_dir, previous),
+            discard=lambda stored: documents.remove_file(storage, stored.path),
+            after_commit=lambda previous: documents.remove_file(storage, previous),
         ),
         success=lambda _: (
             f"Signed document stored (SHA-256 {(nda.document_sha256 or '')[:12]}…).",
@@ -220,13 +220,12 @@ def nda_download(nda_id: int):
     if not can(current_user, EDITORS_AND_LEGAL):
         raise NotFound("No such document.")
     nda = services.get_nda(get_session(), nda_id)
-    path = documents.document_file(current_app.config["UPLOAD_DIR"], nda)
-    if path is None:
+    stored = documents.open_document(storage_for(), nda)
+    if stored is None:
         raise NotFound("No such document.")
-    return send_file(
-        path,
+    return send_stored(
+        stored,
         mimetype="application/pdf",
-        as_attachment=True,
         download_name=download_name(nda.document_name, f"nda-{nda.id}.pdf"),
         max_age=0,
     )

@@ -21,6 +21,8 @@ def is_own_submission(session: Session, actor: Actor, submission: Submission) ->
     """R5: the actor submitted this submission or one of its revisions."""
     if submission.submitted_by == actor.id:
         return True
+    if "revisions" in submission.__dict__:  # already loaded (the review page): no query
+        return any(r.submitted_by == actor.id for r in submission.revisions)
     own_revision = exists().where(
         Revision.submission_id == submission.id, Revision.submitted_by == actor.id
     )

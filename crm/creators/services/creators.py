@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.audit.services import diff, record
@@ -19,6 +21,7 @@ from crm.creators.models import CREATOR_STATUSES, Creator, CreatorTag
 from crm.creators.services._common import EMAIL_RE, _has_control, _text
 from crm.creators.services.accounts import add_account, parse_channels
 from crm.db import utcnow
+from crm.reminders.models import Reminder
 
 # ISO 3166-1 alpha-2 (officially assigned codes).
 _COUNTRY_CODES = """
@@ -162,18 +165,67 @@ def normalise_sites(raw: object, errors: FieldErrors) -> list[str]:
 # --- creators -------------------------------------------------------------------------------
 
 
-def get_creator(session: Session, creator_id: int, *, details: bool = False) -> Creator:
+def _creator_stmt(creator_id: int, *, details: bool, header: bool) -> Select[Creator]:
     stmt = select(Creator).where(Creator.id == creator_id)
-    if details:
+    if header:
         stmt = stmt.options(
-            selectinload(Creator.accounts),
-            selectinload(Creator.representatives),
-            joinedload(Creator.owner),
-        ).execution_options(populate_existing=True)
-    creator = session.scalar(stmt)
-    if creator is None:
+            joinedload(Creator.owner), joinedload(Creator.tags), joinedload(Creator.accounts)
+        )
+    if details:
+        stmt = stmt.options(selectinload(Creator.representatives), joinedload(Creator.owner))
+        if not header:
+            stmt = stmt.options(selectinload(Creator.accounts))
+    if header or details:
+        stmt = stmt.execution_options(populate_existing=True)
+    return stmt
+
+
+def get_creator(
+    session: Session, creator_id: int, *, details: bool = False, header: bool = False
+) -> Creator:
+    """`header`: with its owner, tags and accounts in the same statement (the creator page's
+    summary header: channels with their follower counts); `details`: with its
+    representatives too."""
+    creator = session.scalars(_creator_stmt(creator_id, details=details, header=header))
+    found = creator.unique().first()
+    if found is None:
         raise NotFound("No such creator.")
-    return creator
+    return found
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """The creator's open task due first (the creator page's summary header)."""
+
+    title: str
+    due_on: date
+
+
+def get_creator_page(
+    session: Session, creator_id: int, *, details: bool = False
+) -> tuple[Creator, NextDue | None]:
+    """The creator with its header (`get_creator(header=True)`) and its next thing due, in
+    one statement: the task is two correlated subqueries on the creator's open reminders
+    (index ix_reminders_creator), so no tab of the page pays a statement for its header."""
+    first = (
+        select(Reminder.id)
+        .where(Reminder.creator_id == Creator.id, Reminder.status == "open")
+        .order_by(Reminder.due_on, Reminder.id)
+        .limit(1)
+        .correlate(Creator)
+        .scalar_subquery()
+    )
+    title = select(Reminder.title).where(Reminder.id == first).scalar_subquery()
+    due_on = select(Reminder.due_on).where(Reminder.id == first).scalar_subquery()
+    stmt = _creator_stmt(creator_id, details=details, header=True).add_columns(
+        title.label("next_title"), due_on.label("next_due_on")
+    )
+    row = session.execute(stmt).unique().first()
+    if row is None:
+        raise NotFound("No such creator.")
+    creator, next_title, next_due_on = row
+    due = NextDue(next_title, next_due_on) if next_title is not None else None
+    return creator, due
 
 
 def owner_choices(session: Session) -> list[User]:

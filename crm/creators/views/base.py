@@ -1,4 +1,4 @@
-"""The creator pages' blueprint and what its page groups share: the creator page's
+"""The creator pages' blueprint and what its page groups share: the creator page's tabs,
 sections and timeline (gathered from every domain through the registry) and the one form
 page that the creator, channel, representative and interaction forms are built on."""
 
@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
-from crm.common.registry import registry
+from crm.common.registry import CreatorSection, registry
 
 bp = Blueprint("creators", __name__, url_prefix="/creators")
 
@@ -24,6 +25,32 @@ def creator_timeline(session, creator, user, limit: int = TIMELINE_LIMIT) -> lis
         entries.extend(provider.entries(session, creator, user, limit))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+OVERVIEW = "overview"
+TIMELINE = "timeline"
+
+
+@dataclass(frozen=True)
+class CreatorTab:
+    """A tab of the creator page: the overview (profile, channels, representatives), the
+    timeline, or one domain's section. Each tab loads only what it shows, so no tab runs
+    more than a dozen statements however many domains contribute."""
+
+    slug: str
+    title: str
+    section: CreatorSection | None = None
+
+
+def creator_tabs(user) -> list[CreatorTab]:
+    """The overview, the timeline, then every section the user's role may see, in order."""
+    tabs = [CreatorTab(OVERVIEW, "Overview"), CreatorTab(TIMELINE, "Timeline")]
+    role = getattr(user, "role", None)
+    for section in sorted(registry(current_app).creator_sections, key=lambda s: s.order):
+        if role in section.roles:
+            title = section.name[:1].upper() + section.name[1:]
+            tabs.append(CreatorTab(section.name.lower(), title, section))
+    return tabs
 
 
 def creator_sections(session, creator, user) -> list[tuple[str, str, Mapping[str, Any]]]:

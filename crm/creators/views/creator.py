@@ -7,14 +7,25 @@ import re
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
 from crm.common.timeutil import org_today
 from crm.creators import services
 from crm.creators.forms import PLATFORM_LABELS, CreatorForm, EmptyForm
-from crm.creators.views.base import _render_form, bp, creator_sections, creator_timeline
+from crm.creators.panels import interaction_entries
+from crm.creators.views.base import (
+    OVERVIEW,
+    TIMELINE,
+    _render_form,
+    bp,
+    creator_tabs,
+    creator_timeline,
+)
 from crm.db import get_session
 from crm.reminders import services as reminders
 from crm.web.forms import choices, handle_action, handle_form
+
+RECENT_INTERACTIONS = 5
 
 
 def initials(name: str) -> str:
@@ -23,33 +34,36 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
-def _next_due(sections) -> object | None:
-    """The creator's open task due first, from the tasks section already built (its items
-    are ordered by due date): no query of its own."""
-    for key, _template, context in sections:
-        if key == "tasks" and context.get("items"):
-            return context["items"][0]
-    return None
-
-
 @bp.get("/<int:creator_id>")
 @allow(ALL_ROLES)
 def detail(creator_id: int):
+    """The creator page, one tab at a time (`?tab=`): the overview by default, the timeline,
+    or one domain's section."""
     db = get_session()
-    creator = services.get_creator(db, creator_id, details=True)
-    sections = creator_sections(db, creator, current_user)
+    tabs = creator_tabs(current_user)
+    slug = request.args.get("tab") or OVERVIEW
+    tab = next((t for t in tabs if t.slug == slug), None)
+    if tab is None:
+        raise NotFound("The creator page has no such tab.")
+    creator, next_due = services.get_creator_page(db, creator_id, details=tab.slug == OVERVIEW)
     today = org_today()
-    return render_template(
-        "creators/detail.html",
-        creator=creator,
-        next_due=_next_due(sections),
-        overdue_text=lambda day: reminders.overdue_text(day, today),
-        initials=initials(creator.display_name),
-        platform_names=dict(PLATFORM_LABELS),
-        sections=sections,
-        timeline=creator_timeline(db, creator, current_user),
-        button_form=EmptyForm(),
-    )
+    page: dict = {
+        "creator": creator,
+        "tabs": tabs,
+        "tab": tab,
+        "button_form": EmptyForm(),
+        "next_due": next_due,
+        "overdue_text": lambda day: reminders.overdue_text(day, today),
+        "initials": initials(creator.display_name),
+        "platform_names": dict(PLATFORM_LABELS),
+    }
+    if tab.slug == OVERVIEW:
+        page["recent"] = interaction_entries(db, creator, current_user, RECENT_INTERACTIONS)
+    elif tab.slug == TIMELINE:
+        page["timeline"] = creator_timeline(db, creator, current_user)
+    elif tab.section is not None:
+        page["section"] = tab.section.build(db, creator, current_user)
+    return render_template("creators/detail.html", **page)
 
 
 def _creator_form(creator=None) -> CreatorForm:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    String,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from crm.common.permissions import (
     EDITORS_AND_LEGAL,
@@ -13,6 +24,7 @@ from crm.common.permissions import (
     can_see_money,
 )
 from crm.common.registry import TimelineEntry
+from crm.db import UTCDateTime
 from crm.licensing.models import Consent, Licence, Payout
 from crm.licensing.views.works import creator_page_context
 
@@ -32,63 +44,119 @@ def _at(day) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def timeline_entries(db, creator, user, limit: int) -> list[TimelineEntry]:
-    url = url_for("licensing.creator", creator_id=creator.id)
-    entries = []
-    for c in db.scalars(
-        select(Consent)
-        .where(Consent.creator_id == creator.id)
+def _timeline_rows(creator_id: int, limit: int):
+    """Consents, licences and paid payouts of one creator, newest first per kind, as one
+    UNION ALL of rows of the same shape (one statement for the three kinds)."""
+    text, number, big = String(), Integer(), BigInteger()
+
+    def none(kind):
+        return cast(null(), kind)
+
+    consents = (
+        select(
+            literal("consent", text).label("row_kind"),
+            Consent.id.label("id"),
+            Consent.created_at.label("at"),
+            Consent.use.label("t1"),
+            Consent.decision.label("t2"),
+            Consent.source.label("t3"),
+            Consent.kind.label("t4"),
+            Consent.work_id.label("n1"),
+            none(big).label("n2"),
+            none(number).label("n3"),
+            Consent.revoked_on.label("day"),
+        )
+        .where(Consent.creator_id == creator_id)
         .order_by(Consent.created_at.desc())
         .limit(limit)
-    ):
-        what = f"{c.use.replace('_', ' ')}: {c.decision.replace('_', ' ')} ({c.scope_label})"
-        entries.append(
-            TimelineEntry(
-                c.created_at, "consent", f"Consent recorded — {what}", f"Source: {c.source}", url
-            )
+        .subquery()
+    )
+    licences = (
+        select(
+            literal("licence", text).label("row_kind"),
+            Licence.id.label("id"),
+            Licence.created_at.label("at"),
+            Licence.title.label("t1"),
+            cast(Licence.uses, String).label("t2"),
+            none(text).label("t3"),
+            none(text).label("t4"),
+            none(number).label("n1"),
+            none(big).label("n2"),
+            none(number).label("n3"),
+            none(Date()).label("day"),
         )
-        if c.revoked_on:
-            entries.append(
-                TimelineEntry(
-                    _at(c.revoked_on), "consent", f"Consent #{c.id} revoked — {what}", "", url
-                )
-            )
-    for licence in db.scalars(
-        select(Licence)
-        .where(Licence.creator_id == creator.id)
+        .where(Licence.creator_id == creator_id)
         .order_by(Licence.created_at.desc())
         .limit(limit)
-    ):
-        entries.append(
-            TimelineEntry(
-                licence.created_at,
-                "licence",
-                f"Licence: {licence.title}",
-                f"Uses: {', '.join(licence.uses)}",
-                url_for("licensing.licence", licence_id=licence.id),
-            )
+        .subquery()
+    )
+    payouts = (
+        select(
+            literal("payout", text).label("row_kind"),
+            Payout.id.label("id"),
+            none(UTCDateTime()).label("at"),
+            Licence.title.label("t1"),
+            Payout.period.label("t2"),
+            none(text).label("t3"),
+            Payout.currency.label("t4"),
+            Payout.works_count.label("n1"),
+            Payout.amount_minor.label("n2"),
+            Payout.licence_id.label("n3"),
+            Payout.paid_on.label("day"),
         )
-    payouts = db.execute(
-        select(Payout, Licence.title)
         .join(Licence, Licence.id == Payout.licence_id)
-        .where(Licence.creator_id == creator.id, Payout.paid_on.is_not(None))
+        .where(Licence.creator_id == creator_id, Payout.paid_on.is_not(None))
         .order_by(Payout.paid_on.desc())
         .limit(limit)
+        .subquery()
     )
-    for payout, title in payouts:
-        detail = f"{payout.works_count} works"
-        if can_see_money(user):
-            from crm.common.money import format_money
+    return union_all(*(select(*sub.c) for sub in (consents, licences, payouts)))
 
-            detail += f", {format_money(payout.amount_minor, payout.currency)}"
-        entries.append(
-            TimelineEntry(
-                _at(payout.paid_on),
-                "payout",
-                f"Payout for {payout.period} paid ({title})",
-                detail,
-                url_for("licensing.licence", licence_id=payout.licence_id),
+
+def timeline_entries(db, creator, user, limit: int) -> list[TimelineEntry]:
+    url = url_for("licensing.creator", creator_id=creator.id)
+    money = can_see_money(user)
+    entries = []
+    for row in db.execute(_timeline_rows(creator.id, limit)):
+        if row.row_kind == "consent":
+            scope = Consent(work_id=row.n1, kind=row.t4).scope_label
+            what = f"{row.t1.replace('_', ' ')}: {row.t2.replace('_', ' ')} ({scope})"
+            entries.append(
+                TimelineEntry(
+                    row.at, "consent", f"Consent recorded — {what}", f"Source: {row.t3}", url
+                )
             )
-        )
+            if row.day:
+                entries.append(
+                    TimelineEntry(
+                        _at(row.day), "consent", f"Consent #{row.id} revoked — {what}", "", url
+                    )
+                )
+        elif row.row_kind == "licence":
+            uses = json.loads(row.t2) if isinstance(row.t2, str) else (row.t2 or [])
+            entries.append(
+                TimelineEntry(
+                    row.at,
+                    "licence",
+                    f"Licence: {row.t1}",
+                    f"Uses: {', '.join(uses)}",
+                    url_for("licensing.licence", licence_id=row.id),
+                )
+            )
+        else:
+            detail = f"{row.n1} works"
+            if money:
+                from crm.common.money import format_money
+
+                detail += f", {format_money(row.n2, row.t4)}"
+            entries.append(
+                TimelineEntry(
+                    _at(row.day),
+                    "payout",
+                    f"Payout for {row.t2} paid ({row.t1})",
+                    detail,
+                    url_for("licensing.licence", licence_id=row.n3),
+                )
+            )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]

@@ -2,7 +2,8 @@
 
 Account.followers/followers_on and Creator.followers_total are denormalised copies of the
 latest snapshot, refreshed here whenever a write touches an account's latest day, so lists
-and headers never scan history.
+and headers never scan history. Each write also stores the touched accounts' 7- and 30-day
+moves to today (`crm.metrics.movers.refresh_movers`), so the movers boards do not either.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm.common.timeutil import org_today
 from crm.creators.models import Account, Creator
 from crm.db import utcnow
 from crm.metrics.models import SOURCES, Snapshot
+from crm.metrics.movers import refresh_movers
 
 MAX_COUNT = 10**15  # far above any audience; refuses typos like an extra dozen digits
 METRICS = ("followers", "views", "posts")
@@ -92,7 +95,9 @@ def upsert_rows(
             for r in rows
         ],
     )
-    refresh_latest(session, {r.account_id for r in rows}, accounts=accounts)
+    touched = {r.account_id for r in rows}
+    refresh_latest(session, touched, accounts=accounts)
+    refresh_movers(session, org_today(), touched)
     return len(rows)
 
 
