@@ -30,7 +30,7 @@ def test_manager_invites_from_the_creator_page_and_the_creator_accepts(
     creator = make_creator(email="maya@example.com")
     client = app.test_client()
     log_in(client, UserFactory(role="manager"))
-    page = client.get(f"/creators/{creator.id}")
+    page = client.get(f"/creators/{creator.id}?tab=creator-portal")
     assert f"/creators/{creator.id}/portal/invite" in page.get_data(as_text=True)
     response = post_form(
         client,
@@ -363,7 +363,7 @@ def test_portal_acts_show_in_the_staff_timeline(app, db, portal_client, make_use
     )
     staff = app.test_client()
     log_in(staff, make_user("manager"))
-    page = staff.get(f"/creators/{creator.id}").get_data(as_text=True)
+    page = staff.get(f"/creators/{creator.id}?tab=timeline").get_data(as_text=True)
     assert "In the portal:" in page and "My reel" in page
 
 

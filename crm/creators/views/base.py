@@ -49,7 +49,8 @@ def creator_tabs(user) -> list[CreatorTab]:
     for section in sorted(registry(current_app).creator_sections, key=lambda s: s.order):
         if role in section.roles:
             title = section.name[:1].upper() + section.name[1:]
-            tabs.append(CreatorTab(section.name.lower(), title, section))
+            slug = re.sub(r"[^a-z0-9]+", "-", section.name.lower()).strip("-")
+            tabs.append(CreatorTab(slug, title, section))
     return tabs
 
 
