@@ -79,3 +79,52 @@ def test_a_nul_in_a_search_is_not_a_crash(client, login, api, url):
     login("admin")
     _user, headers = api("admin")
     assert client.get(url, headers=headers).status_code < 500
+
+
+# --- one bounded integer field and one id coercion for every form ------------------------
+
+NOT_WHOLE_NUMBERS = ["1_2", "²", "①", "١٢", "１２", "1e3", "0x10", "9" * 40, str(2**63), "1.0"]
+
+
+@pytest.mark.parametrize("raw", NOT_WHOLE_NUMBERS)
+def test_the_bounded_integer_field_refuses_what_int_would_take(app, raw):
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+
+    from crm.web.fields import BoundedIntegerField, coerce_id
+
+    class NumberForm(FlaskForm):
+        class Meta:
+            csrf = False
+
+        count = BoundedIntegerField("Count", low=0, high=10**12)
+
+    with app.test_request_context("/", method="POST"):
+        form = NumberForm(formdata=MultiDict({"count": raw}))
+        assert not form.validate()
+        assert form.count.data is None
+        assert "whole number" in form.count.errors[0]
+        good = NumberForm(formdata=MultiDict({"count": " 12 "}))
+        assert good.validate() and good.count.data == 12
+    with pytest.raises(ValueError):
+        coerce_id(raw)
+    assert coerce_id("12") == 12
+
+
+@pytest.mark.parametrize("raw", ["１", "¹", "1_0", "١"])
+def test_a_task_assigned_with_other_digits_is_refused(client, login, db, raw):
+    from sqlalchemy import func, select
+
+    from crm.reminders.models import Reminder
+    from tests.factories import UserFactory
+
+    login("manager")
+    # Users 1 and 10 exist whatever the others are, so a coerced id would be a valid choice.
+    for _ in range(10):
+        UserFactory(role="manager")
+    before = db.scalar(select(func.count()).select_from(Reminder))
+    response = post_form(
+        client, "/tasks/", {"title": "Call", "due_on": "2030-01-01", "assignee_id": raw}
+    )
+    assert response.status_code == 422
+    assert db.scalar(select(func.count()).select_from(Reminder)) == before

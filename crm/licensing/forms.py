@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.licensing.models import CONSENT_SOURCES, DECISIONS, FEE_MODELS, WORK_KINDS
+from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
 USE_LABELS = {
@@ -67,7 +68,7 @@ class LicenceForm(FlaskForm):
     starts_on = DateField("Starts on", validators=[DataRequired()])
     ends_on = DateField("Ends on (optional)", validators=[Optional()])
     all_allowed_works = BooleanField("Cover every work allowed for these uses")
-    work_ids = SelectMultipleField("Works", choices=[], coerce=int, validate_choice=False)
+    work_ids = SelectMultipleField("Works", choices=[], coerce=coerce_id, validate_choice=False)
 
 
 class PayoutForm(FlaskForm):
