@@ -13,8 +13,17 @@ from sqlalchemy.orm import Session
 from crm.audit.models import AuditEvent
 from crm.common.actor import SYSTEM, Actor, SystemActor, system_actor
 
-__all__ = ["SYSTEM", "Actor", "SystemActor", "actor_label", "record", "system_actor"]
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "SystemActor",
+    "actor_label",
+    "record",
+    "shown_changes",
+    "system_actor",
+]
 from crm.common.pagination import Page, SortKey, keyset_page
+from crm.common.permissions import EDITORS_AND_LEGAL, can
 
 _SECRET_MARKERS = ("password", "token", "secret", "session", "csrf", "api_key")
 
@@ -34,6 +43,19 @@ def _clean(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+# NDA content (terms, the document and what describes it) is for editors and legal only,
+# on every path: the audit log shows anyone else an NDA's events without it.
+_NDA_CONTENT_PREFIXES = ("terms", "document", "has_document")
+
+
+def shown_changes(event: AuditEvent, user: Any) -> dict[str, Any]:
+    """The event's changes as `user` may see them."""
+    changes = dict(event.changes or {})
+    if event.entity == "nda" and not can(user, EDITORS_AND_LEGAL):
+        changes = {k: v for k, v in changes.items() if not k.startswith(_NDA_CONTENT_PREFIXES)}
+    return changes
 
 
 def actor_label(actor: Actor | None) -> str:

@@ -300,9 +300,10 @@ def log_in(app, email: str):
     return client
 
 
-def crawl(client, start: str = "/") -> tuple[list[str], list[Form]]:
-    """Every page one can reach from `start` by links, one per URL shape; their forms."""
-    queue, shapes, pages = [start], set(), []
+def crawl(client, start: str = "/") -> tuple[list[str], list[Form], list[str]]:
+    """Every page one can reach from `start` by links, one per URL shape; their forms; the
+    other documents the links led to (exports, downloads, feeds)."""
+    queue, shapes, pages, others = [start], set(), [], []
     forms: dict[tuple, Form] = {}
     while queue and len(pages) < MAX_PAGES:
         url = queue.pop(0)
@@ -311,6 +312,8 @@ def crawl(client, start: str = "/") -> tuple[list[str], list[Form]]:
             continue
         shapes.add(shape)
         response = client.get(url)
+        if response.status_code == 200 and "html" not in (response.content_type or ""):
+            others.append(url)
         if response.status_code != 200 or "html" not in (response.content_type or ""):
             continue
         pages.append(url)
@@ -324,7 +327,7 @@ def crawl(client, start: str = "/") -> tuple[list[str], list[Form]]:
             if any(form.action.startswith(s) for s in SKIPPED_ACTIONS):
                 continue
             forms.setdefault(form.shape(), form)
-    return pages, list(forms.values())
+    return pages, list(forms.values()), others
 
 
 # --- the oracle ---------------------------------------------------------------------------
@@ -538,7 +541,7 @@ def _report(findings: Findings, kind: str) -> str:
 
 def test_every_page_and_form_as_every_role(app, world, crawled):
     findings = Findings()
-    for role, (client, pages, forms) in crawled.items():
+    for role, (client, pages, forms, _others) in crawled.items():
         if role is not None:
             assert len(pages) > 20, f"{role} reached only {pages}"
             assert len(forms) > 5, f"{role} found only {len(forms)} forms"
@@ -809,3 +812,43 @@ def test_every_api_operation_as_every_role(app, world, api_spec, role):
             )
     assert not findings.failures, _report(findings, f"api {role}")
     _report(findings, f"api {role}")
+
+
+# --- what a viewer receives ---------------------------------------------------------------
+
+
+def test_a_viewer_never_receives_nda_terms_on_any_path(app, world, api_spec, crawled):
+    """Every page, download and API read a viewer reaches, with every NDA holding terms."""
+    client, pages, _forms, others = crawled["viewer"]
+    headers = {"Authorization": f"Bearer {world.tokens['viewer']}"}
+    api = app.test_client()
+    ids = harvest_ids(api, api_spec, {"Authorization": f"Bearer {world.tokens['admin']}"})
+    with world.example():
+        nda_ids = list(world.connection.scalars(text("SELECT id FROM ndas ORDER BY id")))
+        assert nda_ids
+        for nda_id in nda_ids:
+            world.connection.execute(
+                text("UPDATE ndas SET terms = :t WHERE id = :i"),
+                {"t": f"Sealed clause {nda_id} of the NDA", "i": nda_id},
+            )
+        seen: list[tuple[str, str]] = []
+        for url in pages + others:
+            seen.append((url, client.get(url).get_data(as_text=True)))
+        for op in operations(api_spec):
+            if op.method != "GET":
+                continue
+            filled = [fill_path(op, ids)]
+            if any(p.get("in") == "path" and p["name"] == "nda_id" for p in op.parameters):
+                filled = [{**filled[0], "nda_id": str(i)} for i in nda_ids]
+            for values in filled:
+                url = spec_base(api_spec) + op.path
+                for name, value in values.items():
+                    url = url.replace("{" + name + "}", value)
+                seen.append((url, api.get(url, headers=headers).get_data(as_text=True)))
+    assert len(seen) > 50
+    leaks = [
+        url
+        for url, body in seen
+        if "Sealed clause" in body or ('"has_document"' in body and "openapi" not in url)
+    ]
+    assert not leaks, f"NDA content reached a viewer at {leaks}"
