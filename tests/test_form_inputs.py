@@ -128,3 +128,41 @@ def test_a_task_assigned_with_other_digits_is_refused(client, login, db, raw):
     )
     assert response.status_code == 422
     assert db.scalar(select(func.count()).select_from(Reminder)) == before
+
+
+# --- the last day of the calendar ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_date_filters_at_the_ends_of_the_calendar(client, login, api, product, day):
+    login("admin")
+    for url in (
+        f"/audit/?since={day}&until={day}",
+        f"/feedback/?since={day}&until={day}",
+        f"/feedback/products/{product.id}/report?since={day}&until={day}",
+    ):
+        assert client.get(url).status_code == 200, url
+    _user, headers = api("admin")
+    for url in (f"/api/v1/audit?until={day}", f"/api/v1/feedback?until={day}"):
+        assert client.get(url, headers=headers).status_code == 200, url
+
+
+def test_day_bounds_never_overflow(app):
+    from datetime import UTC, date, datetime
+
+    from crm.common.timeutil import day_start_utc, utc_day_after
+
+    assert utc_day_after(date(2026, 2, 28)) == datetime(2026, 3, 1, tzinfo=UTC)
+    assert utc_day_after(date.max) == datetime.max.replace(tzinfo=UTC)
+    first = datetime.min.replace(tzinfo=UTC)
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        app.config["CRM_TIMEZONE"] = zone
+        try:
+            with app.app_context():
+                # In year 1 Pago Pago kept local mean time east of the date line (+12:37):
+                # its first midnight is before the first instant there is.
+                start = day_start_utc(date.min)
+                assert start == first if zone == "Pacific/Pago_Pago" else start > first
+                assert day_start_utc(date.max) <= datetime.max.replace(tzinfo=UTC)
+        finally:
+            app.config.pop("CRM_TIMEZONE", None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -24,6 +24,7 @@ __all__ = [
 ]
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.permissions import EDITORS_AND_LEGAL, can
+from crm.common.timeutil import utc_day_after
 
 _SECRET_MARKERS = ("password", "token", "secret", "session", "csrf", "api_key")
 
@@ -103,8 +104,6 @@ def list_events(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    from datetime import UTC, time, timedelta
-
     stmt = select(AuditEvent)
     if entity:
         stmt = stmt.where(AuditEvent.entity == entity)
@@ -115,6 +114,6 @@ def list_events(
     if since:
         stmt = stmt.where(AuditEvent.at >= datetime.combine(since, time(), UTC))
     if until:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time(), UTC))
+        stmt = stmt.where(AuditEvent.at < utc_day_after(until))
     order = [SortKey(AuditEvent.at, "at", True), SortKey(AuditEvent.id, "id", True)]
     return keyset_page(session, stmt, order, cursor, limit)

@@ -649,20 +649,34 @@ def operations(spec: dict) -> list[Operation]:
 
 
 def harvest_ids(client, spec: dict, headers: dict) -> dict[str, list]:
-    """Ids of records that exist, read from each collection a client may list."""
+    """Ids of records that exist, read from each collection a client may list: top-level
+    collections first, then those nested under a record found there (a licence's payouts)."""
     ids: dict[str, list] = {}
-    for path in spec["paths"]:
-        if "{" in path or "get" not in spec["paths"][path]:
-            continue
-        response = client.get(spec_base(spec) + path, headers=headers)
-        if response.status_code != 200 or not response.is_json:
-            continue
-        payload = response.get_json()
-        items = payload.get("items", payload.get("data")) if isinstance(payload, dict) else payload
-        if isinstance(items, list):
-            found = [i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), int)]
-            if found:
-                ids[path.rstrip("/").rsplit("/", 1)[-1]] = found
+    for depth in (0, 1, 2):
+        for path, item in spec["paths"].items():
+            if path.count("{") != depth or "get" not in item or path.endswith("}"):
+                continue
+            name = path.rstrip("/").rsplit("/", 1)[-1]
+            if name in ids:
+                continue
+            declared = item.get("parameters", []) + item["get"].get("parameters", [])
+            op = Operation("GET", path, [resolve(spec, p) for p in declared], None)
+            url = spec_base(spec) + path
+            for key, value in fill_path(op, ids).items():
+                url = url.replace("{" + key + "}", value)
+            response = client.get(url, headers=headers)
+            if response.status_code != 200 or not response.is_json:
+                continue
+            payload = response.get_json()
+            items = (
+                payload.get("items", payload.get("data")) if isinstance(payload, dict) else payload
+            )
+            if isinstance(items, list):
+                found = [
+                    i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), int)
+                ]
+                if found:
+                    ids[name] = found
     return ids
 
 
