@@ -166,3 +166,23 @@ def test_day_bounds_never_overflow(app):
                 assert day_start_utc(date.max) <= datetime.max.replace(tzinfo=UTC)
         finally:
             app.config.pop("CRM_TIMEZONE", None)
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "1_0", "0", "1001", "9" * 40])
+def test_the_registry_feed_refuses_odd_limits_and_cursors(client, api, raw):
+    _user, headers = api("viewer")
+    for arg in ("limit", "cursor"):
+        if arg == "cursor" and raw in ("0", "1001"):
+            continue  # real cursors
+        response = client.get(f"/api/v1/registry/changes?{arg}={raw}", headers=headers)
+        assert response.status_code == 422, (arg, response.get_data(as_text=True))
+        assert arg in response.get_json()["errors"]
+
+
+def test_a_webhook_signature_with_other_digits_is_not_valid():
+    from crm.webhooks.services import sign, verify_signature
+
+    good = sign("s3cret", 1700000000, "{}")
+    assert verify_signature("s3cret", good, "{}")
+    assert not verify_signature("s3cret", good.replace("t=1", "t=¹"), "{}")
+    assert not verify_signature("s3cret", "t=²,v1=00", "{}")

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, NotFound
+from crm.common.ids import parse_int
 from crm.db import utcnow
 from crm.webhooks.models import Webhook, WebhookDelivery
 
@@ -46,9 +47,10 @@ def sign(secret: str, timestamp: int, body: str) -> str:
 
 def verify_signature(secret: str, header: str, body: str) -> bool:
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    if not parts.get("t", "").isdigit():
+    timestamp = parse_int(parts.get("t"), low=0)  # ASCII digits: `isdigit` would take "²"
+    if timestamp is None:
         return False
-    return hmac.compare_digest(sign(secret, int(parts["t"]), body), header)
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
 # --- subscriptions -------------------------------------------------------------------------
