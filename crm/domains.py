@@ -2,7 +2,8 @@
 where it adds its contributions to the app's registry and connects its signal receivers.
 
 Lower layers first (see the import-linter contract in pyproject.toml); `api` comes last, so
-every domain's routes are on `crm.api.base.bp` before the blueprint is registered.
+every domain has added its routes to `registry(app).api_routes` when the API's blueprint is
+built from them.
 """
 
 DOMAINS = (

@@ -22,7 +22,7 @@ from crm.common.registry import (
 
 def register(app: Flask) -> None:
     from crm.agreements import (
-        api,  # noqa: F401 (routes attach to the API blueprint)
+        api,
         cli,
         demo,
         digest,
@@ -40,6 +40,7 @@ def register(app: Flask) -> None:
     app.config.setdefault("NDA_MAX_BYTES", 10 * 1024 * 1024)
     app.register_blueprint(views.bp)
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(
         NavItem(
             "agreements.index", "Agreements", ALL_ROLES, order=30, count=sections.expiring_count

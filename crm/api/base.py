@@ -1,4 +1,9 @@
-"""The JSON API's shared parts: the blueprint, body parsing, lists, and route documentation.
+"""The JSON API's shared parts: route recording, body parsing, lists, and route documentation.
+
+A module with API routes records them on its own `ApiRoutes` (`routes = ApiRoutes()`,
+`@routes.get("/things")`); its domain's `register(app)` adds them to the app's registry and
+`crm.api` puts them on a blueprint built for that app. Decorating a view changes nothing
+shared, so building many apps in one process never doubles a route.
 
 Routes describe themselves with `@doc(...)`; `openapi.build_spec` reads those descriptions from
 the URL map, so the document cannot list a route that does not exist, and a test fails for a
@@ -10,20 +15,20 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from werkzeug.exceptions import BadRequest
 
 from crm.common.errors import Invalid
 from crm.common.ids import MAX_BIGINT, MAX_ID, parse_int
 from crm.common.pagination import Page, parse_limit
+from crm.common.registry import ApiRoute
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: Deeper JSON than any body of ours (the deepest is three levels) is refused before parsing:
 #: json.loads recurses per level, and tens of thousands of `[` escape it as RecursionError.
 MAX_JSON_DEPTH = 64
@@ -153,12 +158,50 @@ def doc(summary: str, **kwargs: Any) -> Callable[[V], V]:
     return decorate
 
 
-@bp.before_request
+class ApiRoutes:
+    """The API routes of one module, recorded by decorators shaped like Flask's
+    (`@routes.get(rule)`, `@routes.post(rule)`, …). Iterating gives the `ApiRoute`s in the
+    order they were declared, for `registry(app).api_routes.extend(...)`."""
+
+    def __init__(self) -> None:
+        self._routes: list[ApiRoute] = []
+
+    def __iter__(self) -> Iterator[ApiRoute]:
+        return iter(self._routes)
+
+    def route(self, rule: str, **options: Any) -> Callable[[V], V]:
+        def decorate(view: V) -> V:
+            self._routes.append(ApiRoute(rule, view, options))
+            return view
+
+        return decorate
+
+    def _method(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[V], V]:
+        if "methods" in options:
+            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
+        return self.route(rule, methods=[method], **options)
+
+    def get(self, rule: str, **options: Any) -> Callable[[V], V]:
+        return self._method("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[V], V]:
+        return self._method("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[V], V]:
+        return self._method("PUT", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[V], V]:
+        return self._method("PATCH", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[V], V]:
+        return self._method("DELETE", rule, options)
+
+
 def refuse_deep_json() -> None:
     """Refuse (400) a request body that nests deeper than MAX_JSON_DEPTH, before it is parsed.
 
-    Runs before every API request, so no route that reads JSON, through read_json or
-    request.get_json, sees one.
+    Runs before every API request (crm.api adds it to each app's blueprint), so no route
+    that reads JSON, through read_json or request.get_json, sees one.
     """
     if request.method in ("GET", "HEAD", "OPTIONS") or request.mimetype in (
         "multipart/form-data",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
-from crm.api.base import bp, doc
+from crm.api.base import ApiRoutes, doc
 from crm.common.permissions import public
 
+routes = ApiRoutes()
 
-@bp.get("/openapi.json")
+
+@routes.get("/openapi.json")
 @public
 @doc("This document (OpenAPI 3.1)", response={"type": "object"})
 def openapi() -> Response:

@@ -149,7 +149,7 @@ def after(response: Response) -> Response:
 
 
 def init_blueprint(bp: Blueprint) -> None:
-    """Once per blueprint (it outlives the apps built from it, as in the tests)."""
+    """Add the idempotency hooks to the API blueprint (once, however often it is called)."""
     if before not in bp.before_request_funcs.get(None, []):
         bp.before_request(before)
         bp.after_request(after)

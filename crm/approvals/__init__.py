@@ -120,7 +120,7 @@ def register(app: Flask) -> None:
     from crm.agreements.signals import release_moved
     from crm.approvals import (
         admin_views,  # noqa: F401 (its routes attach to the approvals blueprint)
-        api,  # noqa: F401 (routes attach to the API blueprint)
+        api,
         demo,
         digest,
         links,
@@ -134,6 +134,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(
         NavItem(
             "approvals.queue",

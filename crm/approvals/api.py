@@ -6,7 +6,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from crm.api.base import (
-    bp,
+    ApiRoutes,
     created,
     doc,
     iso,
@@ -30,6 +30,8 @@ from crm.approvals.schemas import (
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, REVIEWERS, allow
 from crm.common.timeutil import org_today, org_zone
 from crm.db import get_session
+
+routes = ApiRoutes()
 
 
 def _org_tz() -> str:
@@ -105,7 +107,7 @@ def _detail(submission_id: int) -> dict:
     return detail_json(queries.load_submission(db, submission_id))
 
 
-@bp.get("/submissions")
+@routes.get("/submissions")
 @allow(ALL_ROLES)
 @doc(
     "Submissions, newest first",
@@ -126,7 +128,7 @@ def submissions_list():
     return page_response(page, submission_json)
 
 
-@bp.post("/submissions")
+@routes.post("/submissions")
 @allow(EDITORS)
 @doc(
     "Create a submission with its first revision (submitted for review unless submit=false)",
@@ -162,14 +164,14 @@ def submissions_create():
     return created(_detail(submission.id), f"/api/v1/submissions/{submission.id}")
 
 
-@bp.get("/submissions/<int:submission_id>")
+@routes.get("/submissions/<int:submission_id>")
 @allow(ALL_ROLES)
 @doc("A submission with its revisions, checks and decisions", response=SubmissionDetailOut)
 def submissions_get(submission_id: int):
     return jsonify(detail_json(queries.load_submission(get_session(), submission_id)))
 
 
-@bp.post("/submissions/<int:submission_id>/revisions")
+@routes.post("/submissions/<int:submission_id>/revisions")
 @allow(EDITORS)
 @doc(
     "Add a revision (returns the submission to in_review)",
@@ -199,7 +201,7 @@ def submissions_add_revision(submission_id: int):
     return created(_detail(submission_id))
 
 
-@bp.patch("/submissions/<int:submission_id>")
+@routes.patch("/submissions/<int:submission_id>")
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Set the audience countries (their rule sets apply; the latest revision is checked again)",
@@ -223,7 +225,7 @@ def submissions_patch(submission_id: int):
     return jsonify(_detail(submission_id))
 
 
-@bp.post("/submissions/<int:submission_id>/decisions")
+@routes.post("/submissions/<int:submission_id>/decisions")
 @allow(REVIEWERS)
 @doc(
     "Decide on the latest revision (legal only; 409 when the revision is stale)",
@@ -240,7 +242,7 @@ def submissions_decide(submission_id: int):
     return created(_detail(submission_id))
 
 
-@bp.post("/submissions/<int:submission_id>/publish")
+@routes.post("/submissions/<int:submission_id>/publish")
 @allow(EDITORS)
 @doc(
     "Mark the latest approved revision as published (refused during an embargo)",

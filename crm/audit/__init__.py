@@ -7,7 +7,9 @@ from crm.common.registry import NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.audit import api, views  # noqa: F401 (api adds its route to the API blueprint)
+    from crm.audit import api, views
 
     app.register_blueprint(views.bp)
-    registry(app).nav.append(NavItem("audit.index", "Audit", AUDITORS, order=95))
+    reg = registry(app)
+    reg.api_routes.extend(api.routes)
+    reg.nav.append(NavItem("audit.index", "Audit", AUDITORS, order=95))

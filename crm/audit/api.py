@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from crm.api.base import OutModel, bp, doc, iso, page_response, query_limit
+from crm.api.base import ApiRoutes, OutModel, doc, iso, page_response, query_limit
 from crm.audit.services import list_events, shown_changes
 from crm.audit.views import parse_filters
 from crm.common.permissions import AUDITORS, allow
 from crm.db import get_session
+
+routes = ApiRoutes()
 
 
 class AuditEventOut(OutModel):
@@ -36,7 +38,7 @@ def audit_json(event) -> dict:
     }
 
 
-@bp.get("/audit")
+@routes.get("/audit")
 @allow(AUDITORS)
 @doc(
     "Audit events, newest first",

@@ -12,13 +12,14 @@ from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.auth import admin_views, api, cli, demo, loading, recovery, tasks, views  # noqa: F401
+    from crm.auth import admin_views, api, cli, demo, loading, recovery, tasks, views
 
     loading.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(recovery.bp)
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("auth.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 30}))

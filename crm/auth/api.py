@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from crm.api.base import OutModel, bp, doc
+from crm.api.base import ApiRoutes, OutModel, doc
 from crm.common.permissions import ALL_ROLES, allow
+
+routes = ApiRoutes()
 
 
 class MeOut(OutModel):
@@ -29,7 +31,7 @@ def user_json(user) -> dict:
     }
 
 
-@bp.get("/me")
+@routes.get("/me")
 @allow(ALL_ROLES)
 @doc("The user the token acts for", response=MeOut)
 def me():

@@ -16,6 +16,7 @@ Each domain's `register(app)` (in its `__init__.py`, the one visible place) adds
 | `upload_usage`      | `UploadUsage`      | the per-user upload quota (crm/common/uploads.py)|
 | `record_links`      | `RecordLink`       | links and labels of records (`record_link`)      |
 | `record_notices`    | `RecordNotice`     | warnings on a record's page (`notices_for`)      |
+| `api_routes`        | `ApiRoute`         | the JSON API's blueprint, built per app (crm.api)|
 
 Nothing else keeps a list of contributions: no module-global lists, no hook lists in service
 modules, no wiring by import side effect. Events between domains are named blinker signals,
@@ -37,6 +38,18 @@ from flask import Flask, current_app, has_request_context, url_for
 if TYPE_CHECKING:
     import click
     from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """A route of the JSON API under /api/v1: the `rule`, the view and the options Flask's
+    `add_url_rule` takes (`methods`, `endpoint`). A domain's `api.py` records its routes with
+    `crm.api.base.ApiRoutes`; its `register(app)` adds them here and `crm.api` puts them on
+    that app's blueprint, so the endpoint is `api.<view name>` as before."""
+
+    rule: str
+    view: Callable[..., Any]
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -207,6 +220,7 @@ class Registry:
     upload_usage: list[UploadUsage] = field(default_factory=list)
     record_links: dict[str, RecordLink] = field(default_factory=dict)
     record_notices: list[RecordNotice] = field(default_factory=list)
+    api_routes: list[ApiRoute] = field(default_factory=list)
 
     def add_record_link(self, link: RecordLink) -> None:
         if link.entity in self.record_links:

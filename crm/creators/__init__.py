@@ -14,11 +14,12 @@ from crm.common.registry import HomePanel, NavItem, TimelineProvider, registry
 
 
 def register(app: Flask) -> None:
-    from crm.creators import api, cli, demo, links, panels, reminder_rules, views  # noqa: F401 (api)
+    from crm.creators import api, cli, demo, links, panels, reminder_rules, views
 
     app.register_blueprint(views.bp)
     app.jinja_env.globals["creator_url"] = links.creator_url
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))
     reg.home_panels.append(

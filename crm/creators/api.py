@@ -1,178 +1,36 @@
-"""API: creators, their accounts and interactions (DESIGN section 5)."""
+"""API: creators, their accounts and interactions (DESIGN section 5). The bodies and
+documents are in crm/creators/schemas.py."""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 
-from crm.api.base import (
-    ApiModel,
-    OutModel,
-    bp,
-    created,
-    doc,
-    iso,
-    page_response,
-    parse_body,
-    query_limit,
-)
+from crm.api.base import ApiRoutes, created, doc, page_response, parse_body, query_limit
 from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, allow
 from crm.common.timeutil import org_today
 from crm.creators import erasure, listing, services
-from crm.creators.models import INTERACTION_KINDS, Account, Interaction
+from crm.creators.models import Account, Interaction
+from crm.creators.schemas import (
+    AccountIn,
+    AccountOut,
+    AccountPatch,
+    CreatorIn,
+    CreatorOut,
+    CreatorPatch,
+    EraseIn,
+    ErasureOut,
+    InteractionIn,
+    InteractionOut,
+    account_json,
+    creator_json,
+    interaction_json,
+)
 from crm.db import get_session
 
-# --- bodies and documents -------------------------------------------------------------------
-
-
-class CreatorIn(ApiModel):
-    display_name: str
-    legal_name: str | None = None
-    email: str | None = None
-    country: str | None = None
-    status: str | None = None
-    owner_id: int | None = None
-    tags: list[str] = Field(default_factory=list)
-    notes: str | None = None
-    sites: list[str] | None = None
-
-
-class CreatorPatch(ApiModel):
-    display_name: str | None = None
-    legal_name: str | None = None
-    email: str | None = None
-    country: str | None = None
-    status: str | None = None
-    owner_id: int | None = None
-    tags: list[str] | None = None
-    notes: str | None = None
-    sites: list[str] | None = None
-
-
-class AccountIn(ApiModel):
-    platform: str
-    handle: str
-    external_id: str | None = None
-    url: str | None = None
-
-
-class AccountPatch(ApiModel):
-    platform: str | None = None
-    handle: str | None = None
-    external_id: str | None = None
-    url: str | None = None
-
-
-class InteractionIn(ApiModel):
-    kind: Literal["email", "call", "meeting", "message", "event", "note"]
-    occurred_at: AwareDatetime
-    summary: str
-
-
-class AccountOut(OutModel):
-    id: int
-    creator_id: int
-    platform: str
-    handle: str
-    external_id: str | None
-    url: str | None
-    followers: int | None
-    followers_on: str | None
-
-
-class RepresentativeOut(OutModel):
-    id: int
-    name: str
-    agency: str | None
-    email: str | None
-    phone: str | None
-
-
-class CreatorOut(OutModel):
-    id: int
-    display_name: str
-    legal_name: str | None
-    email: str | None
-    country: str | None
-    status: str
-    owner_id: int | None
-    tags: list[str]
-    notes: str
-    sites: list[str]
-    archived: bool
-    archived_at: str | None
-    created_at: str
-    updated_at: str
-    last_interaction_at: str | None
-    followers_total: int | None
-    accounts: list[AccountOut]
-    representatives: list[RepresentativeOut] | None = None
-
-
-class InteractionOut(OutModel):
-    id: int
-    creator_id: int
-    kind: str
-    occurred_at: str
-    summary: str
-    user_id: int | None
-
-
-def account_json(account: Account) -> dict:
-    return {
-        "id": account.id,
-        "creator_id": account.creator_id,
-        "platform": account.platform,
-        "handle": account.handle,
-        "external_id": account.external_id,
-        "url": account.url,
-        "followers": account.followers,
-        "followers_on": iso(account.followers_on),
-    }
-
-
-def creator_json(creator, *, details: bool = False) -> dict:
-    out = {
-        "id": creator.id,
-        "display_name": creator.display_name,
-        "legal_name": creator.legal_name,
-        "email": creator.email,
-        "country": creator.country,
-        "status": creator.status,
-        "owner_id": creator.owner_id,
-        "tags": creator.tag_names,
-        "notes": creator.notes or "",
-        "sites": list(creator.sites or []),
-        "archived": creator.archived,
-        "archived_at": iso(creator.archived_at),
-        "created_at": iso(creator.created_at),
-        "updated_at": iso(creator.updated_at),
-        "last_interaction_at": iso(creator.last_interaction_at),
-        "followers_total": creator.followers_total,
-        "accounts": [account_json(a) for a in creator.accounts],
-    }
-    if details:
-        out["representatives"] = [
-            {"id": r.id, "name": r.name, "agency": r.agency, "email": r.email, "phone": r.phone}
-            for r in creator.representatives
-        ]
-    return out
-
-
-def interaction_json(i: Interaction) -> dict:
-    return {
-        "id": i.id,
-        "creator_id": i.creator_id,
-        "kind": i.kind,
-        "occurred_at": iso(i.occurred_at),
-        "summary": i.summary,
-        "user_id": i.user_id,
-    }
+routes = ApiRoutes()
 
 
 def _detail(creator_id: int):
@@ -183,7 +41,7 @@ def _detail(creator_id: int):
 # --- creators -------------------------------------------------------------------------------
 
 
-@bp.get("/creators")
+@routes.get("/creators")
 @allow(ALL_ROLES)
 @doc(
     "Creators (archived ones only with archived=1)",
@@ -208,7 +66,7 @@ def list_creators():
     return page_response(page, creator_json)
 
 
-@bp.post("/creators")
+@routes.post("/creators")
 @allow(EDITORS)
 @doc(
     "Add a creator (owner: the caller; an admin may name another)",
@@ -229,14 +87,14 @@ def create_creator():
     return response
 
 
-@bp.get("/creators/<int:creator_id>")
+@routes.get("/creators/<int:creator_id>")
 @allow(ALL_ROLES)
 @doc("A creator with accounts and representatives", response=CreatorOut)
 def get_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.patch("/creators/<int:creator_id>")
+@routes.patch("/creators/<int:creator_id>")
 @allow(EDITORS)
 @doc("Change a creator (owner_id: admin only)", body=CreatorPatch, response=CreatorOut)
 def patch_creator(creator_id: int):
@@ -248,7 +106,7 @@ def patch_creator(creator_id: int):
     return _detail(creator_id)
 
 
-@bp.delete("/creators/<int:creator_id>")
+@routes.delete("/creators/<int:creator_id>")
 @allow(EDITORS)
 @doc("Archive a creator (history is kept)", response=CreatorOut)
 def archive_creator(creator_id: int):
@@ -258,22 +116,7 @@ def archive_creator(creator_id: int):
     return _detail(creator_id)
 
 
-class EraseIn(ApiModel):
-    confirm_in_force: bool = False
-
-
-class ErasureOut(OutModel):
-    creator_id: int
-    accounts: int
-    representatives: int
-    interactions: int
-    tags: int
-    reminders: int
-    audit_events_scrubbed: int
-    in_force: list[str]
-
-
-@bp.post("/creators/<int:creator_id>/erase")
+@routes.post("/creators/<int:creator_id>/erase")
 @allow(ADMINS)
 @doc(
     "Erase a creator's personal data (admin only; refused with 409 while an NDA or deal is "
@@ -300,7 +143,7 @@ def erase_creator(creator_id: int):
 # --- accounts -------------------------------------------------------------------------------
 
 
-@bp.get("/creators/<int:creator_id>/accounts")
+@routes.get("/creators/<int:creator_id>/accounts")
 @allow(ALL_ROLES)
 @doc("A creator's accounts", list_of=AccountOut)
 def list_accounts(creator_id: int):
@@ -313,7 +156,7 @@ def list_accounts(creator_id: int):
     return page_response(page, account_json)
 
 
-@bp.post("/creators/<int:creator_id>/accounts")
+@routes.post("/creators/<int:creator_id>/accounts")
 @allow(EDITORS)
 @doc(
     "Add an account; 409 names the creator who holds the handle",
@@ -331,14 +174,14 @@ def create_account(creator_id: int):
     return created(account_json(account))
 
 
-@bp.get("/accounts/<int:account_id>")
+@routes.get("/accounts/<int:account_id>")
 @allow(ALL_ROLES)
 @doc("An account", response=AccountOut)
 def get_account(account_id: int):
     return jsonify(account_json(services.get_account(get_session(), account_id)))
 
 
-@bp.patch("/accounts/<int:account_id>")
+@routes.patch("/accounts/<int:account_id>")
 @allow(EDITORS)
 @doc(
     "Change an account; 409 when the handle belongs to another creator",
@@ -355,7 +198,7 @@ def patch_account(account_id: int):
     return jsonify(account_json(account))
 
 
-@bp.delete("/accounts/<int:account_id>")
+@routes.delete("/accounts/<int:account_id>")
 @allow(EDITORS)
 @doc("Remove an account", status=204)
 def delete_account(account_id: int):
@@ -368,7 +211,7 @@ def delete_account(account_id: int):
 # --- interactions ---------------------------------------------------------------------------
 
 
-@bp.get("/creators/<int:creator_id>/interactions")
+@routes.get("/creators/<int:creator_id>/interactions")
 @allow(ALL_ROLES)
 @doc("A creator's interactions, newest first", list_of=InteractionOut)
 def list_interactions(creator_id: int):
@@ -383,7 +226,7 @@ def list_interactions(creator_id: int):
     return page_response(page, interaction_json)
 
 
-@bp.post("/creators/<int:creator_id>/interactions")
+@routes.post("/creators/<int:creator_id>/interactions")
 @allow(EDITORS)
 @doc("Record an interaction", body=InteractionIn, response=InteractionOut, status=201)
 def create_interaction(creator_id: int):
@@ -400,6 +243,3 @@ def create_interaction(creator_id: int):
     )
     db.commit()
     return created(interaction_json(interaction))
-
-
-assert set(get_args(InteractionIn.model_fields["kind"].annotation)) == set(INTERACTION_KINDS)

@@ -25,10 +25,11 @@ def _badge(user):
 
 
 def register(app: Flask) -> None:
-    from crm.feedback import api, demo, digest, hooks, views  # noqa: F401 (api adds routes)
+    from crm.feedback import api, demo, digest, hooks, views
 
     app.register_blueprint(views.bp)
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(NavItem("feedback.index", "Feedback", ALL_ROLES, order=40, count=_badge))
     reg.home_panels.append(
         HomePanel("feedback/_home_panel.html", hooks.home_panel, ALL_ROLES, order=40)

@@ -8,7 +8,7 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 
 from crm.api.base import (
-    bp,
+    ApiRoutes,
     created,
     doc,
     iso,
@@ -30,6 +30,8 @@ from crm.feedback.schemas import (
     Severity,
     Status,
 )
+
+routes = ApiRoutes()
 
 
 def feedback_json(note: Feedback) -> dict:
@@ -60,7 +62,7 @@ def similar_json(items) -> list[dict]:
     ]
 
 
-@bp.get("/feedback")
+@routes.get("/feedback")
 @allow(ALL_ROLES)
 @doc(
     "Feedback notes, newest first",
@@ -83,7 +85,7 @@ def feedback_list():
     return page_response(page, feedback_json)
 
 
-@bp.post("/feedback")
+@routes.post("/feedback")
 @allow(EDITORS)
 @doc(
     "Record a feedback note; `similar` lists open notes of the product that look the same",
@@ -114,7 +116,7 @@ def feedback_create():
     return created(payload, url_for("api.feedback_get", feedback_id=note.id))
 
 
-@bp.get("/feedback/<int:feedback_id>")
+@routes.get("/feedback/<int:feedback_id>")
 @allow(ALL_ROLES)
 @doc("One feedback note", response=FeedbackOut)
 def feedback_get(feedback_id: int):
@@ -122,7 +124,7 @@ def feedback_get(feedback_id: int):
     return jsonify(feedback_json(note))
 
 
-@bp.patch("/feedback/<int:feedback_id>")
+@routes.patch("/feedback/<int:feedback_id>")
 @allow(EDITORS)
 @doc(
     "Change a note; `status` moves only along the triage transitions (409 otherwise), "

@@ -7,7 +7,7 @@ from crm.common.registry import CreatorSection, NavItem, TimelineProvider, regis
 
 
 def register(app: Flask) -> None:
-    from crm.licensing import (  # noqa: F401 (api modules add routes on import)
+    from crm.licensing import (
         api,
         changes,
         consent_cli,
@@ -23,6 +23,8 @@ def register(app: Flask) -> None:
     receipts.install()
     changes.install()
     reg = registry(app)
+    reg.api_routes.extend(interop_api.routes)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
     reg.creator_sections.append(
         CreatorSection(

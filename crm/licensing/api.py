@@ -6,7 +6,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from crm.api.base import (
-    bp,
+    ApiRoutes,
     created,
     doc,
     page_response,
@@ -49,6 +49,8 @@ from crm.licensing.schemas import (
     work_json,
 )
 
+routes = ApiRoutes()
+
 MAX_WORKS_PER_POST = 10_000
 REGISTRY_DEFAULT_LIMIT = 500
 REGISTRY_MAX_LIMIT = 1000
@@ -57,7 +59,7 @@ REGISTRY_MAX_LIMIT = 1000
 # --- works ---------------------------------------------------------------------------------
 
 
-@bp.get("/works")
+@routes.get("/works")
 @allow(ALL_ROLES)
 @doc(
     "Works, by id",
@@ -72,7 +74,7 @@ def works_index():
     return page_response(page, work_json)
 
 
-@bp.post("/works")
+@routes.post("/works")
 @allow(EDITORS)
 @doc(
     "Add one work, or a list of works (all or none)",
@@ -96,7 +98,7 @@ def works_create():
     return created(work_json(work))
 
 
-@bp.get("/works/<int:work_id>")
+@routes.get("/works/<int:work_id>")
 @allow(ALL_ROLES)
 @doc("One work with its effective decision per use today", response=WorkOut)
 def works_show(work_id: int):
@@ -106,7 +108,7 @@ def works_show(work_id: int):
     return jsonify(work_json(work) | {"decisions": _decisions_json(decided)})
 
 
-@bp.patch("/works/<int:work_id>")
+@routes.patch("/works/<int:work_id>")
 @allow(EDITORS)
 @doc("Change a work", body=WorkPatch, response=WorkOut)
 def works_update(work_id: int):
@@ -132,7 +134,7 @@ def _decisions_json(decided: dict) -> dict:
 # --- consents ------------------------------------------------------------------------------
 
 
-@bp.get("/consents")
+@routes.get("/consents")
 @allow(ALL_ROLES)
 @doc(
     "Consent records, by id",
@@ -157,7 +159,7 @@ def consents_index():
     return page_response(page, consent_json)
 
 
-@bp.post("/consents")
+@routes.post("/consents")
 @allow(EDITORS_AND_LEGAL)
 @doc("Record a consent for one use", body=ConsentIn, response=ConsentOut, status=201)
 def consents_create():
@@ -168,14 +170,14 @@ def consents_create():
     return created(consent_json(consent))
 
 
-@bp.get("/consents/<int:consent_id>")
+@routes.get("/consents/<int:consent_id>")
 @allow(ALL_ROLES)
 @doc("One consent record", response=ConsentOut)
 def consents_show(consent_id: int):
     return jsonify(consent_json(services.get_consent(get_session(), consent_id)))
 
 
-@bp.post("/consents/<int:consent_id>/revoke")
+@routes.post("/consents/<int:consent_id>/revoke")
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Revoke a consent from a day (default today)",
@@ -192,7 +194,7 @@ def consents_revoke(consent_id: int):
     return jsonify(consent_json(consent))
 
 
-@bp.post("/consent/check")
+@routes.post("/consent/check")
 @allow(ALL_ROLES)
 @doc(
     "Decide up to 10,000 URLs or SHA-256 hashes for one use, each with the record behind it",
@@ -211,7 +213,7 @@ def consent_check():
     return jsonify({"use": body.use, "as_of": day.isoformat(), "items": answers})
 
 
-@bp.get("/registry.json")
+@routes.get("/registry.json")
 @allow(ALL_ROLES)
 @doc(
     "Every work with its effective decision per use, in pages by work id",
@@ -264,7 +266,7 @@ def registry_export():
 # --- licences and payouts ------------------------------------------------------------------
 
 
-@bp.get("/licences")
+@routes.get("/licences")
 @allow(ALL_ROLES)
 @doc("Licences, by id", list_of=LicenceOut, query={"creator_id": {"type": "integer"}})
 def licences_index():
@@ -285,7 +287,7 @@ def licences_index():
     return page_response(page, lambda x: licence_json(x, sorted(w.id for w in x.works)))
 
 
-@bp.post("/licences")
+@routes.post("/licences")
 @allow(EDITORS)
 @doc(
     "Create a licence over allowed works",
@@ -302,7 +304,7 @@ def licences_create():
     return created(licence_json(licence, sorted(w.id for w in licence.works)))
 
 
-@bp.get("/licences/<int:licence_id>")
+@routes.get("/licences/<int:licence_id>")
 @allow(ALL_ROLES)
 @doc("One licence", response=LicenceOut)
 def licences_show(licence_id: int):
@@ -311,7 +313,7 @@ def licences_show(licence_id: int):
     return jsonify(licence_json(licence, sorted(w.id for w in licence.works)))
 
 
-@bp.patch("/licences/<int:licence_id>")
+@routes.patch("/licences/<int:licence_id>")
 @allow(EDITORS)
 @doc(
     "Change a licence (future payouts only)", body=LicencePatch, response=LicenceOut, errors=(409,)
@@ -325,7 +327,7 @@ def licences_update(licence_id: int):
     return jsonify(licence_json(licence, sorted(w.id for w in licence.works)))
 
 
-@bp.get("/licences/<int:licence_id>/payouts")
+@routes.get("/licences/<int:licence_id>/payouts")
 @allow(ALL_ROLES)
 @doc("A licence's payouts by period", list_of=PayoutOut)
 def payouts_index(licence_id: int):
@@ -336,7 +338,7 @@ def payouts_index(licence_id: int):
     )
 
 
-@bp.post("/licences/<int:licence_id>/payouts")
+@routes.post("/licences/<int:licence_id>/payouts")
 @allow(EDITORS)
 @doc(
     "Compute and store the payout of a period",
@@ -354,7 +356,7 @@ def payouts_create(licence_id: int):
     return created(payout_json(payout))
 
 
-@bp.post("/licences/<int:licence_id>/payouts/<int:payout_id>/paid")
+@routes.post("/licences/<int:licence_id>/payouts/<int:payout_id>/paid")
 @allow(EDITORS)
 @doc("Mark a payout paid (default today)", body=PaidIn, response=PayoutOut, errors=(409,))
 def payouts_paid(licence_id: int, payout_id: int):

@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 from pydantic import Field
 
-from crm.api.base import ApiModel, OutModel, bp, doc, iso, parse_body, query_date
+from crm.api.base import ApiModel, ApiRoutes, OutModel, doc, iso, parse_body, query_date
 from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, allow, public
 from crm.db import get_session
 from crm.licensing import changes, receipts, services, signals_scan, standards
 from crm.licensing.models import Work
+
+routes = ApiRoutes()
 
 
 class CawgOut(OutModel):
@@ -39,7 +41,7 @@ def _policy_url(creator_id: int) -> str:
     return url_for("api.creator_tdm_policy", creator_id=creator_id, _external=True)
 
 
-@bp.get("/works/<int:work_id>/cawg.json")
+@routes.get("/works/<int:work_id>/cawg.json")
 @allow(ALL_ROLES)
 @doc("The work's CAWG training-and-data-mining assertion", response=CawgOut, query=AS_OF)
 def work_cawg(work_id: int) -> Response:
@@ -49,7 +51,7 @@ def work_cawg(work_id: int) -> Response:
     return jsonify(standards.cawg_assertion(standards.work_decisions(db, work, day)))
 
 
-@bp.get("/works/<int:work_id>/xmp")
+@routes.get("/works/<int:work_id>/xmp")
 @allow(ALL_ROLES)
 @doc(
     "An XMP sidecar with the PLUS DataMining value",
@@ -66,7 +68,7 @@ def work_xmp(work_id: int) -> Response:
     return response
 
 
-@bp.get("/creators/<int:creator_id>/tdmrep.json")
+@routes.get("/creators/<int:creator_id>/tdmrep.json")
 @allow(ALL_ROLES)
 @doc("TDMRep entries for each of the creator's declared sites", query=AS_OF)
 def creator_tdmrep(creator_id: int) -> Response:
@@ -77,7 +79,7 @@ def creator_tdmrep(creator_id: int) -> Response:
     return jsonify(standards.tdmrep(creator.sites or [], decisions, _policy_url(creator.id)))
 
 
-@bp.get("/creators/<int:creator_id>/tdm-policy.json")
+@routes.get("/creators/<int:creator_id>/tdm-policy.json")
 @allow(ALL_ROLES)
 @doc(
     "The ODRL policy (JSON-LD) a creator's TDMRep entries link",
@@ -122,7 +124,7 @@ def jwks() -> Response:
     return jsonify(receipts.jwks(get_session()))
 
 
-@bp.get("/consents/<int:consent_id>/receipt")
+@routes.get("/consents/<int:consent_id>/receipt")
 @allow(ALL_ROLES)
 @doc("The signed receipt (compact JWS) of a consent record, with its history", response=ReceiptOut)
 def consent_receipt(consent_id: int) -> Response:
@@ -147,7 +149,7 @@ def consent_receipt(consent_id: int) -> Response:
     )
 
 
-@bp.post("/receipts/verify")
+@routes.post("/receipts/verify")
 @allow(ALL_ROLES)
 @doc("Check a receipt's signature against our keys", body=VerifyIn, response=VerifyOut)
 def receipts_verify() -> Response:
@@ -168,7 +170,7 @@ class ChangeOut(OutModel):
     created_at: str
 
 
-@bp.get("/registry/changes")
+@routes.get("/registry/changes")
 @allow(ALL_ROLES)
 @doc(
     "Changes to the registry in order; resume from `next_cursor` (the last id read)",
@@ -196,7 +198,7 @@ class ConflictOut(OutModel):
     use: str
 
 
-@bp.get("/consent/conflicts")
+@routes.get("/consent/conflicts")
 @allow(ALL_ROLES)
 @doc(
     "Where a creator's own site refuses a use our consent allows", list_of=ConflictOut, query=AS_OF

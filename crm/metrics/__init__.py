@@ -7,10 +7,11 @@ from crm.common.registry import CreatorSection, HomePanel, Job, NavItem, Timelin
 
 
 def register(app: Flask) -> None:
-    from crm.metrics import api, cli, demo, digest, panels, tasks, views  # noqa: F401 (api)
+    from crm.metrics import api, cli, demo, digest, panels, tasks, views
 
     app.register_blueprint(views.bp)
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(NavItem("metrics.index", "Audience", ALL_ROLES, order=60))
     reg.home_panels.append(
         HomePanel("metrics/_home_panel.html", panels.home_panel, ALL_ROLES, order=60)

@@ -11,8 +11,8 @@ from pydantic import Field, StrictInt
 
 from crm.api.base import (
     ApiModel,
+    ApiRoutes,
     OutModel,
-    bp,
     created,
     doc,
     iso,
@@ -25,6 +25,8 @@ from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.common.timeutil import today_in
 from crm.db import get_session
 from crm.metrics import services
+
+routes = ApiRoutes()
 
 # Counts are JSON integers: no booleans, strings or fractions slipping through as numbers.
 Count = Annotated[StrictInt, Field(ge=0)]
@@ -62,7 +64,7 @@ def snapshot_json(snapshot) -> dict:
     }
 
 
-@bp.get("/accounts/<int:account_id>/snapshots")
+@routes.get("/accounts/<int:account_id>/snapshots")
 @allow(ALL_ROLES)
 @doc(
     "An account's daily snapshots, newest first",
@@ -86,7 +88,7 @@ def account_snapshots(account_id: int):
     return page_response(page, snapshot_json)
 
 
-@bp.post("/accounts/<int:account_id>/snapshots")
+@routes.post("/accounts/<int:account_id>/snapshots")
 @allow(EDITORS)
 @doc(
     "Record a manual snapshot (a second one for the same day replaces that day's figures)",

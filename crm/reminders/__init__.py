@@ -22,10 +22,11 @@ SCAN_JOB = "reminders.scan"
 
 
 def register(app: Flask) -> None:
-    from crm.reminders import api, cli, demo, digest, tasks, views  # noqa: F401 (api adds routes)
+    from crm.reminders import api, cli, demo, digest, tasks, views
 
     app.register_blueprint(views.bp)
     reg = registry(app)
+    reg.api_routes.extend(api.routes)
     reg.nav.append(
         NavItem("reminders.index", "Tasks", ALL_ROLES, order=15, count=views.badge_count)
     )

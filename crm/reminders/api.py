@@ -11,8 +11,8 @@ from pydantic import Field
 
 from crm.api.base import (
     ApiModel,
+    ApiRoutes,
     OutModel,
-    bp,
     created,
     doc,
     iso,
@@ -27,6 +27,8 @@ from crm.common.timeutil import today_in
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.models import REMINDER_STATUSES
+
+routes = ApiRoutes()
 
 
 class ReminderIn(ApiModel):
@@ -78,7 +80,7 @@ def reminder_json(r) -> dict:
     }
 
 
-@bp.get("/reminders")
+@routes.get("/reminders")
 @allow(ALL_ROLES)
 @doc(
     "My reminders (an admin may ask for anyone's with assignee_id), by due date",
@@ -101,7 +103,7 @@ def list_reminders():
     return page_response(page, reminder_json)
 
 
-@bp.post("/reminders")
+@routes.post("/reminders")
 @allow(EDITORS_AND_LEGAL)
 @doc(
     "Create a reminder (for me, or assigned to someone)",
@@ -126,7 +128,7 @@ def create_reminder():
     return created(reminder_json(reminder), url_for("api.get_reminder", reminder_id=reminder.id))
 
 
-@bp.get("/reminders/<int:reminder_id>")
+@routes.get("/reminders/<int:reminder_id>")
 @allow(ALL_ROLES)
 @doc(
     "One reminder (mine, one I created, or any for an admin)", response=ReminderOut, tag="reminders"
@@ -136,7 +138,7 @@ def get_reminder(reminder_id: int):
     return jsonify(reminder_json(reminder))
 
 
-@bp.patch("/reminders/<int:reminder_id>")
+@routes.patch("/reminders/<int:reminder_id>")
 @allow(ALL_ROLES)
 @doc(
     "Mark done, dismiss, reopen, snooze, re-date, rename or reassign a reminder",

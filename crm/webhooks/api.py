@@ -6,11 +6,13 @@ from flask import Response, jsonify
 from flask_login import current_user
 from pydantic import Field
 
-from crm.api.base import ApiModel, OutModel, bp, created, doc, iso, parse_body
+from crm.api.base import ApiModel, ApiRoutes, OutModel, created, doc, iso, parse_body
 from crm.common.permissions import ADMINS, allow
 from crm.db import get_session
 from crm.webhooks import services
 from crm.webhooks.models import Webhook
+
+routes = ApiRoutes()
 
 
 class WebhookIn(ApiModel):
@@ -36,7 +38,7 @@ def webhook_json(hook: Webhook) -> dict:
     }
 
 
-@bp.get("/webhooks")
+@routes.get("/webhooks")
 @allow(ADMINS)
 @doc("Webhook subscriptions", list_of=WebhookOut)
 def webhooks_index() -> Response:
@@ -44,7 +46,7 @@ def webhooks_index() -> Response:
     return jsonify({"items": [webhook_json(h) for h in hooks], "next_cursor": None})
 
 
-@bp.post("/webhooks")
+@routes.post("/webhooks")
 @allow(ADMINS)
 @doc(
     "Subscribe a URL to events; the answer holds the signing secret, once",
@@ -60,7 +62,7 @@ def webhooks_create() -> Response:
     return created(webhook_json(hook) | {"secret": hook.secret})
 
 
-@bp.delete("/webhooks/<int:webhook_id>")
+@routes.delete("/webhooks/<int:webhook_id>")
 @allow(ADMINS)
 @doc("Delete a subscription and its pending deliveries", status=204)
 def webhooks_delete(webhook_id: int) -> Response:

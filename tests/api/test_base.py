@@ -203,3 +203,26 @@ def test_openapi_document_describes_exactly_the_api_routes(client, app):
             assert op["responses"], (path, method)
             if "security" in op:
                 assert "401" in op["responses"]
+
+
+def test_each_app_builds_its_own_api_blueprint_with_every_route_once(app, app_config):
+    """Routes come from the registry of the app being built, not from a blueprint shared by
+    every app in the process: a second app has the same API routes, each once."""
+    from crm.db import get_db
+
+    def api_routes(application):
+        return [
+            (rule.rule, rule.endpoint, tuple(sorted(rule.methods)))
+            for rule in application.url_map.iter_rules()
+            if rule.endpoint.startswith("api.")
+        ]
+
+    other = create_app(app_config)
+    try:
+        assert other.blueprints["api"] is not app.blueprints["api"]
+        assert api_routes(other) == api_routes(app)
+        assert len(api_routes(other)) == len(set(api_routes(other)))
+        assert ("/api/v1/me", "api.me", ("GET", "HEAD", "OPTIONS")) in api_routes(other)
+        assert len(other.blueprints["api"].deferred_functions) == len(api_routes(other))
+    finally:
+        get_db(other).engine.dispose()

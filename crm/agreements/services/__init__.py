@@ -12,9 +12,9 @@ from crm.agreements.services._common import (
     MAX_TEXT,
     NDA_EDITABLE,
     NDA_TRANSITIONS,
+    _dec,
 )
 from crm.agreements.services.deals import (
-    _dec,
     add_payment,
     create_deal,
     deal_snapshot,

@@ -2,53 +2,84 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from crm.common import money
 from crm.common.errors import Conflict, FieldErrors, Invalid
+from crm.common.states import StateMachine
 from crm.creators.models import Creator
 
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
-# `expire_ndas` (the dates decide), never by hand.
-NDA_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "draft": ("sent",),
-    "sent": ("draft", "signed", "terminated"),
-    "signed": ("terminated",),
-    "expired": (),
-    "terminated": (),
-}
-DEAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "proposed": ("negotiating", "signed", "cancelled"),
-    "negotiating": ("proposed", "signed", "cancelled"),
-    "signed": ("active", "cancelled"),
-    "active": ("completed", "cancelled"),
-    "completed": (),
-    "cancelled": (),
-}
+# One lifecycle per aggregate; each action is the state it leads to. People move NDAs along
+# theirs; `expired` is reached only through `expire_ndas` (the dates decide), never by hand.
+NDA_TRANSITIONS = StateMachine.by_target(
+    "NDA",
+    {
+        "draft": ("sent",),
+        "sent": ("draft", "signed", "terminated"),
+        "signed": ("terminated",),
+        "expired": (),
+        "terminated": (),
+    },
+)
+DEAL_TRANSITIONS = StateMachine.by_target(
+    "deal",
+    {
+        "proposed": ("negotiating", "signed", "cancelled"),
+        "negotiating": ("proposed", "signed", "cancelled"),
+        "signed": ("active", "cancelled"),
+        "active": ("completed", "cancelled"),
+        "completed": (),
+        "cancelled": (),
+    },
+)
 # Grants: revoke has its own action with a reason; expiry and suspension are the system's.
-GRANT_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "active": ("revoked",),
-    "suspended": ("active", "revoked"),
-    "revoked": (),
-    "expired": (),
-}
+GRANT_TRANSITIONS = StateMachine.by_target(
+    "grant",
+    {
+        "active": ("revoked",),
+        "suspended": ("active", "revoked"),
+        "revoked": (),
+        "expired": (),
+    },
+)
 NDA_EDITABLE = ("draft", "sent", "signed")
-_UNSET = object()
+
+
+class _Unset(Enum):
+    """A keyword left out, as distinct from one given as None."""
+
+    UNSET = "unset"
+
+
+_UNSET = _Unset.UNSET
+Amount = str | int | Decimal | None  # a decimal amount as it arrives (form, JSON, code)
 MAX_TEXT = 20000
 
 
-def _refuse_transition(thing: str, current: str, target: str, table: dict) -> None:
-    allowed = table.get(current, ())
-    if target not in allowed:
+def _refuse_transition(lifecycle: StateMachine, current: str, target: str) -> None:
+    """Conflict unless `lifecycle` allows moving from `current` to `target`; the message
+    names the record by the lifecycle's name and lists what is allowed instead."""
+    if not lifecycle.allows(current, target):
+        allowed = lifecycle.targets(current)
         options = ", ".join(allowed) if allowed else "none (it is final)"
         raise Conflict(
-            f"Cannot change this {thing} from {current} to {target}. Allowed from {current}: "
-            f"{options}."
+            f"Cannot change this {lifecycle.name} from {current} to {target}. "
+            f"Allowed from {current}: {options}."
         )
 
 
+def _dec(minor: int | None, currency: str | None) -> str | None:
+    """An amount in minor units as a decimal string; None when there is none."""
+    return None if minor is None or not currency else money.to_decimal_string(minor, currency)
+
+
 def _money_field(
-    errors: FieldErrors, field: str, amount, currency: str | None, *, positive=True
+    errors: FieldErrors, field: str, amount: Amount, currency: str | None, *, positive: bool = True
 ) -> int | None:
     """Parse one decimal-string amount of the given currency; None when empty."""
     if amount in (None, ""):
@@ -78,19 +109,19 @@ def _currency(errors: FieldErrors, currency: str | None) -> str | None:
         return None
 
 
-def _text(errors: FieldErrors, field: str, value, limit: int = MAX_TEXT) -> str:
+def _text(errors: FieldErrors, field: str, value: str | None, limit: int = MAX_TEXT) -> str:
     value = (value or "").strip()
     if len(value) > limit:
         errors.add(field, f"must be at most {limit} characters")
     return value
 
 
-def _creator(session: Session, creator_id) -> Creator:
+def _creator(session: Session, creator_id: object) -> Creator:
     creator = session.get(Creator, creator_id) if isinstance(creator_id, int) else None
     if creator is None:
         raise Invalid({"creator_id": ["is not a known creator"]})
     return creator
 
 
-def _diff(before: dict, after: dict) -> dict:
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}

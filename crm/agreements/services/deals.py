@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +15,12 @@ from crm.agreements.models import (
     Grant,
     Payment,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.services._common import (
     DEAL_TRANSITIONS,
+    Amount,
     _creator,
     _currency,
+    _dec,
     _diff,
     _money_field,
     _refuse_transition,
@@ -27,6 +28,7 @@ from crm.agreements.services._common import (
 )
 from crm.audit.services import record
 from crm.common import money
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 
 
@@ -37,9 +39,9 @@ def get_deal(session: Session, deal_id: int) -> Deal:
     return deal
 
 
-def deal_snapshot(deal: Deal) -> dict:
-    def dec(minor):
-        return None if minor is None else money.to_decimal_string(minor, deal.currency)
+def deal_snapshot(deal: Deal) -> dict[str, Any]:
+    def dec(minor: int | None) -> str | None:
+        return _dec(minor, deal.currency)
 
     return {
         "title": deal.title,
@@ -72,8 +74,14 @@ _DEAL_FIELDS = (
 )
 
 
-def _deal_values(session: Session, errors: FieldErrors, creator_id: int, fields: dict, deal):
-    def current(name, default=None):
+def _deal_values(
+    session: Session,
+    errors: FieldErrors,
+    creator_id: int,
+    fields: dict[str, Any],
+    deal: Deal | None,
+) -> dict[str, Any]:
+    def current(name: str, default: Any = None) -> Any:
         if name in fields:
             return fields[name]
         if deal is None:
@@ -86,7 +94,7 @@ def _deal_values(session: Session, errors: FieldErrors, creator_id: int, fields:
             return [g.id for g in deal.grants]
         return getattr(deal, name)
 
-    v: dict = {}
+    v: dict[str, Any] = {}
     v["title"] = _text(errors, "title", current("title", ""), 200)
     if not v["title"]:
         errors.add("title", "is required")
@@ -133,11 +141,7 @@ def _deal_values(session: Session, errors: FieldErrors, creator_id: int, fields:
     return v
 
 
-def _dec(minor, currency):
-    return None if minor is None or not currency else money.to_decimal_string(minor, currency)
-
-
-def create_deal(session: Session, actor, *, creator_id: int, **fields) -> Deal:
+def create_deal(session: Session, actor: Actor, *, creator_id: int, **fields: Any) -> Deal:
     errors = FieldErrors()
     creator = _creator(session, creator_id)
     unknown = set(fields) - set(_DEAL_FIELDS)
@@ -160,7 +164,7 @@ def create_deal(session: Session, actor, *, creator_id: int, **fields) -> Deal:
     return deal
 
 
-def _apply_deal(deal: Deal, v: dict) -> None:
+def _apply_deal(deal: Deal, v: dict[str, Any]) -> None:
     for key in (
         "title",
         "kind",
@@ -177,13 +181,13 @@ def _apply_deal(deal: Deal, v: dict) -> None:
     deal.grants = v["grants"]
 
 
-def update_deal(session: Session, actor, deal: Deal, **fields) -> Deal:
+def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> Deal:
     """Edit a deal; `status` moves along DEAL_TRANSITIONS. Finished deals are read-only."""
     target = fields.pop("status", None)
     if target is not None and target not in DEAL_STATUSES:
         raise Invalid({"status": [f"must be one of {', '.join(DEAL_STATUSES)}"]})
     if target is not None and target != deal.status:
-        _refuse_transition("deal", deal.status, target, DEAL_TRANSITIONS)
+        _refuse_transition(DEAL_TRANSITIONS, deal.status, target)
     elif deal.status in ("completed", "cancelled") and fields:
         raise Conflict(f"A deal that is {deal.status} can no longer be edited.")
     if fields:
@@ -214,11 +218,11 @@ def get_payment(session: Session, payment_id: int) -> Payment:
 
 def add_payment(
     session: Session,
-    actor,
+    actor: Actor,
     deal: Deal,
     *,
     due_on: date | None,
-    amount,
+    amount: Amount,
     currency: str | None = None,
     paid_on: date | None = None,
     note: str = "",
@@ -239,6 +243,7 @@ def add_payment(
     minor = _money_field(errors, "amount", amount, currency)
     note = _text(errors, "note", note, 500)
     errors.raise_if_any()
+    assert minor is not None and currency is not None  # an amount is required, and its currency
     payment = Payment(
         deal_id=deal.id, due_on=due_on, amount_minor=minor, currency=currency, paid_on=paid_on,
         note=note,
@@ -262,7 +267,7 @@ def add_payment(
     return payment
 
 
-def mark_paid(session: Session, actor, payment: Payment, paid_on: date) -> Payment:
+def mark_paid(session: Session, actor: Actor, payment: Payment, paid_on: date | None) -> Payment:
     if payment.paid_on is not None:
         raise Conflict(f"This payment was already marked paid on {payment.paid_on}.")
     if paid_on is None:

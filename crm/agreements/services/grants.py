@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,12 +13,11 @@ from crm.agreements.models import (
     Nda,
     Product,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.services._common import (
     GRANT_TRANSITIONS,
     _creator,
     _currency,
+    _dec,
     _diff,
     _money_field,
     _refuse_transition,
@@ -26,7 +26,7 @@ from crm.agreements.services._common import (
 from crm.agreements.services.ndas import expire_ndas, nda_problem
 from crm.agreements.services.products import product_is_released
 from crm.audit.services import record, system_actor
-from crm.common import money
+from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators.models import Creator
 
@@ -63,15 +63,15 @@ def check_grant_gate(
     if not covering:
         ids = ", ".join(f"#{n.id}" for n in signed)
         raise Conflict(prefix + f"no signed NDA of theirs ({ids}) covers {product.name}.")
-    fitting = [n for n in covering if nda_problem(n, product, starts_on, ends_on) is None]
+    problems = [(n, nda_problem(n, product, starts_on, ends_on)) for n in covering]
+    fitting = [n for n, problem in problems if problem is None]
     if fitting:
         # The one that lasts longest, so the grant is least likely to be suspended early.
         return max(fitting, key=lambda n: (n.expires_on or date.max, n.id))
-    closest = min(
-        covering,
-        key=lambda n: (nda_problem(n, product, starts_on, ends_on).count(";"), -n.id),
-    )
-    raise Conflict(prefix + nda_problem(closest, product, starts_on, ends_on) + ".")
+    # None fits: name what stops the one closest to fitting (fewest problems).
+    refusals = [(n.id, problem) for n, problem in problems if problem is not None]
+    _closest, problem = min(refusals, key=lambda r: (r[1].count(";"), -r[0]))
+    raise Conflict(prefix + problem + ".")
 
 
 def get_grant(session: Session, grant_id: int) -> Grant:
@@ -81,7 +81,7 @@ def get_grant(session: Session, grant_id: int) -> Grant:
     return grant
 
 
-def grant_snapshot(grant: Grant) -> dict:
+def grant_snapshot(grant: Grant) -> dict[str, Any]:
     return {
         "status": grant.status,
         "product_id": grant.product_id,
@@ -89,15 +89,15 @@ def grant_snapshot(grant: Grant) -> dict:
         "starts_on": grant.starts_on,
         "ends_on": grant.ends_on,
         "tier": grant.tier,
-        "monthly_value": None
-        if grant.monthly_value_minor is None
-        else money.to_decimal_string(grant.monthly_value_minor, grant.currency),
+        "monthly_value": _dec(grant.monthly_value_minor, grant.currency),
         "currency": grant.currency,
     }
 
 
-def _grant_fields(session: Session, errors: FieldErrors, fields: dict, grant: Grant | None):
-    out: dict = {}
+def _grant_fields(
+    session: Session, errors: FieldErrors, fields: dict[str, Any], grant: Grant | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if "product_id" in fields:
         product = session.get(Product, fields["product_id"]) if fields["product_id"] else None
         if product is None:
@@ -138,7 +138,7 @@ def _grant_fields(session: Session, errors: FieldErrors, fields: dict, grant: Gr
     return out
 
 
-def create_grant(session: Session, actor, *, creator_id: int, **fields) -> Grant:
+def create_grant(session: Session, actor: Actor, *, creator_id: int, **fields: Any) -> Grant:
     """Grant access to a product; R1 decides (and picks the NDA when none is given)."""
     errors = FieldErrors()
     creator = _creator(session, creator_id)
@@ -174,12 +174,12 @@ def create_grant(session: Session, actor, *, creator_id: int, **fields) -> Grant
     return grant
 
 
-def update_grant(session: Session, actor, grant: Grant, today: date, **fields) -> Grant:
+def update_grant(session: Session, actor: Actor, grant: Grant, today: date, **fields: Any) -> Grant:
     """Edit a grant; a period or NDA change re-runs R1. `status: "active"` resumes a suspended
     grant (R1 again, e.g. under a new NDA); `revoked` goes through `revoke_grant`."""
     target = fields.pop("status", None)
     if target is not None and target != grant.status:
-        _refuse_transition("grant", grant.status, target, GRANT_TRANSITIONS)
+        _refuse_transition(GRANT_TRANSITIONS, grant.status, target)
         if target == "revoked":
             raise Invalid({"status": ["use revoke, which needs a reason"]})
     if grant.status in ("revoked", "expired"):
@@ -199,7 +199,7 @@ def update_grant(session: Session, actor, grant: Grant, today: date, **fields) -
         or target == "active"
     )
     if becomes_active and gate_changed:
-        creator = session.get(Creator, grant.creator_id)
+        creator = _creator(session, grant.creator_id)
         nda = check_grant_gate(
             session, creator, grant.product, values["starts_on"], values["ends_on"], values["nda"]
         )
@@ -219,13 +219,13 @@ def update_grant(session: Session, actor, grant: Grant, today: date, **fields) -
     return grant
 
 
-def revoke_grant(session: Session, actor, grant: Grant, reason: str, today: date) -> Grant:
+def revoke_grant(session: Session, actor: Actor, grant: Grant, reason: str, today: date) -> Grant:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": ["is required"]})
     if len(reason) > 2000:
         raise Invalid({"reason": ["must be at most 2000 characters"]})
-    _refuse_transition("grant", grant.status, "revoked", GRANT_TRANSITIONS)
+    _refuse_transition(GRANT_TRANSITIONS, grant.status, "revoked")
     before = grant.status
     grant.status = "revoked"
     grant.revoked_reason = reason
@@ -242,7 +242,7 @@ def revoke_grant(session: Session, actor, grant: Grant, reason: str, today: date
     return grant
 
 
-def expire_grants(session: Session, today: date, actor=None) -> list[Grant]:
+def expire_grants(session: Session, today: date, actor: Actor | None = None) -> list[Grant]:
     """Date-driven, run daily: active or suspended grants whose `ends_on` is before `today`
     become expired. Running it twice changes nothing."""
     actor = actor or system_actor("agreements-expiry")
@@ -263,7 +263,7 @@ def expire_grants(session: Session, today: date, actor=None) -> list[Grant]:
     return expired
 
 
-def expire_agreements(session: Session, today: date, actor=None) -> dict:
+def expire_agreements(session: Session, today: date, actor: Actor | None = None) -> dict[str, int]:
     """The daily job: grants first (so a grant that ran out is expired, not suspended), then
     NDAs (R2 suspends what still depended on them)."""
     grants = expire_grants(session, today, actor)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +14,6 @@ from crm.agreements.models import (
     Nda,
     Product,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.services._common import (
     _UNSET,
     NDA_EDITABLE,
@@ -22,6 +22,7 @@ from crm.agreements.services._common import (
     _diff,
     _refuse_transition,
     _text,
+    _Unset,
 )
 from crm.agreements.services.products import product_is_released
 from crm.agreements.signals import nda_ended
@@ -37,7 +38,9 @@ def get_nda(session: Session, nda_id: int) -> Nda:
     return nda
 
 
-def _products(session: Session, errors: FieldErrors, product_ids) -> list[Product]:
+def _products(
+    session: Session, errors: FieldErrors, product_ids: Iterable[int | str] | None
+) -> list[Product]:
     ids = sorted({int(i) for i in product_ids or []})
     if not ids:
         return []
@@ -48,14 +51,16 @@ def _products(session: Session, errors: FieldErrors, product_ids) -> list[Produc
     return sorted(found, key=lambda p: p.name.lower())
 
 
-def _check_nda_dates(errors: FieldErrors, effective_on, expires_on, status: str) -> None:
+def _check_nda_dates(
+    errors: FieldErrors, effective_on: date | None, expires_on: date | None, status: str
+) -> None:
     if effective_on and expires_on and expires_on < effective_on:
         errors.add("expires_on", "must be on or after the effective date")
     if status == "signed" and not effective_on:
         errors.add("effective_on", "is required for a signed NDA")
 
 
-def nda_snapshot(nda: Nda) -> dict:
+def nda_snapshot(nda: Nda) -> dict[str, Any]:
     return {
         "status": nda.status,
         "effective_on": nda.effective_on,
@@ -67,10 +72,10 @@ def nda_snapshot(nda: Nda) -> dict:
 
 def create_nda(
     session: Session,
-    actor,
+    actor: Actor,
     *,
     creator_id: int,
-    product_ids=(),
+    product_ids: Iterable[int | str] = (),
     effective_on: date | None = None,
     expires_on: date | None = None,
     terms: str = "",
@@ -97,7 +102,7 @@ def create_nda(
     return nda
 
 
-def update_nda(session: Session, actor, nda: Nda, **fields) -> Nda:
+def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     """Edit dates, terms, covered products. A signed NDA may change only if every active grant
     that depends on it would still pass R1 (so an edit never silently uncovers a grant)."""
     if nda.status not in NDA_EDITABLE:
@@ -131,9 +136,9 @@ def update_nda(session: Session, actor, nda: Nda, **fields) -> Nda:
     return nda
 
 
-def transition_nda(session: Session, actor, nda: Nda, target: str, today: date) -> Nda:
+def transition_nda(session: Session, actor: Actor, nda: Nda, target: str, today: date) -> Nda:
     """Move an NDA along `NDA_TRANSITIONS`; terminating it applies R2 at once."""
-    _refuse_transition("NDA", nda.status, target, NDA_TRANSITIONS)
+    _refuse_transition(NDA_TRANSITIONS, nda.status, target)
     if target == "signed":
         errors = FieldErrors()
         _check_nda_dates(errors, nda.effective_on, nda.expires_on, "signed")
@@ -154,7 +159,7 @@ def transition_nda(session: Session, actor, nda: Nda, target: str, today: date) 
     return nda
 
 
-def edit_nda(session: Session, actor: Actor, nda: Nda, changes: dict, today: date) -> Nda:
+def edit_nda(session: Session, actor: Actor, nda: Nda, changes: dict[str, Any], today: date) -> Nda:
     """One edit of an NDA (the API's PATCH): fields as `update_nda`, then a `status` other
     than the current one as `transition_nda`; the same status again changes nothing."""
     fields = dict(changes)
@@ -176,7 +181,7 @@ def _verb(status: str) -> str:
     }.get(status, status)
 
 
-def expire_ndas(session: Session, today: date, actor=None) -> list[Nda]:
+def expire_ndas(session: Session, today: date, actor: Actor | None = None) -> list[Nda]:
     """Date-driven, run daily: signed NDAs whose `expires_on` is before `today` expire, and
     R2 suspends the active grants that depend on them. Running it twice changes nothing."""
     actor = actor or system_actor("agreements-expiry")
@@ -188,18 +193,22 @@ def expire_ndas(session: Session, today: date, actor=None) -> list[Nda]:
     )
     expired = list(session.scalars(stmt))
     for nda in expired:
+        expires_on = nda.expires_on
+        assert expires_on is not None  # the query selects dated NDAs only
         nda.status = "expired"
-        nda.ended_on = nda.expires_on + timedelta(days=1)
+        nda.ended_on = expires_on + timedelta(days=1)
         session.flush()
         record(session, actor, "nda.expire", "nda", nda.id, {"status": ["signed", "expired"]})
         suspended = suspend_dependent_grants(
-            session, actor, nda, today, f"NDA #{nda.id} expired on {nda.expires_on}"
+            session, actor, nda, today, f"NDA #{nda.id} expired on {expires_on}"
         )
         nda_ended.send(nda, session=session, actor=actor, reason="expired", suspended=suspended)
     return expired
 
 
-def dependent_grants(session: Session, nda: Nda, statuses=("active",)) -> list[Grant]:
+def dependent_grants(
+    session: Session, nda: Nda, statuses: Iterable[str] = ("active",)
+) -> list[Grant]:
     stmt = (
         select(Grant).where(Grant.nda_id == nda.id, Grant.status.in_(statuses)).order_by(Grant.id)
     )
@@ -207,7 +216,7 @@ def dependent_grants(session: Session, nda: Nda, statuses=("active",)) -> list[G
 
 
 def suspend_dependent_grants(
-    session: Session, actor, nda: Nda, today: date, reason: str
+    session: Session, actor: Actor, nda: Nda, today: date, reason: str
 ) -> list[Grant]:
     """R2: active grants that rely on this NDA are suspended, unless their product is public
     by now (its release lifts R1) or the grant has already run out (expiry handles it)."""
@@ -237,8 +246,8 @@ def nda_problem(
     ends_on: date,
     *,
     covered_ids: set[int] | None = None,
-    effective_on=_UNSET,
-    expires_on=_UNSET,
+    effective_on: date | _Unset | None = _UNSET,
+    expires_on: date | _Unset | None = _UNSET,
 ) -> str | None:
     """What stops this NDA from permitting a grant of `product` over [starts_on, ends_on],
     or None when it does. Overrides let an edit be checked before it is applied."""
@@ -247,8 +256,8 @@ def nda_problem(
     covered = covered_ids if covered_ids is not None else {p.id for p in nda.products}
     if product.id not in covered:
         return f"NDA #{nda.id} does not cover {product.name}"
-    eff = nda.effective_on if effective_on is _UNSET else effective_on
-    exp = nda.expires_on if expires_on is _UNSET else expires_on
+    eff = nda.effective_on if isinstance(effective_on, _Unset) else effective_on
+    exp = nda.expires_on if isinstance(expires_on, _Unset) else expires_on
     problems = []
     if eff is None or eff > starts_on:
         problems.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,10 +12,9 @@ from sqlalchemy.orm import Session
 from crm.agreements.models import (
     Product,
 )
-
-# One table per lifecycle. People move NDAs along these; `expired` is reached only through
 from crm.agreements.signals import release_moved
 from crm.audit.services import record
+from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, NotFound
 
 
@@ -51,7 +51,9 @@ def _clean_aliases(errors: FieldErrors, aliases: Iterable[str] | None) -> list[s
     return out
 
 
-def _check_product_name(session: Session, errors: FieldErrors, name, product_id=None) -> str:
+def _check_product_name(
+    session: Session, errors: FieldErrors, name: str | None, product_id: int | None = None
+) -> str:
     name = (name or "").strip()
     if not name:
         errors.add("name", "is required")
@@ -67,7 +69,12 @@ def _check_product_name(session: Session, errors: FieldErrors, name, product_id=
 
 
 def create_product(
-    session: Session, actor, *, name: str, aliases=None, public_on: date | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    aliases: Iterable[str] | None = None,
+    public_on: date | None = None,
 ) -> Product:
     errors = FieldErrors()
     name = _check_product_name(session, errors, name)
@@ -87,10 +94,10 @@ def create_product(
     return product
 
 
-def update_product(session: Session, actor, product: Product, **fields) -> Product:
+def update_product(session: Session, actor: Actor, product: Product, **fields: Any) -> Product:
     """Change name, aliases or public_on; a moved release date is audited and announced."""
     errors = FieldErrors()
-    changes: dict = {}
+    changes: dict[str, list[Any]] = {}
     if "name" in fields:
         name = _check_product_name(session, errors, fields["name"], product.id)
         if name != product.name:

@@ -1,20 +1,9 @@
-"""CSV import and export of creators.
-
-Import validates every row first (with a handful of bulk queries, never one per row) and
-reports each problem with its row number; then all rows go in, or none do. A row updates an
-existing creator when its `id` or one of its account handles matches, so an export imported
-again changes nothing and duplicates nothing.
-
-Export neutralises cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
-carriage return) with a leading apostrophe; import removes that apostrophe again.
-"""
+"""Creators CSV import: match the checked rows to existing creators with a handful of
+bulk queries, check the rules that span rows, then write every row or none."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -22,147 +11,13 @@ from sqlalchemy.orm import Session, selectinload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.actor import Actor
-from crm.common.errors import FieldErrors, Invalid
-from crm.common.ids import parse_id
 from crm.common.permissions import ADMIN, EDITORS
 from crm.creators import identity, services
-from crm.creators.listing import CreatorFilters, iter_creators
+from crm.creators.csvio.reading import ImportReport, RowError, _parse_row, read_csv
 from crm.creators.models import Account, Creator, CreatorTag
 from crm.db import utcnow
 
-COLUMNS = (
-    "id",
-    "display_name",
-    "legal_name",
-    "email",
-    "country",
-    "status",
-    "owner_email",
-    "tags",
-    "accounts",
-    "notes",
-)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-MAX_ROWS = 50_000
 CHUNK = 500
-
-
-def neutralise(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def unneutralise(text: str) -> str:
-    if len(text) >= 2 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
-
-
-# --- export ---------------------------------------------------------------------------------
-
-
-def creator_row(creator: Creator) -> list[str]:
-    return [
-        str(creator.id),
-        creator.display_name,
-        creator.legal_name or "",
-        creator.email or "",
-        creator.country or "",
-        creator.status,
-        creator.owner.email if creator.owner else "",
-        "; ".join(creator.tag_names),
-        "; ".join(f"{a.platform}:{a.handle}" for a in creator.accounts),
-        creator.notes or "",
-    ]
-
-
-def export_lines(session: Session, user, filters: CreatorFilters) -> Iterator[str]:
-    """The CSV text, a line at a time (streamable)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
-
-    writer.writerow(COLUMNS)
-    yield flush()
-    for creator in iter_creators(session, user, filters):
-        writer.writerow([neutralise(cell) for cell in creator_row(creator)])
-        yield flush()
-
-
-# --- import ---------------------------------------------------------------------------------
-
-
-@dataclass
-class RowError:
-    row: int  # spreadsheet row number: the header is row 1
-    field: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class _Row:
-    number: int
-    values: dict
-    accounts: list[dict]
-    owner_email: str | None
-    creator_id: int | None = None
-    target: Creator | None = None
-
-
-def read_csv(data: bytes | str) -> list[dict]:
-    """Decode and parse; a file that is not a UTF-8 CSV with our header is refused whole."""
-    if isinstance(data, bytes):
-        if b"\x00" in data:
-            raise Invalid({"file": ["is not a text CSV file"]})
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid({"file": ["must be a UTF-8 CSV file"]}) from None
-    else:
-        data = data.removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(data, newline=""))
-    try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise Invalid({"file": [f"is not a valid CSV file ({exc})"]}) from None
-    if "display_name" not in header:
-        raise Invalid({"file": ["needs a header row with at least a display_name column"]})
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise Invalid(
-            {"file": [f"unknown columns: {', '.join(unknown)} (allowed: {', '.join(COLUMNS)})"]}
-        )
-    reader.fieldnames = header
-    rows = []
-    try:
-        for row in reader:
-            if None in row:
-                row.pop(None)
-            rows.append({k: unneutralise((v or "").strip()) for k, v in row.items()})
-            if len(rows) > MAX_ROWS:
-                raise Invalid({"file": [f"has more than {MAX_ROWS:,} rows; split it"]})
-    except csv.Error as exc:
-        raise Invalid({"file": [f"is not a valid CSV file ({exc})"]}) from None
-    return rows
 
 
 def reserve_ids(session: Session, model, count: int) -> Iterator[int]:
@@ -189,41 +44,6 @@ def reserve_ids(session: Session, model, count: int) -> Iterator[int]:
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
-    errors = FieldErrors()
-    data = {k: v for k, v in raw.items() if k in services.CREATOR_FIELDS}
-    if data.get("status") == "":
-        data.pop("status")  # keep the current status; a new creator starts as prospect
-    values = services.clean_creator(data, errors, partial=True)
-    accounts = []
-    for part in (raw.get("accounts") or "").split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        platform, sep, handle = part.partition(":")
-        if not sep:
-            errors.add("accounts", f"“{part[:40]}” must be written platform:handle")
-            continue
-        acc_errors = FieldErrors()
-        acc = services.clean_account({"platform": platform, "handle": handle}, acc_errors)
-        for messages in acc_errors.errors.values():
-            for message in messages:
-                errors.add("accounts", f"{part[:40]}: {message}")
-        if not acc_errors:
-            accounts.append(acc)
-    creator_id = None
-    if raw.get("id"):
-        if parse_id(raw["id"]) is not None:
-            creator_id = parse_id(raw["id"])
-        else:
-            errors.add("id", "must be a creator id (a whole number) or empty")
-    owner_email = (raw.get("owner_email") or "").strip().lower() or None
-    for name, messages in errors.errors.items():
-        for message in messages:
-            report.errors.append(RowError(number, name, message))
-    return _Row(number, values, accounts, owner_email, creator_id)
 
 
 def import_creators(

@@ -1,0 +1,49 @@
+"""The agreements pages' blueprint, what its page groups share, and the agreements page
+(what expires and what is due)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    render_template,
+)
+
+from crm.agreements import queries
+from crm.common.errors import NotFound
+from crm.common.ids import parse_id
+from crm.common.permissions import (
+    ALL_ROLES,
+    allow,
+)
+from crm.common.timeutil import org_today
+from crm.db import get_session
+from crm.web.forms import choices
+
+bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+
+
+def today():
+    return org_today()
+
+
+def _creator(creator_id) -> object:
+    creator_id = parse_id(creator_id)
+    creator = queries.creator_of(get_session(), creator_id) if creator_id else None
+    if creator is None:
+        raise NotFound("Choose a creator first (from the creator's page).")
+    return creator
+
+
+# --- the agreements page: what expires and what is due ---------------------------------------
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    days = 30
+    soon = queries.expiring(get_session(), today(), days, payments=True)
+    return render_template("agreements/index.html", soon=soon, days=days, today=today())
+
+
+def _product_choices():
+    return choices((p.id, p.name) for p in queries.list_products(get_session()))

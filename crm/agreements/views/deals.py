@@ -1,0 +1,180 @@
+"""Agreements pages: deals, their lifecycle and their payments."""
+
+from __future__ import annotations
+
+from flask import (
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.agreements import queries, services
+from crm.agreements.forms import (
+    DealForm,
+    PaidForm,
+    PaymentForm,
+    StatusForm,
+)
+from crm.agreements.models import Grant
+from crm.agreements.views.base import _creator, bp, today
+from crm.common.errors import Invalid
+from crm.common.permissions import (
+    ALL_ROLES,
+    EDITORS,
+    allow,
+)
+from crm.common.registry import notices_for
+from crm.db import get_session
+from crm.web.forms import choices, handle_action, handle_form
+
+
+def _deal_form(creator_id: int, deal=None) -> DealForm:
+    if request.method == "GET" and deal is not None:
+        form = DealForm(obj=deal)
+        form.fee.data = services._dec(deal.fee_minor, deal.currency) or ""
+        form.in_kind_value.data = services._dec(deal.in_kind_value_minor, deal.currency) or ""
+        form.grant_ids.data = [g.id for g in deal.grants]
+    else:
+        form = DealForm()
+    grants = get_session().scalars(
+        select(Grant).where(Grant.creator_id == creator_id).order_by(Grant.id.desc())
+    )
+    form.grant_ids.choices = choices(
+        (g.id, f"#{g.id} {g.product.name} ({g.status}, {g.starts_on} – {g.ends_on})")
+        for g in grants
+    )
+    return form
+
+
+def _deal_fields(form: DealForm) -> dict:
+    return {
+        "title": form.title.data,
+        "kind": form.kind.data,
+        "fee": form.fee.data or None,
+        "in_kind_value": form.in_kind_value.data or None,
+        "currency": form.currency.data or None,
+        "grant_ids": form.grant_ids.data or [],
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "deliverables": form.deliverables.data,
+        "usage_rights": form.usage_rights.data,
+        "usage_rights_until": form.usage_rights_until.data,
+    }
+
+
+@bp.route("/deals/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def deal_new():
+    creator = _creator(request.values.get("creator_id"))
+    form = _deal_form(creator.id)
+
+    def render(status):
+        form.creator_id.data = creator.id
+        page = render_template("agreements/deal_form.html", form=form, creator=creator, deal=None)
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.create_deal(
+            db, current_user, creator_id=creator.id, **_deal_fields(form)
+        ),
+        render=render,
+        success=lambda deal: (
+            f"Deal “{deal.title}” created.",
+            url_for("agreements.deal_detail", deal_id=deal.id),
+        ),
+    )
+
+
+@bp.route("/deals/<int:deal_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def deal_edit(deal_id: int):
+    db = get_session()
+    deal = services.get_deal(db, deal_id)
+    form = _deal_form(deal.creator_id, deal)
+
+    def render(status):
+        creator = queries.creator_of(db, deal.creator_id)
+        page = render_template("agreements/deal_form.html", form=form, creator=creator, deal=deal)
+        return page, status
+
+    return handle_form(
+        form,
+        lambda db: services.update_deal(db, current_user, deal, **_deal_fields(form)),
+        render=render,
+        success=("Deal saved.", url_for("agreements.deal_detail", deal_id=deal.id)),
+    )
+
+
+@bp.get("/deals/<int:deal_id>")
+@allow(ALL_ROLES)
+def deal_detail(deal_id: int, payment_form=None, status=200):
+    db = get_session()
+    deal = services.get_deal(db, deal_id)
+    totals = queries.totals_for([deal], [], today())
+    return render_template(
+        "agreements/deal_detail.html",
+        deal=deal,
+        notices=notices_for("deal", db, deal, current_user),
+        creator=queries.creator_of(db, deal.creator_id),
+        transitions=services.DEAL_TRANSITIONS.targets(deal.status),
+        payment_form=payment_form or PaymentForm(),
+        paid_form=PaidForm(),
+        totals=totals,
+        today=today(),
+    ), status
+
+
+@bp.post("/deals/<int:deal_id>/status")
+@allow(EDITORS)
+def deal_transition(deal_id: int):
+    deal = services.get_deal(get_session(), deal_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        raise Invalid({"status": form.status.errors or ["is required"]})
+    back = url_for("agreements.deal_detail", deal_id=deal_id)
+    return handle_action(
+        lambda db: services.update_deal(db, current_user, deal, status=form.status.data),
+        success=lambda _: (f"Deal is now {deal.status}.", back),
+        back=back,
+    )
+
+
+@bp.post("/deals/<int:deal_id>/payments")
+@allow(EDITORS)
+def payment_add(deal_id: int):
+    deal = services.get_deal(get_session(), deal_id)
+    form = PaymentForm()
+    back = url_for("agreements.deal_detail", deal_id=deal_id)
+    return handle_form(
+        form,
+        lambda db: services.add_payment(
+            db,
+            current_user,
+            deal,
+            due_on=form.due_on.data,
+            amount=form.amount.data,
+            paid_on=form.paid_on.data,
+            note=form.note.data,
+        ),
+        render=lambda status: deal_detail(deal_id, payment_form=form, status=status),
+        success=("Payment scheduled.", back),
+        conflict_back=back,
+        once=True,
+    )
+
+
+@bp.post("/payments/<int:payment_id>/paid")
+@allow(EDITORS)
+def payment_paid(payment_id: int):
+    payment = services.get_payment(get_session(), payment_id)
+    form = PaidForm()
+    paid_on = form.paid_on.data if form.validate_on_submit() else today()
+    back = url_for("agreements.deal_detail", deal_id=payment.deal_id)
+    return handle_action(
+        lambda db: services.mark_paid(db, current_user, payment, paid_on),
+        success=(f"Payment marked paid on {paid_on}.", back),
+        back=back,
+    )

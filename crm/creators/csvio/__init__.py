@@ -1,0 +1,35 @@
+"""CSV import and export of creators.
+
+Import validates every row first (with a handful of bulk queries, never one per row) and
+reports each problem with its row number; then all rows go in, or none do. A row updates an
+existing creator when its `id` or one of its account handles matches, so an export imported
+again changes nothing and duplicates nothing.
+
+Export neutralises cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
+carriage return) with a leading apostrophe; import removes that apostrophe again.
+
+The file's columns and formula neutralising are in `_common`, export in `export`, reading and
+checking rows in `reading`, matching and writing them in `importing`; everything is
+re-exported here.
+"""
+
+from crm.creators.csvio._common import COLUMNS, FORMULA_STARTS, neutralise, unneutralise
+from crm.creators.csvio.export import creator_row, export_lines
+from crm.creators.csvio.importing import CHUNK, import_creators, reserve_ids
+from crm.creators.csvio.reading import MAX_ROWS, ImportReport, RowError, read_csv
+
+__all__ = [
+    "CHUNK",
+    "COLUMNS",
+    "FORMULA_STARTS",
+    "MAX_ROWS",
+    "ImportReport",
+    "RowError",
+    "creator_row",
+    "export_lines",
+    "import_creators",
+    "neutralise",
+    "read_csv",
+    "reserve_ids",
+    "unneutralise",
+]

@@ -1,0 +1,85 @@
+"""The creators list: filters, its CSV export and saved views."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm.common.pagination import parse_limit
+from crm.common.permissions import ALL_ROLES, allow
+from crm.common.timeutil import user_today
+from crm.creators import csvio, listing, services
+from crm.creators.forms import SaveViewForm
+from crm.creators.models import CREATOR_STATUSES, PLATFORMS
+from crm.creators.views.base import bp
+from crm.db import get_session
+from crm.web.forms import handle_action
+
+
+@bp.get("/")
+@allow(ALL_ROLES)
+def index():
+    db = get_session()
+    filters = listing.parse_filters(request.args, current_user, default_mine=True)
+    page = listing.list_creators(
+        db,
+        current_user,
+        filters,
+        request.args.get("cursor"),
+        parse_limit(request.args.get("limit")),
+    )
+    return render_template(
+        "creators/index.html",
+        page=page,
+        filters=filters,
+        args=filters.as_args(),
+        owners=services.owner_choices(db),
+        views=services.saved_views(db, current_user),
+        sorts=listing.SORTS,
+        statuses=CREATOR_STATUSES,
+        platforms=PLATFORMS,
+        view_form=SaveViewForm(),
+    )
+
+
+@bp.get("/export.csv")
+@allow(ALL_ROLES)
+def export():
+    db = get_session()
+    filters = listing.parse_filters(request.args, current_user, default_mine=False)
+    body = "".join(csvio.export_lines(db, current_user, filters))
+    name = f"creators-{user_today(current_user).isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/views")
+@allow(ALL_ROLES)
+def save_view():
+    form = SaveViewForm()
+    filters = listing.parse_filters(request.form, current_user)
+    back = url_for("creators.index", **filters.as_args())
+    if not form.validate_on_submit():
+        flash("Give the view a name (100 characters at most).", "danger")
+        return redirect(back)
+    return handle_action(
+        lambda db: services.save_view(db, current_user, form.name.data, filters.as_args()),
+        success=(f"Saved the view “{form.name.data.strip()}”.", back),
+        back=back,
+        refusals=(),
+    )
+
+
+@bp.post("/views/<int:view_id>/delete")
+@allow(ALL_ROLES)
+def delete_view(view_id: int):
+    back = url_for("creators.index")
+    return handle_action(
+        lambda db: services.delete_view(db, current_user, view_id),
+        success=("Saved view deleted.", back),
+        back=back,
+        refusals=(),
+    )
