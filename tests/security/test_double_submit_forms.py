@@ -148,3 +148,60 @@ def test_only_the_posted_form_of_a_page_gets_its_nonce_back(client, login, db, c
     shown = NONCE_RE.findall(refused.get_data(as_text=True))
     assert len(shown) == 2 and shown.count(mine) == 1
     assert shown[0 if posted == "works" else 1] == mine
+
+
+def test_an_nda_posted_twice(client, login, db, creator, product):
+    from crm.agreements.models import Nda
+
+    login("legal")
+    url = f"/agreements/ndas/new?creator_id={creator.id}"
+    data = {"product_ids": [product.id], "effective_on": "2026-01-01", "terms": "Mutual"}
+    _twice(
+        client,
+        db,
+        url,
+        url,
+        data,
+        lambda: db.scalar(select(func.count()).where(Nda.creator_id == creator.id)),
+    )
+
+
+def test_a_grant_posted_twice(client, login, db, creator, product):
+    from crm.agreements.models import Grant
+    from tests.factories import NdaFactory
+
+    NdaFactory(creator_id=creator.id, products=[product], status="signed")
+    login("manager")
+    url = f"/agreements/grants/new?creator_id={creator.id}"
+    data = {
+        "product_id": product.id,
+        "nda_id": 0,
+        "starts_on": "2026-03-01",
+        "ends_on": "2026-06-30",
+        "monthly_value": "200.00",
+        "currency": "USD",
+    }
+    _twice(
+        client,
+        db,
+        url,
+        url,
+        data,
+        lambda: db.scalar(select(func.count()).where(Grant.creator_id == creator.id)),
+    )
+
+
+def test_a_deal_posted_twice(client, login, db, creator):
+    from crm.agreements.models import Deal
+
+    login("manager")
+    url = f"/agreements/deals/new?creator_id={creator.id}"
+    data = {"title": "Posted twice", "kind": "paid", "fee": "1500.00", "currency": "usd"}
+    _twice(
+        client,
+        db,
+        url,
+        url,
+        data,
+        lambda: db.scalar(select(func.count()).where(Deal.title == "Posted twice")),
+    )
