@@ -11,12 +11,15 @@ dates, empty and missing fields, duplicated parameters, wrong content types, ove
 bodies).
 
 The oracle: never a 5xx (nor an exception out of the app), and a refused request (4xx)
-leaves the row count of every table as it was. Every request runs in a transaction of the
-seeded world that is rolled back afterwards (tests/fuzz/conftest.py).
+leaves the row count of every table as it was. Requests go through the app's WSGI interface
+(the Flask test client, as the other fuzzers), each in a transaction of the seeded world
+that is rolled back afterwards (tests/fuzz/conftest.py). The tests also check that a viewer
+never receives NDA content on any page, download or API read it reaches.
 
 Deterministic: the seed is CRM_FUZZ_SEED (default 16); CRM_FUZZ_EXAMPLES requests per
-(operation or form, role), default 3, so `make test` stays quick; CRM_FUZZ_EXAMPLES=60 is a
-longer local run. CRM_FUZZ_REPORT=path writes every distinct failure found as JSON.
+(operation or form, role), default 3, so `make test` stays quick; CRM_FUZZ_EXAMPLES=40 is a
+longer local run (about half an hour on two busy cores). CRM_FUZZ_REPORT=path writes every
+distinct failure found, and the statuses seen, as JSON.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ RECORDS_REFUSALS = ("/login", "/reauth", "/profile", "/portal/login")
 # Never submitted: they end the crawler's own session.
 SKIPPED_ACTIONS = ("/logout", "/portal/logout")
 MAX_PAGES = 400
+
+pytestmark = pytest.mark.slow
 
 # --- the input classes -------------------------------------------------------------------
 
