@@ -68,6 +68,9 @@ def test_a_saved_view_name_with_control_codes_is_refused(client, db, login, name
     "url",
     [
         "/creators/?q=a%00b",
+        "/creators/?tag=%00&owner=any",
+        "/creators/export.csv?tag=a%00b",
+        "/api/v1/creators?tag=a%00b",
         "/feedback/?q=a%00b",
         "/review/?creator_id=%00",
         "/api/v1/creators?q=a%00b",
