@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
 
@@ -28,7 +29,7 @@ class ProductForm(FlaskForm):
 
 class NdaForm(FlaskForm):
     creator_id = HiddenField()
-    product_ids = SelectMultipleField("Covered products", coerce=int, validate_choice=True)
+    product_ids = SelectMultipleField("Covered products", coerce=coerce_id, validate_choice=True)
     effective_on = DateField("Effective on", validators=[Optional()])
     expires_on = DateField("Expires on (empty = open-ended)", validators=[Optional()])
     terms = TextAreaField("Terms", validators=[Optional(), Length(max=20000)])
@@ -40,8 +41,8 @@ class DocumentForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     creator_id = HiddenField()
-    product_id = SelectField("Product", coerce=int)
-    nda_id = SelectField("NDA", coerce=int)
+    product_id = SelectField("Product", coerce=coerce_id)
+    nda_id = SelectField("NDA", coerce=coerce_id)
     starts_on = DateField("Starts on", validators=[DataRequired()])
     ends_on = DateField("Ends on", validators=[DataRequired()])
     tier = StringField("Tier", validators=[Optional(), Length(max=200)])
@@ -66,7 +67,7 @@ class DealForm(FlaskForm):
     fee = StringField("Fee", validators=[Optional(), Length(max=30)])
     in_kind_value = StringField("Stated in-kind value", validators=[Optional(), Length(max=30)])
     currency = StringField("Currency", validators=[Optional(), Length(max=3)])
-    grant_ids = SelectMultipleField("Grants given in kind", coerce=int)
+    grant_ids = SelectMultipleField("Grants given in kind", coerce=coerce_id)
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])
     deliverables = TextAreaField("Deliverables", validators=[Optional(), Length(max=20000)])

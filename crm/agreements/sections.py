@@ -3,7 +3,9 @@ panel and the navigation badge."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from flask import url_for
 
@@ -19,6 +21,26 @@ def _today():
     return org_today()
 
 
+@dataclass(frozen=True)
+class NdaSummary:
+    """What other pages show of an NDA: never its content (terms, document), which is for
+    editors and legal on the NDA's own page, so not even a template gets it."""
+
+    id: int
+    status: str
+    effective_on: date | None
+    expires_on: date | None
+    products: list[Any]
+    creator: Any = None  # loaded by the lists that show it
+
+    @classmethod
+    def of(cls, nda: Any, *, with_creator: bool = False) -> NdaSummary:
+        creator = nda.creator if with_creator else None
+        return cls(
+            nda.id, nda.status, nda.effective_on, nda.expires_on, list(nda.products), creator
+        )
+
+
 def _creator_agreements(session, creator):
     """The creator's NDAs, grants and deals, loaded once for the section and the timeline."""
     return per_request(
@@ -30,7 +52,7 @@ def _creator_agreements(session, creator):
 def creator_section(session, creator, user) -> dict:
     data = _creator_agreements(session, creator)
     return {
-        "ndas": data.ndas,
+        "ndas": [NdaSummary.of(n) for n in data.ndas],
         "grants": data.grants,
         "deals": data.deals,
         # Amounts never leave the server for a viewer, not even to a template.
@@ -100,7 +122,8 @@ def home_panel(session, user) -> dict | None:
     soon = queries.expiring(session, _today(), 30, payments=False, limit=10)
     if not soon.ndas and not soon.grants:
         return None
-    return {"ndas": soon.ndas[:10], "grants": soon.grants[:10], "days": 30}
+    ndas = [NdaSummary.of(n, with_creator=True) for n in soon.ndas[:10]]
+    return {"ndas": ndas, "grants": soon.grants[:10], "days": 30}
 
 
 def expiring_count(user):

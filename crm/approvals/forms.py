@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -19,7 +18,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from crm.approvals.disclosure.rules import AI_CAPTION_MODES, POSITIONS
+from crm.common.ids import MAX_ID
 from crm.creators.models import PLATFORMS
+from crm.web.fields import BoundedIntegerField, coerce_id
 from crm.web.forms import choices
 
 DISCLOSURE_CHOICES = (
@@ -84,7 +85,7 @@ class RevisionFields:
 
 
 class SubmissionForm(RevisionFields, FlaskForm):
-    creator_id = SelectField("Creator", coerce=int, validators=[InputRequired()])
+    creator_id = SelectField("Creator", coerce=coerce_id, validators=[InputRequired()])
     deal_id = SelectField("Deal (optional)", validators=[Optional()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     platform = SelectField("Platform", choices=choices(PLATFORMS))
@@ -103,7 +104,7 @@ class RevisionForm(RevisionFields, FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    revision = IntegerField("Revision", validators=[InputRequired()])
+    revision = BoundedIntegerField("Revision", validators=[InputRequired()], low=0, high=MAX_ID)
     decision = RadioField(
         "Decision",
         choices=choices(
@@ -154,16 +155,22 @@ class RuleSetForm(FlaskForm):
     markers = TextAreaField("Markers that disclose", validators=LONG)
     vague = TextAreaField("Vague wording that does not count", validators=LONG)
     position = SelectField("Where the marker must be", choices=choices(POSITIONS))
-    start_words = IntegerField(
-        "“At the start” means within this many words", validators=[NumberRange(0, 50)]
+    start_words = BoundedIntegerField(
+        "“At the start” means within this many words",
+        validators=[NumberRange(0, 50)],
+        low=0,
+        high=50,
     )
     in_video = BooleanField("A video must disclose in the video itself too")
     negations = TextAreaField("Negation words", validators=LONG)
     fillers = TextAreaField("Words skipped between a negation and a marker", validators=LONG)
     breaks = TextAreaField("Words that end a clause (“but”)", validators=LONG)
     negation_exceptions = TextAreaField("Negations that deny nothing (“not only”)", validators=LONG)
-    negation_window = IntegerField(
-        "A negation denies a phrase among the nearest … words", validators=[NumberRange(1, 10)]
+    negation_window = BoundedIntegerField(
+        "A negation denies a phrase among the nearest … words",
+        validators=[NumberRange(1, 10)],
+        low=1,
+        high=10,
     )
     ai_platform_label = BooleanField("AI-made content needs the platform's AI label")
     ai_caption = SelectField(

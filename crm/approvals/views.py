@@ -132,6 +132,7 @@ def create():
             f"Submission “{submission.title}” created.",
             url_for("approvals.detail", submission_id=submission.id),
         ),
+        once=True,
     )
 
 

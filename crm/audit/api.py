@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import request
+from flask_login import current_user
 
 from crm.api.base import ApiRoutes, OutModel, doc, iso, page_response, query_limit
-from crm.audit.services import list_events
+from crm.audit.services import list_events, shown_changes
 from crm.audit.views import parse_filters
 from crm.common.permissions import AUDITORS, allow
 from crm.db import get_session
@@ -33,7 +34,7 @@ def audit_json(event) -> dict:
         "action": event.action,
         "entity": event.entity,
         "entity_id": event.entity_id,
-        "changes": event.changes,
+        "changes": shown_changes(event, current_user),
     }
 
 

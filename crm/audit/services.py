@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -13,8 +13,18 @@ from sqlalchemy.orm import Session
 from crm.audit.models import AuditEvent
 from crm.common.actor import SYSTEM, Actor, CreatorActor, SystemActor, system_actor
 
-__all__ = ["SYSTEM", "Actor", "SystemActor", "actor_label", "record", "system_actor"]
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "SystemActor",
+    "actor_label",
+    "record",
+    "shown_changes",
+    "system_actor",
+]
 from crm.common.pagination import Page, SortKey, keyset_page
+from crm.common.permissions import EDITORS_AND_LEGAL, can
+from crm.common.timeutil import utc_day_after
 
 _SECRET_MARKERS = ("password", "token", "secret", "session", "csrf", "api_key")
 
@@ -34,6 +44,19 @@ def _clean(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+# NDA content (terms, the document and what describes it) is for editors and legal only,
+# on every path: the audit log shows anyone else an NDA's events without it.
+_NDA_CONTENT_PREFIXES = ("terms", "document", "has_document")
+
+
+def shown_changes(event: AuditEvent, user: Any) -> dict[str, Any]:
+    """The event's changes as `user` may see them."""
+    changes = dict(event.changes or {})
+    if event.entity == "nda" and not can(user, EDITORS_AND_LEGAL):
+        changes = {k: v for k, v in changes.items() if not k.startswith(_NDA_CONTENT_PREFIXES)}
+    return changes
 
 
 def actor_label(actor: Actor | None) -> str:
@@ -81,8 +104,6 @@ def list_events(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    from datetime import UTC, time, timedelta
-
     stmt = select(AuditEvent)
     if entity:
         stmt = stmt.where(AuditEvent.entity == entity)
@@ -93,6 +114,6 @@ def list_events(
     if since:
         stmt = stmt.where(AuditEvent.at >= datetime.combine(since, time(), UTC))
     if until:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time(), UTC))
+        stmt = stmt.where(AuditEvent.at < utc_day_after(until))
     order = [SortKey(AuditEvent.at, "at", True), SortKey(AuditEvent.id, "id", True)]
     return keyset_page(session, stmt, order, cursor, limit)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
-from crm.audit.services import list_events
+from crm.audit.services import list_events, shown_changes
 from crm.common.errors import Invalid
 from crm.common.ids import parse_id
 from crm.common.pagination import parse_limit
@@ -49,4 +50,9 @@ def index():
         limit=parse_limit(request.args.get("limit")),
         **filters,
     )
-    return render_template("audit/index.html", page=page, filters=request.args)
+    return render_template(
+        "audit/index.html",
+        page=page,
+        filters=request.args,
+        changes_of=lambda event: shown_changes(event, current_user),
+    )

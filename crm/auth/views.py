@@ -49,7 +49,7 @@ def login():
                 form.password.data,
                 request.remote_addr or "",
                 _throttle_settings(),
-                devices.known_user_id(request),
+                devices.known_user_id(request, db),
             )
         except services.LoginFailed as exc:
             db.commit()
@@ -67,7 +67,7 @@ def login():
             db.commit()
             login_user(user)
             cookie.permanent = False
-            return devices.remember(redirect(target), user.id)
+            return devices.remember(redirect(target), user)
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form, error=None), status

@@ -8,7 +8,7 @@ zone only changes how times are shown (`localize`, `user_today`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -85,9 +85,25 @@ def user_today(user: object) -> date:
     return today_in(getattr(user, "timezone", None))
 
 
+_FIRST_INSTANT = datetime.min.replace(tzinfo=UTC)
+_LAST_INSTANT = datetime.max.replace(tzinfo=UTC)
+
+
 def day_start_utc(day: date) -> datetime:
-    """Midnight at the start of `day` in the organisation's zone, as an aware UTC datetime."""
-    return datetime.combine(day, time(), org_zone()).astimezone(UTC)
+    """Midnight at the start of `day` in the organisation's zone, as an aware UTC datetime
+    (the first or last instant there is, for a day at the very end of the calendar)."""
+    try:
+        return datetime.combine(day, time(), org_zone()).astimezone(UTC)
+    except OverflowError:
+        return _FIRST_INSTANT if day.year == date.min.year else _LAST_INSTANT
+
+
+def utc_day_after(day: date) -> datetime:
+    """The first instant after UTC day `day` (the next midnight), for `at < …` filters up to
+    and including a day; the last instant there is when `day` is the calendar's last."""
+    if day >= date.max:
+        return _LAST_INSTANT
+    return datetime.combine(day + timedelta(days=1), time(), UTC)
 
 
 def localize(value: datetime | None, tz_name: str | None) -> datetime | None:

@@ -53,14 +53,18 @@ class CreatorFilters:
         return out
 
 
+def _printable(text: str) -> str:
+    return "".join(c for c in text if c >= " " and c != "\x7f")
+
+
 def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> CreatorFilters:
     """Read filters from request arguments; unknown values are field errors (422).
 
     A manager who opens the list with no filter at all lands on "my creators"."""
     errors = FieldErrors()
     f = CreatorFilters()
-    # Control codes never match a name, and PostgreSQL refuses a NUL in a query outright.
-    f.q = "".join(c for c in (args.get("q") or "") if c >= " " and c != "\x7f").strip()[:200]
+    # Control codes never match a name or a tag, and PostgreSQL refuses a NUL in a query.
+    f.q = _printable(args.get("q") or "").strip()[:200]
     f.status = args.get("status") or ""
     if f.status and f.status not in CREATOR_STATUSES:
         errors.add("status", f"must be one of {', '.join(CREATOR_STATUSES)}")
@@ -76,7 +80,7 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     f.platform = args.get("platform") or ""
     if f.platform and f.platform not in PLATFORMS:
         errors.add("platform", f"must be one of {', '.join(PLATFORMS)}")
-    f.tag = normalise_tag(args.get("tag") or "")
+    f.tag = normalise_tag(_printable(args.get("tag") or ""))[:200]
     f.country = (args.get("country") or "").strip().upper()
     if f.country and f.country not in COUNTRIES:
         errors.add("country", "must be an ISO 3166 alpha-2 country code")

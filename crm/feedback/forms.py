@@ -5,6 +5,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.feedback.models import CATEGORIES, CATEGORY_LABELS, SEVERITIES, STATUS_LABELS, STATUSES
+from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
 CATEGORY_CHOICES = [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
@@ -37,6 +38,6 @@ class StatusForm(FlaskForm):
 
 
 class BulkStatusForm(FlaskForm):
-    ids = SelectMultipleField("Notes", coerce=int, validate_choice=False)
+    ids = SelectMultipleField("Notes", coerce=coerce_id, validate_choice=False)
     status = SelectField("Move selected to", choices=choices(STATUS_CHOICES))
     forwarded_to = StringField("Team (when forwarding)", validators=[Optional(), Length(max=200)])

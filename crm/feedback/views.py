@@ -128,7 +128,7 @@ def new():
         page = render_template("feedback/form.html", form=form, similar=similar, **label_context())
         return page, status
 
-    return handle_form(form, call, render=render, success=success)
+    return handle_form(form, call, render=render, success=success, once=True)
 
 
 @bp.get("/<int:note_id>")

@@ -15,6 +15,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import Invalid
+from crm.common.ids import parse_id, parse_int
 from crm.licensing.models import Consent, RegistryChange, Release, Work
 from crm.webhooks.services import enqueue
 
@@ -146,11 +147,22 @@ def install() -> None:
 
 
 def parse_cursor(raw: str | None) -> int:
+    """The last id read (ASCII digits of an id; `str.isdigit` would take "²")."""
     if raw in (None, ""):
         return 0
-    if not raw.isdigit() or len(raw) > 18:
+    value = parse_id(raw)
+    if value is None:
         raise Invalid({"cursor": ["must be a cursor returned by this feed"]})
-    return int(raw)
+    return value
+
+
+def parse_limit(raw: str | None, default: int = 200) -> int:
+    if raw in (None, ""):
+        return default
+    value = parse_int(raw, low=1, high=MAX_LIMIT)
+    if value is None:
+        raise Invalid({"limit": [f"must be a whole number between 1 and {MAX_LIMIT}"]})
+    return value
 
 
 def page(session: Session, after: int, limit: int) -> list[RegistryChange]:

@@ -17,6 +17,7 @@ from crm.licensing.models import (
     RIGHTS,
     WORK_KINDS,
 )
+from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
 USE_LABELS = {
@@ -116,7 +117,9 @@ class ReleaseForm(FlaskForm):
     territory = StringField("Territory", default="worldwide", validators=[Length(max=200)])
     signed_on = DateField("Signed on (optional)", validators=[Optional()])
     expires_on = DateField("Expires on (optional)", validators=[Optional()])
-    work_ids = SelectMultipleField("Works it covers", choices=[], coerce=int, validate_choice=False)
+    work_ids = SelectMultipleField(
+        "Works it covers", choices=[], coerce=coerce_id, validate_choice=False
+    )
     document = FileField("Signed release (PDF, optional)")
 
 
@@ -176,7 +179,7 @@ class LicenceForm(FlaskForm):
     starts_on = DateField("Starts on", validators=[DataRequired()])
     ends_on = DateField("Ends on (optional)", validators=[Optional()])
     all_allowed_works = BooleanField("Cover every work allowed for these uses")
-    work_ids = SelectMultipleField("Works", choices=[], coerce=int, validate_choice=False)
+    work_ids = SelectMultipleField("Works", choices=[], coerce=coerce_id, validate_choice=False)
 
 
 class PayoutForm(FlaskForm):

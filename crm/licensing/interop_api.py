@@ -202,8 +202,7 @@ class ChangeOut(OutModel):
 )
 def registry_changes() -> Response:
     after = changes.parse_cursor(request.args.get("cursor"))
-    raw_limit = request.args.get("limit") or "200"
-    limit = int(raw_limit) if raw_limit.isdigit() and len(raw_limit) < 6 else 0
+    limit = changes.parse_limit(request.args.get("limit"))
     found = changes.page(get_session(), after, limit)
     cursor = str(found[-1].id) if found else (str(after) if after else None)
     return jsonify({"items": [changes.change_json(c) for c in found], "next_cursor": cursor})

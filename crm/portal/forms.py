@@ -16,6 +16,7 @@ from crm.approvals.forms import RevisionFields
 from crm.creators.models import PLATFORMS
 from crm.feedback.models import CATEGORIES, SEVERITIES
 from crm.licensing.models import DECISIONS, USES, WORK_KINDS
+from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
 USE_LABELS = {
@@ -68,7 +69,7 @@ class PortalRevisionForm(RevisionFields, FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    product_id = SelectField("Product", coerce=int, validators=[InputRequired()])
+    product_id = SelectField("Product", coerce=coerce_id, validators=[InputRequired()])
     category = SelectField("Category", choices=choices(CATEGORIES))
     severity = SelectField("Severity", choices=choices(SEVERITIES))
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])

@@ -1,9 +1,10 @@
 """One-time form nonces: a form posted twice creates one record.
 
 A form whose view calls `handle_form(..., once=True)` carries a hidden `form_nonce` field
-(`{{ form_nonce() }}` in its template: a fresh random value, or the posted one again when
-the form is shown back with errors). When the call succeeds, the nonce is stored as a row
-of `form_nonces` in the same transaction, with the page the user was sent to. The second
+(`{{ form_nonce() }}` in its template, `{{ form_nonce(action) }}` on a page of several: a
+fresh random value, or the posted one again when the form is shown back with errors). When
+the call succeeds, the nonce is stored as a row of `form_nonces` in the same transaction,
+with the page the user was sent to. The second
 of two identical posts, sent at once or later, cannot store it again (primary key): its
 transaction is rolled back and the user is sent to the record the first one made, with a
 note that the form was already submitted. A post without a nonce (a script, an old page)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import request
 from flask_login import current_user
@@ -52,9 +54,15 @@ def posted() -> str | None:
     return raw if raw and _VALID.match(raw) else None
 
 
-def field() -> Markup:
-    """The hidden input for a form's template: the posted nonce again, else a new one."""
-    value = posted() or secrets.token_urlsafe(24)
+def field(action: str | None = None) -> Markup:
+    """The hidden input for a form's template: the posted nonce again, else a new one.
+
+    A page with more than one such form names each form's `action`: only the form that
+    was posted (and is shown again with its errors) gets the posted nonce back."""
+    again = posted()
+    if again is not None and action is not None and urlsplit(action).path != request.path:
+        again = None
+    value = again or secrets.token_urlsafe(24)
     return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, escape(value))
 
 

@@ -33,6 +33,7 @@ from crm.audit.services import record
 from crm.common import outbound
 from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, Invalid, NotFound
+from crm.common.ids import parse_int
 from crm.db import utcnow
 from crm.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -60,9 +61,10 @@ def verify_signature(secret: str, header: str, body: str) -> bool:
     """True when one of the header's `v1=` values is the HMAC of `t.body` under `secret`."""
     pairs = [p.split("=", 1) for p in header.split(",") if "=" in p]
     stamps = [v for k, v in pairs if k.strip() == "t"]
-    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12:
+    timestamp = parse_int(stamps[0], low=0) if len(stamps) == 1 else None  # not "²"
+    if timestamp is None or timestamp > 10**12:
         return False
-    expected = _mac(secret, int(stamps[0]), body)
+    expected = _mac(secret, timestamp, body)
     return any(hmac.compare_digest(expected, v) for k, v in pairs if k.strip() == "v1")
 
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from crm.common.pagination import SortKey, keyset_page, parse_limit
 from crm.common.permissions import ADMINS, allow
 from crm.db import get_session
+from crm.web.fields import BoundedIntegerField
 from crm.web.forms import Stay, handle_form
 from crm.webhooks import services
 from crm.webhooks.models import WebhookAttempt
@@ -22,10 +22,12 @@ bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")
 
 
 class RotateForm(FlaskForm):
-    grace_hours = IntegerField(
+    grace_hours = BoundedIntegerField(
         "Keep the old secret signing for (hours)",
         default=24,
         validators=[InputRequired(), NumberRange(0, services.MAX_GRACE_HOURS)],
+        low=0,
+        high=services.MAX_GRACE_HOURS,
     )
 
 

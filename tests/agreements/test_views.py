@@ -225,7 +225,7 @@ def test_timeline_and_home_panel(app, db, creator, product, make_user):
         assert {e.kind for e in entries} == {"nda", "grant"}
         assert sections.nda_entries(db, other, viewer, 10) == []
         panel = sections.home_panel(db, viewer)
-    assert nda in panel["ndas"] and g in panel["grants"]
+    assert nda.id in [n.id for n in panel["ndas"]] and g in panel["grants"]
 
 
 def test_home_and_agreements_pages_render_for_every_role(client, login, nda):

@@ -127,3 +127,87 @@ def test_the_daily_purge_forgets_old_keys_and_nonces(db, make_user):
     assert idempotency.purge(db) == 1
     assert nonces.purge(db) == 1
     assert db.scalar(select(IdempotencyKey.key).where(IdempotencyKey.user_id == user.id)) == "new"
+
+
+# --- two requests at once, over real HTTP -------------------------------------------------
+
+
+def test_two_concurrent_posts_with_one_key_create_one_record(app, database_url):
+    """A threaded server on loopback, two clients at once: the database arbitrates."""
+    import threading
+
+    import requests
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+    from werkzeug.serving import make_server
+
+    from crm.audit.models import AuditEvent
+    from crm.auth.models import ApiToken, User
+    from crm.auth.services import create_token
+    from crm.db import make_engine
+    from tests.factories import UserFactory
+
+    engine = make_engine(database_url)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    names = [f"Raced Keyed {n}" for n in range(4)]
+    with Session(engine) as s:
+        user = UserFactory.build(role="manager")
+        s.add(user)
+        s.flush()
+        _token, raw = create_token(s, user, user, "race")
+        s.commit()
+        user_id = user.id
+    try:
+        for n, name in enumerate(names):
+            barrier = threading.Barrier(2)
+            answers: list = [None, None]
+
+            def post(i, name=name, key=f"race-key-{n}", barrier=barrier, answers=answers):
+                headers = {"Authorization": f"Bearer {raw}", HEADER: key}
+                barrier.wait(timeout=10)
+                try:
+                    answers[i] = requests.post(
+                        f"{base}/api/v1/creators",
+                        json={"display_name": name},
+                        headers=headers,
+                        timeout=30,
+                    )
+                except Exception as exc:  # reported below rather than lost in the thread
+                    answers[i] = exc
+
+            threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+            statuses = sorted(getattr(a, "status_code", repr(a)) for a in answers)
+            # Both answered at once: one creates, the other is told the first is in progress
+            # (409); or the first was done already and its response is replayed (201).
+            assert statuses in ([201, 201], [201, 409]), statuses
+            created = [a for a in answers if a.status_code == 201]
+            if len(created) == 2:
+                assert {a.headers.get("Idempotent-Replayed") for a in created} == {None, "true"}
+                assert created[0].json()["id"] == created[1].json()["id"]
+            with Session(engine) as s:
+                count = s.scalar(select(func.count()).where(Creator.display_name == name))
+            assert count == 1, f"{count} creators named {name!r}"
+    finally:
+        server.shutdown()
+        serving.join(timeout=10)
+        with Session(engine) as s:
+            s.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id))
+            ids = list(s.scalars(select(Creator.id).where(Creator.display_name.in_(names))))
+            s.execute(delete(AuditEvent).where(AuditEvent.actor_id == user_id))
+            s.execute(
+                delete(AuditEvent).where(
+                    AuditEvent.entity == "creator", AuditEvent.entity_id.in_([str(i) for i in ids])
+                )
+            )
+            s.execute(delete(Creator).where(Creator.id.in_(ids)))
+            s.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+            s.execute(delete(User).where(User.id == user_id))
+            s.commit()
+        engine.dispose()

@@ -88,3 +88,60 @@ def test_trusted_proxies_make_limits_count_the_client():
 def test_forwarded_headers_are_ignored_without_trusted_proxies(app):
     assert app.config["CRM_TRUSTED_PROXIES"] == 0
     assert app.wsgi_app.__class__.__name__ != "ProxyFix"
+
+
+NEW = "a brand new passphrase 42"
+
+
+def _lock_out(app, user, password: str) -> None:
+    attacker = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        assert log_in(attacker, user, password=WRONG).status_code == 401
+    assert log_in(attacker, user, password=password).status_code == 429
+
+
+def test_a_password_change_ends_the_standing_of_every_known_device(app, db, make_user):
+    from tests.conftest import post_form
+    from tests.factories import DEFAULT_PASSWORD
+
+    user = make_user("manager")
+    old_device, mine = app.test_client(), app.test_client()
+    assert log_in(old_device, user).status_code == 302
+    old_device.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert log_in(mine, user).status_code == 302
+    changed = post_form(
+        mine,
+        "/profile/password",
+        {"current_password": DEFAULT_PASSWORD, "new_password": NEW},
+    )
+    assert changed.status_code == 302
+    _lock_out(app, user, NEW)
+    # The device that logged in before the change is a stranger now ...
+    assert _device_cookie(old_device, app) is not None
+    assert log_in(old_device, user, password=NEW).status_code == 429
+
+
+def test_a_password_reset_ends_the_standing_of_every_known_device(app, db, make_user):
+    from crm.auth.services import set_password
+
+    user = make_user("manager")
+    device = app.test_client()
+    assert log_in(device, user).status_code == 302
+    device.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+    set_password(db, user, user, NEW)
+    db.flush()
+    _lock_out(app, user, NEW)
+    assert log_in(device, user, password=NEW).status_code == 429
+
+
+def test_a_device_that_logs_in_after_the_change_is_known_again(app, db, make_user):
+    from crm.auth.services import set_password
+
+    user = make_user("manager")
+    set_password(db, user, user, NEW)
+    db.flush()
+    device = app.test_client()
+    assert log_in(device, user, password=NEW).status_code == 302
+    device.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+    _lock_out(app, user, NEW)
+    assert log_in(device, user, password=NEW).status_code == 302

@@ -88,6 +88,7 @@ def deal_new():
             f"Deal “{deal.title}” created.",
             url_for("agreements.deal_detail", deal_id=deal.id),
         ),
+        once=True,
     )
 
 

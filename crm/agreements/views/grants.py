@@ -78,6 +78,7 @@ def grant_new():
             f"Grant #{grant.id} created.",
             url_for("agreements.grant_detail", grant_id=grant.id),
         ),
+        once=True,
     )
 
 

@@ -67,6 +67,7 @@ def nda_new():
             f"NDA #{nda.id} created as a draft.",
             url_for("agreements.nda_detail", nda_id=nda.id),
         ),
+        once=True,
     )
 
 

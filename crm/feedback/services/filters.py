@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
 from crm.common.errors import FieldErrors
 from crm.common.ids import parse_id
+from crm.common.timeutil import utc_day_after
 from crm.feedback.models import CATEGORIES, SEVERITIES, STATUSES, Feedback
 
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
@@ -42,8 +43,7 @@ class Filters:
         if self.since:
             stmt = stmt.where(Feedback.created_at >= datetime.combine(self.since, time(), UTC))
         if self.until:
-            end = datetime.combine(self.until + timedelta(days=1), time(), UTC)
-            stmt = stmt.where(Feedback.created_at < end)
+            stmt = stmt.where(Feedback.created_at < utc_day_after(self.until))
         return stmt
 
     def as_args(self) -> dict:

@@ -98,6 +98,7 @@ def create_licence(creator_id: int):
             f'Licence "{licence.title}" created.',
             url_for("licensing.licence", licence_id=licence.id),
         ),
+        once=True,
     )
 
 

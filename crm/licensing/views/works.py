@@ -235,6 +235,7 @@ def add_work(creator_id: int):
             f'Work "{work.title}" added.',
             url_for("licensing.creator", creator_id=creator.id),
         ),
+        once=True,
     )
 
 
@@ -263,6 +264,7 @@ def add_consent(creator_id: int):
             f"Consent recorded for {len(consents)} use(s).",
             url_for("licensing.creator", creator_id=creator.id),
         ),
+        once=True,
     )
 
 
