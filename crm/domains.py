@@ -20,5 +20,6 @@ DOMAINS = (
     "mail",
     "webhooks",
     "digest",
+    "calendar",
     "api",
 )
