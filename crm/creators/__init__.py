@@ -10,16 +10,18 @@ from __future__ import annotations
 from flask import Flask
 
 from crm.common.permissions import ALL_ROLES, EDITORS
-from crm.common.registry import HomePanel, NavItem, TimelineProvider, registry
+from crm.common.registry import HomePanel, Job, NavItem, TimelineProvider, registry
 
 
 def register(app: Flask) -> None:
-    from crm.creators import api, cli, demo, links, panels, reminder_rules, views
+    from crm.creators import api, bulk_api, cli, demo, links, panels, reminder_rules, tasks, views
 
     app.register_blueprint(views.bp)
     app.jinja_env.globals["creator_url"] = links.creator_url
     reg = registry(app)
     reg.api_routes.extend(api.routes)
+    reg.api_routes.extend(bulk_api.routes)
+    reg.jobs.append(Job("creators.bulk", tasks.run_bulk_jobs, "interval", {"seconds": 30}))
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))
     reg.home_panels.append(

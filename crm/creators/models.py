@@ -176,3 +176,25 @@ class SavedView(Base):
     query: Mapped[dict] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BulkJob(Base):
+    """A bulk action on many creators, run in the background (crm/creators/bulk.py): who asked,
+    what, on which ids, how far it got and each refused id with its reason."""
+
+    __tablename__ = "bulk_jobs"
+    __table_args__ = (Index("ix_bulk_jobs_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    value: Mapped[dict] = mapped_column(JSON, default=dict)  # {"value": …}
+    ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|running|done
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[list[int]] = mapped_column(JSON, default=list)
+    refused: Mapped[dict] = mapped_column(JSON, default=dict)  # {"id": "reason"}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

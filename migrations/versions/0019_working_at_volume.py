@@ -29,7 +29,30 @@ def upgrade():
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id"),
     )
+    op.create_table(
+        "bulk_jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("ids", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("done", sa.JSON(), nullable=False),
+        sa.Column("refused", sa.JSON(), nullable=False),
+        sa.Column("created_at", crm.db.UTCDateTime(), nullable=False),
+        sa.Column("started_at", crm.db.UTCDateTime(), nullable=True),
+        sa.Column("finished_at", crm.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("bulk_jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_bulk_jobs_status", ["status", "id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("bulk_jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_bulk_jobs_status")
+    op.drop_table("bulk_jobs")
     op.drop_table("calendar_feeds")

@@ -12,6 +12,7 @@ from crm.creators.views import (  # noqa: F401 (adds the pages to bp)
     representatives,
     interactions,
     csv_import,
+    bulk,
 )
 
 # isort: on
