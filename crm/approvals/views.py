@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     current_app,
+    flash,
+    redirect,
     render_template,
     request,
     send_file,
@@ -314,6 +316,31 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         can_decide=not own and services.may_decide(db, current_user, submission),
         own=own,
     ), status
+
+
+@bp.post("/review/approve")
+@allow(REVIEWERS)
+def approve_selected():
+    """Approve every ticked submission whose latest revision has no failed check; each is a
+    decision of its own (R5 unchanged)."""
+    from crm.approvals.services import bulk
+
+    back = url_for("approvals.queue")
+    db = get_session()
+    try:
+        items = bulk.parse_items(request.form.getlist("items"))
+        outcome = bulk.approve_many(db, current_user, items)
+    except Invalid as exc:
+        db.rollback()
+        flash("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "danger")
+        return redirect(back, 303)
+    db.commit()
+    text = f"Approved: {len(outcome.done)}."
+    if outcome.refused:
+        reasons = "; ".join(f"#{k}: {v}" for k, v in list(outcome.refused.items())[:20])
+        text += f" Not approved: {len(outcome.refused)} ({reasons})"
+    flash(text, "warning" if outcome.refused else "success")
+    return redirect(back, 303)
 
 
 @bp.get("/review/<int:submission_id>")

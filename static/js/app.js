@@ -13,6 +13,6 @@ document.addEventListener("change", (event) => {
   if (!box.dataset || !box.dataset.selectAll) {
     return;
   }
-  document.querySelectorAll(`input[type=checkbox][form="${box.dataset.selectAll}"][name=ids]`)
+  document.querySelectorAll(`input[type=checkbox][form="${box.dataset.selectAll}"]:not([data-select-all])`)
     .forEach((row) => { row.checked = box.checked; });
 });
