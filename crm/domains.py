@@ -21,5 +21,6 @@ DOMAINS = (
     "webhooks",
     "digest",
     "calendar",
+    "chat",
     "api",
 )
