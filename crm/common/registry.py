@@ -18,6 +18,7 @@ Each domain's `register(app)` (in its `__init__.py`, the one visible place) adds
 | `record_notices`    | `RecordNotice`     | warnings on a record's page (`notices_for`)      |
 | `api_routes`        | `ApiRoute`         | the JSON API's blueprint, built per app (crm.api)|
 | `me_fields`         | `MeField`          | extra fields of `/api/v1/me` (crm/auth/api.py)   |
+| `openapi_extras`    | callable           | per-request changes to the OpenAPI document      |
 
 Nothing else keeps a list of contributions: no module-global lists, no hook lists in service
 modules, no wiring by import side effect. Events between domains are named blinker signals,
@@ -231,6 +232,9 @@ class Registry:
     record_notices: list[RecordNotice] = field(default_factory=list)
     api_routes: list[ApiRoute] = field(default_factory=list)
     me_fields: list[MeField] = field(default_factory=list)
+    # `extra(session, spec)` edits a copy of the OpenAPI document for what only the data
+    # knows (the custom fields' types).
+    openapi_extras: list[Callable[..., None]] = field(default_factory=list)
 
     def add_record_link(self, link: RecordLink) -> None:
         if link.entity in self.record_links:

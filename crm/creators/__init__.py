@@ -10,17 +10,47 @@ from __future__ import annotations
 from flask import Flask
 
 from crm.common.permissions import ALL_ROLES, EDITORS
-from crm.common.registry import HomePanel, Job, NavItem, TimelineProvider, registry
+from crm.common.registry import (
+    CreatorSection,
+    HomePanel,
+    Job,
+    NavItem,
+    TimelineProvider,
+    registry,
+)
 
 
 def register(app: Flask) -> None:
-    from crm.creators import api, bulk_api, cli, demo, links, panels, reminder_rules, tasks, views
+    from crm.creators import (
+        api,
+        bulk_api,
+        cli,
+        custom_fields,
+        custom_fields_api,
+        demo,
+        links,
+        panels,
+        reminder_rules,
+        tasks,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.jinja_env.globals["creator_url"] = links.creator_url
     reg = registry(app)
     reg.api_routes.extend(api.routes)
     reg.api_routes.extend(bulk_api.routes)
+    reg.api_routes.extend(custom_fields_api.routes)
+    reg.openapi_extras.append(custom_fields_api.describe)
+    reg.creator_sections.append(
+        CreatorSection(
+            "Details",
+            "creators/_custom_fields_section.html",
+            custom_fields.creator_section,
+            ALL_ROLES,
+            order=5,
+        )
+    )
     reg.jobs.append(Job("creators.bulk", tasks.run_bulk_jobs, "interval", {"seconds": 30}))
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))

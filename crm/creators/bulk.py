@@ -120,7 +120,7 @@ def select_ids(
         errors.raise_if_any()
         return out
     args = {k: str(v) for k, v in (filters or {}).items() if v is not None}
-    unknown = set(args) - set(listing.FILTER_KEYS) - {"owner_id"}
+    unknown = {k for k in args if not k.startswith("cf.")} - set(listing.FILTER_KEYS) - {"owner_id"}
     if unknown:
         raise Invalid({"filter": [f"unknown filter {sorted(unknown)[0]!r}"]})
     try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.common.errors import FieldErrors
@@ -25,6 +26,7 @@ SORTS = {
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FILTER_KEYS = ("q", "status", "owner", "platform", "tag", "country", "sort", "archived")
+CF_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass
@@ -37,12 +39,16 @@ class CreatorFilters:
     country: str = ""
     sort: str = "name"
     archived: bool = False
+    # Custom field filters, `cf.<key>=<value>`: {key: value}.
+    cf: dict[str, str] = field(default_factory=dict)
 
     def as_args(self) -> dict:
         """The filters as URL arguments (for the pager, export link and saved views)."""
         out = {}
         for key, value in asdict(self).items():
-            if key == "archived":
+            if key == "cf":
+                out.update({f"cf.{k}": v for k, v in value.items()})
+            elif key == "archived":
                 if value:
                     out[key] = "1"
             elif key == "owner":
@@ -83,6 +89,16 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     if f.sort not in SORTS:
         errors.add("sort", f"must be one of {', '.join(SORTS)}")
     f.archived = (args.get("archived") or "") in ("1", "true", "yes", "on")
+    for name in list(args.keys()) if hasattr(args, "keys") else []:
+        if not str(name).startswith("cf."):
+            continue
+        key, value = str(name)[3:], str(args.get(name) or "").strip()
+        if not CF_KEY_RE.match(key) or len(value) > 200:
+            errors.add(str(name)[:43], "must be cf.<field key>=<value>")
+        elif value:
+            f.cf[key] = value
+    if len(f.cf) > 10:
+        errors.add("cf", "10 custom field filters at most")
     errors.raise_if_any()
     return f
 
@@ -131,7 +147,24 @@ def filtered(filters: CreatorFilters, user):
         )
     if filters.country:
         stmt = stmt.where(Creator.country == filters.country)
+    for key, value in filters.cf.items():
+        stmt = stmt.where(cf_matches(Creator.custom_fields, key, value))
     return stmt
+
+
+def cf_matches(column, key: str, value: str):
+    """A custom field equals the value: as text, as a number, or (several choices) contains
+    it."""
+    item = column[key]
+    conditions = [
+        item.as_string() == value,
+        cast(item, String).like(_like(f'"{value}"'), escape="\\"),
+    ]
+    try:
+        conditions.append(item.as_float() == float(value))
+    except ValueError:
+        pass
+    return or_(*conditions)
 
 
 def _sort_key(sort: str):

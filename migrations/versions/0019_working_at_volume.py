@@ -1,4 +1,4 @@
-"""working at volume: the calendar feed's secret, bulk jobs, chat notifications
+"""working at volume: the calendar feed's secret, bulk jobs, chat notifications, custom fields
 
 Revision ID: 0019
 Revises: 0013
@@ -8,6 +8,8 @@ Create Date: 2026-12-02 01:00:00
 the user id and version; resetting it raises the version). `bulk_jobs` holds large bulk
 actions on creators, run in the background with their progress and per-record outcome.
 `chat_channels` are incoming-webhook URLs per event kind and `chat_messages` their outbox.
+`custom_fields` holds admin-defined fields of creators and deals; both record tables get a
+`custom_fields` JSON object of values by key.
 """
 
 from alembic import op
@@ -86,9 +88,31 @@ def upgrade():
     )
     with op.batch_alter_table("chat_messages", schema=None) as batch_op:
         batch_op.create_index("ix_chat_messages_due", ["status", "next_attempt_at"], unique=False)
+    op.create_table(
+        "custom_fields",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entity", sa.String(length=10), nullable=False),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=False),
+        sa.Column("type", sa.String(length=10), nullable=False),
+        sa.Column("choices", sa.JSON(), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("created_at", crm.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("entity", "key"),
+    )
+    with op.batch_alter_table("creators", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("custom_fields", sa.JSON(), nullable=True))
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("custom_fields", sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_column("custom_fields")
+    with op.batch_alter_table("creators", schema=None) as batch_op:
+        batch_op.drop_column("custom_fields")
+    op.drop_table("custom_fields")
     with op.batch_alter_table("chat_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_chat_messages_due")
     op.drop_table("chat_messages")

@@ -17,7 +17,8 @@ from crm.common.permissions import EDITORS, allow
 from crm.common.timeutil import user_today
 from crm.creators import bulk, listing
 from crm.creators.csvio._common import COLUMNS, neutralise
-from crm.creators.csvio.export import creator_row
+from crm.creators.csvio.export import creator_row, custom_cells
+from crm.creators.custom_fields import list_fields
 from crm.creators.models import BulkJob, Creator
 from crm.creators.views.base import bp
 from crm.db import get_session
@@ -55,7 +56,8 @@ def _value(action: str) -> object:
 def _export(db, ids: list[int]) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    extra = list_fields(db, "creator")
+    writer.writerow([*COLUMNS, *(f"cf.{f.key}" for f in extra)])
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = db.scalars(
@@ -65,7 +67,8 @@ def _export(db, ids: list[int]) -> Response:
             .order_by(Creator.search_name, Creator.id)
         )
         for creator in rows:
-            writer.writerow([neutralise(cell) for cell in creator_row(creator)])
+            row = creator_row(creator) + custom_cells(creator, extra)
+            writer.writerow([neutralise(cell) for cell in row])
     name = f"creators-selection-{user_today(current_user).isoformat()}.csv"
     return Response(
         buffer.getvalue(),
