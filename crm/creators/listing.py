@@ -89,6 +89,13 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     if f.sort not in SORTS:
         errors.add("sort", f"must be one of {', '.join(SORTS)}")
     f.archived = (args.get("archived") or "") in ("1", "true", "yes", "on")
+    f.cf = _cf_args(args, errors)
+    errors.raise_if_any()
+    return f
+
+
+def _cf_args(args: Mapping, errors: FieldErrors) -> dict[str, str]:
+    out: dict[str, str] = {}
     for name in list(args.keys()) if hasattr(args, "keys") else []:
         if not str(name).startswith("cf."):
             continue
@@ -96,11 +103,18 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
         if not CF_KEY_RE.match(key) or len(value) > 200:
             errors.add(str(name)[:43], "must be cf.<field key>=<value>")
         elif value:
-            f.cf[key] = value
-    if len(f.cf) > 10:
+            out[key] = value
+    if len(out) > 10:
         errors.add("cf", "10 custom field filters at most")
+    return out
+
+
+def parse_cf_args(args: Mapping) -> dict[str, str]:
+    """The `cf.<key>=<value>` filters of a list's arguments (422 when malformed)."""
+    errors = FieldErrors()
+    out = _cf_args(args, errors)
     errors.raise_if_any()
-    return f
+    return out
 
 
 def _like(text: str) -> str:
