@@ -197,10 +197,14 @@ def clean_values(
     *,
     current: Mapping[str, Any] | None,
     creating: bool,
+    definitions: list[CustomField] | None = None,
 ) -> dict[str, Any]:
     """The record's new values: `current` with the given ones applied (an empty value clears
-    one). Unknown keys, wrong types and missing required values are field errors."""
-    fields = {f.key: f for f in list_fields(session, entity)}
+    one). Unknown keys, wrong types and missing required values are field errors.
+    `definitions` saves the look-up when checking many records (the CSV import)."""
+    if definitions is None:
+        definitions = list_fields(session, entity)
+    fields = {f.key: f for f in definitions}
     out = dict(current or {})
     if raw is None:
         raw = {}

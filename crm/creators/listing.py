@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.common.errors import FieldErrors
+from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.permissions import MANAGER
@@ -86,8 +86,8 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     if f.country and f.country not in COUNTRIES:
         errors.add("country", "must be an ISO 3166 alpha-2 country code")
     f.sort = args.get("sort") or "name"
-    if f.sort not in SORTS:
-        errors.add("sort", f"must be one of {', '.join(SORTS)}")
+    if f.sort not in SORTS and not (f.sort.startswith("cf.") and CF_KEY_RE.match(f.sort[3:])):
+        errors.add("sort", f"must be one of {', '.join(SORTS)} or cf.<field key>")
     f.archived = (args.get("archived") or "") in ("1", "true", "yes", "on")
     f.cf = _cf_args(args, errors)
     errors.raise_if_any()
@@ -192,11 +192,33 @@ def _sort_key(sort: str):
     return Creator.search_name, False
 
 
+def _cf_sort_key(session: Session, key: str):
+    """Sort by a custom field: numbers as numbers, the rest as text; empty values first."""
+    from crm.creators.models import CustomField
+
+    kind = session.scalar(
+        select(CustomField.type).where(CustomField.entity == "creator", CustomField.key == key)
+    )
+    if kind is None:
+        raise Invalid({"sort": [f"no custom field {key!r}"]})
+    item = Creator.custom_fields[key]
+    if kind == "number":
+        return func.coalesce(item.as_float(), literal(-1e15))
+    return func.coalesce(cast(item, String), literal(""))
+
+
 def list_creators(
     session: Session, user, filters: CreatorFilters, cursor: str | None, limit: int
 ) -> Page:
     """One page of creators with tags, accounts and owners loaded (4 queries in all)."""
-    key, descending = _sort_key(filters.sort)
+    key, descending = (
+        _sort_key(filters.sort)
+        if not filters.sort.startswith("cf.")
+        else (
+            _cf_sort_key(session, filters.sort[3:]),
+            False,
+        )
+    )
     stmt = (
         filtered(filters, user)
         .add_columns(key.label("sort_value"))

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.actor import Actor
+from crm.common.errors import FieldErrors
 from crm.common.permissions import ADMIN, EDITORS
-from crm.creators import identity, services
+from crm.creators import custom_fields, identity, services
 from crm.creators.csvio.reading import ImportReport, RowError, _parse_row, read_csv
 from crm.creators.models import Account, Creator, CreatorTag
 from crm.db import utcnow
@@ -179,6 +180,25 @@ def import_creators(
                 RowError(row.number, "owner_email", "only an admin can assign or change the owner")
             )
 
+    definitions = custom_fields.list_fields(session, "creator")
+    for row in rows:
+        if not row.custom and (row.target is not None or not any(f.required for f in definitions)):
+            continue
+        cf_errors = FieldErrors()
+        row.values["custom_fields"] = custom_fields.clean_values(
+            session,
+            "creator",
+            row.custom,
+            cf_errors,
+            current=row.target.custom_fields if row.target is not None else None,
+            creating=row.target is None,
+            definitions=definitions,
+        )
+        for name, messages in cf_errors.errors.items():
+            report.errors.extend(
+                RowError(row.number, name.replace("custom_fields.", "cf."), m) for m in messages
+            )
+
     report.errors.sort(key=lambda e: (e.row, e.field))
     report.created = sum(1 for r in rows if r.target is None)
     report.updated = len(rows) - report.created
@@ -229,6 +249,7 @@ def import_creators(
                 "status": values.get("status") or "prospect",
                 "owner_id": values.get("owner_id", default_owner),
                 "notes": values.get("notes") or "",
+                "custom_fields": values.get("custom_fields") or {},
                 "archived": False,
                 "created_at": now,
                 "updated_at": now,
