@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from crm.common.permissions import ALL_ROLES, EDITORS
+from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS
 from crm.common.registry import (
     CreatorSection,
     HomePanel,
@@ -53,6 +53,7 @@ def register(app: Flask) -> None:
     )
     reg.jobs.append(Job("creators.bulk", tasks.run_bulk_jobs, "interval", {"seconds": 30}))
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
+    reg.nav.append(NavItem("creators.custom_fields_admin", "Custom fields", ADMINS, order=88))
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))
     reg.home_panels.append(
         HomePanel("creators/_panel_stale.html", panels.stale_creators_panel, EDITORS, order=30)

@@ -316,3 +316,30 @@ def test_the_list_page_filters_and_sorts_by_custom_fields(client, db, defined, l
         headers=defined,
     )
     assert [i["display_name"] for i in r.get_json()["items"]] == ["Lu"]
+
+
+def test_the_admin_page_defines_and_removes_fields(client, db, login):
+    login("admin")
+    assert client.get("/creators/custom-fields").status_code == 200
+    data = {
+        "entity": "creator",
+        "key": "tier",
+        "label": "Tier",
+        "type": "choice",
+        "choices_text": "gold, silver",
+    }
+    assert post_form(client, "/creators/custom-fields", data).status_code == 302
+    field = db.scalar(select(CustomField))
+    assert (field.key, field.choices) == ("tier", ["gold", "silver"])
+    r = post_form(client, "/creators/custom-fields", data)
+    assert r.status_code == 409
+    r = post_form(client, "/creators/custom-fields", data | {"key": "Bad Key"})
+    assert r.status_code == 422 and "lower-case" in r.get_data(as_text=True)
+    field_id = field.id
+    assert post_form(client, f"/creators/custom-fields/{field_id}/delete").status_code == 302
+    assert db.scalar(select(func.count(CustomField.id))) == 0
+
+
+def test_only_admins_see_the_admin_page(client, login):
+    login("manager")
+    assert client.get("/creators/custom-fields").status_code == 403

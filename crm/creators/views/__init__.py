@@ -13,6 +13,7 @@ from crm.creators.views import (  # noqa: F401 (adds the pages to bp)
     interactions,
     csv_import,
     bulk,
+    custom_fields,
 )
 
 # isort: on
