@@ -59,8 +59,12 @@ def create_channel(
     if event not in EVENTS:
         errors.add("event", f"must be one of {', '.join(EVENTS)}")
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = urlsplit(""), None
+    if not host or parts.scheme not in ("http", "https") or len(url) > 2000:
         errors.add("url", "must be an http or https URL")
     elif any(c.isspace() or ord(c) < 32 for c in url):
         errors.add("url", "must not contain spaces or control characters")

@@ -53,6 +53,7 @@ class BulkJobOut(OutModel):
     body=BulkIn,
     response=BulkOut,
     errors=(403, 422),
+    also={202: BulkJobOut},
 )
 def creators_bulk() -> Response:
     body = parse_body(BulkIn)

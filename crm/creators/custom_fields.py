@@ -173,10 +173,14 @@ def _clean_one(field: CustomField, value: Any, errors: FieldErrors) -> Any:
             return None
         return [c for c in field.choices if c in value]
     text = str(value).strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        host = None
     if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
+        host is None
+        or parts.scheme not in ("http", "https")
         or len(text) > 2000
         or any(c.isspace() for c in text)
     ):

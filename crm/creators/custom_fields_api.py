@@ -56,7 +56,13 @@ def custom_fields_index() -> Response:
 
 @routes.post("/custom-fields")
 @allow(ADMINS)
-@doc("Define a custom field (admin)", body=CustomFieldIn, response=CustomFieldOut, status=201)
+@doc(
+    "Define a custom field (admin)",
+    body=CustomFieldIn,
+    response=CustomFieldOut,
+    status=201,
+    errors=(409,),
+)
 def custom_fields_create() -> Response:
     body = parse_body(CustomFieldIn)
     db = get_session()

@@ -163,6 +163,7 @@ def test_consent_conflicts_with_none_open_queue_nothing(db):
         {"name": "x", "event": "critical_feedback", "url": "ftp://example.com/x"},
         {"name": "x", "event": "critical_feedback", "url": "not a url"},
         {"name": "x", "event": "critical_feedback", "url": "http://"},
+        {"name": "x", "event": "critical_feedback", "url": "http://[::1"},
         {"name": "x" * 200, "event": "critical_feedback", "url": "http://127.0.0.1:9/x"},
     ],
 )
