@@ -23,10 +23,10 @@ def openapi() -> Response:
     spec = current_app.extensions.get("crm_openapi")
     if spec is None:
         spec = current_app.extensions["crm_openapi"] = build_spec(current_app)
-    extras = registry().openapi_extras
-    if extras:
+    amendments = registry().openapi_extras
+    if amendments:
         spec = copy.deepcopy(spec)
         db = get_session()
-        for extra in extras:
-            extra(db, spec)
+        for amend in amendments:
+            amend(db, spec)
     return jsonify(spec)

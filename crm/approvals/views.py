@@ -6,8 +6,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -326,21 +324,23 @@ def approve_selected():
     from crm.approvals.services import bulk
 
     back = url_for("approvals.queue")
-    db = get_session()
-    try:
-        items = bulk.parse_items(request.form.getlist("items"))
-        outcome = bulk.approve_many(db, current_user, items)
-    except Invalid as exc:
-        db.rollback()
-        flash("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "danger")
-        return redirect(back, 303)
-    db.commit()
-    text = f"Approved: {len(outcome.done)}."
-    if outcome.refused:
-        reasons = "; ".join(f"#{k}: {v}" for k, v in list(outcome.refused.items())[:20])
-        text += f" Not approved: {len(outcome.refused)} ({reasons})"
-    flash(text, "warning" if outcome.refused else "success")
-    return redirect(back, 303)
+
+    def summary(outcome: bulk.ApproveOutcome) -> tuple[str, str, str]:
+        text = f"Approved: {len(outcome.done)}."
+        if outcome.refused:
+            reasons = "; ".join(f"#{k}: {v}" for k, v in list(outcome.refused.items())[:20])
+            text += f" Not approved: {len(outcome.refused)} ({reasons})"
+        return text, back, "warning" if outcome.refused else "success"
+
+    return handle_action(
+        lambda db: bulk.approve_many(
+            db, current_user, bulk.parse_items(request.form.getlist("items"))
+        ),
+        success=summary,
+        back=back,
+        refusals=(Invalid,),
+        code=303,
+    )
 
 
 @bp.get("/review/<int:submission_id>")

@@ -200,15 +200,21 @@ def bulk():
         flash(problem, "danger")
         return redirect(back)
     ids = list(dict.fromkeys(int(r) for r in raw))
-    db = get_session()
-    done, refused = services.update_many(db, current_user, ids, changes, today=_today(current_user))
-    db.commit()
-    text = f"Done: {len(done)}."
-    if refused:
-        reasons = "; ".join(f"#{k}: {v}" for k, v in list(refused.items())[:20])
-        text += f" Refused: {len(refused)} ({reasons})"
-    flash(text, "warning" if refused else "success")
-    return redirect(back)
+
+    def summary(outcome: tuple[list[int], dict[int, str]]) -> tuple[str, str, str]:
+        done, refused = outcome
+        text = f"Done: {len(done)}."
+        if refused:
+            reasons = "; ".join(f"#{k}: {v}" for k, v in list(refused.items())[:20])
+            text += f" Refused: {len(refused)} ({reasons})"
+        return text, back, "warning" if refused else "success"
+
+    return handle_action(
+        lambda db: services.update_many(db, current_user, ids, changes, today=_today(current_user)),
+        success=summary,
+        back=back,
+        refusals=(Invalid,),
+    )
 
 
 @bp.post("/<int:reminder_id>/snooze")

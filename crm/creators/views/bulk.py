@@ -22,6 +22,7 @@ from crm.creators.custom_fields import list_fields
 from crm.creators.models import BulkJob, Creator
 from crm.creators.views.base import bp
 from crm.db import get_session
+from crm.web.forms import handle_action
 
 FILTER_PREFIX = "filter."
 MAX_REASONS_SHOWN = 20
@@ -92,26 +93,37 @@ def summary_message(outcome: bulk.Outcome) -> str:
 def bulk_action():
     filters = _filter_args()
     back = url_for("creators.index", **filters)
-    db = get_session()
     action = request.form.get("action", "")
-    try:
+
+    def selection(db) -> list[int]:
         if request.form.get("scope") == "matching":
-            ids = bulk.select_ids(db, current_user, filters=filters)
-        else:
-            ids = bulk.select_ids(db, current_user, ids=_form_ids())
-        if action == "export":
-            return _export(db, ids)
-        result = bulk.run(db, current_user, ids, action, _value(action))
-    except (Invalid, Forbidden) as exc:
-        db.rollback()
-        flash(_refusal(exc), "danger")
-        return redirect(back)
-    db.commit()
-    if isinstance(result, BulkJob):
-        flash(f"{result.total} creators: the action runs in the background.", "info")
-        return redirect(url_for("creators.bulk_job", job_id=result.id))
-    flash(summary_message(result), "warning" if result.refused else "success")
-    return redirect(back)
+            return bulk.select_ids(db, current_user, filters=filters)
+        return bulk.select_ids(db, current_user, ids=_form_ids())
+
+    if action == "export":  # reads only
+        db = get_session()
+        try:
+            return _export(db, selection(db))
+        except Invalid as exc:
+            flash(_refusal(exc), "danger")
+            return redirect(back)
+
+    def done(result: bulk.Outcome | BulkJob) -> tuple[str, str, str]:
+        if isinstance(result, BulkJob):
+            return (
+                f"{result.total} creators: the action runs in the background.",
+                url_for("creators.bulk_job", job_id=result.id),
+                "info",
+            )
+        return summary_message(result), back, "warning" if result.refused else "success"
+
+    return handle_action(
+        lambda db: bulk.run(db, current_user, selection(db), action, _value(action)),
+        success=done,
+        back=back,
+        refusals=(Invalid, Forbidden),
+        message=_refusal,
+    )
 
 
 def _refusal(exc: DomainError) -> str:
