@@ -344,3 +344,15 @@ def test_the_admin_page_defines_and_removes_fields(client, db, login):
 def test_only_admins_see_the_admin_page(client, login):
     login("manager")
     assert client.get("/creators/custom-fields").status_code == 403
+
+
+def test_a_saved_view_keeps_custom_field_filters(client, db, defined, login):
+    from crm.creators.models import SavedView
+
+    user = login("manager")
+    page = client.get("/creators/?owner=any&cf.tier=gold").get_data(as_text=True)
+    assert 'name="cf.tier" value="gold"' in page
+    r = post_form(client, "/creators/views", {"name": "Gold", "owner": "any", "cf.tier": "gold"})
+    assert r.status_code == 302
+    view = db.scalar(select(SavedView).where(SavedView.user_id == user.id))
+    assert view.query == {"owner": "any", "cf.tier": "gold"}
