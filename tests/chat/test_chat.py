@@ -155,6 +155,40 @@ def test_consent_conflicts_with_none_open_queue_nothing(db):
     assert receivers.announce_consent_conflicts(db) == 0
 
 
+def test_a_consent_conflict_is_told_once(client, db, login, allow_loopback):
+    from crm.licensing.models import Consent, SiteSignal
+
+    login("admin")
+    _connect(client, "#consent", "consent_conflict", "http://127.0.0.1:9/d")
+    creator = CreatorFactory(display_name="Ravi")
+    db.add(
+        Consent(
+            creator_id=creator.id,
+            use="ai_training",
+            decision="allowed",
+            source="contract",
+            effective_on=org_today() - timedelta(days=10),
+        )
+    )
+    db.add(
+        SiteSignal(
+            creator_id=creator.id,
+            site="https://ravi.example",
+            source="ai_txt",
+            use="ai_training",
+            decision="not_allowed",
+        )
+    )
+    db.flush()
+    assert receivers.announce_consent_conflicts(db) == 1
+    assert receivers.announce_consent_conflicts(db) == 0  # the next run tells nothing new
+    [message] = _messages(db)
+    assert message.text == (
+        "Consent conflict: https://ravi.example (ai_txt), a site of Ravi, refuses ai training, "
+        "which we record as allowed."
+    )
+
+
 @pytest.mark.parametrize(
     "data",
     [
