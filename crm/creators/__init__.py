@@ -12,6 +12,7 @@ from flask import Flask
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS
 from crm.common.registry import (
     CreatorSection,
+    DemoLoader,
     HomePanel,
     Job,
     NavItem,
@@ -62,4 +63,5 @@ def register(app: Flask) -> None:
     for link in links.LINKS:
         reg.add_record_link(link)
     reg.demo_loaders.append(demo.LOADER)
+    reg.demo_loaders.append(DemoLoader("custom_fields", custom_fields.load_demo, order=11))
     reg.cli_commands.append(cli.creators_group)

@@ -333,3 +333,30 @@ def creator_section(session: Session, creator: Any, user: Any) -> dict[str, Any]
     """The creator page's "Details" section: every custom field with its value."""
     rows = shown(session, "creator", creator.custom_fields)
     return {"rows": rows} if rows else None
+
+
+# --- demo data ---------------------------------------------------------------------------
+
+DEMO_FIELDS = (
+    {
+        "entity": "creator",
+        "key": "tier",
+        "label": "Partner tier",
+        "type": "choice",
+        "choices": ["gold", "silver", "bronze"],
+    },
+    {"entity": "creator", "key": "press_kit", "label": "Press kit", "type": "url"},
+    {"entity": "deal", "key": "po_number", "label": "PO number", "type": "text"},
+)
+
+
+def load_demo(session: Session, context: dict) -> None:
+    from crm.audit.services import system_actor
+
+    actor = system_actor("demo")
+    for data in DEMO_FIELDS:
+        define_field(session, actor, data)
+    tiers = ("gold", "silver", "bronze")
+    for creator, tier in zip((context.get("creators") or [])[:3], tiers, strict=False):
+        creator.custom_fields = {**(creator.custom_fields or {}), "tier": tier}
+    session.flush()
