@@ -95,6 +95,8 @@ class BaseConfig:
     PASSWORD_RESET_MAX_PER_ACCOUNT = 3
     PASSWORD_RESET_MAX_PER_ADDRESS = 20
     PASSWORD_RESET_WINDOW_MINUTES = 60
+    # The creator portal's emailed one-time login links (crm.portal).
+    PORTAL_LOGIN_LINK_MINUTES = 15
 
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = True

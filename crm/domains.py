@@ -22,5 +22,6 @@ DOMAINS = (
     "digest",
     "calendar",
     "chat",
+    "portal",
     "api",
 )

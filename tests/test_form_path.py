@@ -46,6 +46,31 @@ ALLOWED = {
     ("crm/api/idempotency.py", "after", "rollback"): (
         "the stored response is its own transaction, after the handler committed"
     ),
+    # The creator portal's login, links and logout, for the same reasons as the staff ones.
+    ("crm/portal/views.py", "_begin", "commit"): (
+        "a portal session row is committed before the cookie carries its key"
+    ),
+    ("crm/portal/views.py", "login", "commit"): (
+        "a failed portal login's attempt row is committed (the throttle's memory); 401"
+    ),
+    ("crm/portal/views.py", "login", "rollback"): (
+        "throttled: the portal login page again with 429 and Retry-After"
+    ),
+    ("crm/portal/views.py", "login_link", "commit"): (
+        "the request is counted and the same page answers whether or not an email went out"
+    ),
+    ("crm/portal/views.py", "login_link", "rollback"): (
+        "a malformed address (422) or a throttled address (429) on the same page"
+    ),
+    ("crm/portal/views.py", "_redeem_page", "commit"): (
+        "the link is used up before the new session starts"
+    ),
+    ("crm/portal/views.py", "_redeem_page", "rollback"): (
+        "a refused password keeps the link usable; an unusable link gets its own page"
+    ),
+    ("crm/portal/views.py", "logout", "commit"): (
+        "the portal session rows end before the cookie forgets them"
+    ),
     ("crm/feedback/views.py", "report_csv", "rollback"): (
         "ends the read transaction (on SQLite its lock) before the CSV download goes out"
     ),

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from crm.common.permissions import PUBLIC, ROLES, access_of
+from crm.common.permissions import PORTAL, PUBLIC, ROLES, access_of
 from tests.conftest import csrf_token, log_in
 
 PUBLIC_ALLOWLIST = {
@@ -26,8 +26,15 @@ PUBLIC_ALLOWLIST = {
     "well_known.jwks",
     # Each user's calendar feed, for calendar apps: the secret in the URL is the credential.
     "calendar.feed",
+    # The creator portal's own login, emailed login links and invitations.
+    "portal.login",
+    "portal.login_link",
+    "portal.accept",
+    "portal.link",
+    # The ODRL policy a creator's tdmrep.json links: crawlers read it without a token.
+    "api.creator_tdm_policy",
 }
-LAST = {"auth.logout"}  # ends the session, so it is walked last
+LAST = {"auth.logout", "portal.logout"}  # end the session, so they are walked last
 
 
 def _url(rule) -> str:
@@ -94,6 +101,12 @@ def test_each_role_gets_exactly_what_is_declared(app, db, make_user, role):
         access = access_of(app.view_functions[rule.endpoint])
         if access == PUBLIC:
             continue
+        if access == PORTAL:  # a staff login is no portal session
+            kwargs = {"data": {"csrf_token": csrf_token(client)}} if method != "GET" else {}
+            response = client.open(_url(rule), method=method, **kwargs)
+            assert response.status_code == 302, (role, method, rule.rule, response.status_code)
+            assert response.headers["Location"].startswith("/portal/login")
+            continue
         allowed = access == "any_user" or role in access
         is_api = rule.rule.startswith("/api/")
         kwargs: dict = {"headers": bearer} if is_api else {}
@@ -123,3 +136,45 @@ def test_state_changing_html_routes_refuse_a_missing_csrf_token(app, db, make_us
         assert response.status_code == 400, (method, rule.rule, response.status_code)
         checked += 1
     assert checked >= 5
+
+
+def test_a_creator_session_reaches_only_the_portal(app, db, make_creator):
+    """The creator principal walks every route: staff pages send it to the staff login,
+    the API answers 401, portal routes answer (404 for ids that are not its own)."""
+    from crm.portal.services import accounts
+    from tests.factories import UserFactory
+    from tests.portal.conftest import PASSWORD, SETTINGS, portal_csrf, portal_log_in, token_of
+
+    creator = make_creator()
+    invitation = accounts.invite(
+        db, UserFactory(role="manager"), creator_id=creator.id,
+        email="walker@example.com", settings=SETTINGS,
+    )  # fmt: skip
+    account, _ = accounts.redeem(db, accounts.INVITE, token_of(invitation.url), PASSWORD)
+    db.flush()
+    client = app.test_client()
+    assert portal_log_in(client, account).status_code == 302
+    walked = 0
+    for rule, method in _routes(app):
+        access = access_of(app.view_functions[rule.endpoint])
+        if access == PUBLIC:
+            continue
+        is_api = rule.rule.startswith("/api/")
+        kwargs: dict = {}
+        if method != "GET":
+            kwargs = {"json": {}} if is_api else {"data": {"csrf_token": portal_csrf(client)}}
+        response = client.open(_url(rule), method=method, **kwargs)
+        status = response.status_code
+        where = (method, rule.rule, status)
+        assert status < 500, where
+        if access == PORTAL:
+            assert status not in (401, 403), where
+            if status == 302 and rule.endpoint not in LAST:
+                assert not response.headers["Location"].startswith("/portal/login"), where
+        elif is_api:
+            assert status == 401, where
+        else:
+            assert status == 302, where
+            assert response.headers["Location"].startswith("/login"), where
+        walked += 1
+    assert walked > 100

@@ -7,7 +7,7 @@ go into the app's registry, and its receivers are connected to the signals it re
 
 from flask import Flask
 
-from crm.common.permissions import ADMINS, ALL_ROLES
+from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL
 from crm.common.registry import (
     CreatorSection,
     DemoLoader,
@@ -46,7 +46,9 @@ def register(app: Flask) -> None:
             "agreements.index", "Agreements", ALL_ROLES, order=30, count=sections.expiring_count
         )
     )
-    reg.nav.append(NavItem("agreements.products", "Products", ADMINS, order=85))
+    # Managers and legal see the list (read-only) to know what is released; admins edit it.
+    reg.nav.append(NavItem("agreements.products", "Products", EDITORS_AND_LEGAL, order=85))
+    app.jinja_env.globals["grant_state"] = sections.grant_state
     reg.home_panels.append(
         HomePanel("agreements/_home_panel.html", sections.home_panel, ALL_ROLES, order=30)
     )

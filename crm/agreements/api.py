@@ -25,6 +25,7 @@ from crm.agreements.schemas import (
     NdaPatch,
     PaymentIn,
     PaymentOut,
+    PaymentPatch,
     ProductIn,
     ProductOut,
     ProductPatch,
@@ -44,6 +45,7 @@ from crm.api.base import (
     query_int,
     query_limit,
 )
+from crm.common.errors import Invalid, NotFound
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.common.timeutil import org_today
 from crm.creators.listing import parse_cf_args
@@ -294,3 +296,32 @@ def payments_create(deal_id: int):
     payment = services.add_payment(db, current_user, deal, **body.model_dump())
     db.commit()
     return created(payment_json(payment))
+
+
+@routes.patch("/deals/<int:deal_id>/payments/<int:payment_id>")
+@allow(EDITORS)
+@doc("Correct a payment (audited with `reason`), or void it with `voided: true`; a voided "
+     "payment counts in no total", body=PaymentPatch, response=PaymentOut,
+     errors=(404, 409, 422))  # fmt: skip
+def payments_patch(deal_id: int, payment_id: int):
+    db = get_session()
+    payment = services.get_payment(db, payment_id)
+    if payment.deal_id != deal_id:
+        raise NotFound("No such payment.")
+    fields = parse_body(PaymentPatch).model_dump(exclude_unset=True)
+    reason = fields.pop("reason")
+    voided = fields.pop("voided", None)
+    if voided is False and payment.voided_at is not None:
+        raise Invalid({"voided": ["a voided payment cannot be restored"]})
+    if voided:
+        if fields:
+            raise Invalid({k: ["cannot be changed while voiding"] for k in sorted(fields)})
+        services.void_payment(db, current_user, payment, reason=reason)
+    else:
+        if "due_on" in fields and fields["due_on"] is None:
+            raise Invalid({"due_on": ["is required"]})
+        if "note" in fields and fields["note"] is None:
+            fields["note"] = ""
+        services.update_payment(db, current_user, payment, reason=reason, **fields)
+    db.commit()
+    return jsonify(payment_json(payment))

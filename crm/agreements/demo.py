@@ -34,6 +34,9 @@ def _creators(session, context: dict) -> list:
     return made
 
 
+STORY = ("Maya Chen Creates", "Pixel Forge", "Synthwave Sam", "Tomás Rivera")
+
+
 def load(session, context: dict) -> None:
     actor = system_actor("demo")
     today = org_today()
@@ -42,6 +45,12 @@ def load(session, context: dict) -> None:
     while len(creators) < 4:
         creators = creators + creators
     a, b, c, e = creators[:4]
+    # With the creators' demo, each agreement fits its creator's craft: the AI artist has the
+    # image-model NDA and the launch videos, the 3D artist the early look, the synth musician
+    # the voice model, the music producer the video tool and the festival stand.
+    by_name = {x.display_name: x for x in creators}
+    if all(name in by_name for name in STORY):
+        a, b, c, e = (by_name[name] for name in STORY)
 
     products = [
         services.create_product(session, actor, name="Aurora 2", aliases=["aurora-next"]),
@@ -57,7 +66,9 @@ def load(session, context: dict) -> None:
             effective_on=start, expires_on=end, terms="Mutual NDA covering pre-release models.",
         )  # fmt: skip
         for step in steps:
-            services.transition_nda(session, actor, n, step, today)
+            signing = {"signed_on": max(start - timedelta(days=3), d(-400)), "on_paper": True}
+            extra = signing if step == "signed" else {}
+            services.transition_nda(session, actor, n, step, today, **extra)
         return n
 
     signed_a = nda(a, [aurora, vela, orion], d(-90), d(300), "sent", "signed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
@@ -89,3 +90,20 @@ class PaymentForm(FlaskForm):
 
 class PaidForm(FlaskForm):
     paid_on = DateField("Paid on", validators=[DataRequired()])
+
+
+class PaymentEditForm(FlaskForm):
+    due_on = DateField("Due on", validators=[DataRequired()])
+    amount = StringField("Amount", validators=[DataRequired(), Length(max=30)])
+    paid_on = DateField("Paid on (empty = not paid)", validators=[Optional()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    reason = StringField("Reason for the correction", validators=[DataRequired(), Length(max=500)])
+
+
+class VoidForm(FlaskForm):
+    void_reason = StringField("Reason for voiding", validators=[DataRequired(), Length(max=500)])
+
+
+class SignForm(FlaskForm):
+    signed_on = DateField("Signed on", validators=[DataRequired()])
+    signed_on_paper = BooleanField("Signed on paper, the original is on file")

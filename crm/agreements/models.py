@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -67,6 +69,9 @@ class Nda(Base):
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     document_size: Mapped[int | None] = mapped_column(BigInteger)
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # The day it was signed, and (when no PDF is stored) that the paper original is on file.
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -171,6 +176,9 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     paid_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(500), default="")
+    # A voided payment stays for the record but counts in no total and raises no reminder.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     deal: Mapped[Deal] = relationship(back_populates="payments", lazy="raise")

@@ -103,6 +103,7 @@ def expiring(session: Session, today: date, days: int = 30, *, payments: bool = 
                 .join(Deal, Deal.id == Payment.deal_id)
                 .where(
                     Payment.paid_on.is_(None),
+                    Payment.voided_at.is_(None),
                     Payment.due_on <= until,
                     Deal.status != "cancelled",
                 )
@@ -189,6 +190,8 @@ def totals_for(deals: list[Deal], grants: list[Grant], as_of: date) -> dict[str,
             totals[deal.currency].in_kind_stated += deal.in_kind_value_minor
     for deal in deals:
         for payment in deal.payments:
+            if payment.voided_at is not None:
+                continue
             if deal.status == "cancelled" and payment.paid_on is None:
                 continue
             row = totals[payment.currency]

@@ -93,6 +93,7 @@ def payment_due(session: Session, ctx: ScanContext) -> Iterable[Candidate]:
         .join(Creator, Creator.id == Deal.creator_id)
         .where(
             Payment.paid_on.is_(None),
+            Payment.voided_at.is_(None),
             Payment.due_on <= ctx.today + timedelta(days=PAYMENT_WINDOW),
             Deal.status != "cancelled",
         )

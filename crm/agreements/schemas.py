@@ -78,6 +78,9 @@ class NdaPatch(ApiModel):
     expires_on: date | None = None
     terms: str | None = None
     status: str | None = None
+    # With `status: "signed"`: the day it was signed, and (no PDF stored) the paper on file.
+    signed_on: date | None = None
+    signed_on_paper: bool | None = None
 
 
 class NdaOut(OutModel):
@@ -86,6 +89,7 @@ class NdaOut(OutModel):
     status: str
     effective_on: str | None
     expires_on: str | None
+    signed_on: str | None = None
     product_ids: list[int]
     terms: str | None = None  # NDA content: left out for viewers
     has_document: bool | None = None
@@ -170,12 +174,25 @@ class PaymentIn(ApiModel):
     note: str = ""
 
 
+class PaymentPatch(ApiModel):
+    """A correction (any of the fields) or, with `voided: true`, a void; `reason` always."""
+
+    reason: str
+    due_on: date | None = None
+    amount: str | None = None
+    paid_on: date | None = None
+    note: str | None = None
+    voided: bool | None = None
+
+
 class PaymentOut(OutModel):
     id: int
     deal_id: int
     due_on: str
     paid_on: str | None
     note: str
+    voided: bool = False
+    void_reason: str | None = None
     amount: str | None = None
     currency: str | None = None
 
@@ -219,6 +236,7 @@ def nda_json(n) -> dict:
         "status": n.status,
         "effective_on": iso(n.effective_on),
         "expires_on": iso(n.expires_on),
+        "signed_on": iso(n.signed_on),
         "product_ids": sorted(p.id for p in n.products),
         "allowed_transitions": list(services.NDA_TRANSITIONS.targets(n.status)),
     }
@@ -250,6 +268,8 @@ def payment_json(p) -> dict:
         "due_on": iso(p.due_on),
         "paid_on": iso(p.paid_on),
         "note": p.note,
+        "voided": p.voided_at is not None,
+        "void_reason": p.void_reason,
     }
     return _amounts(payload, p.currency, amount=p.amount_minor)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 
 from flask import url_for
 
-from crm.agreements import queries
+from crm.agreements import queries, services
 from crm.common import money
 from crm.common.memo import per_request
 from crm.common.permissions import EDITORS, EDITORS_AND_LEGAL, can, can_see_money
@@ -107,3 +107,8 @@ def expiring_count(user):
     """Signed NDAs and active grants ending within 7 days, as one count statement (the
     same rows `queries.expiring` lists, counted in SQL)."""
     return queries.expiring_count_stmt(_today(), 7)
+
+
+def grant_state(grant) -> str:
+    """What a page shows as a grant's status ("scheduled" before it starts)."""
+    return services.display_status(grant, _today())

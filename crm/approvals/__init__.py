@@ -97,10 +97,10 @@ def _timeline(session, creator, user, limit):
 def _deal_notices(session, deal, user) -> list[Notice]:
     """16 CFR 465.4 on the deal page: terms that tie payment or access to an opinion."""
     from crm.approvals.checks import highlight
-    from crm.approvals.services import deal_review_findings, deal_terms
+    from crm.approvals.services import deal_conditioned_review_findings, deal_terms
 
     notices = []
-    for finding in deal_review_findings(session, deal):
+    for finding in deal_conditioned_review_findings(session, deal):
         rule_set = finding.rule_set
         notices.append(
             Notice(

@@ -230,6 +230,8 @@ def run_checks(
     ai_label: bool | None = None,
     platform: str | None = None,
     deal_terms: str | None = None,
+    images_retouched: bool | None = None,
+    shows_person_body: bool | None = None,
 ) -> list[CheckResult]:
     """All flags for one revision. An empty list means nothing was found, not that legal has
     approved.
@@ -237,7 +239,10 @@ def run_checks(
     * Per applying rule set (``jurisdictions``; None = the default rule set): disclosure
       (only with a material connection), then AI-content labels (``ai_made``: made with one
       of our products; ``ai_label``: the submitter's answer whether the platform's AI label
-      is set).
+      is set; ``shows_person_body``: do the images show a face or a body, for rule sets
+      whose caption rule depends on it) and retouched images (``images_retouched``).
+      A rule set whose disclosure rules are general (the EU's) checks disclosure only
+      when no other applying rule set has disclosure rules of its own.
     * ``deal_terms``: the brief and deliverables of the deal the post is under; terms that
       tie payment to an opinion are flagged by every rule set with review rules.
     * Then products named (leaks, embargo) and banned claims.
@@ -246,14 +251,20 @@ def run_checks(
     folded = fold(text)
     layout = settings.layout
     results: list[CheckResult] = []
-    for rule_set in settings.applying(jurisdictions):
-        if material_connection and rule_set.disclosure_required:
+    applying = settings.applying(jurisdictions)
+    national = any(r.disclosure_required and not r.disclosure_general for r in applying)
+    for rule_set in applying:
+        discloses = rule_set.disclosure_required and not (rule_set.disclosure_general and national)
+        if material_connection and discloses:
             results += engine.disclosure_checks(
                 folded,
                 rule_set,
                 is_video=is_video,
                 disclosure_in_video=disclosure_in_video,
                 layout=layout,
+            )
+            results += engine.retouched_checks(
+                folded, rule_set, images_retouched=images_retouched, layout=layout
             )
         results += engine.ai_label_checks(
             folded,
@@ -264,9 +275,10 @@ def run_checks(
             material_connection=material_connection,
             layout=layout,
             platform_labels=settings.platform_ai_labels,
+            shows_person_body=shows_person_body,
         )
     if deal_terms:
-        results += engine.review_checks(deal_terms, settings.effective_rule_sets)
+        results += engine.review_conditioned_checks(deal_terms, settings.effective_rule_sets)
     results += _product_checks(text, products, planned_for, today)
     results += _banned_claim_checks(text, settings.banned_claims)
     return results

@@ -35,6 +35,18 @@ AI_LABEL_CHOICES = (
     ("no", "No"),
 )
 
+RETOUCHED_CHOICES = (
+    ("", "Not stated"),
+    ("yes", "Yes, a face or a body was reshaped or retouched"),
+    ("no", "No"),
+)
+
+PERSON_CHOICES = (
+    ("", "Not stated"),
+    ("yes", "Yes, a face or a body is shown"),
+    ("no", "No"),
+)
+
 
 def disclosure_value(raw: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(raw or "")
@@ -57,6 +69,16 @@ class RevisionFields:
     ai_label = SelectField(
         "Made with our AI products: is the platform's AI label set?",
         choices=choices(AI_LABEL_CHOICES),
+        validators=[Optional()],
+    )
+    images_retouched = SelectField(
+        "Were the images retouched (a face or a body reshaped)?",
+        choices=choices(RETOUCHED_CHOICES),
+        validators=[Optional()],
+    )
+    shows_person_body = SelectField(
+        "Do the images or the video show a person's face or body?",
+        choices=choices(PERSON_CHOICES),
         validators=[Optional()],
     )
 
@@ -126,6 +148,9 @@ class RuleSetForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     countries = StringField("Countries (ISO codes)", validators=[Optional(), Length(max=2000)])
     disclosure_required = BooleanField("A material connection must be disclosed")
+    disclosure_general = BooleanField(
+        "EU-wide: these disclosure rules apply only where no national rule set applies"
+    )
     markers = TextAreaField("Markers that disclose", validators=LONG)
     vague = TextAreaField("Vague wording that does not count", validators=LONG)
     position = SelectField("Where the marker must be", choices=choices(POSITIONS))
@@ -145,6 +170,9 @@ class RuleSetForm(FlaskForm):
         "When the caption must say the content is AI-made", choices=choices(AI_CAPTION_MODES)
     )
     ai_markers = TextAreaField("What says so in the caption", validators=LONG)
+    retouched_markers = TextAreaField(
+        "What says the images were retouched (empty: no such rule)", validators=LONG
+    )
     review_sentiments = TextAreaField("Review terms: opinions", validators=LONG)
     review_conditions = TextAreaField("Review terms: conditions", validators=LONG)
     review_neutral = TextAreaField("Review terms: neutral phrases", validators=LONG)
@@ -159,6 +187,7 @@ class RuleSetForm(FlaskForm):
         "breaks",
         "negation_exceptions",
         "ai_markers",
+        "retouched_markers",
         "review_sentiments",
         "review_conditions",
         "review_neutral",
@@ -168,7 +197,13 @@ class RuleSetForm(FlaskForm):
         """Show a rule set (a crm.approvals.disclosure.rules.RuleSet)."""
         self.name.data = rule_set.name
         self.countries.data = " ".join(rule_set.countries)
-        for key in ("disclosure_required", "in_video", "ai_platform_label", "position"):
+        for key in (
+            "disclosure_required",
+            "disclosure_general",
+            "in_video",
+            "ai_platform_label",
+            "position",
+        ):
             getattr(self, key).data = getattr(rule_set, key)
         for key in ("start_words", "negation_window", "ai_caption"):
             getattr(self, key).data = getattr(rule_set, key)
@@ -185,6 +220,7 @@ class RuleSetForm(FlaskForm):
             "name": self.name.data or "",
             "countries": countries_value(self.countries.data),
             "disclosure_required": bool(self.disclosure_required.data),
+            "disclosure_general": bool(self.disclosure_general.data),
             "in_video": bool(self.in_video.data),
             "ai_platform_label": bool(self.ai_platform_label.data),
             "position": self.position.data,

@@ -59,6 +59,8 @@ class Submission(Base):
     published_url: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Made by the creator in the portal (crm.portal), not keyed in by staff.
+    by_creator: Mapped[bool] = mapped_column(Boolean, default=False)
     # Number of the newest revision; a decision must name it (R5).
     latest_revision: Mapped[int] = mapped_column(Integer, default=0)
     # The revision the current approve/request_changes/reject decision was taken on.
@@ -110,10 +112,15 @@ class Revision(Base):
     disclosure_in_video: Mapped[bool | None] = mapped_column(Boolean)
     # Made with our AI products: is the platform's AI label set? None = not asked/answered.
     ai_label: Mapped[bool | None] = mapped_column(Boolean)
+    # Facts for the French rules (loi 2023-451 art. 5): were the images retouched (body or
+    # face reshaped), and do they show a person's face or body? None = not answered.
+    images_retouched: Mapped[bool | None] = mapped_column(Boolean)
+    shows_person_body: Mapped[bool | None] = mapped_column(Boolean)
     submitted_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_creator: Mapped[bool] = mapped_column(Boolean, default=False)
 
     submission: Mapped[Submission] = relationship(back_populates="revisions", lazy="raise")
     submitter: Mapped[User | None] = relationship(lazy="raise")

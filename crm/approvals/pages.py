@@ -10,7 +10,7 @@ from sqlalchemy import select
 from crm.agreements.models import Deal
 from crm.approvals import media, queries, services
 from crm.approvals.checks import highlight
-from crm.approvals.forms import AudienceForm, disclosure_value
+from crm.approvals.forms import AudienceForm, RevisionForm, disclosure_value
 from crm.approvals.models import Revision
 from crm.common import uploads
 from crm.common.timeutil import org_today, org_zone
@@ -57,6 +57,8 @@ def revision_input(form, stored) -> services.RevisionInput:
         media=stored,
         disclosure_in_video=disclosure_value(form.disclosure_in_video.data),
         ai_label=disclosure_value(form.ai_label.data),
+        images_retouched=disclosure_value(form.images_retouched.data),
+        shows_person_body=disclosure_value(form.shows_person_body.data),
     )
 
 
@@ -88,4 +90,21 @@ def audience_form(submission, back: str) -> AudienceForm:
     form = AudienceForm(formdata=None)
     form.audience_countries.data = " ".join(submission.audience_countries or [])
     form.back.data = back
+    return form
+
+
+def _choice(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def prefilled_revision_form(submission) -> RevisionForm:
+    """The "add a revision" form starting from the latest revision: its caption, media URL
+    and answers, so only what changes is typed. An uploaded file is not carried over."""
+    form = RevisionForm(formdata=None)
+    latest = submission.revisions[-1] if submission.revisions else None
+    if latest is not None:
+        form.body.data = latest.body
+        form.media_url.data = latest.media_url or ""
+        form.disclosure_in_video.data = _choice(latest.disclosure_in_video)
+        form.ai_label.data = _choice(latest.ai_label)
     return form

@@ -6,10 +6,11 @@ Every function runs a fixed number of queries whatever the number of rows (the t
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda
@@ -81,6 +82,23 @@ def review_queue(
     return keyset_page(session, stmt, order, cursor, limit)
 
 
+def next_for_reviewer(session: Session, reviewer_id: int | None) -> int | None:
+    """The id of the submission a reviewer should look at next: the longest waiting in
+    review (the queue's order) that is not their own (R5), or None when there is none."""
+    own_revision = exists().where(
+        Revision.submission_id == Submission.id, Revision.submitted_by == reviewer_id
+    )
+    stmt = (
+        select(Submission.id)
+        .where(Submission.status == "in_review", ~own_revision)
+        .order_by(Submission.in_review_since, Submission.id)
+        .limit(1)
+    )
+    if reviewer_id is not None:
+        stmt = stmt.where(Submission.submitted_by != reviewer_id)
+    return session.scalar(stmt)
+
+
 def queue_count_stmt():
     return select(func.count()).select_from(Submission).where(Submission.status == "in_review")
 
@@ -142,23 +160,30 @@ class DiffLine:
     text: str
 
 
-def line_diff(old: str | None, new: str) -> list[DiffLine]:
-    """A line diff for the review page (escaped by the template, never marked safe)."""
-    if old is None:
+# A word with the whitespace after it (leading whitespace on its own): spaces alone never
+# anchor a match, so "new Nova" → "Nova Pro" reads as one word out, one word in.
+_WORDS = re.compile(r"^\s+|\S+\s*")
+
+
+def word_diff(old: str | None, new: str) -> list[DiffLine]:
+    """The review page's diff, word by word: runs of kept, removed ("del") and added ("add")
+    words, whitespace kept as it was. Empty when there is no earlier revision or nothing
+    changed. Plain text: the template escapes it."""
+    if old is None or (old or "") == (new or ""):
         return []
+    a, b = _WORDS.findall(old or ""), _WORDS.findall(new or "")
     out: list[DiffLine] = []
-    lines = difflib.unified_diff(
-        (old or "").splitlines(), (new or "").splitlines(), lineterm="", n=2
-    )
-    for line in list(lines)[2:]:
-        if line.startswith("@@"):
-            out.append(DiffLine("gap", "…"))
-        elif line.startswith("+"):
-            out.append(DiffLine("add", line[1:]))
-        elif line.startswith("-"):
-            out.append(DiffLine("del", line[1:]))
-        else:
-            out.append(DiffLine("same", line[1:]))
+    # Words compare without their whitespace; what is kept is shown as it is now.
+    keys_a, keys_b = [t.strip() or t for t in a], [t.strip() or t for t in b]
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(DiffLine("same", "".join(b[j1:j2])))
+            continue
+        if op in ("delete", "replace"):
+            out.append(DiffLine("del", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            out.append(DiffLine("add", "".join(b[j1:j2])))
     return out
 
 

@@ -20,6 +20,14 @@ class RevisionIn(ApiModel):
         default=None,
         description="Made with our AI products: is the platform's AI label set? null = not asked",
     )
+    images_retouched: bool | None = Field(
+        default=None,
+        description="Were the images retouched (a face or a body reshaped)? null = not stated",
+    )
+    shows_person_body: bool | None = Field(
+        default=None,
+        description="Do the images or the video show a person's face or body? null = not stated",
+    )
 
 
 class SubmissionIn(ApiModel):
@@ -34,6 +42,8 @@ class SubmissionIn(ApiModel):
     media_url: str | None = Field(default=None, max_length=500)
     disclosure_in_video: bool | None = None
     ai_label: bool | None = None
+    images_retouched: bool | None = None
+    shows_person_body: bool | None = None
     audience_countries: list[Country] = Field(default_factory=list, max_length=50)
 
 
@@ -69,6 +79,8 @@ class RevisionOut(OutModel):
     content_hash: str
     disclosure_in_video: bool | None
     ai_label: bool | None
+    images_retouched: bool | None
+    shows_person_body: bool | None
     submitted_by: int | None
     submitted_at: str
     checks: list[RevisionCheckOut]

@@ -31,6 +31,7 @@ from crm.approvals.pages import (
     creator_choices,
     org_tz,
     page_today,
+    prefilled_revision_form,
     revision_input,
     revision_view,
     with_media,
@@ -149,7 +150,7 @@ def detail(submission_id: int):
         revisions=revisions,
         history=queries.status_history(db, submission.id),
         allowed=services.allowed_actions(submission.status),
-        revision_form=RevisionForm(),
+        revision_form=prefilled_revision_form(submission),
         audience_form=audience_form(submission, "detail"),
         publish_form=PublishForm(),
         withdraw_form=WithdrawForm(),
@@ -306,7 +307,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         submission=submission,
         current=revision_view(latest),
         previous=previous,
-        diff=queries.line_diff(previous.body if previous else None, latest.body),
+        diff=queries.word_diff(previous.body if previous else None, latest.body),
         agreements=queries.creator_agreements(db, submission.creator_id),
         history=queries.status_history(db, submission.id),
         form=form,
@@ -349,6 +350,17 @@ def review(submission_id: int):
     return _review_page(submission_id)
 
 
+def _after_decision(label: str, decision) -> tuple[str, str]:
+    """Where the reviewer lands: the next submission waiting for them, else the queue."""
+    message = f"{label}: revision {decision.revision_number}."
+    following = queries.next_for_reviewer(get_session(), current_user.id)
+    if following is None:
+        return f"{message} The queue is empty.", url_for("approvals.queue")
+    return f"{message} Here is the next one in the queue.", url_for(
+        "approvals.review", submission_id=following
+    )
+
+
 @bp.post("/review/<int:submission_id>/decision")
 @allow(REVIEWERS)
 def decide(submission_id: int):
@@ -366,10 +378,7 @@ def decide(submission_id: int):
             form.comment.data or "",
         ),
         render=lambda status: _review_page(submission_id, form, status),
-        success=lambda decision: (
-            f"{labels[decision.decision]}: revision {decision.revision_number}.",
-            url_for("approvals.queue"),
-        ),
+        success=lambda decision: _after_decision(labels[decision.decision], decision),
         code=303,
         conflict_back=url_for("approvals.review", submission_id=submission_id),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
-from crm.common.actor import SYSTEM, Actor, SystemActor, system_actor
+from crm.common.actor import SYSTEM, Actor, CreatorActor, SystemActor, system_actor
 
 __all__ = ["SYSTEM", "Actor", "SystemActor", "actor_label", "record", "system_actor"]
 from crm.common.pagination import Page, SortKey, keyset_page
@@ -39,7 +39,7 @@ def _clean(value: Any) -> Any:
 def actor_label(actor: Actor | None) -> str:
     if actor is None:
         return "anonymous"
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, SystemActor | CreatorActor):
         return actor.label
     return getattr(actor, "email", None) or f"user {getattr(actor, 'id', '?')}"
 
@@ -54,7 +54,7 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the caller's transaction (it commits with the change itself)."""
     event = AuditEvent(
-        actor_id=None if isinstance(actor, SystemActor) or actor is None else actor.id,
+        actor_id=None if actor is None or isinstance(actor, SystemActor) else actor.id,
         actor_label=actor_label(actor),
         action=action,
         entity=entity,

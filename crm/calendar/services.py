@@ -225,6 +225,7 @@ def _payments(session: Session, start: date, end: date, filters: Filters, money:
         .join(Creator, Creator.id == Deal.creator_id)
         .where(
             Payment.paid_on.is_(None),
+            Payment.voided_at.is_(None),  # entered by mistake: nothing is due
             Payment.due_on >= start,
             Payment.due_on <= end,
             *_creator_ok(filters),

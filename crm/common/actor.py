@@ -39,3 +39,32 @@ SYSTEM = SystemActor()
 
 def system_actor(job: str) -> SystemActor:
     return SystemActor(job)
+
+
+@dataclass(frozen=True)
+class CreatorActor:
+    """A creator (or their representative) acting in the portal.
+
+    Not a user: `id` is None, so nothing written by a creator points at the users table; the
+    audit log names them by `label`. `creator_id` is the creator they act for, `account_id`
+    their portal account."""
+
+    account_id: int
+    creator_id: int
+    name: str
+    email: str
+    id: None = None
+    role: str = "creator"
+
+    @property
+    def label(self) -> str:
+        return f"creator {self.name} <{self.email}> (portal)"
+
+
+def acts_for_creator(actor: object, creator_id: int | None) -> bool:
+    """True when `actor` is a portal account acting for this very creator."""
+    return (
+        isinstance(actor, CreatorActor)
+        and creator_id is not None
+        and (actor.creator_id == creator_id)
+    )

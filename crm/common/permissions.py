@@ -29,6 +29,8 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 PUBLIC = "public"
 ANY_USER = "any_user"
+#: Portal routes: a creator's own session (crm.portal) decides, never a staff login.
+PORTAL = "portal"
 
 
 def allow(*roles: str | Iterable[str]) -> Callable[[V], V]:
@@ -50,6 +52,12 @@ def allow(*roles: str | Iterable[str]) -> Callable[[V], V]:
 def public(view: V) -> V:
     """Reachable without logging in (login page, health check, static files)."""
     view.crm_access = PUBLIC  # type: ignore[attr-defined]  # a function attribute
+    return view
+
+
+def portal_only(view: V) -> V:
+    """Reachable only with a creator's portal session; staff sessions and tokens do not count."""
+    view.crm_access = PORTAL  # type: ignore[attr-defined]  # a function attribute
     return view
 
 

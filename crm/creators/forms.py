@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -41,11 +42,13 @@ class CreatorForm(FlaskForm):
     owner_id = SelectField("Owner", choices=[], validate_choice=False)
     tags = StringField("Tags", validators=[Optional(), Length(max=2000)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
+    # Only on the new-creator form (the edit form drops it; channels have their own pages).
+    channels = TextAreaField("Channels", validators=[Optional(), Length(max=5000)])
 
 
 class AccountForm(FlaskForm):
     platform = SelectField("Platform", choices=choices(PLATFORM_LABELS))
-    handle = StringField("Handle", validators=[DataRequired(), Length(max=200)])
+    handle = StringField("Handle or profile address", validators=[DataRequired(), Length(max=300)])
     external_id = StringField("External id", validators=[Optional(), Length(max=200)])
     url = StringField("Profile address (other platforms)", validators=[Optional(), Length(max=500)])
 
@@ -69,6 +72,10 @@ class SaveViewForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired()])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class EmptyForm(FlaskForm):

@@ -3,7 +3,14 @@
 from flask import Flask
 
 from crm.common.permissions import ALL_ROLES
-from crm.common.registry import CreatorSection, NavItem, TimelineProvider, registry
+from crm.common.registry import (
+    CreatorSection,
+    Job,
+    NavItem,
+    TimelineProvider,
+    UploadUsage,
+    registry,
+)
 
 
 def register(app: Flask) -> None:
@@ -12,9 +19,13 @@ def register(app: Flask) -> None:
         changes,
         consent_cli,
         demo,
+        digest,
         interop_api,
         receipts,
         receipts_cli,
+        release_documents,
+        rights_api,
+        tasks,
         views,
     )
 
@@ -25,6 +36,7 @@ def register(app: Flask) -> None:
     reg = registry(app)
     reg.api_routes.extend(interop_api.routes)
     reg.api_routes.extend(api.routes)
+    reg.api_routes.extend(rights_api.routes)
     reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
     reg.creator_sections.append(
         CreatorSection(
@@ -33,5 +45,10 @@ def register(app: Flask) -> None:
     )
     reg.timeline.append(TimelineProvider("licensing", views.timeline_entries))
     reg.demo_loaders.append(demo.LOADER)
+    reg.upload_usage.append(
+        UploadUsage("release-documents", release_documents.documents_bytes_since)
+    )
     reg.cli_commands.append(receipts_cli.receipts_group)
     reg.cli_commands.append(consent_cli.consent_group)
+    reg.digest_sections.append(digest.SECTION)  # open consent conflicts (legal, admins)
+    reg.jobs.append(Job("licensing.scan_signals", tasks.scan_signals, "cron", {"hour": 4}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from crm.api.base import (
     ApiRoutes,
@@ -25,7 +26,7 @@ from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.db import get_session
 from crm.licensing import interop_api, services
 from crm.licensing import licences as lic
-from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
+from crm.licensing.models import RIGHTS, USES, WORK_KINDS, Consent, Licence, Work
 from crm.licensing.schemas import (
     MAX_CHECK_ITEMS,
     CheckIn,
@@ -48,6 +49,7 @@ from crm.licensing.schemas import (
     payout_json,
     work_json,
 )
+from crm.licensing.services import rights
 
 routes = ApiRoutes()
 
@@ -59,15 +61,65 @@ REGISTRY_MAX_LIMIT = 1000
 # --- works ---------------------------------------------------------------------------------
 
 
+WORK_FILTERS = {
+    "creator_id": {"type": "integer"},
+    "kind": {"type": "string", "enum": WORK_KINDS},
+    "tag": {"type": "array", "items": {"type": "string"}, "description": "every tag given"},
+    "language": {"type": "string"},
+    "rights": {"type": "string", "enum": RIGHTS},
+    "people_present": {"type": "boolean"},
+    "min_duration_s": {"type": "number"},
+}
+
+
+def _query_bool(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise Invalid({name: ["must be true or false"]})
+
+
+def _query_seconds(name: str) -> float | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw) if len(raw) < 20 else -1.0
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 10_000_000:  # also refuses nan
+        raise Invalid({name: ["must be a number of seconds between 0 and 10000000"]})
+    return value
+
+
+def works_filter_stmt():
+    """The works list's filters from the query string, applied in SQL."""
+    tags = [t for raw in request.args.getlist("tag") for t in raw.split(",") if t.strip()]
+    if len(tags) > 20 or any(len(t) > 60 for t in tags):
+        raise Invalid({"tag": ["at most 20 tags of 60 characters"]})
+    language = request.args.get("language") or None
+    if language and len(language) > 35:
+        raise Invalid({"language": ["must be at most 35 characters"]})
+    return services.list_works_stmt(
+        query_int("creator_id"),
+        query_choice("kind", WORK_KINDS),
+        tags=tags,
+        language=language,
+        rights=query_choice("rights", RIGHTS),
+        people_present=_query_bool("people_present"),
+        min_duration_s=_query_seconds("min_duration_s"),
+    )
+
+
 @routes.get("/works")
 @allow(ALL_ROLES)
-@doc(
-    "Works, by id",
-    list_of=WorkOut,
-    query={"creator_id": {"type": "integer"}, "kind": {"type": "string", "enum": WORK_KINDS}},
-)
+@doc("Works, by id", list_of=WorkOut, query=WORK_FILTERS)
 def works_index():
-    stmt = services.list_works_stmt(query_int("creator_id"), query_choice("kind", WORK_KINDS))
+    stmt = works_filter_stmt().options(selectinload(Work.tag_rows))
     page = keyset_page(
         get_session(), stmt, [SortKey(Work.id, "id")], request.args.get("cursor"), query_limit()
     )
@@ -238,6 +290,7 @@ def registry_export():
     stmt = services.list_works_stmt(query_int("creator_id"), query_choice("kind", WORK_KINDS))
     page = keyset_page(db, stmt, [SortKey(Work.id, "id")], request.args.get("cursor"), limit)
     decided = services.grid(db, page.items, day)
+    judged = rights.verdicts_per_use(db, page.items, USES, day)
     items = [
         {
             "work_id": w.id,
@@ -246,9 +299,10 @@ def registry_export():
             "url": w.url,
             "sha256": w.sha256,
             "standards": interop_api.work_links(w),
+            "rights": w.rights,
+            "licensable": all(judged[(w.id, u)].licensable for u in USES),
             "decisions": {
-                use: {"decision": r.decision, "consent_id": getattr(r.consent, "id", None)}
-                for use, r in decided[w.id].items()
+                use: _registry_decision(r, judged[(w.id, use)]) for use, r in decided[w.id].items()
             },
         }
         for w in page.items
@@ -263,6 +317,16 @@ def registry_export():
     )
 
 
+def _registry_decision(res, verdict) -> dict:
+    """R10's decision, never allowed for a work outside the licensable set (and why)."""
+    out = {"decision": res.decision, "consent_id": getattr(res.consent, "id", None)}
+    if not verdict.licensable:
+        out.update(
+            decision="not_allowed", consent_decision=res.decision, reasons=list(verdict.reasons)
+        )
+    return out
+
+
 # --- licences and payouts ------------------------------------------------------------------
 
 
@@ -271,7 +335,6 @@ def registry_export():
 @doc("Licences, by id", list_of=LicenceOut, query={"creator_id": {"type": "integer"}})
 def licences_index():
     from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
 
     stmt = select(Licence).options(selectinload(Licence.works))
     creator_id = query_int("creator_id")

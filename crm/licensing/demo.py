@@ -1,4 +1,9 @@
-"""Demo data: a photographer's archive, a novelist's books, a video creator's channel."""
+"""Demo data that tells one story with the demo creators: Lena Hoffmann's photo archive,
+Chloé Martin's novels and Jonas Berg's films, each work on that creator's own site or
+channel, each consent and licence fitting that craft.
+
+The three are taken from the creators' demo (by name); loaded on their own, this module
+adds them itself."""
 
 from __future__ import annotations
 
@@ -9,29 +14,36 @@ from crm.common.registry import DemoLoader
 from crm.creators.models import Creator
 from crm.licensing import licences as lic
 from crm.licensing import services
+from crm.licensing.services import releases
 
+# display name, legal name, country, own site: a photographer, a novelist, a filmmaker.
 DEMO_CREATORS = [
-    ("Iris Lens", "Iris Okafor", "NG"),
-    ("Marguerite Vale", "Marguerite Vale", "FR"),
-    ("Tom Builds Things", "Tom Becker", "DE"),
+    ("Lena Hoffmann", "Lena Hoffmann", "DE", "https://lenahoffmann.example"),
+    ("Chloé Martin", "Chloé Martin", "FR", "https://chloemartin.example"),
+    ("Jonas Berg", "Jonas Berg", "SE", "https://jonasbergfilms.example"),
 ]
 
 
 def _creators(session, context: dict) -> list[Creator]:
-    creators = list(context.get("creators") or [])[:3]
-    for name, legal, country in DEMO_CREATORS[len(creators) :]:
-        creator = Creator(
-            display_name=name,
-            search_name=name.lower(),
-            legal_name=legal,
-            country=country,
-            status="active",
-            notes="",
-        )
-        session.add(creator)
-        creators.append(creator)
+    """The photographer, the novelist and the filmmaker, with their sites declared."""
+    given = {c.display_name: c for c in context.get("creators") or []}
+    chosen = []
+    for name, legal, country, site in DEMO_CREATORS:
+        creator = given.get(name)
+        if creator is None:
+            creator = Creator(
+                display_name=name,
+                search_name=name.lower(),
+                legal_name=legal,
+                country=country,
+                status="active",
+                notes="",
+            )
+            session.add(creator)
+        creator.sites = [site]
+        chosen.append(creator)
     session.flush()
-    return creators
+    return chosen
 
 
 def load(session, context: dict) -> None:
@@ -49,10 +61,18 @@ def load(session, context: dict) -> None:
             {
                 "creator_id": photographer.id,
                 "kind": "image",
-                "title": f"Lagos street, frame {n}",
-                "url": f"https://photos.example.com/iris/lagos-{n:03d}.jpg",
+                "title": f"Berlin courtyards, frame {n}",
+                "url": f"https://lenahoffmann.example/archive/berlin-{n:03d}.jpg",
                 "sha256": f"{n:064x}",
                 "created_on": date(2019, 5, n),
+                # Frames 7 and 8 were a magazine commission: the client holds them.
+                "rights": "client" if n >= 7 else "creator",
+                "client_name": "Harbour Magazine" if n >= 7 else None,
+                "rights_evidence": "Commission contract, 2019" if n >= 7 else "Own archive",
+                "people_present": n in (3, 4, 5),
+                "tags": ["street", "daylight"] + (["people"] if n in (3, 4, 5) else []),
+                "width": 6000,
+                "height": 4000,
             }
             for n in range(1, 9)
         ],
@@ -65,13 +85,17 @@ def load(session, context: dict) -> None:
                 "creator_id": novelist.id,
                 "kind": "text",
                 "title": title,
-                "url": f"https://books.example.com/vale/{slug}",
+                "url": f"https://chloemartin.example/livres/{slug}",
                 "created_on": date(year, 9, 1),
+                "rights": "creator",
+                "rights_evidence": "Rights reverted from the publisher",
+                "language": "en",
+                "tags": ["novel"],
             }
             for title, slug, year in [
-                ("The Salt Orchard", "salt-orchard", 2015),
-                ("A Winter Ledger", "winter-ledger", 2018),
-                ("Harbour Lights", "harbour-lights", 2022),
+                ("Le Verger de sel", "verger-de-sel", 2015),
+                ("Un hiver en comptes", "hiver-en-comptes", 2018),
+                ("Les Feux du port", "feux-du-port", 2022),
             ]
         ],
     )
@@ -84,14 +108,42 @@ def load(session, context: dict) -> None:
                 "kind": "video",
                 "title": title,
                 "url": f"https://www.youtube.com/watch?v={vid}",
+                "rights": "creator",
+                "language": "en",
+                "tags": tags,
+                "duration_s": minutes * 60,
+                "width": 3840,
+                "height": 2160,
+                "people_present": "interview" in tags,
             }
-            for title, vid in [
-                ("Building a cedar canoe", "dQw4w9WgXc1"),
-                ("Forge a knife from a file", "dQw4w9WgXc2"),
-                ("Tiny house, part 1", "dQw4w9WgXc3"),
-                ("Tiny house, part 2", "dQw4w9WgXc4"),
+            for title, vid, tags, minutes in [
+                ("Northern Light (short film)", "jbNorthLt01", ["short-film"], 24),
+                ("Making of Northern Light", "jbNorthLt02", ["interview", "clear-audio"], 38),
+                ("Grading a night scene", "jbGrading03", ["tutorial", "clear-audio"], 18),
+                ("Lens test: vintage anamorphic", "jbLensTst04", ["tutorial"], 12),
             ]
         ],
+    )
+
+    # Model releases: frames 3 and 4 show a market trader who signed; frame 5 nobody yet.
+    releases.create_release(
+        session,
+        actor,
+        kind="model",
+        subject="Adaeze O. (market trader)",
+        uses=["ai_training", "ai_generative_training", "data_mining"],
+        work_ids=[photos[2].id, photos[3].id],
+        territory="worldwide",
+        signed_on=date(2019, 5, 3),
+    )
+    releases.create_release(
+        session,
+        actor,
+        kind="model",
+        subject="Interviewee of the tiny house series",
+        uses=["ai_training", "ai_inference"],
+        work_ids=[videos[2].id, videos[3].id],
+        territory="worldwide",
     )
 
     def consent(creator, use, decision, source, **kw):
@@ -103,6 +155,7 @@ def load(session, context: dict) -> None:
             decision=decision,
             source=source,
             effective_on=kw.pop("effective_on", year_ago),
+            notify=False,
             **kw,
         )
 
@@ -152,13 +205,13 @@ def load(session, context: dict) -> None:
         work_id=books[2].id,
         evidence="Excluded in the rider, clause 4",
     )
-    # Video creator: opted out through ai.txt, then allowed inference only.
+    # Filmmaker: opted out through ai.txt, then allowed inference only.
     consent(
         videographer,
         "ai_training",
         "not_allowed",
         "ai_txt",
-        evidence="https://tombuilds.example/ai.txt",
+        evidence="https://jonasbergfilms.example/ai.txt",
     )
     consent(
         videographer,

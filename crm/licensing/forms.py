@@ -10,7 +10,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.licensing.models import CONSENT_SOURCES, DECISIONS, FEE_MODELS, WORK_KINDS
+from crm.licensing.models import (
+    CONSENT_SOURCES,
+    DECISIONS,
+    FEE_MODELS,
+    RIGHTS,
+    WORK_KINDS,
+)
 from crm.web.forms import choices
 
 USE_LABELS = {
@@ -21,12 +27,115 @@ USE_LABELS = {
 }
 
 
-class WorkForm(FlaskForm):
+RIGHTS_LABELS = {
+    "creator": "The creator owns it",
+    "shared": "Shared with other holders",
+    "client": "Made for a client",
+    "unknown": "Unknown",
+}
+
+
+class RightsFields:
+    """Rights, what the work shows and its training metadata; numbers are text here and
+    checked by the service, which names the field that is wrong."""
+
+    rights = SelectField("Rights", choices=choices(RIGHTS_LABELS.items()), default="unknown")
+    rights_evidence = TextAreaField("Evidence (contract, statement)", validators=[Length(max=5000)])
+    client_name = StringField("Client (for client work)", validators=[Length(max=300)])
+    relicense_allowed = BooleanField("The client contract lets the creator re-license")
+    co_holders = StringField(
+        "Other holders (shared rights; comma-separated)", validators=[Length(max=4000)]
+    )
+    people_present = BooleanField("Shows identifiable people")
+    people_count = StringField("How many people (optional)", validators=[Length(max=6)])
+    property_present = BooleanField("Shows identifiable property or brands")
+    tags = StringField(
+        "Tags (comma-separated: subject, capture conditions)", validators=[Length(max=4000)]
+    )
+    language = StringField("Language (en, pt-BR)", validators=[Length(max=35)])
+    duration_s = StringField("Duration (seconds)", validators=[Length(max=20)])
+    width = StringField("Width (pixels)", validators=[Length(max=7)])
+    height = StringField("Height (pixels)", validators=[Length(max=7)])
+    description = TextAreaField("Short description", validators=[Length(max=2000)])
+
+
+RIGHTS_FORM_FIELDS = (
+    "rights",
+    "rights_evidence",
+    "client_name",
+    "relicense_allowed",
+    "co_holders",
+    "people_present",
+    "people_count",
+    "property_present",
+    "tags",
+    "language",
+    "duration_s",
+    "width",
+    "height",
+    "description",
+)
+
+
+def rights_data(form) -> dict:
+    return {name: getattr(form, name).data for name in RIGHTS_FORM_FIELDS}
+
+
+class WorkForm(RightsFields, FlaskForm):
     kind = SelectField("Kind", choices=choices(WORK_KINDS))
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
     sha256 = StringField("SHA-256 (optional)", validators=[Optional(), Length(max=64)])
     created_on = DateField("Created on (optional)", validators=[Optional()])
+
+
+class BulkRightsForm(FlaskForm):
+    kind = SelectField("Works of kind", choices=choices([("", "Every kind"), *WORK_KINDS]))
+    created_from = DateField("Created from (optional)", validators=[Optional()])
+    created_to = DateField("Created until (optional)", validators=[Optional()])
+    rights = SelectField("Rights", choices=choices(RIGHTS_LABELS.items()))
+    rights_evidence = TextAreaField("Evidence", validators=[Length(max=5000)])
+    client_name = StringField("Client (for client work)", validators=[Length(max=300)])
+    relicense_allowed = BooleanField("The client contract lets the creator re-license")
+    co_holders = StringField("Other holders (comma-separated)", validators=[Length(max=4000)])
+
+
+class ReleaseForm(FlaskForm):
+    kind = SelectField(
+        "Kind",
+        choices=choices([("model", "Model release (a person)"), ("property", "Property release")]),
+    )
+    subject = StringField(
+        "Who or what (the person, or the property or brand)",
+        validators=[DataRequired(), Length(max=300)],
+    )
+    uses = SelectMultipleField(
+        "Uses it allows", choices=choices(USE_LABELS.items()), validators=[DataRequired()]
+    )
+    media = SelectMultipleField("Media (none chosen: all)", choices=choices(WORK_KINDS))
+    territory = StringField("Territory", default="worldwide", validators=[Length(max=200)])
+    signed_on = DateField("Signed on (optional)", validators=[Optional()])
+    expires_on = DateField("Expires on (optional)", validators=[Optional()])
+    work_ids = SelectMultipleField("Works it covers", choices=[], coerce=int, validate_choice=False)
+    document = FileField("Signed release (PDF, optional)")
+
+
+class WorkFilterForm(FlaskForm):
+    """The works list's filters (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Kind", choices=choices([("", "Any"), *WORK_KINDS]), default="")
+    tag = StringField("Tags (all of, comma-separated)", validators=[Length(max=300)])
+    language = StringField("Language", validators=[Length(max=35)])
+    rights = SelectField("Rights", choices=choices([("", "Any"), *RIGHTS]), default="")
+    people_present = SelectField(
+        "People shown",
+        choices=choices([("", "Either"), ("yes", "Yes"), ("no", "No")]),
+        default="",
+    )
+    min_minutes = StringField("At least (minutes)", validators=[Length(max=10)])
 
 
 class ConsentForm(FlaskForm):
@@ -87,3 +196,16 @@ class FundForm(FlaskForm):
     )
     amount = StringField("Fund amount", validators=[DataRequired(), Length(max=30)])
     currency = StringField("Currency", default="USD", validators=[DataRequired(), Length(max=3)])
+
+
+RESOLUTION_LABELS = {
+    "consent_kept": "Keep our record (say why)",
+    "consent_revoked": "Revoke the consent record",
+}
+
+
+class ConflictResolveForm(FlaskForm):
+    key = StringField("Conflict", validators=[DataRequired(), Length(min=64, max=64)])
+    resolution = SelectField("Resolution", choices=choices(RESOLUTION_LABELS.items()))
+    note = TextAreaField("Note", validators=[Length(max=2000)])
+    revoked_on = DateField("Revoke from (when revoking)", validators=[Optional()])

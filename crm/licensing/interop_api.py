@@ -3,15 +3,27 @@ signed consent receipts; `/.well-known/jwks.json` publishes the receipts' public
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_login import current_user
 from pydantic import Field
 
-from crm.api.base import ApiModel, ApiRoutes, OutModel, doc, iso, parse_body, query_date
-from crm.common.errors import NotFound
-from crm.common.permissions import ALL_ROLES, allow, public
+from crm.api.base import (
+    ApiModel,
+    ApiRoutes,
+    OutModel,
+    doc,
+    iso,
+    parse_body,
+    query_date,
+    query_int,
+)
+from crm.common.errors import Invalid, NotFound
+from crm.common.permissions import ALL_ROLES, AUDITORS, EDITORS_AND_LEGAL, allow, public
 from crm.db import get_session
-from crm.licensing import changes, receipts, services, signals_scan, standards
-from crm.licensing.models import Work
+from crm.licensing import c2pa_read, changes, receipts, services, signals_scan, standards
+from crm.licensing.models import CONFLICT_RESOLUTIONS, Work
 
 routes = ApiRoutes()
 
@@ -80,20 +92,28 @@ def creator_tdmrep(creator_id: int) -> Response:
 
 
 @routes.get("/creators/<int:creator_id>/tdm-policy.json")
-@allow(ALL_ROLES)
+@public
 @doc(
-    "The ODRL policy (JSON-LD) a creator's TDMRep entries link",
+    "The ODRL policy (JSON-LD) a creator's TDMRep entries link; public (crawlers read it "
+    "without a token) for creators who declared a site",
     response=PolicyOut,
     query=AS_OF,
     content_type="application/ld+json",
 )
 def creator_tdm_policy(creator_id: int) -> Response:
+    """Public because TDMRep's `tdm-policy` is dereferenced by crawlers holding no token.
+    Without a login it is served only for a creator who declared a site and is not
+    archived (the only policies a published tdmrep.json can point to); others are 404,
+    so the route does not tell which creators exist."""
     db = get_session()
     creator = services.get_creator(db, creator_id)
+    if not current_user.is_authenticated and (creator.archived or not creator.sites):
+        raise NotFound("No such policy.")
     day = query_date("as_of") or services.today()
     decisions = standards.creator_decisions(db, creator, day)
     response = jsonify(standards.odrl_policy(creator, decisions, _policy_url(creator.id)))
     response.mimetype = "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -193,18 +213,98 @@ def registry_changes() -> Response:
 
 
 class ConflictOut(OutModel):
+    key: str
     creator_id: int
+    work_id: int | None
     site: str
     source: str
     use: str
+    url: str
+    sha256: str
 
 
 @routes.get("/consent/conflicts")
 @allow(ALL_ROLES)
 @doc(
-    "Where a creator's own site refuses a use our consent allows", list_of=ConflictOut, query=AS_OF
+    "Open conflicts: where a creator's own site or C2PA manifest refuses a use our consent "
+    f"allows (at most {signals_scan.MAX_CONFLICTS}; settle them to see more)",
+    list_of=ConflictOut,
+    query=AS_OF | {"creator_id": {"type": "integer"}},
 )
 def consent_conflicts() -> Response:
     day = query_date("as_of") or services.today()
-    found = signals_scan.conflicts(get_session(), day)
+    found = signals_scan.conflicts(get_session(), day, creator_id=query_int("creator_id"))
     return jsonify({"items": found, "next_cursor": None})
+
+
+class ResolveIn(ApiModel):
+    key: str = Field(max_length=64, description="The conflict's `key`, as listed")
+    resolution: str = Field(max_length=20, description=" or ".join(CONFLICT_RESOLUTIONS))
+    note: str = Field(default="", max_length=2000)
+    revoked_on: date | None = None
+
+
+class ResolutionOut(OutModel):
+    key: str
+    resolution: str
+    consent_id: int | None
+
+
+@routes.post("/consent/conflicts/resolve")
+@allow(AUDITORS)
+@doc(
+    "Settle an open conflict (by its `key`): keep our record (with a note) or revoke the "
+    "consent it contradicts",
+    body=ResolveIn,
+    response=ResolutionOut,
+    errors=(404, 409),
+)
+def consent_conflict_resolve() -> Response:
+    body = parse_body(ResolveIn)
+    db = get_session()
+    settled = signals_scan.resolve_conflict(
+        db, current_user, body.key, body.resolution, body.note, services.today(), body.revoked_on
+    )
+    db.commit()
+    return jsonify(
+        {"key": settled.key, "resolution": settled.resolution, "consent_id": settled.consent_id}
+    )
+
+
+class C2paOut(OutModel):
+    work_id: int
+    found: bool
+    entries: dict
+    validation_state: str | None
+
+
+@routes.post("/works/<int:work_id>/c2pa")
+@allow(EDITORS_AND_LEGAL)
+@doc(
+    "Read the C2PA manifest of an uploaded copy of the work (multipart `file`) and store "
+    "its training-and-mining assertion as the creator's signal",
+    response=C2paOut,
+    errors=(400, 413, 422),
+)
+def work_c2pa(work_id: int) -> Response:
+    db = get_session()
+    work = services.get_work(db, work_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid({"file": ["upload the media as multipart form field `file`"]})
+    data = upload.stream.read(c2pa_read.MAX_MEDIA_BYTES + 1)
+    if not data:
+        raise Invalid({"file": ["is empty"]})
+    reading = signals_scan.record_media(db, current_user, work, data, upload.filename or "")
+    db.commit()
+    return jsonify(
+        {
+            "work_id": work.id,
+            "found": reading is not None,
+            "entries": {
+                use: {"decision": d, "constraint": c or None}
+                for use, (d, c) in (reading.entries.items() if reading else [])
+            },
+            "validation_state": reading.validation_state if reading else None,
+        }
+    )

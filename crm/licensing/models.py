@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -11,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +33,10 @@ DECISIONS = ("allowed", "not_allowed", "constrained")
 CONSENT_SOURCES = ("contract", "creator_request", "registry", "c2pa", "ai_txt")
 FEE_MODELS = ("flat", "per_work", "revenue_share")
 PAYOUT_STATUSES = ("due", "paid")
+# Who holds the rights of a work: the creator alone, the creator with other holders, a client
+# the work was made for (re-licensable only with a clause saying so), or nobody knows yet.
+RIGHTS = ("creator", "shared", "client", "unknown")
+RELEASE_KINDS = ("model", "property")
 
 
 class Work(Base):
@@ -50,8 +56,100 @@ class Work(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Rights (who may license it) and what it shows (who must have signed a release).
+    rights: Mapped[str] = mapped_column(String(10), default="unknown")
+    rights_evidence: Mapped[str] = mapped_column(Text, default="")
+    relicense_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    co_holders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    client_name: Mapped[str | None] = mapped_column(String(300))
+    people_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How many identifiable people it shows (None with people present: at least one).
+    people_count: Mapped[int | None] = mapped_column(Integer)
+    property_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Training metadata, the way buyers search.
+    language: Mapped[str | None] = mapped_column(String(35))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
 
     creator: Mapped[Creator] = relationship(lazy="raise")
+    tag_rows: Mapped[list[WorkTag]] = relationship(
+        cascade="all, delete-orphan", lazy="raise", order_by="WorkTag.tag"
+    )
+    releases: Mapped[list[Release]] = relationship(
+        secondary="release_works", back_populates="works", lazy="raise", order_by="Release.id"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.tag for t in self.tag_rows]
+
+    @property
+    def people_needed(self) -> int:
+        if not self.people_present:
+            return 0
+        return max(1, self.people_count or 1)
+
+
+class WorkTag(Base):
+    """A free tag of a work (subject, capture conditions: `interview`, `clear-audio`)."""
+
+    __tablename__ = "work_tags"
+    __table_args__ = (Index("ix_work_tags_tag", "tag", "work_id"),)
+
+    work_id: Mapped[int] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+release_works = Table(
+    "release_works",
+    Base.metadata,
+    Column("release_id", ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True),
+    Column("work_id", ForeignKey("works.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_release_works_work", "work_id"),
+)
+
+
+class Release(Base):
+    """A model release (a person shown) or a property release (a building, product or brand)
+    signed for some uses, media and territory, until `expires_on` (empty: no end)."""
+
+    __tablename__ = "releases"
+    __table_args__ = (Index("ix_releases_creator", "creator_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(300))
+    uses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Work kinds it covers; empty: every medium.
+    media: Mapped[list[str]] = mapped_column(JSON, default=list)
+    territory: Mapped[str] = mapped_column(String(200), default="worldwide")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    document_name: Mapped[str | None] = mapped_column(String(255))
+    document_path: Mapped[str | None] = mapped_column(String(255))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_size: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    works: Mapped[list[Work]] = relationship(
+        secondary=release_works, back_populates="releases", lazy="raise", order_by="Work.id"
+    )
+
+    def in_force_on(self, day: date) -> bool:
+        return (self.signed_on is None or self.signed_on <= day) and (
+            (self.expires_on is None or self.expires_on >= day)
+            and (self.revoked_on is None or self.revoked_on > day)
+        )
+
+    def covers(self, kind: str, uses: Sequence[str]) -> bool:
+        return (not self.media or kind in self.media) and all(u in self.uses for u in uses)
 
 
 class Consent(Base):
@@ -167,6 +265,29 @@ class Payout(Base):
     licence: Mapped[Licence] = relationship(back_populates="payouts", lazy="raise")
 
 
+class ManifestPeriod(Base):
+    """The dataset manifest of a licence for one period, frozen: its records (one per work
+    covered, with metadata, rights, releases and decisions) and the works removed since the
+    period frozen before it. Stored once and never rewritten."""
+
+    __tablename__ = "manifest_periods"
+    __table_args__ = (
+        UniqueConstraint("licence_id", "period"),
+        Index("ix_manifest_periods_licence", "licence_id", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    licence_id: Mapped[int] = mapped_column(ForeignKey("licences.id", ondelete="RESTRICT"))
+    period: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)
+    records: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    removed: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    frozen_by: Mapped[str] = mapped_column(String(20))  # "payout" or "request"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class FundRun(Base):
     """One split of a contributor fund for a period, with its shares."""
 
@@ -237,7 +358,8 @@ class ConsentReceipt(Base):
 
 
 class RegistryChange(Base):
-    """One entry of the change feed (`consent.changed`, `work.added`, `work.removed`); the
+    """One entry of the change feed (`consent.changed`, `work.added`, `work.removed`,
+    `rights.changed`); the
     id orders the feed and is its cursor. No foreign keys: a removed work stays named."""
 
     __tablename__ = "registry_changes"
@@ -266,3 +388,35 @@ class SiteSignal(Base):
     decision: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text, default="")
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What was read: its address and the SHA-256 of the bytes (the evidence's proof).
+    url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Set for a C2PA manifest read from one of the creator's works.
+    work_id: Mapped[int | None] = mapped_column(
+        ForeignKey("works.id", ondelete="CASCADE", name="fk_site_signals_work")
+    )
+
+
+CONFLICT_RESOLUTIONS = ("consent_kept", "consent_revoked")
+
+
+class ConflictResolution(Base):
+    """How legal settled one conflict between a creator's own signal and our consent.
+    `key` names the conflict (creator, work, site, source, use and the consent record it
+    was against), so a later scan finding the same signal leaves it settled, and a new
+    consent record opens it again."""
+
+    __tablename__ = "consent_conflict_resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
+    work_id: Mapped[int | None] = mapped_column(Integer)
+    site: Mapped[str] = mapped_column(String(2000))
+    source: Mapped[str] = mapped_column(String(20))
+    use: Mapped[str] = mapped_column(String(30))
+    consent_id: Mapped[int | None] = mapped_column(Integer)
+    resolution: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,15 +11,40 @@ from pydantic import Field, model_validator
 
 from crm.api.base import ApiModel, OutModel, iso
 from crm.common.money import to_decimal_string
-from crm.common.permissions import can_see_money
+from crm.common.permissions import EDITORS_AND_LEGAL, can, can_see_money
 from crm.licensing import licences as lic
-from crm.licensing.models import Consent, Licence, Work
+from crm.licensing.models import Consent, Licence, Release, Work
 from crm.licensing.services import SCOPE_FORMS
 
 MAX_CHECK_ITEMS = 10_000
 
 
-class WorkIn(ApiModel):
+class WorkRightsIn(ApiModel):
+    """The rights, what a work shows and its training metadata (all optional)."""
+
+    rights: str | None = Field(
+        default=None, max_length=10, description="creator, shared, client or unknown"
+    )
+    rights_evidence: str | None = Field(default=None, max_length=5000)
+    relicense_allowed: bool | None = Field(
+        default=None, description="client works: the contract lets the creator re-license"
+    )
+    co_holders: list[str] | None = Field(
+        default=None, max_length=20, description="shared works: the other holders"
+    )
+    client_name: str | None = Field(default=None, max_length=300)
+    people_present: bool | None = None
+    people_count: int | None = Field(default=None, description="identifiable people shown")
+    property_present: bool | None = None
+    tags: list[str] | None = Field(default=None, max_length=50)
+    language: str | None = Field(default=None, max_length=35)
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class WorkIn(WorkRightsIn):
     creator_id: int
     kind: str
     title: str
@@ -28,7 +53,7 @@ class WorkIn(ApiModel):
     created_on: date | None = None
 
 
-class WorkPatch(ApiModel):
+class WorkPatch(WorkRightsIn):
     kind: str | None = None
     title: str | None = None
     url: str | None = None
@@ -44,6 +69,62 @@ class WorkOut(OutModel):
     url: str
     sha256: str | None
     created_on: str | None
+    rights: str
+    rights_evidence: str | None = Field(default=None, description="not shown to viewers")
+    relicense_allowed: bool
+    co_holders: list[str]
+    client_name: str | None
+    people_present: bool
+    people_count: int | None
+    property_present: bool
+    tags: list[str]
+    language: str | None
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    description: str
+
+
+class LicensableOut(OutModel):
+    work_id: int
+    uses: list[str]
+    as_of: str
+    licensable: bool
+    reasons: list[str]
+
+
+class ReleaseIn(ApiModel):
+    kind: str = Field(max_length=10, description="model or property")
+    subject: str = Field(max_length=300, description="the person, or the property or brand")
+    uses: list[str] = Field(max_length=4)
+    work_ids: list[int] = Field(max_length=1000)
+    territory: str | None = Field(default=None, max_length=200)
+    media: list[str] | None = Field(
+        default=None, max_length=5, description="work kinds covered; empty: all"
+    )
+    signed_on: date | None = None
+    expires_on: date | None = None
+
+
+class ReleaseRevokeIn(ApiModel):
+    revoked_on: date | None = None
+
+
+class ReleaseOut(OutModel):
+    id: int
+    creator_id: int
+    kind: str
+    subject: str
+    uses: list[str]
+    media: list[str]
+    territory: str
+    signed_on: str | None
+    expires_on: str | None
+    revoked_on: str | None
+    work_ids: list[int]
+    has_document: bool | None = Field(default=None, description="not shown to viewers")
+    document_sha256: str | None
+    created_at: str
 
 
 class ConsentIn(ApiModel):
@@ -177,7 +258,7 @@ class RegistryOut(OutModel):
 
 
 def work_json(w: Work) -> dict:
-    return {
+    out = {
         "id": w.id,
         "creator_id": w.creator_id,
         "kind": w.kind,
@@ -185,7 +266,45 @@ def work_json(w: Work) -> dict:
         "url": w.url,
         "sha256": w.sha256,
         "created_on": iso(w.created_on),
+        "rights": w.rights,
+        "relicense_allowed": w.relicense_allowed,
+        "co_holders": list(w.co_holders or []),
+        "client_name": w.client_name,
+        "people_present": w.people_present,
+        "people_count": w.people_count,
+        "property_present": w.property_present,
+        "tags": w.tags,
+        "language": w.language,
+        "duration_s": w.duration_s,
+        "width": w.width,
+        "height": w.height,
+        "description": w.description,
     }
+    # The contract or statement behind the rights is for staff who handle agreements.
+    if can(current_user, EDITORS_AND_LEGAL):
+        out["rights_evidence"] = w.rights_evidence
+    return out
+
+
+def release_json(r: Release) -> dict:
+    out = {
+        "id": r.id,
+        "creator_id": r.creator_id,
+        "kind": r.kind,
+        "subject": r.subject,
+        "uses": list(r.uses),
+        "media": list(r.media),
+        "territory": r.territory,
+        "signed_on": iso(r.signed_on),
+        "expires_on": iso(r.expires_on),
+        "revoked_on": iso(r.revoked_on),
+        "work_ids": [w.id for w in r.works],
+        "document_sha256": r.document_sha256,
+        "created_at": iso(r.created_at),
+    }
+    if can(current_user, EDITORS_AND_LEGAL):
+        out["has_document"] = bool(r.document_path)
+    return out
 
 
 def consent_json(c: Consent) -> dict:

@@ -1,18 +1,30 @@
-"""Creators' own signals: what their declared sites say about our uses, and where that
-disagrees with the consent we hold.
+"""Creators' own signals: what their declared sites and their media say about our uses,
+and where that disagrees with the consent we hold.
 
-A scan reads, per site: robots.txt (groups naming AI crawlers that disallow `/`), the
-origin's /.well-known/tdmrep.json, the page's `tdm-reservation` header and meta tag, and
-ai.txt. Each finding is stored with its evidence (the creator's previous findings are
-replaced). A conflict is a site refusing a use that our effective decision allows.
+A scan reads, per site: robots.txt (groups naming AI crawlers that disallow `/`, and
+`Content-Usage` / `Content-Signal` lines), the origin's /.well-known/tdmrep.json, the
+page's `tdm-reservation` header and meta tag and its `Content-Usage` / `Content-Signal`
+headers, and ai.txt; and, per work whose URL is a media file, the C2PA manifest's
+training-and-mining assertion (`c2pa_read`). Each finding is stored with its evidence:
+what was read (URL), when, and the SHA-256 of the bytes read (the creator's previous
+findings are replaced). A conflict is a signal refusing a use that our effective decision
+allows or constrains; legal settles it on the conflicts page (`resolve_conflict`), and
+nothing changes silently.
+
+Fetching goes through `crm.common.outbound`: one session with retries, public addresses
+only (resolved once, connected to the address checked), redirects checked the same way,
+time and size limits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -20,45 +32,113 @@ import requests
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm.audit.services import record
+from crm.common import outbound
+from crm.common.actor import Actor
+from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators.models import Creator
-from crm.licensing import standards
-from crm.licensing.models import SiteSignal
-from crm.webhooks.services import check_destination
+from crm.licensing import c2pa_read, services, standards
+from crm.licensing.models import CONFLICT_RESOLUTIONS, ConflictResolution, Consent, SiteSignal, Work
 
+# AI crawlers named on the public ai.robots.txt list (lower-case user-agent tokens).
 AI_CRAWLERS = frozenset(
     {
         "gptbot",
+        "chatgpt-user",
+        "oai-searchbot",
         "google-extended",
+        "googleother",
         "ccbot",
         "claudebot",
+        "claude-web",
         "anthropic-ai",
         "perplexitybot",
+        "perplexity-user",
         "bytespider",
         "applebot-extended",
+        "amazonbot",
         "meta-externalagent",
+        "meta-externalfetcher",
+        "facebookbot",
         "cohere-ai",
+        "cohere-training-data-crawler",
+        "diffbot",
+        "ai2bot",
+        "ai2bot-dolma",
+        "omgili",
+        "omgilibot",
+        "youbot",
+        "timpibot",
+        "imagesiftbot",
+        "img2dataset",
+        "duckassistbot",
+        "mistralai-user",
+        "petalbot",
+        "scrapy",
+        "webzio-extended",
+        "icc-crawler",
+        "kangaroo bot",
+        "velenpublicwebcrawler",
+        "firecrawlagent",
     }
 )
 TRAINING_USES = ("ai_training", "ai_generative_training")
 TIMEOUT = (5, 10)
 MAX_BYTES = 512 * 1024
+MAX_MEDIA_WORKS = 100  # per creator and scan
+MEDIA_SUFFIXES = (
+    ".jpg", ".jpeg", ".png", ".webp", ".avif", ".heic", ".heif", ".tif", ".tiff", ".gif",
+    ".mp4", ".m4v", ".mov", ".m4a", ".mp3", ".wav", ".pdf",
+)  # fmt: skip
 META_RE = re.compile(
     r"<meta[^>]+name=[\"']tdm-reservation[\"'][^>]+content=[\"']\s*1\s*[\"']", re.I
 )
+MAX_CONFLICTS = 500
 
-Fetch = Callable[[str], tuple[int, dict[str, str], str] | None]
+
+@dataclass(frozen=True)
+class Fetched:
+    """One response read: the final URL, status, headers and at most the limit's bytes."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
 
 
-def fetch(url: str) -> tuple[int, dict[str, str], str] | None:
-    """GET with timeouts and no redirects to private addresses; None when unreachable."""
+Fetch = Callable[..., Fetched | None]
+
+
+@lru_cache(maxsize=1)
+def http() -> requests.Session:
+    """The one session the scans use (two retries on connection errors and 502/503/504)."""
+    return outbound.session(retries=2, max_redirects=3)
+
+
+def fetch(url: str, limit: int = MAX_BYTES) -> Fetched | None:
+    """GET with time and size limits, public addresses only (each redirect too); None
+    when refused or unreachable."""
     try:
-        check_destination(url)
-        res = requests.get(url, timeout=TIMEOUT, allow_redirects=False, stream=True)
-        body = res.raw.read(MAX_BYTES, decode_content=True) or b""
-        res.close()
+        outbound.check_url(url)
+        res = http().get(url, timeout=TIMEOUT, allow_redirects=True, stream=True)
+        try:
+            body = res.raw.read(limit + 1, decode_content=True) or b""
+        finally:
+            res.close()
     except (requests.RequestException, ValueError, OSError):
         return None
-    return res.status_code, dict(res.headers), body.decode("utf-8", "replace")
+    return Fetched(
+        res.url or url, res.status_code, dict(res.headers), body[:limit], len(body) > limit
+    )
 
 
 def robots_refusals(text: str) -> list[str]:
@@ -83,93 +163,355 @@ def robots_refusals(text: str) -> list[str]:
     return refused
 
 
-def _findings(site: str, get: Fetch) -> list[tuple[str, str, str]]:
-    """(source, use, evidence) for each refusal the site states."""
+@dataclass(frozen=True)
+class Finding:
+    source: str
+    use: str
+    decision: str
+    evidence: str
+    url: str
+    sha256: str
+    work_id: int | None = None
+
+
+# Preference vocabularies: the IETF AI-preferences draft (`Content-Usage: train-ai=n`, in
+# robots.txt or as a header) and Cloudflare's Content Signals (`Content-Signal: ai-train=no`).
+# A refused category refuses the uses it covers.
+CONTENT_USAGE = {
+    "tdm": ("data_mining", "ai_inference", "ai_training", "ai_generative_training"),
+    "train-ai": ("ai_training", "ai_generative_training"),
+    "train-genai": ("ai_generative_training",),
+    "ai-use": ("ai_inference",),
+}
+CONTENT_SIGNAL = {
+    "ai-train": ("ai_training", "ai_generative_training"),
+    "ai-input": ("ai_inference",),
+}
+_PREFERENCE_LINE = re.compile(r"(?im)^\s*(content-usage|content-signal)\s*:\s*(.+?)\s*$")
+
+
+def preference_refusals(text: str) -> dict[str, str]:
+    """Uses refused by `Content-Usage` / `Content-Signal` lines (use → the line's words)."""
+    refused: dict[str, str] = {}
+    for match in _PREFERENCE_LINE.finditer(text or ""):
+        field, value = match.group(1).lower(), match.group(2)
+        vocabulary, no = (
+            (CONTENT_USAGE, ("n",)) if field == "content-usage" else (CONTENT_SIGNAL, ("no",))
+        )
+        # Content-Usage may be preceded by a path ("/ train-ai=n"); keep the pairs.
+        for pair in re.split(r"[,;\s]+", value):
+            key, _, answer = pair.partition("=")
+            for use in vocabulary.get(key.strip().lower(), ()):
+                if answer.strip().lower() in no:
+                    refused.setdefault(use, f"{match.group(1)}: {value}"[:500])
+    return refused
+
+
+def _findings(site: str, get: Fetch) -> list[Finding]:
+    """Each refusal the site states, with what was read."""
     parts = urlsplit(site)
     origin = f"{parts.scheme}://{parts.netloc}"
-    found: list[tuple[str, str, str]] = []
+    found: list[Finding] = []
+
+    def add(source: str, use: str, evidence: str, read: Fetched) -> None:
+        found.append(Finding(source, use, "not_allowed", evidence, read.url, read.sha256))
+
     robots = get(origin + "/robots.txt")
-    if robots and robots[0] == 200:
-        crawlers = robots_refusals(robots[2])
+    if robots and robots.status == 200:
+        crawlers = robots_refusals(robots.text)
         if crawlers:
             for use in TRAINING_USES:
-                found.append(("robots", use, "Disallow: / for " + ", ".join(crawlers)))
+                add("robots", use, "Disallow: / for " + ", ".join(crawlers), robots)
+        for use, line in preference_refusals(robots.text).items():
+            add("robots_pref", use, line, robots)
     tdmrep = get(origin + "/.well-known/tdmrep.json")
-    if tdmrep and tdmrep[0] == 200:
+    if tdmrep and tdmrep.status == 200:
         try:
-            entries: Any = json.loads(tdmrep[2])
+            entries: Any = json.loads(tdmrep.text)
         except ValueError:
             entries = []
         if isinstance(entries, list) and any(
             isinstance(e, dict) and str(e.get("tdm-reservation")) == "1" for e in entries
         ):
-            found.append(("tdmrep", "data_mining", tdmrep[2][:500]))
+            add("tdmrep", "data_mining", tdmrep.text[:500], tdmrep)
     page = get(site)
-    if page and page[0] == 200:
-        headers = {k.lower(): v for k, v in page[1].items()}
+    if page and page.status == 200:
+        headers = {k.lower(): v for k, v in page.headers.items()}
         if headers.get("tdm-reservation", "").strip() == "1":
-            found.append(("header", "data_mining", "tdm-reservation: 1"))
-        match = META_RE.search(page[2])
+            add("header", "data_mining", "tdm-reservation: 1", page)
+        for name in ("content-usage", "content-signal"):
+            if name in headers:
+                for use, line in preference_refusals(f"{name}: {headers[name]}").items():
+                    add("header_pref", use, line, page)
+        match = META_RE.search(page.text)
         if match:
-            found.append(("meta", "data_mining", match.group(0)[:500]))
+            add("meta", "data_mining", match.group(0)[:500], page)
     ai_txt = get(urljoin(origin, "/ai.txt"))
-    if ai_txt and ai_txt[0] == 200 and re.search(r"(?im)^\s*disallow:\s*/\s*$", ai_txt[2]):
+    if ai_txt and ai_txt.status == 200 and re.search(r"(?im)^\s*disallow:\s*/\s*$", ai_txt.text):
         for use in TRAINING_USES:
-            found.append(("ai_txt", use, "ai.txt: Disallow: /"))
+            add("ai_txt", use, "ai.txt: Disallow: /", ai_txt)
     return found
 
 
+def media_findings(
+    data: bytes, url: str, work_id: int | None
+) -> tuple[list[Finding], c2pa_read.Reading | None]:
+    """The uses a C2PA manifest in `data` names (every decision, refusals and consents
+    alike: a conflict is only raised by a refusal). Raises ValueError for bytes that are not
+    media or a manifest that cannot be read."""
+    reading = c2pa_read.read(data)
+    if reading is None:
+        return [], None
+    digest = hashlib.sha256(data).hexdigest()
+    findings = [
+        Finding("c2pa", use, decision, reading.evidence(), url, digest, work_id)
+        for use, (decision, _constraint) in sorted(reading.entries.items())
+    ]
+    return findings, reading
+
+
+def _is_media_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in outbound.SCHEMES and parts.path.lower().endswith(MEDIA_SUFFIXES)
+
+
+def _media_signals(session: Session, creator: Creator, get: Fetch) -> list[Finding]:
+    works = session.execute(
+        select(Work.id, Work.url)
+        .where(Work.creator_id == creator.id)
+        .order_by(Work.id)
+        .limit(MAX_MEDIA_WORKS * 4)
+    ).all()
+    found: list[Finding] = []
+    for work_id, url in [w for w in works if _is_media_url(w.url)][:MAX_MEDIA_WORKS]:
+        read = get(url, limit=c2pa_read.MAX_MEDIA_BYTES)
+        if not read or read.status != 200 or read.truncated:
+            continue
+        try:
+            found += media_findings(read.body, read.url, work_id)[0]
+        except ValueError:
+            continue
+    return found
+
+
+def _signal(creator_id: int, site: str, f: Finding) -> SiteSignal:
+    return SiteSignal(
+        creator_id=creator_id,
+        site=site,
+        source=f.source,
+        use=f.use,
+        decision=f.decision,
+        evidence=f.evidence,
+        url=f.url,
+        sha256=f.sha256,
+        work_id=f.work_id,
+    )
+
+
 def scan(session: Session, creator_ids: list[int] | None = None, get: Fetch = fetch) -> int:
-    """Scan the creators' sites (all creators with sites when None); returns findings."""
+    """Scan the creators' sites and linked media (all creators with sites or works when
+    None); returns the findings stored."""
     stmt = select(Creator).order_by(Creator.id)
     if creator_ids is not None:
         stmt = stmt.where(Creator.id.in_(creator_ids))
     total = 0
     for creator in session.scalars(stmt):
-        if not creator.sites:
-            continue
-        session.execute(delete(SiteSignal).where(SiteSignal.creator_id == creator.id))
-        for site in creator.sites:
-            for source, use, evidence in _findings(site, get):
-                session.add(
-                    SiteSignal(
-                        creator_id=creator.id,
-                        site=site,
-                        source=source,
-                        use=use,
-                        decision="not_allowed",
-                        evidence=evidence,
-                    )
-                )
-                total += 1
+        findings = [(site, f) for site in creator.sites or [] for f in _findings(site, get)]
+        findings += [(f.url, f) for f in _media_signals(session, creator, get)]
+        session.execute(
+            delete(SiteSignal).where(
+                SiteSignal.creator_id == creator.id,
+                # A manifest read from an upload stays until that work is read again.
+                (SiteSignal.source != "c2pa") | ~SiteSignal.site.startswith("upload:"),
+            )
+        )
+        for site, finding in findings:
+            session.add(_signal(creator.id, site, finding))
+            total += 1
         session.flush()
     return total
 
 
-def conflicts(session: Session, day: date) -> list[dict[str, Any]]:
-    """Findings that refuse a use our creator-wide decision allows or constrains."""
-    out: list[dict[str, Any]] = []
-    signals = list(session.scalars(select(SiteSignal).order_by(SiteSignal.id)))
-    decided: dict[int, dict[str, Any]] = {}
+def record_media(
+    session: Session, actor: Actor, work: Work, data: bytes, name: str
+) -> c2pa_read.Reading | None:
+    """Read the C2PA manifest of an uploaded copy of `work` and store what it says
+    (replacing what an earlier reading of this work said)."""
+    try:
+        findings, reading = media_findings(data, f"upload:{name[:200]}", work.id)
+    except ValueError as exc:
+        raise Invalid({"file": [str(exc)]}) from None
+    session.execute(
+        delete(SiteSignal).where(SiteSignal.work_id == work.id, SiteSignal.source == "c2pa")
+    )
+    for finding in findings:
+        session.add(_signal(work.creator_id, finding.url, finding))
+    session.flush()
+    record(
+        session,
+        actor,
+        "consent.c2pa_read",
+        "work",
+        work.id,
+        {"sha256": hashlib.sha256(data).hexdigest(), "uses": len(findings)},
+    )
+    return reading
+
+
+def conflict_key(
+    creator_id: int, work_id: int | None, site: str, source: str, use: str, consent_id: int | None
+) -> str:
+    """Names one conflict: the signal (who, which work, where, how, which use) and the
+    consent record it contradicts."""
+    raw = json.dumps([creator_id, work_id, site, source, use, consent_id])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def conflicts(
+    session: Session,
+    day: date,
+    *,
+    creator_id: int | None = None,
+    include_resolved: bool = False,
+    limit: int = MAX_CONFLICTS,
+) -> list[dict[str, Any]]:
+    """Signals that refuse a use our decision allows or constrains (the work's decision
+    for a C2PA manifest, the creator-wide one for a site), oldest first, at most `limit`.
+    Settled ones are left out unless `include_resolved`."""
+    stmt = (
+        select(SiteSignal)
+        .where(SiteSignal.decision == "not_allowed")
+        .order_by(SiteSignal.creator_id, SiteSignal.id)
+    )
+    if creator_id is not None:
+        stmt = stmt.where(SiteSignal.creator_id == creator_id)
+    signals = list(session.scalars(stmt.limit(limit * 4)))
+    creators = {
+        c.id: c
+        for c in session.scalars(
+            select(Creator).where(Creator.id.in_({s.creator_id for s in signals}))
+        )
+    }
+    works = {
+        w.id: w
+        for w in session.scalars(
+            select(Work).where(Work.id.in_({s.work_id for s in signals if s.work_id}))
+        )
+    }
+    decided: dict[tuple[str, int], dict[str, Any]] = {}
+    candidates: list[tuple[SiteSignal, Any, str]] = []
     for s in signals:
-        if s.creator_id not in decided:
-            creator = session.get(Creator, s.creator_id)
-            if creator is None:
-                continue
-            decided[s.creator_id] = standards.creator_decisions(session, creator, day)
-        res = decided[s.creator_id][s.use]
-        if res.decision in ("allowed", "constrained") and s.decision == "not_allowed":
-            out.append(
-                {
-                    "creator_id": s.creator_id,
-                    "site": s.site,
-                    "source": s.source,
-                    "use": s.use,
-                    "site_says": s.decision,
-                    "recorded": res.decision,
-                    "consent_id": res.consent.id if res.consent else None,
-                    "evidence": s.evidence,
-                    "fetched_at": s.fetched_at.isoformat(),
-                }
+        creator = creators.get(s.creator_id)
+        if creator is None:
+            continue
+        work = works.get(s.work_id) if s.work_id else None
+        scope = ("work", work.id) if work is not None else ("creator", creator.id)
+        if scope not in decided:
+            decided[scope] = (
+                standards.work_decisions(session, work, day)
+                if work is not None
+                else standards.creator_decisions(session, creator, day)
             )
+        res = decided[scope][s.use]
+        if res.decision not in ("allowed", "constrained"):
+            continue
+        consent_id = res.consent.id if res.consent else None
+        key = conflict_key(s.creator_id, s.work_id, s.site, s.source, s.use, consent_id)
+        candidates.append((s, res, key))
+    settled = {
+        r.key: r
+        for r in session.scalars(
+            select(ConflictResolution).where(
+                ConflictResolution.key.in_([k for _s, _r, k in candidates])
+            )
+        )
+    }
+    out: list[dict[str, Any]] = []
+    for s, res, key in candidates:
+        resolution = settled.get(key)
+        if resolution is not None and not include_resolved:
+            continue
+        out.append(
+            {
+                "key": key,
+                "creator_id": s.creator_id,
+                "creator": creators[s.creator_id].display_name,
+                "work_id": s.work_id,
+                "site": s.site,
+                "source": s.source,
+                "use": s.use,
+                "site_says": s.decision,
+                "recorded": res.decision,
+                "consent_id": res.consent.id if res.consent else None,
+                "evidence": s.evidence,
+                "url": s.url,
+                "sha256": s.sha256,
+                "fetched_at": s.fetched_at.isoformat(),
+                "resolution": resolution.resolution if resolution else None,
+            }
+        )
+        if len(out) >= limit:
+            break
     return out
+
+
+def resolve_conflict(
+    session: Session,
+    actor: Actor,
+    key: str,
+    resolution: str,
+    note: str,
+    day: date,
+    revoked_on: date | None = None,
+) -> ConflictResolution:
+    """Settle an open conflict: keep our record (`consent_kept`, with the reason in
+    `note`), or revoke the consent it was against from `revoked_on` (`consent_revoked`).
+    Audited; the conflict leaves the open list."""
+    errors = FieldErrors()
+    if resolution not in CONFLICT_RESOLUTIONS:
+        errors.add("resolution", f"must be one of {', '.join(CONFLICT_RESOLUTIONS)}")
+    note = (note or "").strip()
+    if resolution == "consent_kept" and not note:
+        errors.add("note", "say why our record stands against the creator's signal")
+    if len(note) > 2000:
+        errors.add("note", "must be at most 2000 characters")
+    errors.raise_if_any()
+    found = next((c for c in conflicts(session, day) if c["key"] == key), None)
+    if found is None:
+        if session.scalar(select(ConflictResolution.id).where(ConflictResolution.key == key)):
+            raise Conflict("This conflict is already settled.")
+        raise NotFound("No such open conflict.")
+    if resolution == "consent_revoked":
+        consent = session.get(Consent, found["consent_id"]) if found["consent_id"] else None
+        if consent is None:
+            raise Conflict("No consent record to revoke: the decision comes from no record.")
+        services.revoke_consent(session, actor, consent, revoked_on or day)
+    settled = ConflictResolution(
+        key=key,
+        creator_id=found["creator_id"],
+        work_id=found["work_id"],
+        site=found["site"][:2000],
+        source=found["source"],
+        use=found["use"],
+        consent_id=found["consent_id"],
+        resolution=resolution,
+        note=note,
+        resolved_by_id=getattr(actor, "id", None),
+    )
+    session.add(settled)
+    session.flush()
+    record(
+        session,
+        actor,
+        "consent.conflict_resolve",
+        "creator",
+        found["creator_id"],
+        {
+            "use": found["use"],
+            "source": found["source"],
+            "site": found["site"][:200],
+            "consent_id": found["consent_id"],
+            "resolution": resolution,
+        },
+    )
+    return settled

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from crm.common.permissions import ALL_ROLES
 from crm.common.registry import DigestSection, record_links
+from crm.common.timeutil import org_today
 from crm.reminders.models import Reminder
+from crm.reminders.services import days_overdue, overdue_text
 
 LIST_LIMIT = 10
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -36,14 +38,22 @@ def _conditions(week_start: date, week_end: date):
     return overdue, this_week
 
 
-def _item(reminder: Reminder, week_start: date, names: dict) -> dict:
+def _as_of(week_start: date, week_end: date) -> date:
+    """The day overdue is counted from: today while the digest's week runs (so a preview
+    says what the tasks page says), else the week's Monday (the day it is sent)."""
+    today = org_today()
+    return today if week_start <= today <= week_end else week_start
+
+
+def _item(reminder: Reminder, week_start: date, names: dict, as_of: date) -> dict:
     shown_on = max(reminder.due_on, reminder.snoozed_until or reminder.due_on)
     creator = names.get(("creator", reminder.creator_id), (None,))[0]
     return {
         "id": reminder.id,
         "title": reminder.title,
         "due_on": reminder.due_on,
-        "days_overdue": (week_start - reminder.due_on).days,
+        "days_overdue": days_overdue(reminder.due_on, as_of),
+        "overdue_text": overdue_text(reminder.due_on, as_of),
         "weekday": WEEKDAYS[shown_on.weekday()],
         "snoozed_until": reminder.snoozed_until if reminder.snoozed_until == shown_on else None,
         # Named after the title unless the title already names them (most rules' do).
@@ -62,6 +72,7 @@ def build_reminders(session: Session, user, week_start: date, week_end: date):
         ).where(mine, Reminder.due_on <= week_end)
     ).one()
     overdue_total, week_total = int(counts[0]), int(counts[1])
+    as_of = _as_of(week_start, week_end)
     if not overdue_total and not week_total:
         return None
 
@@ -71,7 +82,7 @@ def build_reminders(session: Session, user, week_start: date, week_end: date):
         stmt = select(Reminder).where(mine, condition).order_by(*order, Reminder.id)
         rows = list(session.scalars(stmt.limit(LIST_LIMIT)))
         names = record_links(session, [("creator", r.creator_id) for r in rows])
-        return [_item(r, week_start, names) for r in rows]
+        return [_item(r, week_start, names, as_of) for r in rows]
 
     # The day it shows up again: its due date, or the end of its snooze when that is later.
     shown_on = case(

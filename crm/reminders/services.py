@@ -440,3 +440,63 @@ def update_many(
         else:
             done.append(reminder_id)
     return done, refused
+
+
+# --- closing loops -------------------------------------------------------------------------
+
+
+def resolve(
+    session: Session,
+    actor: Actor,
+    subject: tuple[str, int],
+    *,
+    rules: tuple[str, ...],
+    reason: str,
+) -> list[Reminder]:
+    """Close the open automatic reminders about `subject` raised by one of `rules`: their
+    cause ended (a revision after legal asked for changes, a payment paid, an NDA renewed).
+
+    Marked done, not dismissed, with `reason` in the audit entry; the dedupe key stays taken,
+    so the scan does not raise the same occurrence again. Manual tasks are never touched.
+    """
+    if not rules:
+        return []
+    subject_type, subject_id = subject
+    stmt = select(Reminder).where(
+        Reminder.subject_type == subject_type,
+        Reminder.subject_id == subject_id,
+        Reminder.status == "open",
+        Reminder.rule.in_(rules),
+    )
+    closed = list(session.scalars(stmt.order_by(Reminder.id)))
+    for reminder in closed:
+        reminder.status = "done"
+        reminder.done_at = utcnow()
+        reminder.snoozed_until = None
+        session.flush()
+        record(
+            session,
+            actor,
+            "reminder.resolve",
+            "reminder",
+            reminder.id,
+            {"status": ["open", "done"], "reason": reason},
+        )
+    return closed
+
+
+# --- overdue -------------------------------------------------------------------------------
+
+
+def days_overdue(due_on: date, today: date | None = None) -> int:
+    """Whole days past `due_on` on the organisation's day (0 when not overdue): the one
+    arithmetic the tasks page, the home panel and the digest all show."""
+    return max(0, ((today or org_today()) - due_on).days)
+
+
+def overdue_text(due_on: date, today: date | None = None) -> str:
+    """ "1 day overdue", "3 days overdue", or "" when not overdue."""
+    days = days_overdue(due_on, today)
+    if not days:
+        return ""
+    return f"{days} day{'' if days == 1 else 's'} overdue"

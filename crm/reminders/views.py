@@ -12,7 +12,7 @@ from crm.common.errors import Invalid
 from crm.common.ids import parse_id
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow, can
 from crm.common.registry import current_records, record_links
-from crm.common.timeutil import today_in
+from crm.common.timeutil import org_today
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
@@ -22,7 +22,8 @@ bp = Blueprint("reminders", __name__, url_prefix="/tasks")
 
 
 def _today(user):
-    return today_in(user.timezone)
+    """The organisation's day, as for the rules and the digest (one overdue arithmetic)."""
+    return org_today()
 
 
 # --- registry plug-ins ---------------------------------------------------------------------
@@ -91,6 +92,7 @@ def _render(form=None, status=200):
     shown = board.overdue + board.today + board.upcoming + board.snoozed + board.recently_closed
     return render_template(
         "reminders/index.html",
+        overdue_text=services.overdue_text,
         board=board,
         links=links_for(db, shown),
         today=today,

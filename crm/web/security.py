@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from crm.common.errors import Forbidden
-from crm.common.permissions import ANY_USER, PUBLIC, access_of
+from crm.common.permissions import ANY_USER, PORTAL, PUBLIC, access_of
 from crm.web.errors import problem
 from crm.web.requests import is_api_request
 
@@ -31,8 +31,8 @@ def init_app(app: Flask) -> None:
         access = access_of(view)
         if view is None:
             return None  # 404/405 handled by Flask
-        if access == PUBLIC:
-            return None
+        if access in (PUBLIC, PORTAL):
+            return None  # a portal route is checked by the portal's own loader
         if not current_user.is_authenticated:
             if is_api_request():
                 return problem(

@@ -2,13 +2,16 @@
 
 from flask import Flask
 
-from crm.common.registry import Job, registry
+from crm.common.permissions import ADMINS
+from crm.common.registry import Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
-    from crm.webhooks import api, cli, tasks
+    from crm.webhooks import api, cli, tasks, views
 
+    app.register_blueprint(views.bp)
     reg = registry(app)
+    reg.nav.append(NavItem("webhooks.index", "Webhooks", ADMINS, order=93))
     reg.api_routes.extend(api.routes)
     reg.jobs.append(Job("webhooks.deliver", tasks.deliver_due, "interval", {"minutes": 1}))
     reg.cli_commands.append(cli.webhooks_group)

@@ -2,21 +2,23 @@
 
 A delivery is sent by whoever commits its pending→sending claim (a conditional UPDATE), so
 two runs never send it at once; a claim older than `STALE_AFTER` goes back to pending.
-Each request carries `X-CRM-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. Outbound
-requests have timeouts, follow no redirects and refuse private and loopback addresses unless
-`CRM_FETCH_ALLOW_PRIVATE=1` (tests). The engine knows no domain: domains call `enqueue`.
+Each request carries `X-CRM-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`; for a
+grace period after a secret rotation a second `v1=` signed with the replaced secret follows,
+so a receiver still holding the old secret keeps verifying. Every attempt is logged in
+`webhook_attempts` (status code, duration, error; never the body nor a secret). Outbound
+requests have timeouts, follow no redirects and reach public addresses only
+(`crm.common.outbound`) unless `CRM_FETCH_ALLOW_PRIVATE=1` (tests). The engine knows no
+domain: domains call `enqueue`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import os
 import re
 import secrets
-import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,14 +26,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, Select, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit.services import record
+from crm.common import outbound
 from crm.common.actor import Actor
-from crm.common.errors import FieldErrors, NotFound
+from crm.common.errors import FieldErrors, Invalid, NotFound
 from crm.db import utcnow
-from crm.webhooks.models import Webhook, WebhookDelivery
+from crm.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 EVENT_RE = re.compile(r"^[a-z_]+\.[a-z_]+$")
 MAX_ATTEMPTS = 10
@@ -39,16 +42,36 @@ STALE_AFTER = timedelta(minutes=10)
 TIMEOUT = (5, 10)
 
 
-def sign(secret: str, timestamp: int, body: str) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+DEFAULT_GRACE = timedelta(hours=24)
+MAX_GRACE_HOURS = 24 * 7
+
+
+def _mac(secret: str, timestamp: int, body: str) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, timestamp: int, body: str, *also: str) -> str:
+    """The signature header: one `v1=` per secret (the current one first)."""
+    macs = ",".join(f"v1={_mac(s, timestamp, body)}" for s in (secret, *also))
+    return f"t={timestamp},{macs}"
 
 
 def verify_signature(secret: str, header: str, body: str) -> bool:
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    if not parts.get("t", "").isdigit():
+    """True when one of the header's `v1=` values is the HMAC of `t.body` under `secret`."""
+    pairs = [p.split("=", 1) for p in header.split(",") if "=" in p]
+    stamps = [v for k, v in pairs if k.strip() == "t"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12:
         return False
-    return hmac.compare_digest(sign(secret, int(parts["t"]), body), header)
+    expected = _mac(secret, int(stamps[0]), body)
+    return any(hmac.compare_digest(expected, v) for k, v in pairs if k.strip() == "v1")
+
+
+def signing_secrets(hook: Webhook, now: datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the current one, and the replaced one
+    while its grace period lasts."""
+    if hook.previous_secret and hook.previous_secret_until and now < hook.previous_secret_until:
+        return (hook.secret, hook.previous_secret)
+    return (hook.secret,)
 
 
 # --- subscriptions -------------------------------------------------------------------------
@@ -95,6 +118,42 @@ def list_webhooks(session: Session) -> list[Webhook]:
     return list(session.scalars(select(Webhook).order_by(Webhook.id)))
 
 
+def rotate_secret(
+    session: Session, actor: Actor, hook: Webhook, grace: timedelta = DEFAULT_GRACE
+) -> str:
+    """A new signing secret, returned once; the replaced one still signs deliveries (as a
+    second `v1=`) for `grace` (0 to 7 days), then never again. A rotation during a grace
+    period ends the older secret at once: only the latest two are ever in use."""
+    hours = grace.total_seconds() / 3600
+    if hours < 0 or hours > MAX_GRACE_HOURS:
+        raise Invalid({"grace_hours": [f"must be between 0 and {MAX_GRACE_HOURS}"]})
+    now = utcnow()
+    new = secrets.token_hex(32)
+    hook.previous_secret = hook.secret if grace > timedelta(0) else None
+    hook.previous_secret_until = now + grace if grace > timedelta(0) else None
+    hook.secret = new
+    hook.secret_rotated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        "webhook.rotate_secret",
+        "webhook",
+        hook.id,
+        {"grace_hours": hours, "previous_secret_until": hook.previous_secret_until},
+    )
+    return new
+
+
+def attempts_stmt(webhook_id: int) -> Select[WebhookAttempt, str]:
+    """The attempt log of one subscription, newest first (for keyset pages)."""
+    return (
+        select(WebhookAttempt, WebhookDelivery.event)
+        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
+        .where(WebhookAttempt.webhook_id == webhook_id)
+    )
+
+
 # --- the outbox ----------------------------------------------------------------------------
 
 
@@ -123,23 +182,18 @@ def enqueue(connection: Connection, event: str, payload: dict[str, Any]) -> int:
     return len(rows)
 
 
-def allow_private() -> bool:
-    return os.environ.get("CRM_FETCH_ALLOW_PRIVATE") == "1"
+allow_private = outbound.allow_private
 
 
 def check_destination(url: str) -> None:
-    """Refuse URLs whose host resolves to a private, loopback or link-local address."""
-    host = urlsplit(url).hostname or ""
-    if allow_private():
-        return
+    """Refuse URLs that are not http(s) or whose host resolves to a non-public address
+    (a first check; the connection itself checks the address it connects to again)."""
+    outbound.check_url(url)
+    parts = urlsplit(url)
     try:
-        infos = socket.getaddrinfo(host, None)
+        outbound.resolve(parts.hostname or "", parts.port or 443)
     except OSError as exc:
-        raise ValueError(f"cannot resolve {host}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValueError(f"{host} resolves to a non-public address")
+        raise ValueError(f"cannot resolve {parts.hostname}") from exc
 
 
 @dataclass
@@ -172,10 +226,27 @@ def deliver(
     *,
     ignore_backoff: bool = False,
     limit: int = 500,
-    post: Callable[..., Any] = requests.post,
+    http: requests.Session | None = None,
 ) -> DeliveryReport:
     """Send the due deliveries, each claimed and committed before it is sent."""
     report = DeliveryReport()
+    own_http = http is None
+    http = http or outbound.session(retries=0, max_redirects=0)
+    try:
+        _deliver_due(session_factory, report, ignore_backoff, limit, http)
+    finally:
+        if own_http:
+            http.close()
+    return report
+
+
+def _deliver_due(
+    session_factory: Callable[[], Session],
+    report: DeliveryReport,
+    ignore_backoff: bool,
+    limit: int,
+    http: requests.Session,
+) -> None:
     with session_factory() as session:
         now = utcnow()
         session.execute(
@@ -201,8 +272,21 @@ def deliver(
             hook = session.get(Webhook, delivery.webhook_id) if delivery else None
             if delivery is None or hook is None:
                 continue
-            status, error = _send(hook, delivery, post)
+            started = utcnow()
+            clock = time.monotonic()
+            status, error = _send(hook, delivery, http.post)
             delivery.attempts += 1
+            session.add(
+                WebhookAttempt(
+                    delivery_id=delivery.id,
+                    webhook_id=hook.id,
+                    attempt=delivery.attempts,
+                    started_at=started,
+                    duration_ms=int((time.monotonic() - clock) * 1000),
+                    status_code=status,
+                    error=error,
+                )
+            )
             delivery.last_status = status
             delivery.last_error = error
             delivery.claimed_at = None
@@ -218,15 +302,15 @@ def deliver(
                 delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
                 report.retried += 1
             session.commit()
-    return report
 
 
 def _send(
     hook: Webhook, delivery: WebhookDelivery, post: Callable[..., Any]
 ) -> tuple[int | None, str]:
-    timestamp = int(utcnow().timestamp())
+    now = utcnow()
+    timestamp = int(now.timestamp())
     try:
-        check_destination(hook.url)
+        outbound.check_url(hook.url)
         response = post(
             hook.url,
             data=delivery.body.encode(),
@@ -234,12 +318,31 @@ def _send(
                 "Content-Type": "application/json",
                 "X-CRM-Event": delivery.event,
                 "X-CRM-Delivery": str(delivery.id),
-                "X-CRM-Signature": sign(hook.secret, timestamp, delivery.body),
+                "X-CRM-Signature": sign(
+                    hook.secret, timestamp, delivery.body, *signing_secrets(hook, now)[1:]
+                ),
             },
             timeout=TIMEOUT,
             allow_redirects=False,
         )
     except (requests.RequestException, ValueError) as exc:
-        return None, type(exc).__name__ + ": " + str(exc)[:500]
+        return None, safe_error(hook, exc)
     status = int(response.status_code)
+    response.close()
     return status, "" if 200 <= status < 300 else f"HTTP {status}"
+
+
+_CREDENTIALS = re.compile(r"(?i)(https?://)[^/@\s]*@")
+_QUERY = re.compile(r"(?i)(https?://[^\s'\"?#]*)[?#][^\s'\")]*")
+
+
+def safe_error(hook: Webhook, exc: Exception) -> str:
+    """The error's type and message, without the subscription's URL query or credentials
+    (they may hold a token) and never a secret."""
+    text = f"{type(exc).__name__}: {exc}"
+    for secret in (hook.secret, hook.previous_secret):
+        if secret:
+            text = text.replace(secret, "[secret]")
+    text = _CREDENTIALS.sub(r"\1[credentials]@", text)
+    text = _QUERY.sub(r"\1?[query]", text)
+    return text[:500]

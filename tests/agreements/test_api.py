@@ -84,9 +84,16 @@ def test_nda_api_lifecycle_and_roles(client, api, creator, product):
     nda_id = r.get_json()["id"]
     bad = client.patch(f"/api/v1/ndas/{nda_id}", json={"status": "expired"}, headers=legal)
     assert bad.status_code == 409 and "Allowed from draft: sent" in bad.get_json()["detail"]
-    for status in ("sent", "signed"):
-        ok = client.patch(f"/api/v1/ndas/{nda_id}", json={"status": status}, headers=legal)
-        assert ok.get_json()["status"] == status
+    ok = client.patch(f"/api/v1/ndas/{nda_id}", json={"status": "sent"}, headers=legal)
+    assert ok.get_json()["status"] == "sent"
+    unsigned = client.patch(f"/api/v1/ndas/{nda_id}", json={"status": "signed"}, headers=legal)
+    assert unsigned.status_code == 422
+    ok = client.patch(
+        f"/api/v1/ndas/{nda_id}",
+        json={"status": "signed", "signed_on": "2026-01-02", "signed_on_paper": True},
+        headers=legal,
+    )
+    assert ok.get_json()["status"] == "signed" and ok.get_json()["signed_on"] == "2026-01-02"
     _v, viewer = api("viewer")
     assert client.post("/api/v1/ndas", json={}, headers=viewer).status_code == 403
     assert client.get(f"/api/v1/ndas/{nda_id}", headers=viewer).status_code == 200

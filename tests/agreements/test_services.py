@@ -200,7 +200,8 @@ def test_every_nda_transition(db, creator, product, make_nda, start, target):
     nda = make_nda(creator, [product], status=start)
     allowed = services.NDA_TRANSITIONS.allows(start, target)
     if allowed:
-        services.transition_nda(db, ACTOR, nda, target, D(2026, 4, 1))
+        signing = {"signed_on": D(2026, 3, 30), "on_paper": True} if target == "signed" else {}
+        services.transition_nda(db, ACTOR, nda, target, D(2026, 4, 1), **signing)
         assert nda.status == target
     else:
         with pytest.raises(Conflict) as exc:
@@ -225,7 +226,7 @@ def test_signing_needs_dates_and_products(db, creator):
     services.transition_nda(db, ACTOR, nda, "sent", D(2026, 1, 1))
     with pytest.raises(Invalid) as exc:
         services.transition_nda(db, ACTOR, nda, "signed", D(2026, 1, 1))
-    assert set(exc.value.errors) == {"effective_on", "product_ids"}
+    assert set(exc.value.errors) == {"effective_on", "product_ids", "signed_on", "signed_on_paper"}
 
 
 def test_nda_dates_validated(db, creator):

@@ -38,6 +38,7 @@ CODES = {
     "disclosure_vague",
     "disclosure_denied",
     "disclosure_not_in_video",
+    "disclosure_retouched",
     "ai_label_platform",
     "ai_label_caption",
     "review_conditioned",
@@ -75,6 +76,8 @@ def flags(case: dict) -> Counter:
         ai_label=case["ai_label"],
         platform=case["platform"],
         deal_terms=case["deal"],
+        images_retouched=case.get("retouched"),
+        shows_person_body=case.get("person"),
     )
     return Counter(f"{r.code}@{r.jurisdiction}" if r.jurisdiction else r.code for r in results)
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from crm.approvals.checks import CheckSettings, find_phrase, highlight, run_checks
-from crm.approvals.disclosure.engine import review_findings
+from crm.approvals.disclosure.engine import conditioned_review_findings
 from crm.approvals.disclosure.rules import RuleSet, RuleSetError, defaults, merged, select
 from crm.approvals.disclosure.text import fold, label_position
 
@@ -201,7 +201,7 @@ def test_ai_labels():
 
 def test_review_terms():
     rule_sets = SETTINGS.effective_rule_sets
-    flagged = review_findings("One video. Bonus if the review is positive.", rule_sets)
+    flagged = conditioned_review_findings("One video. Bonus if the review is positive.", rule_sets)
     assert [f.rule_set.code for f in flagged] == ["US"]
     assert flagged[0].sentences == ("Bonus if the review is positive",)
     for fine in (
@@ -209,8 +209,8 @@ def test_review_terms():
         "Payment is not conditional on a positive review.",
         "Bonus if the video gets 100k views.",
     ):
-        assert review_findings(fine, rule_sets) == []
-    assert review_findings("Zahlung nur bei positiver Bewertung.", rule_sets)
+        assert conditioned_review_findings(fine, rule_sets) == []
+    assert conditioned_review_findings("Zahlung nur bei positiver Bewertung.", rule_sets)
     results = check("#ad my review", ("UK",), deal_terms="Must post a five-star review.")
     assert pairs(results) == [("review_conditioned", "US")]
 
@@ -222,7 +222,8 @@ def test_review_terms():
         ("GB", [], ("UK",)),
         ("FR", [], ("FR", "EU")),
         ("DE", ["uk"], ("UK", "DE", "EU")),
-        ("IT", [], ("US", "EU")),  # EU has no disclosure rules: the default one applies too
+        ("IT", [], ("EU",)),  # EU member states without a rule set of their own: EU rules
+        ("SE", ["AT"], ("EU",)),
         ("JP", [], ("US",)),
         (None, [], ("US",)),
         ("US", ["FR", "DE"], ("US", "FR", "DE", "EU")),

@@ -113,7 +113,7 @@ def test_review_terms_flag_every_submission_under_the_deal(world):
     assert "Bonus of $500 only if the review is positive" in checks(world.db, sub)[0].message
     other = world.submission(body="#ad Unrelated post")
     assert flags(world.db, other) == []
-    findings = services.deal_review_findings(world.db, deal)
+    findings = services.deal_conditioned_review_findings(world.db, deal)
     assert [f.rule_set.code for f in findings] == ["US"]
 
 
@@ -314,3 +314,137 @@ def test_api_takes_ai_label_and_audience_and_returns_jurisdictions(client, api, 
     )
     assert revised.status_code == 201
     assert revised.get_json()["revisions"][1]["ai_label"] is True
+
+
+# --- revision facts for the French images rules; EU member states --------------------------
+
+
+def _creator_in(world, country):
+    creator = CreatorFactory.build(country=country)
+    world.db.add(creator)
+    world.db.flush()
+    world.db.add(DealFactory.build(creator_id=creator.id, status="active"))
+    world.db.flush()
+    return creator
+
+
+def test_retouched_images_need_the_french_mention_only_when_retouched(world):
+    french = _creator_in(world, "FR")
+    body = "Publicité | Ma nouvelle crème"
+    retouched = world.submission(body=body, creator_id=french.id, images_retouched=True)
+    assert flags(world.db, retouched) == [("disclosure_retouched", "FR")]
+    check = checks(world.db, retouched)[0]
+    assert "Images retouchées" in check.remedy and "2023-451" in check.source
+    for answer in (False, None):
+        sub = world.submission(body=body, creator_id=french.id, images_retouched=answer)
+        assert flags(world.db, sub) == [], answer
+    said = world.submission(
+        body=body + " · Images retouchées", creator_id=french.id, images_retouched=True
+    )
+    assert flags(world.db, said) == []
+    # Not French: no such rule.
+    german = _creator_in(world, "DE")
+    sub = world.submission(body="Werbung | Neue Creme", creator_id=german.id, images_retouched=True)
+    assert flags(world.db, sub) == []
+
+
+def test_virtual_images_are_asked_for_only_when_a_face_or_body_is_shown(world, make_grant):
+    french = _creator_in(world, "FR")
+    make_grant(french, world.nova, starts_on=TODAY.replace(year=2025))
+    body = "Publicité | Mon affiche faite avec Nova Pro"
+    no_person = world.submission(
+        body=body, creator_id=french.id, ai_label=True, shows_person_body=False
+    )
+    assert flags(world.db, no_person) == []
+    person = world.submission(
+        body=body, creator_id=french.id, ai_label=True, shows_person_body=True
+    )
+    assert flags(world.db, person) == [("ai_label_caption", "FR")]
+    unknown = world.submission(body=body, creator_id=french.id, ai_label=True)
+    assert flags(world.db, unknown) == [("ai_label_caption", "FR")]
+    assert "not stated whether the images show a face" in checks(world.db, unknown)[0].message
+
+
+@pytest.mark.parametrize(
+    ("country", "caption"),
+    [
+        ("AT", "Werbung | Mein neues Setup"),
+        ("SE", "Reklam: min nya cykel"),
+        ("IT", "Pubblicità | La mia nuova lampada"),
+        ("ES", "Publicidad: mi nueva rutina"),
+    ],
+)
+def test_eu_member_states_get_the_eu_rule_set_not_the_us_one(world, country, caption):
+    creator = _creator_in(world, country)
+    assert flags(world.db, world.submission(body=caption, creator_id=creator.id)) == []
+    missing = world.submission(body="Meine neue Lampe", creator_id=creator.id)
+    assert flags(world.db, missing) == [("disclosure_missing", "EU")]
+
+
+def test_the_api_takes_and_returns_the_facts_and_refuses_bad_values(client, api, world):
+    french = _creator_in(world, "FR")
+    _u, headers = api("manager")
+    body = {
+        "creator_id": french.id,
+        "platform": "instagram",
+        "title": "Crème",
+        "planned_for": PLANNED.isoformat(),
+        "body": "Publicité | Ma nouvelle crème",
+        "images_retouched": True,
+        "shows_person_body": False,
+    }
+    res = client.post("/api/v1/submissions", json=body, headers=headers)
+    assert res.status_code == 201, res.get_json()
+    revision = res.get_json()["revisions"][0]
+    assert revision["images_retouched"] is True and revision["shows_person_body"] is False
+    assert [(c["code"], c["jurisdiction"]) for c in revision["checks"]] == [
+        ("disclosure_retouched", "FR")
+    ]
+    sid = res.get_json()["id"]
+    fixed = client.post(
+        f"/api/v1/submissions/{sid}/revisions",
+        json={"body": "Publicité | Images retouchées", "images_retouched": True},
+        headers=headers,
+    )
+    assert fixed.status_code == 201
+    assert fixed.get_json()["revisions"][-1]["checks"] == []
+    for bad in ("maybe", 3, [], {"a": 1}):
+        res = client.post(
+            "/api/v1/submissions", json=body | {"images_retouched": bad}, headers=headers
+        )
+        assert res.status_code == 422 and "images_retouched" in res.get_json()["errors"], bad
+        res = client.post(
+            f"/api/v1/submissions/{sid}/revisions",
+            json={"body": "x", "shows_person_body": bad},
+            headers=headers,
+        )
+        assert res.status_code == 422, bad
+
+
+def test_the_form_takes_the_facts(client, login, world, db):
+    french = _creator_in(world, "FR")
+    db.commit()
+    login("manager")
+    page = client.get("/submissions/new").get_data(as_text=True)
+    assert 'name="images_retouched"' in page and 'name="shows_person_body"' in page
+    data = {
+        "creator_id": str(french.id),
+        "deal_id": "",
+        "title": "Crème du soir",
+        "platform": "instagram",
+        "planned_for": "2026-03-20T10:00",
+        "body": "Publicité | Ma crème",
+        "media_url": "",
+        "disclosure_in_video": "",
+        "images_retouched": "yes",
+        "shows_person_body": "no",
+        "submit_now": "y",
+    }
+    res = post_form(client, "/submissions/new", data)
+    assert res.status_code == 302, res.get_data(as_text=True)
+    rev = db.scalar(select(Revision).order_by(Revision.id.desc()).limit(1))
+    assert (rev.images_retouched, rev.shows_person_body) == (True, False)
+    page = client.get(res.headers["Location"]).get_data(as_text=True)
+    assert "Images retouched: yes" in page
+    bad = post_form(client, "/submissions/new", data | {"images_retouched": "perhaps"})
+    assert bad.status_code == 422

@@ -262,3 +262,16 @@ def test_malformed_calendar_arguments_are_400(client, plan, args):
 def test_reset_needs_a_csrf_token(client, plan):
     log_in(client, plan.owner)
     assert client.post("/calendar/feed/reset").status_code == 400
+
+
+def test_a_voided_payment_is_not_due(client, db, plan):
+    from crm.agreements.services import deals
+
+    log_in(client, plan.owner)
+    uid = f"payment-{plan.payment.id}-due"
+    page, _html = _page_events(client, on=plan.month.isoformat())
+    assert uid in {u for u, _day in page}
+    deals.void_payment(db, plan.owner, plan.payment, reason="entered twice")
+    db.flush()
+    page, _html = _page_events(client, on=plan.month.isoformat())
+    assert uid not in {u for u, _day in page}

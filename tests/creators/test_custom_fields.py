@@ -297,6 +297,34 @@ def test_the_csv_import_reads_and_checks_the_fields(client, db, defined, make_cr
     assert db.scalar(select(func.count(Creator.id)).where(Creator.display_name == "Ivo")) == 0
 
 
+def test_the_import_preview_shows_custom_field_changes(client, db, defined, login, make_creator):
+    gil = make_creator(display_name="Gil", custom_fields={"tier": "silver", "rate": 7})
+    same = make_creator(display_name="Sam", custom_fields={"tier": "gold"})
+    login("admin")
+    data = (
+        f"id,display_name,cf.tier,cf.niches\n{gil.id},Gil,gold,art; code\n{same.id},Sam,gold,\n"
+    ).encode()
+    page = post_form(
+        client,
+        "/creators/import",
+        {"file": (io.BytesIO(data), "c.csv"), "action": "preview"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "ready to import" in page
+    assert "cf.tier: silver → gold" in page
+    assert "cf.niches: art; code" in page
+    assert "cf.rate" not in page  # not in the file, so unchanged
+    from crm.audit.services import system_actor
+    from crm.creators import csvio
+
+    report = csvio.import_creators(db, system_actor("t"), data, dry_run=True)
+    plans = {p.creator_id: p.changes for p in report.plan}
+    assert plans[gil.id] == [("cf.niches", "", "art; code"), ("cf.tier", "silver", "gold")]
+    assert plans[same.id] == [] and report.unchanged == 1
+    db.expire_all()
+    assert db.get(Creator, gil.id).custom_fields == {"tier": "silver", "rate": 7}
+
+
 def test_the_list_page_filters_and_sorts_by_custom_fields(client, db, defined, login, make_creator):
     login("manager")
     make_creator(display_name="Jo", custom_fields={"tier": "gold", "rate": 300})

@@ -93,7 +93,13 @@ def test_each_domain_registers_its_sections_once(app, app_config, people):
     get_db(again).engine.dispose()
     for each in (app, again):
         names = [s.name for s in registry(each).digest_sections]
-        for name in ("reminders", "review_queue", "new_feedback", "published_submissions"):
+        for name in (
+            "reminders",
+            "review_queue",
+            "new_feedback",
+            "published_submissions",
+            "consent_conflicts",
+        ):
             assert names.count(name) == 1
     assert [s.name for s in sections_for(people["legal"], app)] == [
         "reminders",
@@ -102,7 +108,10 @@ def test_each_domain_registers_its_sections_once(app, app_config, people):
         "new_feedback",
         "audience_movers",
         "published_submissions",
+        "consent_conflicts",
     ]
+    for role in ("manager", "viewer"):
+        assert "consent_conflicts" not in [s.name for s in sections_for(people[role], app)]
     for role in ("admin", "manager", "viewer"):
         assert "review_queue" not in [s.name for s in sections_for(people[role], app)]
     by_name = {s.name: s for s in registry(app).digest_sections}

@@ -33,6 +33,26 @@ except ImportError:  # pragma: no cover - make test installs it
     pytest.skip("browser journeys skipped: playwright is not installed", allow_module_level=True)
 
 
+class LiveServer(str):
+    """The base URL; `database` is the SQLite file the server runs on (journeys read the
+    outbox from it, as a mail client would)."""
+
+    database: Path
+
+
+def outbox_text(live_server, kind: str, to: str) -> str:
+    """The newest queued email of this kind to this address."""
+    import sqlite3
+
+    with sqlite3.connect(live_server.database) as conn:
+        row = conn.execute(
+            'SELECT text FROM outbox_messages WHERE kind = ? AND "to" = ? ORDER BY id DESC',
+            (kind, to),
+        ).fetchone()
+    assert row is not None, (kind, to)
+    return row[0]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -61,7 +81,8 @@ def live_server(tmp_path_factory):
     server = subprocess.Popen(
         [sys.executable, "-m", "crm.serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    base = f"http://127.0.0.1:{port}"
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.database = workdir / "e2e.sqlite3"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

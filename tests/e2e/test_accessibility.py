@@ -47,6 +47,30 @@ def feedback_report(s: Session) -> str:
     return _href(s, "/feedback/report", "link", "Open the report for Aurora 2")
 
 
+def licensing_works(s: Session) -> str:
+    """The works page of the first creator in the licensing list who has works."""
+    s.go("/licensing/")
+    rows = s.page.locator("tbody tr")
+    for n in range(rows.count()):
+        row = rows.nth(n)
+        if row.locator("td").nth(1).inner_text().strip() != "0":
+            href = row.get_by_role("link").first.get_attribute("href")
+            assert href and href.startswith("/licensing/creators/"), href
+            return href
+    raise AssertionError("no creator with works in the licensing list")
+
+
+def licensing_releases(s: Session) -> str:
+    return _href(s, licensing_works(s), "link", "Releases")
+
+
+def licensing_work(s: Session) -> str:
+    s.go(licensing_works(s))
+    href = s.page.locator("a[href^='/licensing/works/']").first.get_attribute("href")
+    assert href, "no work link"
+    return href
+
+
 # (label, role, path or a function finding the path from the role's session)
 PAGES = [
     ("home", "manager", "/"),
@@ -57,6 +81,9 @@ PAGES = [
     ("agreements-expiring", "manager", "/agreements/"),
     ("nda-page", "legal", nda_page),
     ("grant-form", "manager", grant_form),
+    ("payment-correction", "manager", "/agreements/payments/1/edit"),
+    ("products-read-only", "manager", "/agreements/products/"),
+    ("creator-import", "manager", "/creators/import"),
     ("submissions-list", "manager", "/submissions/"),
     ("new-submission-form", "manager", "/submissions/new"),
     ("review-queue", "legal", "/review/"),
@@ -66,12 +93,18 @@ PAGES = [
     ("feedback-report", "viewer", feedback_report),
     ("metrics-audience", "manager", "/metrics/"),
     ("licensing", "manager", "/licensing/"),
+    ("licensing-works", "manager", licensing_works),
+    ("licensing-work", "manager", licensing_work),
+    ("licensing-releases", "legal", licensing_releases),
     ("tasks", "manager", "/tasks/"),
     ("digest-preview", "manager", "/digest/preview"),
     ("profile", "viewer", "/profile"),
     ("admin-users", "admin", "/admin/users/"),
     ("audit", "admin", "/audit/"),
     ("outbox", "admin", "/admin/outbox/"),
+    ("webhooks", "admin", "/admin/webhooks/"),
+    ("consent-conflicts", "legal", "/licensing/conflicts"),
+    ("check-settings", "admin", "/admin/approval-settings"),
     ("login", None, "/login"),
 ]
 

@@ -17,7 +17,7 @@ UNRELEASED = "Aurora 2"  # a demo product with no public date
 
 
 def fill_grant_form(page, starts_on: date, ends_on: date):
-    page.get_by_label("Product", exact=True).select_option(label=UNRELEASED)
+    page.get_by_label("Product", exact=True).select_option(label=f"{UNRELEASED} (unreleased)")
     page.get_by_label("NDA", exact=True).select_option(label="Choose automatically")
     page.get_by_label("Starts on").fill(starts_on.isoformat())
     page.get_by_label("Ends on").fill(ends_on.isoformat())
@@ -49,10 +49,14 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
 
     # Two channels.
     channels = page.get_by_role("table").filter(has_text="Handle")
-    for platform, handle in (("YouTube", "JourneyTube"), ("Instagram", "journey.gram")):
+    # The second one pasted as its profile address: parsed into the handle.
+    for platform, handle, typed in (
+        ("YouTube", "JourneyTube", "JourneyTube"),
+        ("Instagram", "journey.gram", "https://www.instagram.com/journey.gram/"),
+    ):
         page.get_by_role("link", name="Add channel").click()
         page.get_by_label("Platform", exact=True).select_option(label=platform)
-        page.get_by_label("Handle", exact=True).fill(handle)
+        page.get_by_label("Handle or profile address", exact=True).fill(typed)
         page.get_by_role("button", name="Add channel").click()
         expect(page.get_by_role("status").filter(has_text="Channel added.")).to_be_visible()
         expect(channels.get_by_role("row").filter(has_text=handle)).to_be_visible()
@@ -88,7 +92,7 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     expect(agreements).to_contain_text("No NDA.")
     expect(agreements).to_contain_text("No grant.")
     agreements.get_by_role("link", name="Add NDA").click()
-    page.get_by_label("Covered products").select_option(label=UNRELEASED)
+    page.get_by_label("Covered products").select_option(label=f"{UNRELEASED} (unreleased)")
     page.get_by_label("Effective on").fill((today - timedelta(days=30)).isoformat())
     page.get_by_label("Expires on").fill((today + timedelta(days=365)).isoformat())
     page.get_by_label("Terms").fill("Mutual NDA covering pre-release models.")
@@ -98,8 +102,9 @@ def test_manager_adds_a_creator_and_grants_early_access_once_an_nda_is_signed(pe
     expect(heading).to_contain_text("draft")
     page.get_by_role("button", name="Mark sent").click()
     expect(page.get_by_role("status").filter(has_text="is now sent.")).to_be_visible()
+    page.get_by_label("Signed on paper, the original is on file").check()
     page.get_by_role("button", name="Mark signed").click()
-    expect(page.get_by_role("status").filter(has_text="is now signed.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="is signed.")).to_be_visible()
     expect(heading).to_contain_text("signed")
     nda_title = re.search(r"NDA #\d+", heading.inner_text()).group(0)
     manager.shot("4-nda-signed")

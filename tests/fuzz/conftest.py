@@ -39,11 +39,13 @@ ID_TABLES = {
     "interaction_id": "interactions",
     "job_id": "bulk_jobs",
     "licence_id": "licences",
+    "membership_id": "portal_memberships",
     "message_id": "outbox_messages",
     "note_id": "feedback",
     "nda_id": "ndas",
     "payment_id": "payments",
     "payout_id": "payouts",
+    "release_id": "releases",
     "product_id": "products",
     "reminder_id": "reminders",
     "rep_id": "representatives",
@@ -98,6 +100,7 @@ def world(app):
     from crm.auth import links
     from crm.auth.services import create_token
     from crm.creators.services import save_view
+    from crm.webhooks.services import create_webhook
 
     database = get_db(app)
     connection = database.engine.connect()
@@ -129,6 +132,13 @@ def world(app):
                 name=None,
                 role="viewer",
                 settings=settings,
+            )
+            # A webhook, so the admin's webhook pages (and their rotate form) are reached.
+            create_webhook(
+                session,
+                fuzz_world.users["admin"],
+                "https://hooks.example.com/crm",
+                ["consent.changed"],
             )
             session.commit()
             session.close()

@@ -48,6 +48,7 @@ RECORDED_REFUSALS = {
     "auth.login": {"audit_events"},
     "auth.reauth": {"audit_events"},
     "auth.change_password": {"audit_events"},
+    "portal.login": {"audit_events"},
 }
 # Too large to hash per example; a refused write would still change the count.
 COUNTED_TABLES = {"snapshots"}

@@ -19,6 +19,8 @@ class WorkFactory(BaseFactory):
     url = factory.Sequence(lambda n: f"https://media.example.com/works/{n}")
     sha256 = factory.Sequence(lambda n: f"{n:064x}")
     created_on = None
+    # The creator's own work unless a test says otherwise (the service's default is unknown).
+    rights = "creator"
 
 
 class ConsentFactory(BaseFactory):

@@ -22,6 +22,7 @@ def _bulk_works(db, creators, per_creator):
             "title": f"Bulk {c.id}-{n}",
             "url": f"https://bulk.example.com/{c.id}/{n}",
             "sha256": f"{c.id:032x}{n:032x}",
+            "rights": "creator",
         }
         for c in creators
         for n in range(per_creator)

@@ -31,6 +31,8 @@ from crm.common import money
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators import custom_fields
+from crm.db import utcnow
+from crm.reminders.services import resolve
 
 
 def get_deal(session: Session, deal_id: int) -> Deal:
@@ -282,6 +284,7 @@ def add_payment(
 
 
 def mark_paid(session: Session, actor: Actor, payment: Payment, paid_on: date | None) -> Payment:
+    _live_payment(payment)
     if payment.paid_on is not None:
         raise Conflict(f"This payment was already marked paid on {payment.paid_on}.")
     if paid_on is None:
@@ -296,4 +299,134 @@ def mark_paid(session: Session, actor: Actor, payment: Payment, paid_on: date | 
         payment.id,
         {"paid_on": [None, paid_on], "deal_id": payment.deal_id},
     )
+    _close_payment_tasks(session, actor, payment, "the payment was marked paid")
     return payment
+
+
+def _payment_snapshot(payment: Payment) -> dict[str, Any]:
+    return {
+        "due_on": payment.due_on,
+        "amount": money.to_decimal_string(payment.amount_minor, payment.currency),
+        "paid_on": payment.paid_on,
+        "note": payment.note,
+    }
+
+
+PAYMENT_FIELDS = ("due_on", "amount", "paid_on", "note")
+REASON_MAX = 500
+
+
+def _reason(errors: FieldErrors, reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        errors.add("reason", "say why the payment is corrected")
+    elif len(reason) > REASON_MAX:
+        errors.add("reason", f"must be at most {REASON_MAX} characters")
+    return reason
+
+
+def _live_payment(payment: Payment) -> None:
+    if payment.voided_at is not None:
+        raise Conflict("This payment was voided; it can no longer be changed.")
+
+
+def update_payment(
+    session: Session, actor: Actor, payment: Payment, *, reason: str, **fields: Any
+) -> Payment:
+    """Correct a payment: its due date, amount, paid date (None = not paid after all) or note.
+    Audited with the reason and each field's before and after."""
+    _live_payment(payment)
+    unknown = set(fields) - set(PAYMENT_FIELDS)
+    if unknown:
+        raise Invalid({k: ["is not a field you can set"] for k in sorted(unknown)})
+    errors = FieldErrors()
+    reason = _reason(errors, reason)
+    if "due_on" in fields and not isinstance(fields["due_on"], date):
+        errors.add("due_on", "is required")
+    if "paid_on" in fields and fields["paid_on"] is not None:
+        if not isinstance(fields["paid_on"], date):
+            errors.add("paid_on", "must be a date YYYY-MM-DD")
+    minor: int | None = payment.amount_minor
+    if "amount" in fields:
+        if fields["amount"] in (None, ""):
+            errors.add("amount", "is required")
+        else:
+            minor = _money_field(errors, "amount", fields["amount"], payment.currency)
+    note = _text(errors, "note", fields["note"], 500) if "note" in fields else payment.note
+    errors.raise_if_any()
+    before = _payment_snapshot(payment)
+    if "due_on" in fields:
+        payment.due_on = fields["due_on"]
+    if "paid_on" in fields:
+        payment.paid_on = fields["paid_on"]
+    assert minor is not None  # required above
+    payment.amount_minor, payment.note = minor, note
+    session.flush()
+    changes: dict[str, Any] = _diff(before, _payment_snapshot(payment))
+    if not changes:
+        return payment
+    changes["reason"] = reason
+    changes["deal_id"] = payment.deal_id
+    record(session, actor, "payment.update", "payment", payment.id, changes)
+    if payment.paid_on is not None:
+        _close_payment_tasks(session, actor, payment, "the payment was marked paid")
+    return payment
+
+
+def void_payment(session: Session, actor: Actor, payment: Payment, *, reason: str) -> Payment:
+    """Void a payment entered by mistake: it stays, marked void with the reason, and counts
+    in no total and no reminder."""
+    _live_payment(payment)
+    errors = FieldErrors()
+    reason = _reason(errors, reason)
+    errors.raise_if_any()
+    payment.voided_at = utcnow()
+    payment.void_reason = reason
+    session.flush()
+    record(
+        session,
+        actor,
+        "payment.void",
+        "payment",
+        payment.id,
+        {"voided": [False, True], "reason": reason, "deal_id": payment.deal_id},
+    )
+    _close_payment_tasks(session, actor, payment, "the payment was voided")
+    return payment
+
+
+def _close_payment_tasks(session: Session, actor: Actor, payment: Payment, reason: str) -> None:
+    resolve(session, actor, ("payment", payment.id), rules=("payment-due",), reason=reason)
+
+
+def live_payments(deal: Deal) -> list[Payment]:
+    return [p for p in deal.payments if p.voided_at is None]
+
+
+def payment_warnings(deal: Deal) -> list[str]:
+    """What looks wrong in a deal's schedule, shown beside it (never refused): the sum of
+    its payments differs from the fee, or a payment falls outside the deal's dates."""
+    warnings = []
+    payments = live_payments(deal)
+    if payments and deal.fee_minor is not None and deal.currency:
+        total = sum(p.amount_minor for p in payments)
+        if total != deal.fee_minor:
+            fee = money.to_decimal_string(deal.fee_minor, deal.currency)
+            scheduled = money.to_decimal_string(total, deal.currency)
+            more_less = "more" if total > deal.fee_minor else "less"
+            warnings.append(
+                f"The scheduled payments add up to {scheduled} {deal.currency}, {more_less} "
+                f"than the fee of {fee} {deal.currency}."
+            )
+    for p in payments:
+        if deal.starts_on and p.due_on < deal.starts_on:
+            warnings.append(
+                f"A payment is due on {p.due_on.isoformat()}, before the deal starts "
+                f"({deal.starts_on.isoformat()})."
+            )
+        if deal.ends_on and p.due_on > deal.ends_on:
+            warnings.append(
+                f"A payment is due on {p.due_on.isoformat()}, after the deal ends "
+                f"({deal.ends_on.isoformat()})."
+            )
+    return warnings

@@ -29,6 +29,7 @@ from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators.models import Creator
+from crm.reminders.services import resolve
 
 
 def check_grant_gate(
@@ -216,7 +217,25 @@ def update_grant(session: Session, actor: Actor, grant: Grant, today: date, **fi
     if changes:
         action = "grant.resume" if target == "active" else "grant.update"
         record(session, actor, action, "grant", grant.id, changes)
+    if target == "active":
+        _close_tasks(session, actor, grant, ("grant-suspended",), "the grant was resumed")
+    if "ends_on" in changes:
+        _close_tasks(session, actor, grant, ("grant-ending",), f"it now ends on {grant.ends_on}")
     return grant
+
+
+def _close_tasks(
+    session: Session, actor: Actor, grant: Grant, rules: tuple[str, ...], reason: str
+) -> None:
+    resolve(session, actor, ("grant", grant.id), rules=rules, reason=reason)
+
+
+def display_status(grant: Grant, today: date) -> str:
+    """The grant's state as people read it: an active grant that has not started yet is
+    "scheduled" (the stored status stays "active", so R1 and R2 see it as they always did)."""
+    if grant.status == "active" and grant.starts_on > today:
+        return "scheduled"
+    return grant.status
 
 
 def revoke_grant(session: Session, actor: Actor, grant: Grant, reason: str, today: date) -> Grant:
@@ -239,7 +258,11 @@ def revoke_grant(session: Session, actor: Actor, grant: Grant, reason: str, toda
         grant.id,
         {"status": [before, "revoked"], "reason": reason},
     )
+    _close_tasks(session, actor, grant, ENDED_RULES, "the grant was revoked")
     return grant
+
+
+ENDED_RULES = ("grant-suspended", "grant-ending")
 
 
 def expire_grants(session: Session, today: date, actor: Actor | None = None) -> list[Grant]:
@@ -260,6 +283,7 @@ def expire_grants(session: Session, today: date, actor: Actor | None = None) -> 
             grant.ended_on = grant.ends_on + timedelta(days=1)
         session.flush()
         record(session, actor, "grant.expire", "grant", grant.id, {"status": [before, "expired"]})
+        _close_tasks(session, actor, grant, ENDED_RULES, "the grant expired")
     return expired
 
 

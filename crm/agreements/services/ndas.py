@@ -29,6 +29,7 @@ from crm.agreements.signals import nda_ended
 from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, NotFound
+from crm.reminders.services import resolve
 
 
 def get_nda(session: Session, nda_id: int) -> Nda:
@@ -133,25 +134,74 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     changes = {k: v for k, v in _diff(before, nda_snapshot(nda)).items()}
     if changes:
         record(session, actor, "nda.update", "nda", nda.id, changes)
+    if "expires_on" in changes:
+        resolve(
+            session, actor, ("nda", nda.id), rules=EXPIRY_RULES,
+            reason=f"the NDA now expires on {nda.expires_on or 'no date'}",
+        )  # fmt: skip
     return nda
 
 
-def transition_nda(session: Session, actor: Actor, nda: Nda, target: str, today: date) -> Nda:
-    """Move an NDA along `NDA_TRANSITIONS`; terminating it applies R2 at once."""
+def _check_signing(
+    errors: FieldErrors,
+    nda: Nda,
+    signed_on: object,
+    on_paper: bool,
+    today: date,
+    electronic: bool = False,
+) -> None:
+    """Signing records the day it was signed and needs the signed PDF, the explicit
+    confirmation that the paper original is on file, or (the portal's click signature)
+    the signature record the caller writes in the same transaction."""
+    if not isinstance(signed_on, date):
+        errors.add("signed_on", "give the day the NDA was signed")
+    elif signed_on > today:
+        errors.add("signed_on", "cannot be in the future")
+    elif today.year - signed_on.year > 50:
+        errors.add("signed_on", "is too far in the past")
+    if not nda.document_path and not on_paper and not electronic:
+        errors.add(
+            "signed_on_paper",
+            "upload the signed PDF first, or confirm the paper original is on file",
+        )
+
+
+def transition_nda(
+    session: Session,
+    actor: Actor,
+    nda: Nda,
+    target: str,
+    today: date,
+    *,
+    signed_on: date | None = None,
+    on_paper: bool = False,
+    electronic: bool = False,
+) -> Nda:
+    """Move an NDA along `NDA_TRANSITIONS`; terminating it applies R2 at once. Signing it
+    needs `signed_on` and the document, `on_paper`, or `electronic` (the caller records the
+    creator's signature evidence; see `_check_signing`)."""
     _refuse_transition(NDA_TRANSITIONS, nda.status, target)
+    changes: dict[str, Any] = {"status": [nda.status, target]}
     if target == "signed":
         errors = FieldErrors()
         _check_nda_dates(errors, nda.effective_on, nda.expires_on, "signed")
         if not nda.products:
             errors.add("product_ids", "a signed NDA must cover at least one product")
+        _check_signing(errors, nda, signed_on, on_paper, today, electronic)
         errors.raise_if_any()
-    before = nda.status
+        nda.signed_on = signed_on
+        nda.signed_on_paper = not nda.document_path and on_paper
+        changes["signed_on"] = [None, signed_on]
+        changes["signed_on_paper"] = nda.signed_on_paper
     nda.status = target
     if target == "terminated":
         nda.ended_on = today
     session.flush()
-    record(session, actor, f"nda.{_verb(target)}", "nda", nda.id, {"status": [before, target]})
+    record(session, actor, f"nda.{_verb(target)}", "nda", nda.id, changes)
+    if target == "signed":
+        close_renewed(session, actor, nda)
     if target == "terminated":
+        resolve(session, actor, ("nda", nda.id), rules=EXPIRY_RULES, reason="the NDA ended")
         suspended = suspend_dependent_grants(
             session, actor, nda, today, f"NDA #{nda.id} was terminated"
         )
@@ -164,10 +214,12 @@ def edit_nda(session: Session, actor: Actor, nda: Nda, changes: dict[str, Any], 
     than the current one as `transition_nda`; the same status again changes nothing."""
     fields = dict(changes)
     target = fields.pop("status", None)
+    signed_on = fields.pop("signed_on", None)
+    on_paper = bool(fields.pop("signed_on_paper", False))
     if fields:
         update_nda(session, actor, nda, **fields)
     if target is not None and target != nda.status:
-        transition_nda(session, actor, nda, target, today)
+        transition_nda(session, actor, nda, target, today, signed_on=signed_on, on_paper=on_paper)
     return nda
 
 
@@ -199,11 +251,35 @@ def expire_ndas(session: Session, today: date, actor: Actor | None = None) -> li
         nda.ended_on = expires_on + timedelta(days=1)
         session.flush()
         record(session, actor, "nda.expire", "nda", nda.id, {"status": ["signed", "expired"]})
+        resolve(session, actor, ("nda", nda.id), rules=EXPIRY_RULES, reason="the NDA expired")
         suspended = suspend_dependent_grants(
             session, actor, nda, today, f"NDA #{nda.id} expired on {expires_on}"
         )
         nda_ended.send(nda, session=session, actor=actor, reason="expired", suspended=suspended)
     return expired
+
+
+EXPIRY_RULES = ("nda-expiring",)
+
+
+def close_renewed(session: Session, actor: Actor, nda: Nda) -> None:
+    """A newly signed NDA renews the creator's earlier signed ones it outlasts and whose
+    products it covers: their "expires soon" tasks close."""
+    covered = {p.id for p in nda.products}
+    earlier = session.scalars(
+        select(Nda).where(
+            Nda.creator_id == nda.creator_id, Nda.id != nda.id, Nda.status == "signed"
+        )
+    )
+    for old in earlier:
+        outlasts = nda.expires_on is None or (
+            old.expires_on is not None and old.expires_on <= nda.expires_on
+        )
+        if outlasts and {p.id for p in old.products} <= covered:
+            resolve(
+                session, actor, ("nda", old.id), rules=EXPIRY_RULES,
+                reason=f"renewed by NDA #{nda.id}",
+            )  # fmt: skip
 
 
 def dependent_grants(

@@ -46,4 +46,13 @@ def index():
 
 
 def _product_choices():
-    return choices((p.id, p.name) for p in queries.list_products(get_session()))
+    """Products by name, each marked released or unreleased (an unreleased one needs an NDA)."""
+    day = today()
+
+    def label(p) -> str:
+        if p.released_on(day):
+            return f"{p.name} (released)"
+        when = f", public on {p.public_on.isoformat()}" if p.public_on else ""
+        return f"{p.name} (unreleased{when})"
+
+    return choices((p.id, label(p)) for p in queries.list_products(get_session()))

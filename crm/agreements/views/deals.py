@@ -14,8 +14,10 @@ from crm.agreements import queries, services
 from crm.agreements.forms import (
     DealForm,
     PaidForm,
+    PaymentEditForm,
     PaymentForm,
     StatusForm,
+    VoidForm,
 )
 from crm.agreements.models import Grant
 from crm.agreements.views.base import _creator, bp, today
@@ -24,6 +26,7 @@ from crm.common.permissions import (
     ALL_ROLES,
     EDITORS,
     allow,
+    can_see_money,
 )
 from crm.common.registry import notices_for
 from crm.creators import custom_fields
@@ -131,6 +134,7 @@ def deal_detail(deal_id: int, payment_form=None, status=200):
         paid_form=PaidForm(),
         totals=totals,
         custom=custom_fields.shown(db, "deal", deal.custom_fields),
+        warnings=services.payment_warnings(deal) if can_see_money(current_user) else [],
         today=today(),
     ), status
 
@@ -185,4 +189,66 @@ def payment_paid(payment_id: int):
         lambda db: services.mark_paid(db, current_user, payment, paid_on),
         success=(f"Payment marked paid on {paid_on}.", back),
         back=back,
+    )
+
+
+def _payment_page(payment, form, void_form, status):
+    db = get_session()
+    deal = services.get_deal(db, payment.deal_id)
+    page = render_template(
+        "agreements/payment_edit.html",
+        payment=payment,
+        deal=deal,
+        creator=queries.creator_of(db, deal.creator_id),
+        form=form,
+        void_form=void_form,
+    )
+    return page, status
+
+
+def _edit_form(payment) -> PaymentEditForm:
+    if request.method == "GET":
+        form = PaymentEditForm(obj=payment)
+        form.amount.data = services._dec(payment.amount_minor, payment.currency)
+        form.reason.data = ""
+        return form
+    return PaymentEditForm()
+
+
+@bp.route("/payments/<int:payment_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def payment_edit(payment_id: int):
+    payment = services.get_payment(get_session(), payment_id)
+    form = _edit_form(payment)
+    back = url_for("agreements.deal_detail", deal_id=payment.deal_id)
+    return handle_form(
+        form,
+        lambda db: services.update_payment(
+            db,
+            current_user,
+            payment,
+            reason=form.reason.data,
+            due_on=form.due_on.data,
+            amount=form.amount.data,
+            paid_on=form.paid_on.data,
+            note=form.note.data or "",
+        ),
+        render=lambda status: _payment_page(payment, form, VoidForm(formdata=None), status),
+        success=("Payment corrected.", back),
+        conflict_back=back,
+    )
+
+
+@bp.post("/payments/<int:payment_id>/void")
+@allow(EDITORS)
+def payment_void(payment_id: int):
+    payment = services.get_payment(get_session(), payment_id)
+    form = VoidForm()
+    back = url_for("agreements.deal_detail", deal_id=payment.deal_id)
+    return handle_form(
+        form,
+        lambda db: services.void_payment(db, current_user, payment, reason=form.void_reason.data),
+        render=lambda status: _payment_page(payment, _edit_form(payment), form, status),
+        success=("Payment voided; it no longer counts in any total.", back),
+        conflict_back=back,
     )

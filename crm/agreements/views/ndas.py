@@ -18,6 +18,7 @@ from crm.agreements import documents, queries, services
 from crm.agreements.forms import (
     DocumentForm,
     NdaForm,
+    SignForm,
     StatusForm,
 )
 from crm.agreements.models import Grant
@@ -31,6 +32,7 @@ from crm.common.permissions import (
     allow,
     can,
 )
+from crm.common.registry import notices_for
 from crm.db import get_session
 from crm.web.forms import handle_action, handle_form
 from crm.web.security import recent_login_required
@@ -70,10 +72,13 @@ def nda_new():
 
 @bp.get("/ndas/<int:nda_id>")
 @allow(ALL_ROLES)
-def nda_detail(nda_id: int):
+def nda_detail(nda_id: int, sign_form=None, status=200):
     db = get_session()
     nda = services.get_nda(db, nda_id)
     grants = list(db.scalars(select(Grant).where(Grant.nda_id == nda.id).order_by(Grant.id)))
+    if sign_form is None:
+        sign_form = SignForm(formdata=None)
+        sign_form.signed_on.data = today()
     return render_template(
         "agreements/nda_detail.html",
         nda=nda,
@@ -81,8 +86,10 @@ def nda_detail(nda_id: int):
         grants=grants,
         transitions=services.NDA_TRANSITIONS.targets(nda.status),
         upload_form=DocumentForm(),
+        sign_form=sign_form,
         max_mb=current_app.config["NDA_MAX_BYTES"] // (1024 * 1024),
-    )
+        notices=notices_for("nda", db, nda, current_user),
+    ), status
 
 
 @bp.route("/ndas/<int:nda_id>/edit", methods=["GET", "POST"])
@@ -135,7 +142,33 @@ def nda_transition(nda_id: int):
     if form.status.data == "terminated":
         flash("Use the Terminate button: it asks for a recent login.", "warning")
         return redirect(url_for("agreements.nda_detail", nda_id=nda_id))
+    if form.status.data == "signed":
+        flash("Use the Mark signed form: it records the signing date.", "warning")
+        return redirect(url_for("agreements.nda_detail", nda_id=nda_id))
     return _nda_transition(nda_id, form.status.data)
+
+
+@bp.post("/ndas/<int:nda_id>/sign")
+@allow(EDITORS_AND_LEGAL)
+def nda_sign(nda_id: int):
+    nda = services.get_nda(get_session(), nda_id)
+    form = SignForm()
+    back = url_for("agreements.nda_detail", nda_id=nda_id)
+    return handle_form(
+        form,
+        lambda db: services.transition_nda(
+            db,
+            current_user,
+            nda,
+            "signed",
+            today(),
+            signed_on=form.signed_on.data,
+            on_paper=bool(form.signed_on_paper.data),
+        ),
+        render=lambda status: nda_detail(nda_id, sign_form=form, status=status),
+        success=(f"NDA #{nda.id} is signed.", back),
+        conflict_back=back,
+    )
 
 
 @bp.post("/ndas/<int:nda_id>/terminate")

@@ -16,6 +16,7 @@ from crm.agreements.forms import (
 from crm.agreements.views.base import bp, today
 from crm.common.permissions import (
     ADMINS,
+    EDITORS_AND_LEGAL,
     allow,
 )
 from crm.db import get_session
@@ -34,7 +35,7 @@ def _products_page(form=None, status=200):
 
 
 @bp.get("/products/")
-@allow(ADMINS)
+@allow(EDITORS_AND_LEGAL)
 def products():
     return _products_page()
 

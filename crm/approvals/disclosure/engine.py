@@ -335,9 +335,12 @@ def ai_label_checks(
     material_connection: bool,
     layout: Layout,
     platform_labels: Mapping[str, str],
+    shows_person_body: bool | None = None,
 ) -> list[CheckResult]:
     """Content made with our AI products: the platform's AI label must be set, and the
-    caption must say so where the rule set requires it."""
+    caption must say so where the rule set requires it (``with_person``: only when the
+    images show a face or a body; not answered is asked, as a failure, like a missing
+    in-video answer)."""
     rs = rule_set
     if not ai_made:
         return []
@@ -368,6 +371,7 @@ def ai_label_checks(
     needed = (
         mode == "always"
         or (mode == "with_connection" and material_connection)
+        or (mode == "with_person" and material_connection and shows_person_body is not False)
         or (mode == "without_platform_label" and label is None)
     )
     if needed:
@@ -382,15 +386,19 @@ def ai_label_checks(
             example = quote(rs.ai_markers[0]) if rs.ai_markers else "“AI-generated”"
             why = {
                 "with_connection": "needed when AI-made images show a face or a body",
+                "with_person": "needed because the AI-made images show a face or a body",
                 "without_platform_label": "this platform has no AI label setting",
             }.get(mode, "the rule set requires it")
-            results.append(
-                result(
-                    "ai_label_caption",
-                    f"Made with our AI products: the caption does not say so ({example}; {why}).",
-                    [],
+            if mode == "with_person" and shows_person_body is None:
+                message = (
+                    "Made with our AI products: not stated whether the images show a face or "
+                    f"a body; if they do, the caption must say so ({example})."
                 )
-            )
+            else:
+                message = (
+                    f"Made with our AI products: the caption does not say so ({example}; {why})."
+                )
+            results.append(result("ai_label_caption", message, []))
         elif all(placement.reasons(h) for h in hits):
             why_list: list[str] = []
             for hit in hits:
@@ -406,13 +414,59 @@ def ai_label_checks(
     return results
 
 
+# --------------------------------------------------------------------------- retouched
+
+
+def retouched_checks(
+    folded: Folded,
+    rule_set: RuleSet,
+    *,
+    images_retouched: bool | None,
+    layout: Layout,
+) -> list[CheckResult]:
+    """Retouched images in a commercial post (loi 2023-451 art. 5): where the rule set has
+    ``retouched_markers`` and the submitter says the images were retouched, the caption
+    must say so, visibly. Not answered raises nothing: retouching cannot be presumed."""
+    rs = rule_set
+    if not rs.retouched_markers or images_retouched is not True:
+        return []
+
+    def result(message: str, spans: list[Span]) -> CheckResult:
+        return CheckResult(
+            "disclosure_retouched",
+            message,
+            spans,
+            jurisdiction=rs.code,
+            remedy=rs.remedy("disclosure_retouched"),
+            source=rs.citations("retouched"),
+        )
+
+    words = vocabulary(rs.retouched_markers)
+    hits = [
+        h
+        for h in find_markers(folded, rs.retouched_markers, rs.negation, words)
+        if h.counts(folded.text)
+    ]
+    example = quote(rs.retouched_markers[0])
+    if not hits:
+        return [result(f"The images were retouched: the caption does not say so ({example}).", [])]
+    placement = _Placement(folded, rs, layout)
+    if all(placement.reasons(h) for h in hits):
+        why: list[str] = []
+        for hit in hits:
+            why += [r for r in placement.reasons(hit) if r not in why]
+        found = ", ".join(quote(w) for w, _ in _distinct(folded, hits))
+        return [result(f"{found} is buried: {'; '.join(why)}.", _original(folded, hits))]
+    return []
+
+
 # --------------------------------------------------------------------------- reviews
 
 _SENTENCE = re.compile(r"[^.!?;\n]+")
 
 
 @dataclass(frozen=True)
-class ReviewFinding:
+class ConditionedReviewFinding:
     """Deal terms that tie payment or access to the opinion expressed (16 CFR 465.4)."""
 
     rule_set: RuleSet
@@ -420,14 +474,16 @@ class ReviewFinding:
     sentences: tuple[str, ...]  # the sentences they are in, as written
 
 
-def review_findings(text: str, rule_sets: Iterable[RuleSet]) -> list[ReviewFinding]:
+def conditioned_review_findings(
+    text: str, rule_sets: Iterable[RuleSet]
+) -> list[ConditionedReviewFinding]:
     """Per rule set with review rules: sentences holding a sentiment ("positive review",
     "five-star") and a condition that is not denied ("only if", "must", "bonus"), without
     a neutral phrase ("positive or negative", "regardless of")."""
     folded = fold(text or "")
     findings = []
     for rs in rule_sets:
-        if not rs.checks_reviews:
+        if not rs.checks_review_conditioned:
             continue
         sentiments = compile_phrases(_folded_all(rs.review_sentiments), True)
         conditions = compile_phrases(_folded_all(rs.review_conditions), True)
@@ -449,7 +505,7 @@ def review_findings(text: str, rule_sets: Iterable[RuleSet]) -> list[ReviewFindi
                 start, end = folded.span(a, b)
                 sentences.append(" ".join(folded.original[start:end].split()))
         if spans:
-            findings.append(ReviewFinding(rs, tuple(spans), tuple(sentences)))
+            findings.append(ConditionedReviewFinding(rs, tuple(spans), tuple(sentences)))
     return findings
 
 
@@ -457,10 +513,10 @@ def _folded_all(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({fold_phrase(v) for v in values if v.strip()} - {""}))
 
 
-def review_checks(text: str, rule_sets: Iterable[RuleSet]) -> list[CheckResult]:
+def review_conditioned_checks(text: str, rule_sets: Iterable[RuleSet]) -> list[CheckResult]:
     """The review findings of a deal's terms as flags on a submission under the deal."""
     results = []
-    for finding in review_findings(text, rule_sets):
+    for finding in conditioned_review_findings(text, rule_sets):
         rs = finding.rule_set
         quoted = "; ".join(quote(s if len(s) <= 160 else s[:157] + "…") for s in finding.sentences)
         results.append(

@@ -13,6 +13,9 @@ Keys of a rule set (all lists are of strings, matched after folding, see ``text`
 ``default``              the rule set used when no other one with disclosure rules applies
 ``countries``            ISO 3166 alpha-2 codes of creators (or audiences) it covers
 ``disclosure_required``  whether a material connection must be disclosed under it
+``disclosure_general``   its disclosure rules apply only where no other applying rule set
+                         has disclosure rules of its own (the EU-wide rules behind the
+                         national ones of France and Germany)
 ``markers``              what discloses: ``#tag`` (a hashtag, anywhere); one word (a label:
                          where it stands as a label, or as ``#word`` anywhere); several
                          words or a hyphenated word (anywhere, or glued into a ``#tag``);
@@ -25,15 +28,21 @@ Keys of a rule set (all lists are of strings, matched after folding, see ``text`
                          ``negation_window``: the denial rule (see ``text``)
 ``ai_platform_label``    whether the platform's AI label must be set on AI-made content
 ``ai_caption``           when the caption must say the content is AI-made: ``never``,
-                         ``always``, ``with_connection`` (only with a material connection)
-                         or ``without_platform_label`` (where the platform has no AI label)
+                         ``always``, ``with_connection`` (only with a material connection),
+                         ``with_person`` (with a material connection, when the images show
+                         a face or a body: the revision's ``shows_person_body``) or
+                         ``without_platform_label`` (where the platform has no AI label)
 ``ai_markers``           what says so in the caption
+``retouched_markers``    what says that images were retouched (“Images retouchées”): needed
+                         with a material connection when the revision's
+                         ``images_retouched`` is true; empty = no such rule
 ``review_*``             ``review_sentiments``, ``review_conditions``, ``review_neutral``: a
                          deal sentence with a sentiment and an undenied condition (and no
                          neutral phrase) ties payment to an opinion
 ``remedies``             per check code, what would satisfy the rule set
 ``sources``              ``{"rule": …, "citation": …, "url": …}``; ``rule`` is
-                         ``disclosure``, ``video``, ``ai_label`` or ``reviews``, and each check
+                         ``disclosure``, ``video``, ``ai_label``, ``retouched`` or
+                         ``reviews``, and each check
                          cites the sources of its rule
 =======================  ==================================================================
 """
@@ -52,14 +61,21 @@ from crm.approvals.disclosure.text import Negation
 
 JURISDICTIONS = ("US", "UK", "FR", "DE", "EU")
 POSITIONS = ("visible", "start")
-AI_CAPTION_MODES = ("never", "always", "with_connection", "without_platform_label")
-SOURCE_RULES = ("disclosure", "video", "ai_label", "reviews")
+AI_CAPTION_MODES = (
+    "never",
+    "always",
+    "with_connection",
+    "with_person",
+    "without_platform_label",
+)
+SOURCE_RULES = ("disclosure", "video", "ai_label", "retouched", "reviews")
 REMEDY_CODES = (
     "disclosure_missing",
     "disclosure_buried",
     "disclosure_vague",
     "disclosure_not_in_video",
     "disclosure_denied",
+    "disclosure_retouched",
     "ai_label_platform",
     "ai_label_caption",
     "review_conditioned",
@@ -73,11 +89,14 @@ LIST_FIELDS = (
     "breaks",
     "negation_exceptions",
     "ai_markers",
+    "retouched_markers",
     "review_sentiments",
     "review_conditions",
     "review_neutral",
 )
-BOOL_FIELDS = ("disclosure_required", "in_video", "ai_platform_label")
+BOOL_FIELDS = ("disclosure_required", "disclosure_general", "in_video", "ai_platform_label")
+# Switches that are off unless a document turns them on.
+OFF_BY_DEFAULT = ("disclosure_general", "ai_platform_label")
 MAX_ITEMS = 300
 MAX_ITEM_LENGTH = 100
 # ISO 3166 reserves "UK" for the United Kingdom; the assigned code is GB.
@@ -101,6 +120,7 @@ class RuleSet:
     default: bool = False
     countries: tuple[str, ...] = ()
     disclosure_required: bool = True
+    disclosure_general: bool = False
     markers: tuple[str, ...] = ()
     vague: tuple[str, ...] = ()
     position: str = "visible"
@@ -114,6 +134,7 @@ class RuleSet:
     ai_platform_label: bool = False
     ai_caption: str = "never"
     ai_markers: tuple[str, ...] = ()
+    retouched_markers: tuple[str, ...] = ()
     review_sentiments: tuple[str, ...] = ()
     review_conditions: tuple[str, ...] = ()
     review_neutral: tuple[str, ...] = ()
@@ -143,7 +164,7 @@ class RuleSet:
         return "; ".join(found) or None
 
     @property
-    def checks_reviews(self) -> bool:
+    def checks_review_conditioned(self) -> bool:
         return bool(self.review_sentiments and self.review_conditions)
 
     def as_dict(self) -> dict[str, Any]:
@@ -245,7 +266,7 @@ def _parse(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, A
         if not re.fullmatch(r"[A-Z]{2}", country):
             _add(errors, "countries", f"“{country}” is not a two-letter country code")
     for key in BOOL_FIELDS:
-        values[key] = _bool(data.get(key, key != "ai_platform_label"), key, errors)
+        values[key] = _bool(data.get(key, key not in OFF_BY_DEFAULT), key, errors)
     position = data.get("position", "visible")
     if position not in POSITIONS:
         _add(errors, "position", f"must be one of {', '.join(POSITIONS)}")

@@ -19,7 +19,7 @@ from crm.approvals.services.audience import (
 )
 from crm.approvals.services.checking import (
     active_grant,
-    deal_review_findings,
+    deal_conditioned_review_findings,
     deal_terms,
     material_connection,
     named_products,
@@ -54,7 +54,7 @@ __all__ = [
     "clean_countries",
     "content_hash",
     "create_submission",
-    "deal_review_findings",
+    "deal_conditioned_review_findings",
     "deal_terms",
     "decide",
     "embargoed_products",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.agreements.models import Deal, Grant, Product
 from crm.approvals.checks import CheckSettings, ProductRef, find_phrase, run_checks
-from crm.approvals.disclosure.engine import ReviewFinding, review_findings
+from crm.approvals.disclosure.engine import ConditionedReviewFinding, conditioned_review_findings
 from crm.approvals.models import Revision, RevisionCheck, RevisionProduct, Submission
 from crm.approvals.services.settings import load_settings
 from crm.common.timeutil import org_zone, zone
@@ -66,9 +66,12 @@ def deal_terms(deal: Deal | None) -> str:
     return "\n".join(part for part in (deal.title, deal.deliverables) if part)
 
 
-def deal_review_findings(session: Session, deal: Deal) -> list[ReviewFinding]:
+def deal_conditioned_review_findings(
+    session: Session, deal: Deal
+) -> list[ConditionedReviewFinding]:
     """16 CFR 465.4: the deal's terms that tie payment or access to an opinion."""
-    return review_findings(deal_terms(deal), load_settings(session).effective_rule_sets)
+    rule_sets = load_settings(session).effective_rule_sets
+    return conditioned_review_findings(deal_terms(deal), rule_sets)
 
 
 def run_revision_checks(
@@ -103,6 +106,8 @@ def run_revision_checks(
         ai_label=revision.ai_label,
         platform=submission.platform,
         deal_terms=deal_terms(deal),
+        images_retouched=revision.images_retouched,
+        shows_person_body=revision.shows_person_body,
     )
     if revision.id is not None:
         session.execute(delete(RevisionCheck).where(RevisionCheck.revision_id == revision.id))

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.approvals.models import StatusChange, Submission
+from crm.approvals.services.loops import close_loops
 from crm.audit.services import SystemActor, actor_label, record
-from crm.common.actor import Actor
+from crm.common.actor import Actor, acts_for_creator
 from crm.common.errors import Forbidden, NotFound
 from crm.common.permissions import EDITORS
 
@@ -19,7 +20,10 @@ def valid_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
 
 
-def require_editor(actor: Actor) -> None:
+def require_editor(actor: Actor, creator_id: int | None = None) -> None:
+    """Managers and admins change submissions; a creator in the portal changes their own."""
+    if acts_for_creator(actor, creator_id):
+        return
     if getattr(actor, "role", None) not in EDITORS:
         raise Forbidden("Only managers and admins change submissions.")
 
@@ -51,6 +55,7 @@ def write_history(
     if note:
         changes["note"] = note
     record(session, actor, f"submission.{action}", "submission", submission.id, changes)
+    close_loops(session, actor, submission.id, after)
 
 
 def get_submission(session: Session, submission_id: int, *, lock: bool = False) -> Submission:

@@ -15,7 +15,7 @@ from crm.approvals.models import Revision, Submission
 from crm.approvals.services.checking import run_revision_checks
 from crm.approvals.services.common import require_editor, valid_url, write_history
 from crm.approvals.services.states import next_status
-from crm.common.actor import Actor
+from crm.common.actor import Actor, acts_for_creator
 from crm.common.errors import Conflict, FieldErrors
 from crm.common.timeutil import org_today
 from crm.db import rowcount, utcnow
@@ -28,6 +28,8 @@ class RevisionInput:
     media: StoredMedia | None = None
     disclosure_in_video: bool | None = None
     ai_label: bool | None = None
+    images_retouched: bool | None = None
+    shows_person_body: bool | None = None
 
 
 MAX_BODY = 20000
@@ -42,7 +44,15 @@ def check_revision_input(data: RevisionInput, errors: FieldErrors) -> RevisionIn
         errors.add("media_url", "must be an http(s) address of at most 500 characters")
     if not body.strip() and media_url is None and data.media is None:
         errors.add("body", "give the caption or script, a media URL, or upload the media")
-    return RevisionInput(body, media_url, data.media, data.disclosure_in_video, data.ai_label)
+    return RevisionInput(
+        body,
+        media_url,
+        data.media,
+        data.disclosure_in_video,
+        data.ai_label,
+        data.images_retouched,
+        data.shows_person_body,
+    )
 
 
 def content_hash(body: str, media_url: str | None, media_sha256: str | None) -> str:
@@ -79,8 +89,11 @@ def insert_revision(
         content_hash=content_hash(data.body, data.media_url, media.sha256 if media else None),
         disclosure_in_video=data.disclosure_in_video if submission.is_video else None,
         ai_label=data.ai_label,
+        images_retouched=data.images_retouched,
+        shows_person_body=data.shows_person_body,
         submitted_by=actor.id,
         submitted_at=utcnow(),
+        by_creator=acts_for_creator(actor, submission.creator_id),
     )
     session.add(revision)
     session.flush()
@@ -99,7 +112,7 @@ def add_revision(
     tz: str | None = None,
 ) -> Revision:
     """R5: a new revision replaces the one under review and returns it to in_review."""
-    require_editor(actor)
+    require_editor(actor, submission.creator_id)
     before = submission.status
     after = next_status(before, "add_revision")
     errors = FieldErrors()

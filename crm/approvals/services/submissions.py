@@ -18,7 +18,7 @@ from crm.approvals.services.revisions import (
     insert_revision,
 )
 from crm.approvals.services.states import next_status
-from crm.common.actor import Actor
+from crm.common.actor import Actor, acts_for_creator
 from crm.common.errors import Conflict, FieldErrors
 from crm.creators.models import PLATFORMS, Creator
 from crm.db import rowcount, utcnow
@@ -41,7 +41,7 @@ def create_submission(
     audience_countries: Iterable[str] | None = None,
 ) -> Submission:
     """A submission with its first revision; submitted for review at once unless a draft."""
-    require_editor(actor)
+    require_editor(actor, creator_id)
     errors = FieldErrors()
     creator = session.get(Creator, creator_id) if creator_id else None
     if creator is None or creator.archived:
@@ -75,6 +75,7 @@ def create_submission(
         is_video=bool(is_video),
         status="draft",
         submitted_by=actor.id,
+        by_creator=acts_for_creator(actor, creator_id),
         latest_revision=0,
         review_round=0,
         failed_checks=0,
@@ -92,7 +93,7 @@ def create_submission(
 
 
 def submit_for_review(session: Session, actor: Actor, submission: Submission) -> Submission:
-    require_editor(actor)
+    require_editor(actor, submission.creator_id)
     before = submission.status
     after = next_status(before, "submit")
     submission.status = after
@@ -105,7 +106,7 @@ def submit_for_review(session: Session, actor: Actor, submission: Submission) ->
 
 
 def withdraw(session: Session, actor: Actor, submission: Submission, note: str = "") -> Submission:
-    require_editor(actor)
+    require_editor(actor, submission.creator_id)
     before = submission.status
     after = next_status(before, "withdraw")
     result = session.execute(

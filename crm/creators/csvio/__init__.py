@@ -9,26 +9,42 @@ Export neutralises cells that a spreadsheet would run as a formula (`=`, `+`, `-
 carriage return) with a leading apostrophe; import removes that apostrophe again.
 
 The file's columns and formula neutralising are in `_common`, export in `export`, reading and
-checking rows in `reading`, matching and writing them in `importing`; everything is
-re-exported here.
+checking rows in `reading`, matching and writing them in `importing`, the previews kept on
+the server until confirmed in `previews`; everything is re-exported here.
+
+The import page previews first: a table of every row with what will happen (new, update of
+<creator> with each field that changes, error with the reason); the checked file stays on
+the server under a token for 30 minutes, and confirming imports it without a second upload,
+only if the plan is still the one shown.
 """
 
 from crm.creators.csvio._common import COLUMNS, FORMULA_STARTS, neutralise, unneutralise
 from crm.creators.csvio.export import creator_row, export_lines
-from crm.creators.csvio.importing import CHUNK, import_creators, reserve_ids
-from crm.creators.csvio.reading import MAX_ROWS, ImportReport, RowError, read_csv
+from crm.creators.csvio.importing import (
+    CHUNK,
+    confirm_import,
+    import_creators,
+    preview_import,
+    reserve_ids,
+)
+from crm.creators.csvio.previews import PREVIEW_TTL
+from crm.creators.csvio.reading import MAX_ROWS, ImportReport, RowError, RowPlan, read_csv
 
 __all__ = [
     "CHUNK",
     "COLUMNS",
     "FORMULA_STARTS",
     "MAX_ROWS",
+    "PREVIEW_TTL",
     "ImportReport",
     "RowError",
+    "RowPlan",
+    "confirm_import",
     "creator_row",
     "export_lines",
     "import_creators",
     "neutralise",
+    "preview_import",
     "read_csv",
     "reserve_ids",
     "unneutralise",

@@ -11,10 +11,18 @@ from sqlalchemy.orm import Session, selectinload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.actor import Actor
-from crm.common.errors import FieldErrors
+from crm.common.errors import Conflict, FieldErrors
 from crm.common.permissions import ADMIN, EDITORS
 from crm.creators import custom_fields, identity, services
-from crm.creators.csvio.reading import ImportReport, RowError, _parse_row, read_csv
+from crm.creators.csvio import previews
+from crm.creators.csvio.reading import (
+    ImportReport,
+    RowError,
+    RowPlan,
+    _parse_row,
+    _Row,
+    read_csv,
+)
 from crm.creators.models import Account, Creator, CreatorTag
 from crm.db import utcnow
 
@@ -47,6 +55,63 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[i : i + size]
 
 
+def _shown(key: str, value, names: dict[int, str]) -> str:
+    if value is None or value == "":
+        return ""
+    if key == "owner_id":
+        return names.get(value, f"user #{value}")
+    if key == "tags" or isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _plan(session: Session, rows: list[_Row], errors: list[RowError]) -> list[RowPlan]:
+    """Each row's outcome, before anything is written: new, update (with what changes), or
+    error (with why). One query for the owners' names."""
+    by_row: dict[int, list[str]] = {}
+    for e in errors:
+        by_row.setdefault(e.row, []).append(f"{e.field}: {e.message}")
+    owner_ids = {r.values.get("owner_id") for r in rows} | {
+        r.target.owner_id for r in rows if r.target is not None
+    }
+    owner_ids.discard(None)
+    names: dict[int, str] = {}
+    for chunk in _chunks(sorted(owner_ids)):
+        names.update(session.execute(select(User.id, User.name).where(User.id.in_(chunk))).all())
+    plan = []
+    for row in rows:
+        name = row.values.get("display_name") or (row.target.display_name if row.target else "")
+        if row.number in by_row:
+            plan.append(RowPlan(row.number, "error", name, errors=by_row[row.number]))
+            continue
+        creator = row.target
+        if creator is None:
+            plan.append(RowPlan(row.number, "new", name))
+            continue
+        changes = []
+        for key, after in row.values.items():
+            if key == "custom_fields":
+                current = creator.custom_fields or {}
+                for cf_key in sorted(set(current) | set(after)):
+                    was, now = current.get(cf_key), after.get(cf_key)
+                    if (was or None) != (now or None):
+                        changes.append(
+                            (f"cf.{cf_key}", _shown("cf", was, names), _shown("cf", now, names))
+                        )
+                continue
+            before = creator.tag_names if key == "tags" else getattr(creator, key)
+            if key == "tags":
+                before, after = sorted(before), sorted(after)
+            if (before or None) != (after or None):
+                changes.append((key, _shown(key, before, names), _shown(key, after, names)))
+        have = {(a.platform, a.handle_key) for a in creator.accounts}
+        for acc in row.accounts:
+            if (acc["platform"], identity.handle_key(acc["handle"])) not in have:
+                changes.append(("accounts", "", f"+ {acc['platform']}:{acc['handle']}"))
+        plan.append(RowPlan(row.number, "update", name, creator.id, creator.display_name, changes))
+    return plan
+
+
 def import_creators(
     session: Session,
     actor: Actor,
@@ -54,8 +119,12 @@ def import_creators(
     *,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    expect: str | None = None,
 ) -> ImportReport:
-    """Validate every row, then write all of them (unless `dry_run` or any row is wrong)."""
+    """Validate every row, then write all of them (unless `dry_run` or any row is wrong).
+
+    With `expect` (a preview's `fingerprint()`), nothing is written unless the plan is still
+    the one that preview showed (Conflict otherwise: the creators changed meanwhile)."""
     raw_rows = read_csv(data)
     report = ImportReport(rows=len(raw_rows), dry_run=dry_run)
     tick = progress or (lambda n: None)
@@ -70,7 +139,9 @@ def import_creators(
     creator: Creator | None
     for chunk in _chunks(ids):
         for creator in session.scalars(
-            select(Creator).options(selectinload(Creator.accounts)).where(Creator.id.in_(chunk))
+            select(Creator)
+            .options(selectinload(Creator.accounts), selectinload(Creator.tags))
+            .where(Creator.id.in_(chunk))
         ):
             by_id[creator.id] = creator
     keys = sorted({identity.handle_key(a["handle"]) for r in rows for a in r.accounts})
@@ -167,7 +238,9 @@ def import_creators(
     missing = sorted(k for k, v in by_id.items() if v is None)
     for chunk in _chunks(missing):
         for creator in session.scalars(
-            select(Creator).options(selectinload(Creator.accounts)).where(Creator.id.in_(chunk))
+            select(Creator)
+            .options(selectinload(Creator.accounts), selectinload(Creator.tags))
+            .where(Creator.id.in_(chunk))
         ):
             by_id[creator.id] = creator
     for row in rows:
@@ -202,8 +275,14 @@ def import_creators(
     report.errors.sort(key=lambda e: (e.row, e.field))
     report.created = sum(1 for r in rows if r.target is None)
     report.updated = len(rows) - report.created
+    report.plan = _plan(session, rows, report.errors)
     if report.errors or dry_run:
         return report
+    if expect is not None and report.fingerprint() != expect:
+        raise Conflict(
+            "The creators changed since the preview, so nothing was imported. "
+            "Preview the file again to see what it would do now."
+        )
 
     # Existing creators change through the ORM; new ones go in as bulk inserts (no objects),
     # which is what keeps 10,000 rows to seconds.
@@ -271,4 +350,31 @@ def import_creators(
         {"rows": report.rows, "created": report.created, "updated": report.updated},
     )
     report.written = True
+    return report
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+
+
+def preview_import(
+    session: Session, actor: Actor, data: bytes | str, upload_dir: str
+) -> tuple[ImportReport, str | None]:
+    """Check the file and say what each row would do; a clean file is kept on the server
+    under a token (see `previews`) until it is confirmed or expires."""
+    report = import_creators(session, actor, data, dry_run=True)
+    if not report.ok:
+        return report, None
+    token = previews.store(upload_dir, actor.id, _text(data), report.fingerprint())
+    return report, token
+
+
+def confirm_import(
+    session: Session, actor: Actor, token: str | None, upload_dir: str
+) -> ImportReport:
+    """Import the file previewed under `token`, if its plan has not changed since."""
+    stored = previews.load(upload_dir, token, actor.id)
+    report = import_creators(session, actor, stored.data, expect=stored.fingerprint)
+    if report.written:
+        previews.discard(upload_dir, stored.token)
     return report

@@ -5,6 +5,7 @@ that collects them."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -25,6 +26,20 @@ class RowError:
 
 
 @dataclass
+class RowPlan:
+    """What importing one row will do: add a creator, update one (with each field that
+    changes, before and after), or nothing because of its errors."""
+
+    row: int
+    action: str  # "new" | "update" | "error"
+    name: str
+    creator_id: int | None = None
+    creator_name: str | None = None
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ImportReport:
     rows: int = 0
     created: int = 0
@@ -32,6 +47,18 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
+    plan: list[RowPlan] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for p in self.plan if p.action == "update" and not p.changes)
+
+    def fingerprint(self) -> str:
+        """A digest of the plan: a confirmation imports only what the preview showed."""
+        digest = hashlib.sha256()
+        for p in self.plan:
+            digest.update(repr((p.row, p.action, p.creator_id, p.changes, p.errors)).encode())
+        return digest.hexdigest()
 
     @property
     def ok(self) -> bool:
@@ -92,6 +119,8 @@ def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
     data = {k: v for k, v in raw.items() if k in services.CREATOR_FIELDS}
     if data.get("status") == "":
         data.pop("status")  # keep the current status; a new creator starts as prospect
+    elif "status" in data:
+        data["status"] = data["status"].lower()  # "Active" is active
     values = services.clean_creator(data, errors, partial=True)
     accounts = []
     for part in (raw.get("accounts") or "").split(";"):

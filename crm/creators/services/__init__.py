@@ -19,6 +19,8 @@ from crm.creators.services.accounts import (
     get_account,
     handle_key,
     normalise_handle,
+    parse_channels,
+    parse_profile_url,
     profile_url,
     update_account,
 )
@@ -88,6 +90,8 @@ __all__ = [
     "normalise_tag",
     "normalise_tags",
     "owner_choices",
+    "parse_channels",
+    "parse_profile_url",
     "profile_url",
     "recent_interactions",
     "record_interaction",

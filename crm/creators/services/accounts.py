@@ -4,6 +4,7 @@ handle, or a look-alike of it, belongs to one creator on a platform."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,47 @@ PROFILE_URLS = {
 }
 
 
+# Profile addresses people paste, by host: the platform and where the handle sits in the path.
+_HOSTS = {
+    "youtube.com": "youtube",
+    "youtu.be": "youtube",
+    "instagram.com": "instagram",
+    "tiktok.com": "tiktok",
+    "x.com": "x",
+    "twitter.com": "x",
+    "twitch.tv": "twitch",
+    "linkedin.com": "linkedin",
+}
+_PATH_PREFIXES = ("in", "c", "user", "channel")  # linkedin.com/in/…, youtube.com/c/…
+
+
+def parse_profile_url(text: object) -> tuple[str, str] | None:
+    """(platform, handle) of a pasted profile address — https://www.youtube.com/@name,
+    instagram.com/name, tiktok.com/@name, x.com/name, twitch.tv/name, linkedin.com/in/name —
+    or None when it is not one we know."""
+    raw = _text(text)
+    if not raw or " " in raw:
+        return None
+    if not re.match(r"^https?://", raw, re.IGNORECASE):
+        if "/" not in raw or "." not in raw.split("/", 1)[0]:
+            return None
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").lower()
+    for prefix in ("www.", "m.", "mobile."):
+        host = host.removeprefix(prefix)
+    platform = _HOSTS.get(host)
+    if platform is None:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and segments[0].lower() in _PATH_PREFIXES and len(segments) > 1:
+        segments = segments[1:]
+    if not segments:
+        return None
+    handle = segments[0].lstrip("@")
+    return (platform, handle) if handle else None
+
+
 # --- field checks (no database) -------------------------------------------------------------
 
 
@@ -48,6 +90,17 @@ def profile_url(platform: str, handle: str) -> str | None:
 
 
 def clean_account(data: dict, errors: FieldErrors, *, partial: bool = False) -> dict:
+    """A pasted profile address in the handle gives the handle and, when none is chosen,
+    the platform ("https://www.youtube.com/@name" is youtube, "name")."""
+    data = dict(data)
+    parsed = parse_profile_url(data.get("handle")) if "handle" in data else None
+    if parsed is not None:
+        chosen = _text(data.get("platform")).lower()
+        if chosen in ("", "other"):
+            data["platform"] = parsed[0]
+        elif chosen != parsed[0]:
+            errors.add("handle", f"is a {parsed[0]} address, but the platform is {chosen}")
+        data["handle"] = parsed[1]
     out: dict = {}
     if not partial or "platform" in data:
         platform = _text(data.get("platform")).lower()
@@ -190,3 +243,33 @@ def delete_account(session: Session, actor: Actor, account: Account) -> None:
     session.flush()
     _recount_followers(session, creator_id)
     session.flush()
+
+
+def parse_channels(text: object, errors: FieldErrors, field: str = "channels") -> list[dict]:
+    """Channels typed one per line, each a profile address or `platform:handle`; problems
+    go to `field` with the line they are on."""
+    channels = []
+    lines = [line.strip() for line in _text(text).splitlines() if line.strip()]
+    if len(lines) > 20:
+        errors.add(field, "at most 20 channels at once")
+        return []
+    for number, line in enumerate(lines, 1):
+        parsed = parse_profile_url(line)
+        if parsed is not None:
+            data = {"platform": parsed[0], "handle": parsed[1]}
+        else:
+            platform, sep, handle = line.partition(":")
+            if not sep:
+                errors.add(
+                    field, f"line {number}: paste a profile address or write platform:handle"
+                )
+                continue
+            data = {"platform": platform, "handle": handle}
+        line_errors = FieldErrors()
+        values = clean_account(data, line_errors)
+        for messages in line_errors.errors.values():
+            for message in messages:
+                errors.add(field, f"line {number} ({line[:60]}): {message}")
+        if not line_errors:
+            channels.append(values)
+    return channels

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from crm.audit.services import diff, record
 from crm.auth.models import User
 from crm.common.actor import Actor
-from crm.common.errors import FieldErrors, NotFound
+from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.permissions import ADMIN, EDITORS
 from crm.creators import custom_fields
 from crm.creators.models import CREATOR_STATUSES, Creator, CreatorTag
 from crm.creators.services._common import EMAIL_RE, _has_control, _text
+from crm.creators.services.accounts import add_account, parse_channels
 from crm.db import utcnow
 
 # ISO 3166-1 alpha-2 (officially assigned codes).
@@ -245,7 +246,11 @@ def _apply(creator: Creator, values: dict) -> None:
 
 
 def create_creator(session: Session, actor: Actor, data: dict) -> Creator:
+    """A new creator; `channels` (text, one per line: a profile address or platform:handle)
+    adds their accounts in the same step, each checked as `add_account` checks it."""
+    data = dict(data)
     errors = FieldErrors()
+    channels = parse_channels(data.pop("channels", None), errors)
     values = clean_creator(data, errors)
     values["custom_fields"] = custom_fields.clean_values(
         session, "creator", data.get("custom_fields"), errors, current=None, creating=True
@@ -261,6 +266,11 @@ def create_creator(session: Session, actor: Actor, data: dict) -> Creator:
     session.add(creator)
     session.flush()
     record(session, actor, "creator.create", "creator", creator.id, _snapshot(creator))
+    for channel in channels:
+        try:
+            add_account(session, actor, creator, channel)
+        except Conflict as exc:
+            raise Invalid({"channels": [exc.detail]}) from None
     return creator
 
 

@@ -4,6 +4,7 @@ page that the creator, channel, representative and interaction forms are built o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,14 +26,16 @@ def creator_timeline(session, creator, user, limit: int = TIMELINE_LIMIT) -> lis
     return entries[:limit]
 
 
-def creator_sections(session, creator, user) -> list[tuple[str, Mapping[str, Any]]]:
+def creator_sections(session, creator, user) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """(anchor key, template, context) of each section shown to this user, in order."""
     sections = []
     for section in sorted(registry(current_app).creator_sections, key=lambda s: s.order):
         if user.role not in section.roles:
             continue
         context = section.build(session, creator, user)
         if context is not None:
-            sections.append((section.template, context))
+            key = re.sub(r"[^a-z0-9]+", "-", section.name.lower()).strip("-")
+            sections.append((key, section.template, context))
     return sections
 
 

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
+from crm.common.timeutil import org_today
 from crm.creators import custom_fields, services
-from crm.creators.forms import CreatorForm, EmptyForm
+from crm.creators.forms import PLATFORM_LABELS, CreatorForm, EmptyForm
 from crm.creators.views.base import _render_form, bp, creator_sections, creator_timeline
 from crm.db import get_session
+from crm.reminders import services as reminders
 from crm.web.forms import choices, handle_action, handle_form
+
+
+def initials(name: str) -> str:
+    """Up to two letters for the avatar: the first letters of the first two words."""
+    words = [w for w in re.split(r"\W+", name or "") if w]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+def _next_due(sections) -> object | None:
+    """The creator's open task due first, from the tasks section already built (its items
+    are ordered by due date): no query of its own."""
+    for key, _template, context in sections:
+        if key == "tasks" and context.get("items"):
+            return context["items"][0]
+    return None
 
 
 @bp.get("/<int:creator_id>")
@@ -18,10 +37,16 @@ from crm.web.forms import choices, handle_action, handle_form
 def detail(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id, details=True)
+    sections = creator_sections(db, creator, current_user)
+    today = org_today()
     return render_template(
         "creators/detail.html",
         creator=creator,
-        sections=creator_sections(db, creator, current_user),
+        next_due=_next_due(sections),
+        overdue_text=lambda day: reminders.overdue_text(day, today),
+        initials=initials(creator.display_name),
+        platform_names=dict(PLATFORM_LABELS),
+        sections=sections,
         timeline=creator_timeline(db, creator, current_user),
         button_form=EmptyForm(),
     )
@@ -44,6 +69,8 @@ def _creator_form(creator=None) -> CreatorForm:
             form.owner_id.data = str(owner or "")
     else:
         del form.owner_id
+    if creator is not None:
+        del form.channels
     if request.method == "GET" and creator is not None:
         form.tags.data = ", ".join(creator.tag_names)
     return form
@@ -54,6 +81,8 @@ def _creator_data(form: CreatorForm) -> dict:
     data = {name: getattr(form, name).data for name in names}
     if "owner_id" in form:
         data["owner_id"] = form.owner_id.data or None
+    if "channels" in form:
+        data["channels"] = form.channels.data or ""
     if form.custom:
         data["custom_fields"] = custom_fields.form_data(form, form.custom)
     return data
@@ -63,6 +92,8 @@ CREATOR_HELP = {
     "tags": "Separate tags with commas.",
     "country": "Two letters, e.g. US, GB, DE.",
     "owner_id": "Only an admin assigns owners.",
+    "channels": "One per line: paste the profile address (https://www.youtube.com/@name, "
+    "instagram.com/name, tiktok.com/@name …) or write platform:handle.",
 }
 
 

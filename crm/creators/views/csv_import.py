@@ -1,47 +1,98 @@
-"""The CSV import page: a dry run shows the report, a clean file imports all rows or none
-(crm.creators.csvio)."""
+"""The CSV import page: the preview shows what every row will do and keeps the checked file
+on the server; confirming imports it without a second upload (crm.creators.csvio). Posting
+the file with "Import" still imports a clean file at once."""
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.permissions import EDITORS, allow
 from crm.creators import csvio
-from crm.creators.forms import ImportForm
+from crm.creators.forms import ConfirmImportForm, ImportForm
 from crm.creators.views.base import bp
 from crm.web.forms import Stay, handle_form
+
+PLAN_SHOWN = 2000  # rows listed in the preview table; all of them are imported
+
+
+def _upload_dir() -> str:
+    return current_app.config["UPLOAD_DIR"]
+
+
+def _done(report) -> tuple[str, str]:
+    new = f"{report.created} creator{'' if report.created == 1 else 's'} added"
+    updated = f"{report.updated} updated"
+    return (
+        f"Imported {report.rows} row{'' if report.rows == 1 else 's'}: {new}, {updated}.",
+        url_for("creators.index", owner="any"),
+    )
+
+
+def _page(form, shown: dict, status: int, confirm=None):
+    if confirm is None:
+        confirm = ConfirmImportForm(formdata=None)
+        confirm.token.data = shown.get("token") or ""
+    return render_template(
+        "creators/import.html",
+        form=form,
+        confirm_form=confirm,
+        columns=csvio.COLUMNS,
+        plan_shown=PLAN_SHOWN,
+        ttl_minutes=int(csvio.PREVIEW_TTL.total_seconds() // 60),
+        **shown,
+    ), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @allow(EDITORS)
 def import_page():
     form = ImportForm()
-    shown = {"report": None, "error": None}
+    shown: dict = {"report": None, "error": None, "token": None}
 
     def call(db):
-        dry_run = request.form.get("action") != "import"
-        shown["report"] = csvio.import_creators(
-            db, current_user, form.file.data.read(), dry_run=dry_run
-        )
+        data = form.file.data.read()
+        if request.form.get("action") == "import":
+            shown["report"] = csvio.import_creators(db, current_user, data)
+        else:
+            shown["report"], shown["token"] = csvio.preview_import(
+                db, current_user, data, _upload_dir()
+            )
         return shown["report"]
 
     def success(report):
-        if not report.written:  # a dry run, or a file with errors: show the report
+        if not report.written:  # a preview, or a file with errors: show the plan
             return Stay(200 if report.ok else 422)
-        return (
-            f"Imported {report.rows} rows: {report.created} creators added, "
-            f"{report.updated} updated.",
-            url_for("creators.index", owner="any"),
-        )
+        return _done(report)
 
     return handle_form(
         form,
         call,
-        render=lambda status: (
-            render_template("creators/import.html", form=form, columns=csvio.COLUMNS, **shown),
-            status,
-        ),
+        render=lambda status: _page(form, shown, status),
+        success=success,
+        on_invalid=lambda exc: shown.update(error=exc.detail),
+    )
+
+
+@bp.post("/import/confirm")
+@allow(EDITORS)
+def import_confirm():
+    form = ConfirmImportForm()
+    shown: dict = {"report": None, "error": None, "token": None}
+
+    def call(db):
+        shown["report"] = csvio.confirm_import(db, current_user, form.token.data, _upload_dir())
+        return shown["report"]
+
+    def success(report):
+        if not report.written:  # the rows became wrong meanwhile: show why
+            return Stay(422)
+        return _done(report)
+
+    return handle_form(
+        form,
+        call,
+        render=lambda status: _page(ImportForm(formdata=None), shown, status, confirm=form),
         success=success,
         on_invalid=lambda exc: shown.update(error=exc.detail),
     )

@@ -46,6 +46,12 @@ from crm.licensing.services.payouts import (
     mark_paid,
     payout_amount,
 )
+from crm.licensing.services.releases import (
+    create_release,
+    get_release,
+    list_releases_stmt,
+    revoke_release,
+)
 from crm.licensing.services.resolution import (
     NO_RECORD,
     Resolution,
@@ -57,8 +63,10 @@ from crm.licensing.services.resolution import (
     resolve,
     usable,
 )
+from crm.licensing.services.rights import Verdict, verdicts, verdicts_per_use
 from crm.licensing.services.works import (
     CSV_COLUMNS,
+    RIGHTS_FIELDS,
     count_works,
     create_work,
     create_works,
@@ -66,7 +74,9 @@ from crm.licensing.services.works import (
     get_work,
     import_works_csv,
     list_works_stmt,
+    set_rights_in_bulk,
     update_work,
+    works_totals,
 )
 
 __all__ = [
@@ -76,11 +86,13 @@ __all__ = [
     "MAX_TITLE",
     "MAX_URL",
     "NO_RECORD",
+    "RIGHTS_FIELDS",
     "SCOPE_FORMS",
     "SHA256_RE",
     "USES",
     "WORK_FILTER_MAX",
     "Resolution",
+    "Verdict",
     "check_items",
     "compute_fund",
     "compute_payout",
@@ -90,6 +102,7 @@ __all__ = [
     "covered_work_ids",
     "create_consent",
     "create_licence",
+    "create_release",
     "create_work",
     "create_works",
     "effective_decision",
@@ -99,12 +112,14 @@ __all__ = [
     "get_fund_run",
     "get_licence",
     "get_payout",
+    "get_release",
     "get_work",
     "grid",
     "import_works_csv",
     "in_chunks",
     "list_consents_stmt",
     "list_payouts",
+    "list_releases_stmt",
     "list_works_stmt",
     "lookup",
     "mark_paid",
@@ -119,9 +134,14 @@ __all__ = [
     "record_consents",
     "resolve",
     "revoke_consent",
+    "revoke_release",
+    "set_rights_in_bulk",
     "split_fund",
     "today",
     "update_licence",
     "update_work",
     "usable",
+    "verdicts",
+    "verdicts_per_use",
+    "works_totals",
 ]

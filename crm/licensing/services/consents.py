@@ -23,6 +23,7 @@ from crm.licensing.models import (
     Consent,
     Work,
 )
+from crm.licensing.receipt_mail import email_receipts
 
 
 def get_consent(session: Session, consent_id: int) -> Consent:
@@ -79,9 +80,11 @@ def create_consent(
     constraint: str | None = "",
     evidence: str | None = "",
     scope: str | None = None,
+    notify: bool = True,
 ) -> Consent:
     """A consent for one use; scope: `work_id`, or `kind`, or neither (all works) — or
-    `scope` in one value (see `parse_scope`)."""
+    `scope` in one value (see `parse_scope`). `notify`: email the creator the signed
+    receipt (through the outbox)."""
     errors = FieldErrors()
     if scope is not None:
         if work_id is not None or kind:
@@ -127,6 +130,8 @@ def create_consent(
     session.add(consent)
     session.flush()
     record(session, actor, "consent.create", "consent", consent.id, consent_json_changes(consent))
+    if notify:
+        email_receipts(session, [consent], "create")
     return consent
 
 
@@ -134,14 +139,25 @@ def record_consents(
     session: Session, actor: Actor, *, uses: Sequence[str], **consent: Any
 ) -> list[Consent]:
     """The same consent for several uses at once (one record per use), all or none; the
-    other arguments are those of `create_consent`."""
-    return [create_consent(session, actor, use=use, **consent) for use in uses]
+    other arguments are those of `create_consent`. One email gives the creator every
+    receipt."""
+    notify = consent.pop("notify", True)
+    made = [create_consent(session, actor, use=use, notify=False, **consent) for use in uses]
+    if notify:
+        email_receipts(session, made, "create")
+    return made
 
 
 def revoke_consent(
-    session: Session, actor: Actor, consent: Consent, revoked_on: date | None
+    session: Session,
+    actor: Actor,
+    consent: Consent,
+    revoked_on: date | None,
+    *,
+    notify: bool = True,
 ) -> Consent:
-    """From `revoked_on` on, the record no longer decides anything; history stays."""
+    """From `revoked_on` on, the record no longer decides anything; history stays. The
+    creator is emailed the revocation's receipt unless `notify` is false."""
     if consent.revoked_on is not None:
         raise Conflict(f"Consent #{consent.id} was already revoked on {consent.revoked_on}.")
     if revoked_on is None:
@@ -153,6 +169,8 @@ def revoke_consent(
     record(
         session, actor, "consent.revoke", "consent", consent.id, {"revoked_on": [None, revoked_on]}
     )
+    if notify:
+        email_receipts(session, [consent], "revoke")
     return consent
 
 

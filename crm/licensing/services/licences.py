@@ -26,6 +26,7 @@ from crm.licensing.services.base import (
     today,
 )
 from crm.licensing.services.resolution import resolve, usable
+from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
 
 # --- rates ---------------------------------------------------------------------------------
 
@@ -85,19 +86,34 @@ def _check_day(starts_on: date, on: date | None) -> date:
     return max(starts_on, on or today())
 
 
-def _refuse_unusable(session: Session, works: list[Work], uses: list[str], day: date) -> None:
-    """R10: a licence may only name works allowed (or constrained) for all of its uses."""
+def refusals(session: Session, works: list, uses: list[str], day: date) -> dict[int, list[str]]:
+    """Per work, why a licence for `uses` on `day` may not cover it: R10 (consent for every
+    use) and the licensable set (rights and releases, crm.licensing.services.rights)."""
     decided = resolve(session, works, uses, day)
-    refused = []
+    judged = verdicts(session, works, uses, day)
+    out: dict[int, list[str]] = {}
     for w in works:
-        bad = [u for u in uses if not usable(decided[(w.id, u)])]
-        if bad:
-            refused.append(f'"{w.title}" (#{w.id}: {", ".join(bad)} not allowed)')
+        reasons = [f"consent: {u} not allowed" for u in uses if not usable(decided[(w.id, u)])]
+        reasons += list(judged[w.id].reasons)
+        if reasons:
+            out[w.id] = reasons
+    return out
+
+
+def _refuse_unusable(session: Session, works: list[Work], uses: list[str], day: date) -> None:
+    """A licence may only name works allowed (or constrained) for all of its uses (R10) and
+    in the licensable set; the refusal names, per work, what is missing."""
+    refused = refusals(session, works, uses, day)
     if refused:
+        titles = {w.id: w.title for w in works}
         raise Conflict(
-            f"These works are not allowed for this licence's uses on {day}: "
-            + "; ".join(refused)
-            + ". Record the creator's consent first, or leave them out."
+            f"These works cannot be licensed for this licence's uses on {day}: "
+            + "; ".join(
+                f'"{titles[wid]}" (#{wid}: {", ".join(reasons)})'
+                for wid, reasons in refused.items()
+            )
+            + ". Record the consent, rights or releases first, or leave them out.",
+            errors={f"works.{wid}": reasons for wid, reasons in refused.items()},
         )
 
 
@@ -247,10 +263,11 @@ def update_licence(
 
 
 def covered_work_ids(session: Session, licence: Licence, day: date) -> list[int]:
-    """The works this licence covers on `day` (R10 for every use of the licence)."""
+    """The works this licence covers on `day`: R10 for every use of the licence, and in the
+    licensable set (rights and releases) for those uses."""
     if not (licence.starts_on <= day and (licence.ends_on is None or day <= licence.ends_on)):
         return []
-    cols = select(Work.id, Work.creator_id, Work.kind)
+    cols = select(*RIGHTS_COLUMNS)
     if licence.all_allowed_works:
         stmt = cols.where(Work.creator_id == licence.creator_id)
     else:
@@ -259,4 +276,6 @@ def covered_work_ids(session: Session, licence: Licence, day: date) -> list[int]
         )
     rows = list(session.execute(stmt))
     decided = resolve(session, rows, licence.uses, day)
-    return sorted(r.id for r in rows if all(usable(decided[(r.id, u)]) for u in licence.uses))
+    allowed = [r for r in rows if all(usable(decided[(r.id, u)]) for u in licence.uses)]
+    judged = verdicts(session, allowed, licence.uses, day)
+    return sorted(r.id for r in allowed if judged[r.id].licensable)

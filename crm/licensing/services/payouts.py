@@ -8,6 +8,8 @@
   per_work: the rate times the works counted;
   revenue_share: the revenue given for the period times the rate (basis points / 10,000),
   rounded half up to the minor unit; 0 when no work is covered.
+- Recording a payout freezes the period's dataset manifest (services/manifests.py) if it
+  was not frozen already.
 - A payout is stored once per (licence, period); payouts of one licence never overlap; a
   stored payout is never recomputed, so later consent changes only affect later periods.
 """
@@ -33,6 +35,7 @@ from crm.licensing.services.base import (
     today,
 )
 from crm.licensing.services.licences import covered_work_ids
+from crm.licensing.services.manifests import freeze
 
 
 def payout_amount(licence: Licence, works_count: int, revenue_minor: int | None) -> int:
@@ -106,6 +109,8 @@ def compute_payout(
     )
     session.add(payout)
     session.flush()
+    # The period's dataset manifest freezes with its payout (unless requested before).
+    freeze(session, licence, label, start, end, "payout")
     record(
         session,
         actor,

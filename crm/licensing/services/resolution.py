@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from crm.licensing.services.base import (
     normalise_sha256,
     normalise_url,
 )
+from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
 
 # --- R10 resolution ------------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
     url_set, hash_set = sorted(set(urls.values())), sorted(set(hashes.values()))
     rows = []
     if url_set or hash_set:
-        cols = select(Work.id, Work.creator_id, Work.kind, Work.url, Work.sha256)
+        cols = select(*RIGHTS_COLUMNS, Work.url, Work.sha256)
         conds = []
         if url_set:
             conds.append(Work.url.in_(url_set))
@@ -177,6 +179,7 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
         if r.sha256:
             by_hash.setdefault(r.sha256, []).append(r)
     decided = resolve(session, rows, [use], day)
+    judged = verdicts(session, rows, [use], day)
     explained: dict[int | None, tuple[str, dict | None]] = {}  # one "why" per consent
 
     def explain(res: Resolution) -> tuple[str, dict | None]:
@@ -197,16 +200,31 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
         if not matches:
             answer.update(work_id=None, decision="not_allowed", reason="unknown work", why=None)
         else:
+
+            def final(m: Any) -> str:
+                # A work outside the licensable set is never allowed, whatever consent says.
+                res = decided[(m.id, use)]
+                return res.decision if judged[m.id].licensable else "not_allowed"
+
             if len(matches) == 1:
-                work, res = matches[0], decided[(matches[0].id, use)]
+                work = matches[0]
             else:
-                work, res = min(
-                    ((m, decided[(m.id, use)]) for m in matches),
-                    key=lambda pair: (DECISION_ORDER[pair[1].decision], pair[0].id),
-                )
+                work = min(matches, key=lambda m: (DECISION_ORDER[final(m)], m.id))
                 answer["matched_work_ids"] = [m.id for m in matches]
+            res = decided[(work.id, use)]
             reason, why = explain(res)
-            answer.update(work_id=work.id, decision=res.decision, reason=reason, why=why)
+            verdict = judged[work.id]
+            if not verdict.licensable and usable(res):
+                reason = "not licensable: " + "; ".join(verdict.reasons)
+            answer.update(
+                work_id=work.id,
+                decision=final(work),
+                reason=reason,
+                why=why,
+                consent_decision=res.decision,
+                licensable=verdict.licensable,
+                licensable_reasons=list(verdict.reasons),
+            )
         out.append(answer)
     return out
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from crm.audit.services import diff, record
 from crm.common.actor import Actor
@@ -16,8 +16,10 @@ from crm.common.errors import FieldErrors, Invalid, NotFound
 from crm.common.ids import parse_id
 from crm.creators.models import Creator
 from crm.licensing.models import (
+    RIGHTS,
     WORK_KINDS,
     Work,
+    WorkTag,
 )
 from crm.licensing.services.base import (
     MAX_TITLE,
@@ -25,10 +27,31 @@ from crm.licensing.services.base import (
     normalise_sha256,
     normalise_url,
 )
+from crm.licensing.services.rights import clean_rights, normalise_tag
+
+# The fields of a work beyond its identity, with their values for a work that says nothing.
+RIGHTS_FIELDS = (
+    "rights",
+    "rights_evidence",
+    "relicense_allowed",
+    "co_holders",
+    "client_name",
+    "people_present",
+    "people_count",
+    "property_present",
+    "tags",
+    "language",
+    "duration_s",
+    "width",
+    "height",
+    "description",
+)
 
 
 def get_work(session: Session, work_id: int) -> Work:
-    work = session.get(Work, work_id)
+    work = session.scalar(
+        select(Work).where(Work.id == work_id).options(selectinload(Work.tag_rows))
+    )
     if work is None:
         raise NotFound("No such work.")
     return work
@@ -69,7 +92,16 @@ def _clean_work(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
             errors.add(prefix + "created_on", "must be a date YYYY-MM-DD")
             created_on = None
     clean["created_on"] = created_on
+    clean.update(clean_rights(data, errors, prefix))
     return clean
+
+
+def _new_work(clean: dict) -> Work:
+    fields = dict(clean)
+    tags = fields.pop("tags", [])
+    work = Work(**fields)
+    work.tag_rows = [WorkTag(tag=t) for t in tags]
+    return work
 
 
 def create_works(
@@ -77,7 +109,8 @@ def create_works(
 ) -> list[Work]:
     """Validate every item first (fields, creators, duplicate URLs), then write all or none.
 
-    Each item has `creator_id`, `kind`, `title`, `url`, optional `sha256` and `created_on`.
+    Each item has `creator_id`, `kind`, `title`, `url`, optional `sha256`, `created_on`
+    and the rights and metadata fields (RIGHTS_FIELDS; rights default to `unknown`).
     Field errors are keyed `items.N.field` (N from 0) when there is more than one item."""
     errors = FieldErrors()
     many = len(items) != 1 if indexed is None else indexed
@@ -107,7 +140,7 @@ def create_works(
         if clean.get("url") in taken:
             errors.add(prefix + "url", "is already registered as a work")
     errors.raise_if_any()
-    works = [Work(**clean) for _p, clean in cleaned]
+    works = [_new_work(clean) for _p, clean in cleaned]
     session.add_all(works)
     session.flush()
     if len(works) == 1:
@@ -129,15 +162,29 @@ def create_work(session: Session, actor: Actor, **data: Any) -> Work:
     return create_works(session, actor, [data])[0]
 
 
-def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Work:
-    errors = FieldErrors()
-    merged = {
+def _current(work: Work) -> dict:
+    return {
         "kind": work.kind,
         "title": work.title,
         "url": work.url,
         "sha256": work.sha256,
         "created_on": work.created_on,
-    } | changes
+    } | {name: getattr(work, name) for name in RIGHTS_FIELDS}
+
+
+def _apply(work: Work, clean: dict) -> None:
+    for key, value in clean.items():
+        if key == "tags":
+            if value != work.tags:
+                work.tag_rows = [WorkTag(tag=t) for t in value]
+        else:
+            setattr(work, key, value)
+
+
+def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Work:
+    errors = FieldErrors()
+    work = get_work(session, work.id)
+    merged = _current(work) | changes
     clean = _clean_work(merged, errors)
     errors.raise_if_any()
     if clean["url"] != work.url and session.scalar(
@@ -145,8 +192,7 @@ def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Wo
     ):
         raise Invalid({"url": ["is already registered as a work"]})
     before = {k: getattr(work, k) for k in clean}
-    for key, value in clean.items():
-        setattr(work, key, value)
+    _apply(work, clean)
     session.flush()
     after = {k: getattr(work, k) for k in clean}
 
@@ -154,12 +200,13 @@ def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Wo
     return work
 
 
-CSV_COLUMNS = ("creator_id", "kind", "title", "url", "sha256", "created_on")
+CSV_COLUMNS = ("creator_id", "kind", "title", "url", "sha256", "created_on", *RIGHTS_FIELDS)
 
 
 def import_works_csv(session: Session, actor: Actor, text: str) -> list[Work]:
-    """CSV with the header creator_id,kind,title,url[,sha256][,created_on]. Every row is
-    checked before anything is written; errors name the CSV line (the header is line 1)."""
+    """CSV with the header creator_id,kind,title,url and any of sha256, created_on and the
+    rights and metadata columns (tags and co_holders separated by `;`). Every row is checked
+    before anything is written; errors name the CSV line (the header is line 1)."""
     reader = CsvReader(text)
     header = [(h or "").strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("creator_id", "kind", "title", "url") if c not in header]
@@ -190,13 +237,88 @@ def import_works_csv(session: Session, actor: Actor, text: str) -> list[Work]:
         raise Invalid(out.errors) from None
 
 
-def list_works_stmt(creator_id: int | None = None, kind: str | None = None) -> Select[Work]:
+def list_works_stmt(
+    creator_id: int | None = None,
+    kind: str | None = None,
+    *,
+    tags: Sequence[str] = (),
+    language: str | None = None,
+    rights: str | None = None,
+    people_present: bool | None = None,
+    min_duration_s: float | None = None,
+) -> Select[Work]:
+    """Works filtered in SQL; every tag given must be on the work."""
     stmt = select(Work)
     if creator_id is not None:
         stmt = stmt.where(Work.creator_id == creator_id)
     if kind is not None:
         stmt = stmt.where(Work.kind == kind)
+    for tag in dict.fromkeys(normalise_tag(t) for t in tags if t.strip()):
+        stmt = stmt.where(
+            Work.id.in_(select(WorkTag.work_id).where(WorkTag.tag == tag).scalar_subquery())
+        )
+    if language:
+        stmt = stmt.where(func.lower(Work.language) == language.strip().lower())
+    if rights is not None:
+        stmt = stmt.where(Work.rights == rights)
+    if people_present is not None:
+        stmt = stmt.where(Work.people_present.is_(people_present))
+    if min_duration_s is not None:
+        stmt = stmt.where(Work.duration_s >= min_duration_s)
     return stmt
+
+
+def works_totals(session: Session, stmt: Select[Work]) -> dict:
+    """How many works a filtered list holds and their total duration (seconds)."""
+    sub = stmt.with_only_columns(Work.id, Work.duration_s).subquery()
+    count, seconds = session.execute(
+        select(func.count(), func.coalesce(func.sum(sub.c.duration_s), 0.0)).select_from(sub)
+    ).one()
+    return {"works": int(count), "duration_s": float(seconds or 0)}
+
+
+def set_rights_in_bulk(
+    session: Session,
+    actor: Actor,
+    creator_id: int,
+    *,
+    kind: str | None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    changes: dict,
+) -> int:
+    """Set the rights of every work of a creator of one kind (or all kinds), optionally
+    created within a date range; one audit event names the works changed."""
+    errors = FieldErrors()
+    if kind is not None and kind not in WORK_KINDS:
+        errors.add("kind", f"must be one of {', '.join(WORK_KINDS)}")
+    if changes.get("rights") not in RIGHTS:
+        errors.add("rights", f"must be one of {', '.join(RIGHTS)}")
+    if created_from and created_to and created_to < created_from:
+        errors.add("created_to", "must be on or after the start")
+    keys = ("rights", "rights_evidence", "relicense_allowed", "co_holders", "client_name")
+    clean = {k: v for k, v in clean_rights(changes, errors).items() if k in keys}
+    errors.raise_if_any()
+    stmt = list_works_stmt(creator_id, kind)
+    if created_from:
+        stmt = stmt.where(Work.created_on >= created_from)
+    if created_to:
+        stmt = stmt.where(Work.created_on <= created_to)
+    works = list(session.scalars(stmt.order_by(Work.id)))
+    for w in works:
+        for key, value in clean.items():
+            setattr(w, key, value)
+    session.flush()
+    record(
+        session,
+        actor,
+        "work.rights_bulk",
+        "creator",
+        creator_id,
+        {"kind": kind, "count": len(works), "ids": [w.id for w in works][:1000]}
+        | {k: v for k, v in clean.items()},
+    )
+    return len(works)
 
 
 def count_works(session: Session, creator_id: int) -> int:

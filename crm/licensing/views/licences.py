@@ -25,6 +25,7 @@ from crm.licensing.forms import (
     PayoutForm,
 )
 from crm.licensing.models import Licence, Work
+from crm.licensing.services.licences import refusals
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
 from crm.web.forms import choices, handle_action, handle_form
 
@@ -111,12 +112,15 @@ def _licence_page(db, licence, payout_form=None, status=200):
     creator = db.get(Creator, licence.creator_id)
     day = services.today()
     covered = set(lic.covered_work_ids(db, licence, day))
+    dropped = [w for w in licence.works if w.id not in covered]
+    why = refusals(db, dropped, list(licence.uses), day) if dropped else {}
     return render_template(
         "licensing/licence.html",
         licence=licence,
         creator=creator,
         payouts=lic.list_payouts(db, licence),
         covered=covered,
+        why=why,
         day=day,
         rate_text=lic.rate_text(licence),
         payout_form=payout_form or PayoutForm(),

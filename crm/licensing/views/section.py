@@ -23,7 +23,7 @@ SECTION_WORKS = 20
 
 def creator_section(db, creator, user) -> dict | None:
     """The licensing block of the creator page: the first works' grid and the licences."""
-    context = creator_page_context(db, creator, None, SECTION_WORKS)
+    context = creator_page_context(db, creator, None, SECTION_WORKS, with_summary=False)
     context["can_edit"] = can(user, EDITORS_AND_LEGAL)
     return context
 

@@ -19,12 +19,16 @@ from crm.creators.models import Creator
 from crm.db import get_session
 from crm.licensing import services
 from crm.licensing.forms import (
+    BulkRightsForm,
     ConsentForm,
     ImportForm,
     RevokeForm,
+    WorkFilterForm,
     WorkForm,
+    rights_data,
 )
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
+from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
 from crm.web.forms import Stay, apply_errors, choices, handle_action, handle_form
 
@@ -70,10 +74,76 @@ def _consent_form(db, creator: Creator, form: ConsentForm | None = None) -> Cons
     return form
 
 
-def creator_page_context(db, creator: Creator, cursor=None, limit=50) -> dict:
+# A creator's works are counted whole for the totals; past this many, the totals say so.
+MAX_TOTALS_WORKS = 50_000
+
+
+def work_filters(args) -> tuple[WorkFilterForm, dict, dict]:
+    """The works filters from the query string: (form, filters for list_works_stmt, errors)."""
+    form = WorkFilterForm(args)
+    errors: dict[str, str] = {}
+    if not form.validate():
+        errors.update({k: " ".join(v) for k, v in form.errors.items()})
+    filters: dict = {}
+    if form.kind.data in WORK_KINDS:
+        filters["kind"] = form.kind.data
+    tags = [t for t in (form.tag.data or "").split(",") if t.strip()]
+    if tags:
+        filters["tags"] = tags[:20]
+    if form.language.data and form.language.data.strip():
+        filters["language"] = form.language.data.strip()
+    if form.rights.data:
+        filters["rights"] = form.rights.data
+    if form.people_present.data in ("yes", "no"):
+        filters["people_present"] = form.people_present.data == "yes"
+    minutes = (form.min_minutes.data or "").strip()
+    if minutes:
+        try:
+            value = float(minutes)
+        except ValueError:
+            value = -1.0
+        if 0 <= value <= 200_000:
+            filters["min_duration_s"] = value * 60
+        else:
+            errors["min_minutes"] = "must be a number of minutes"
+    return form, filters, errors
+
+
+def works_summary(db, stmt, day) -> dict:
+    """Counts and hours of the filtered works, and of those fully released (rights that
+    allow re-licensing, and every person and property shown released)."""
+    rows = list(
+        db.execute(
+            stmt.with_only_columns(*RIGHTS_COLUMNS, Work.duration_s)
+            .order_by(Work.id)
+            .limit(MAX_TOTALS_WORKS + 1)
+        )
+    )
+    capped = len(rows) > MAX_TOTALS_WORKS
+    rows = rows[:MAX_TOTALS_WORKS]
+    judged = verdicts(db, rows, [], day)
+    released = [r for r in rows if judged[r.id].licensable]
+    hours = sum(r.duration_s or 0 for r in rows) / 3600
+    return {
+        "works": len(rows),
+        "hours": hours,
+        "released": len(released),
+        "released_hours": sum(r.duration_s or 0 for r in released) / 3600,
+        "capped": capped,
+    }
+
+
+def creator_page_context(
+    db, creator: Creator, cursor=None, limit=50, filters=None, *, with_summary: bool = True
+) -> dict:
+    """The works page's parts; the creator page's section leaves out the totals."""
+    filters = filters or {}
+    kind = filters.get("kind")
+    rest = {k: v for k, v in filters.items() if k != "kind"}
+    stmt = services.list_works_stmt(creator.id, kind, **rest)
     page = keyset_page(
         db,
-        services.list_works_stmt(creator.id),
+        stmt,
         [SortKey(Work.id, "id")],
         cursor,
         limit,
@@ -96,6 +166,8 @@ def creator_page_context(db, creator: Creator, cursor=None, limit=50) -> dict:
         "works": page.items,
         "page": page,
         "grid": services.grid(db, page.items, day),
+        "verdicts": verdicts(db, page.items, [], day),
+        "summary": works_summary(db, stmt, day) if with_summary else None,
         "uses": USES,
         "day": day,
         "consents": consents,
@@ -112,15 +184,29 @@ def creator(creator_id: int):
 
 
 def _creator_page(db, creator, work_form=None, consent_form=None, status=200):
+    filter_form, filters, filter_errors = work_filters(request.args)
     context = creator_page_context(
-        db, creator, request.args.get("cursor"), parse_limit(request.args.get("limit"))
+        db,
+        creator,
+        request.args.get("cursor"),
+        parse_limit(request.args.get("limit")),
+        filters,
     )
+    pager_args = {"creator_id": creator.id} | {
+        k: v for k, v in request.args.items() if k in filter_form._fields and v
+    }
+    if filter_errors and status == 200:
+        status = 422
     return render_template(
         "licensing/creator.html",
         creator=creator,
-        work_form=work_form or WorkForm(),
+        work_form=work_form or WorkForm(formdata=None),
         consent_form=_consent_form(db, creator, consent_form),
         revoke_form=RevokeForm(formdata=None, revoked_on=services.today()),
+        bulk_form=BulkRightsForm(formdata=None, prefix="bulk"),
+        filter_form=filter_form,
+        filter_errors=filter_errors,
+        pager_args=pager_args,
         **context,
     ), status
 
@@ -142,6 +228,7 @@ def add_work(creator_id: int):
             url=form.url.data,
             sha256=form.sha256.data,
             created_on=form.created_on.data,
+            **rights_data(form),
         ),
         render=lambda status: _creator_page(db, creator, work_form=form, status=status),
         success=lambda work: (
