@@ -20,6 +20,8 @@ DOMAINS = (
     "mail",
     "webhooks",
     "digest",
+    "calendar",
+    "chat",
     "portal",
     "api",
 )

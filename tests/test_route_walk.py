@@ -24,6 +24,8 @@ PUBLIC_ALLOWLIST = {
     "recovery.invite",
     # The public keys of consent receipts, so anyone holding a receipt can check it.
     "well_known.jwks",
+    # Each user's calendar feed, for calendar apps: the secret in the URL is the credential.
+    "calendar.feed",
     # The creator portal's own login, emailed login links and invitations.
     "portal.login",
     "portal.login_link",

@@ -48,6 +48,7 @@ from crm.api.base import (
 from crm.common.errors import Invalid, NotFound
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.common.timeutil import org_today
+from crm.creators.listing import parse_cf_args
 from crm.db import get_session
 
 routes = ApiRoutes()
@@ -230,6 +231,7 @@ def grants_revoke(grant_id: int):
     query={
         "creator_id": {"type": "integer"},
         "status": {"type": "string", "enum": list(DEAL_STATUSES)},
+        "cf.<key>": {"type": "string", "description": "a custom field's value"},
     },
 )
 def deals_list():
@@ -237,6 +239,7 @@ def deals_list():
         get_session(),
         creator_id=query_int("creator_id"),
         status=query_choice("status", DEAL_STATUSES),
+        cf=parse_cf_args(request.args),
         cursor=request.args.get("cursor"),
         limit=query_limit(),
     )

@@ -150,6 +150,8 @@ class Deal(Base):
     deliverables: Mapped[str] = mapped_column(Text, default="")
     usage_rights: Mapped[str] = mapped_column(Text, default="")
     usage_rights_until: Mapped[date | None] = mapped_column(Date)
+    # Values of the admin-defined deal fields (crm/creators/custom_fields.py), by key.
+    custom_fields: Mapped[dict | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda, Payment, Product
 from crm.common.pagination import Page, SortKey, keyset_page
+from crm.creators.listing import cf_matches
 from crm.creators.models import Creator
 
 DAYS_PER_MONTH_NUM, DAYS_PER_MONTH_DEN = 365, 12  # a month is 365/12 days
@@ -50,12 +51,16 @@ def list_grants(
     return _page(session, stmt, Grant, cursor, limit)
 
 
-def list_deals(session: Session, *, creator_id=None, status=None, cursor=None, limit=50) -> Page:
+def list_deals(
+    session: Session, *, creator_id=None, status=None, cursor=None, limit=50, cf=None
+) -> Page:
     stmt = select(Deal)
     if creator_id:
         stmt = stmt.where(Deal.creator_id == creator_id)
     if status:
         stmt = stmt.where(Deal.status == status)
+    for key, value in (cf or {}).items():
+        stmt = stmt.where(cf_matches(Deal.custom_fields, key, value))
     return _page(session, stmt, Deal, cursor, limit)
 
 

@@ -8,6 +8,7 @@ viewer every amount field, and its currency, is left out of the JSON.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_login import current_user
 from pydantic import Field
@@ -146,6 +147,7 @@ class DealIn(ApiModel):
     usage_rights: str = ""
     usage_rights_until: date | None = None
     grant_ids: list[int] = Field(default_factory=list)
+    custom_fields: dict[str, Any] | None = Field(default=None, max_length=50)
 
 
 class DealPatch(ApiModel):
@@ -161,6 +163,7 @@ class DealPatch(ApiModel):
     usage_rights_until: date | None = None
     grant_ids: list[int] | None = None
     status: str | None = None
+    custom_fields: dict[str, Any] | None = Field(default=None, max_length=50)
 
 
 class PaymentIn(ApiModel):
@@ -207,6 +210,7 @@ class DealOut(OutModel):
     usage_rights_until: str | None
     grant_ids: list[int]
     payments: list[PaymentOut]
+    custom_fields: dict[str, Any]
     fee: str | None = None
     in_kind_value: str | None = None
     currency: str | None = None
@@ -284,5 +288,6 @@ def deal_json(d) -> dict:
         "usage_rights_until": iso(d.usage_rights_until),
         "grant_ids": sorted(g.id for g in d.grants),
         "payments": [payment_json(p) for p in d.payments],
+        "custom_fields": dict(d.custom_fields or {}),
     }
     return _amounts(payload, d.currency, fee=d.fee_minor, in_kind_value=d.in_kind_value_minor)

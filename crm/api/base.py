@@ -148,6 +148,8 @@ class RouteDoc:
     errors: tuple[int, ...] = ()
     tag: str | None = None
     content_type: str = "application/json"
+    # Other success answers, by status (e.g. 202 with a job for a large bulk action).
+    also: dict[int, type[BaseModel]] = field(default_factory=dict)
 
 
 def doc(summary: str, **kwargs: Any) -> Callable[[V], V]:

@@ -140,6 +140,11 @@ def build_spec(app: Flask) -> dict:
                     "description": "Success",
                     "content": {route_doc.content_type: {"schema": schema}},
                 }
+            for other, model in route_doc.also.items():
+                op["responses"][str(other)] = {
+                    "description": _STATUS_TEXT.get(other, "Success"),
+                    "content": {"application/json": {"schema": _schema_ref(model, components)}},
+                }
             statuses = set(route_doc.errors)
             if not public:
                 statuses |= {401, 403}

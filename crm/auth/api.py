@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from crm.api.base import ApiRoutes, OutModel, doc
 from crm.common.permissions import ALL_ROLES, allow
+from crm.common.registry import registry
+from crm.db import get_session
 
 routes = ApiRoutes()
 
@@ -18,6 +20,8 @@ class MeOut(OutModel):
     role: str
     timezone: str
     digest_opt_in: bool
+    # Added by other domains through `registry(app).me_fields` (the calendar's feed link).
+    calendar_feed_url: str | None = None
 
 
 def user_json(user) -> dict:
@@ -35,4 +39,8 @@ def user_json(user) -> dict:
 @allow(ALL_ROLES)
 @doc("The user the token acts for", response=MeOut)
 def me():
-    return jsonify(user_json(current_user))
+    out = user_json(current_user)
+    db = get_session()
+    for item in registry().me_fields:
+        out[item.name] = item.value(db, current_user)
+    return jsonify(out)

@@ -17,6 +17,8 @@ Each domain's `register(app)` (in its `__init__.py`, the one visible place) adds
 | `record_links`      | `RecordLink`       | links and labels of records (`record_link`)      |
 | `record_notices`    | `RecordNotice`     | warnings on a record's page (`notices_for`)      |
 | `api_routes`        | `ApiRoute`         | the JSON API's blueprint, built per app (crm.api)|
+| `me_fields`         | `MeField`          | extra fields of `/api/v1/me` (crm/auth/api.py)   |
+| `openapi_extras`    | callable           | per-request changes to the OpenAPI document      |
 
 Nothing else keeps a list of contributions: no module-global lists, no hook lists in service
 modules, no wiring by import side effect. Events between domains are named blinker signals,
@@ -206,6 +208,14 @@ class RecordNotice:
     build: Callable[..., list[Notice]]
 
 
+@dataclass(frozen=True)
+class MeField:
+    """A field a domain adds to `/api/v1/me`: `value(session, user)` gives its JSON value."""
+
+    name: str
+    value: Callable[..., Any]
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -221,6 +231,10 @@ class Registry:
     record_links: dict[str, RecordLink] = field(default_factory=dict)
     record_notices: list[RecordNotice] = field(default_factory=list)
     api_routes: list[ApiRoute] = field(default_factory=list)
+    me_fields: list[MeField] = field(default_factory=list)
+    # `extra(session, spec)` edits a copy of the OpenAPI document for what only the data
+    # knows (the custom fields' types).
+    openapi_extras: list[Callable[..., None]] = field(default_factory=list)
 
     def add_record_link(self, link: RecordLink) -> None:
         if link.entity in self.record_links:

@@ -9,18 +9,52 @@ from __future__ import annotations
 
 from flask import Flask
 
-from crm.common.permissions import ALL_ROLES, EDITORS
-from crm.common.registry import HomePanel, NavItem, TimelineProvider, registry
+from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS
+from crm.common.registry import (
+    CreatorSection,
+    DemoLoader,
+    HomePanel,
+    Job,
+    NavItem,
+    TimelineProvider,
+    registry,
+)
 
 
 def register(app: Flask) -> None:
-    from crm.creators import api, cli, demo, links, panels, reminder_rules, views
+    from crm.creators import (
+        api,
+        bulk_api,
+        cli,
+        custom_fields,
+        custom_fields_api,
+        demo,
+        links,
+        panels,
+        reminder_rules,
+        tasks,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.jinja_env.globals["creator_url"] = links.creator_url
     reg = registry(app)
     reg.api_routes.extend(api.routes)
+    reg.api_routes.extend(bulk_api.routes)
+    reg.api_routes.extend(custom_fields_api.routes)
+    reg.openapi_extras.append(custom_fields_api.describe)
+    reg.creator_sections.append(
+        CreatorSection(
+            "Details",
+            "creators/_custom_fields_section.html",
+            custom_fields.creator_section,
+            ALL_ROLES,
+            order=5,
+        )
+    )
+    reg.jobs.append(Job("creators.bulk", tasks.run_bulk_jobs, "interval", {"seconds": 30}))
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
+    reg.nav.append(NavItem("creators.custom_fields_admin", "Custom fields", ADMINS, order=88))
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))
     reg.home_panels.append(
         HomePanel("creators/_panel_stale.html", panels.stale_creators_panel, EDITORS, order=30)
@@ -29,4 +63,5 @@ def register(app: Flask) -> None:
     for link in links.LINKS:
         reg.add_record_link(link)
     reg.demo_loaders.append(demo.LOADER)
+    reg.demo_loaders.append(DemoLoader("custom_fields", custom_fields.load_demo, order=11))
     reg.cli_commands.append(cli.creators_group)

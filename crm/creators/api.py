@@ -55,6 +55,10 @@ def _detail(creator_id: int):
         "country": {"type": "string"},
         "sort": {"type": "string", "enum": list(listing.SORTS)},
         "archived": {"type": "boolean"},
+        "cf.<key>": {
+            "type": "string",
+            "description": "a custom field's value (several choices: one of them)",
+        },
     },
 )
 def list_creators():

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.common.errors import FieldErrors
+from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.permissions import MANAGER
@@ -26,6 +27,7 @@ SORTS = {
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FILTER_KEYS = ("q", "status", "owner", "platform", "tag", "country", "sort", "archived")
+CF_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass
@@ -38,12 +40,16 @@ class CreatorFilters:
     country: str = ""
     sort: str = "name"
     archived: bool = False
+    # Custom field filters, `cf.<key>=<value>`: {key: value}.
+    cf: dict[str, str] = field(default_factory=dict)
 
     def as_args(self) -> dict:
         """The filters as URL arguments (for the pager, export link and saved views)."""
         out = {}
         for key, value in asdict(self).items():
-            if key == "archived":
+            if key == "cf":
+                out.update({f"cf.{k}": v for k, v in value.items()})
+            elif key == "archived":
                 if value:
                     out[key] = "1"
             elif key == "owner":
@@ -85,11 +91,40 @@ def parse_filters(args: Mapping, user, *, default_mine: bool = False) -> Creator
     if f.country and f.country not in COUNTRIES:
         errors.add("country", "must be an ISO 3166 alpha-2 country code")
     f.sort = args.get("sort") or "name"
-    if f.sort not in SORTS:
-        errors.add("sort", f"must be one of {', '.join(SORTS)}")
+    if f.sort not in SORTS and not (f.sort.startswith("cf.") and CF_KEY_RE.match(f.sort[3:])):
+        errors.add("sort", f"must be one of {', '.join(SORTS)} or cf.<field key>")
     f.archived = (args.get("archived") or "") in ("1", "true", "yes", "on")
+    f.cf = _cf_args(args, errors)
     errors.raise_if_any()
     return f
+
+
+def _cf_args(args: Mapping, errors: FieldErrors) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in list(args.keys()) if hasattr(args, "keys") else []:
+        if not str(name).startswith("cf."):
+            continue
+        key, value = str(name)[3:], str(args.get(name) or "").strip()
+        if not CF_KEY_RE.match(key) or len(value) > 200:
+            errors.add(str(name)[:43], "must be cf.<field key>=<value>")
+        elif value:
+            out[key] = value
+    if len(out) > 10:
+        errors.add("cf", "10 custom field filters at most")
+    return out
+
+
+def parse_cf_args(args: Mapping) -> dict[str, str]:
+    """The `cf.<key>=<value>` filters of a list's arguments (422 when malformed)."""
+    errors = FieldErrors()
+    out = _cf_args(args, errors)
+    errors.raise_if_any()
+    return out
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def filtered(filters: CreatorFilters, user):
@@ -116,7 +151,24 @@ def filtered(filters: CreatorFilters, user):
         )
     if filters.country:
         stmt = stmt.where(Creator.country == filters.country)
+    for key, value in filters.cf.items():
+        stmt = stmt.where(cf_matches(Creator.custom_fields, key, value))
     return stmt
+
+
+def cf_matches(column, key: str, value: str):
+    """A custom field equals the value: as text, as a number, or (several choices) contains
+    it."""
+    item = column[key]
+    conditions = [
+        item.as_string() == value,
+        cast(item, String).like(_like(f'"{value}"'), escape="\\"),
+    ]
+    try:
+        conditions.append(item.as_float() == float(value))
+    except ValueError:
+        pass
+    return or_(*conditions)
 
 
 def _sort_key(sort: str):
@@ -130,11 +182,33 @@ def _sort_key(sort: str):
     return Creator.search_name, False
 
 
+def _cf_sort_key(session: Session, key: str):
+    """Sort by a custom field: numbers as numbers, the rest as text; empty values first."""
+    from crm.creators.models import CustomField
+
+    kind = session.scalar(
+        select(CustomField.type).where(CustomField.entity == "creator", CustomField.key == key)
+    )
+    if kind is None:
+        raise Invalid({"sort": [f"no custom field {key!r}"]})
+    item = Creator.custom_fields[key]
+    if kind == "number":
+        return func.coalesce(item.as_float(), literal(-1e15))
+    return func.coalesce(cast(item, String), literal(""))
+
+
 def list_creators(
     session: Session, user, filters: CreatorFilters, cursor: str | None, limit: int
 ) -> Page:
     """One page of creators with tags, accounts and owners loaded (4 queries in all)."""
-    key, descending = _sort_key(filters.sort)
+    key, descending = (
+        _sort_key(filters.sort)
+        if not filters.sort.startswith("cf.")
+        else (
+            _cf_sort_key(session, filters.sort[3:]),
+            False,
+        )
+    )
     stmt = (
         filtered(filters, user)
         .add_columns(key.label("sort_value"))

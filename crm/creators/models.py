@@ -62,6 +62,8 @@ class Creator(Base):
     followers_total: Mapped[int | None] = mapped_column(BigInteger)
     # The creator's own web sites (http/https URLs), where their TDM signals are declared.
     sites: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Values of the admin-defined custom fields (crm/creators/custom_fields.py), by key.
+    custom_fields: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
     owner: Mapped[User | None] = relationship(lazy="raise")
     tags: Mapped[list[CreatorTag]] = relationship(
@@ -175,4 +177,46 @@ class SavedView(Base):
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[dict] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BulkJob(Base):
+    """A bulk action on many creators, run in the background (crm/creators/bulk.py): who asked,
+    what, on which ids, how far it got and each refused id with its reason."""
+
+    __tablename__ = "bulk_jobs"
+    __table_args__ = (Index("ix_bulk_jobs_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    value: Mapped[dict] = mapped_column(JSON, default=dict)  # {"value": …}
+    ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|running|done
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[list[int]] = mapped_column(JSON, default=list)
+    refused: Mapped[dict] = mapped_column(JSON, default=dict)  # {"id": "reason"}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+CUSTOM_FIELD_ENTITIES = ("creator", "deal")
+CUSTOM_FIELD_TYPES = ("text", "number", "date", "choice", "choices", "url")
+
+
+class CustomField(Base):
+    """A field admins add to creators or deals; records keep its value under `key`."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (UniqueConstraint("entity", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(10))
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

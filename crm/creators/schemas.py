@@ -3,7 +3,7 @@ serialisers that fill the documents; the handlers are in crm/creators/api.py."""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, Field
 
@@ -21,6 +21,7 @@ class CreatorIn(ApiModel):
     tags: list[str] = Field(default_factory=list)
     notes: str | None = None
     sites: list[str] | None = None
+    custom_fields: dict[str, Any] | None = Field(default=None, max_length=50)
 
 
 class CreatorPatch(ApiModel):
@@ -33,6 +34,7 @@ class CreatorPatch(ApiModel):
     tags: list[str] | None = None
     notes: str | None = None
     sites: list[str] | None = None
+    custom_fields: dict[str, Any] | None = Field(default=None, max_length=50)
 
 
 class AccountIn(ApiModel):
@@ -96,6 +98,7 @@ class CreatorOut(OutModel):
     last_interaction_at: str | None
     followers_total: int | None
     accounts: list[AccountOut]
+    custom_fields: dict[str, Any]
     representatives: list[RepresentativeOut] | None = None
 
 
@@ -151,6 +154,7 @@ def creator_json(creator, *, details: bool = False) -> dict:
         "last_interaction_at": iso(creator.last_interaction_at),
         "followers_total": creator.followers_total,
         "accounts": [account_json(a) for a in creator.accounts],
+        "custom_fields": dict(creator.custom_fields or {}),
     }
     if details:
         out["representatives"] = [

@@ -15,7 +15,7 @@ When a user assigns a reminder to someone else, the assignee is emailed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.actor import Actor
-from crm.common.errors import FieldErrors, Forbidden, Invalid, NotFound
+from crm.common.errors import DomainError, FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.registry import current_records
 from crm.common.timeutil import org_today
@@ -408,6 +408,38 @@ def rename_in_titles(session: Session, creator_id: int, old: str, new: str) -> i
             reminder.title = reminder.title.replace(old, new)
             changed += 1
     return changed
+
+
+BULK_MAX = 200
+
+
+def update_many(
+    session: Session,
+    actor: Actor,
+    ids: Iterable[int],
+    changes: Mapping[str, Any],
+    *,
+    today: date | None,
+) -> tuple[list[int], dict[int, str]]:
+    """The same change on many tasks (done, snooze, reassign), each through `update_reminder`
+    in its own savepoint: (done ids, {refused id: reason})."""
+    done: list[int] = []
+    refused: dict[int, str] = {}
+    for reminder_id in ids:
+        try:
+            with session.begin_nested():
+                reminder = get_for_user(session, actor, reminder_id)
+                update_reminder(session, actor, reminder, changes, today=today)
+        except DomainError as exc:
+            if isinstance(exc, Invalid) and exc.errors:
+                refused[reminder_id] = "; ".join(
+                    f"{k}: {', '.join(v)}" for k, v in exc.errors.items()
+                )
+            else:
+                refused[reminder_id] = exc.detail
+        else:
+            done.append(reminder_id)
+    return done, refused
 
 
 # --- closing loops -------------------------------------------------------------------------

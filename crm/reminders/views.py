@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -100,6 +100,7 @@ def _render(form=None, status=200):
         about=about,
         snooze_form=SnoozeForm(),
         button_form=EmptyForm(),
+        assignees=services.assignable_users(db) if can(current_user, EDITORS_AND_LEGAL) else [],
         snooze_default=today + timedelta(days=1),
     ), status
 
@@ -165,6 +166,57 @@ def dismiss(reminder_id: int):
 @allow(ALL_ROLES)
 def reopen(reminder_id: int):
     return _act(reminder_id, {"status": "open", "snoozed_until": None}, "Reopened: {title}.")
+
+
+BULK_ACTIONS = ("done", "snooze", "reassign")
+
+
+@bp.post("/bulk")
+@allow(ALL_ROLES)
+def bulk():
+    """Done, snooze or reassign the ticked tasks; each all or nothing, with a summary."""
+    back = url_for("reminders.index")
+    raw = request.form.getlist("ids")
+    action = request.form.get("action", "")
+    problem = None
+    changes: dict = {}
+    if not raw or not all(r.isdigit() and len(r) < 19 for r in raw):
+        problem = "Tick at least one task."
+    elif len(raw) > services.BULK_MAX:
+        problem = f"{services.BULK_MAX} tasks at most at once."
+    elif action not in BULK_ACTIONS:
+        problem = "Choose done, snooze or reassign."
+    elif action == "done":
+        changes = {"status": "done"}
+    elif action == "snooze":
+        try:
+            changes = {"snoozed_until": date.fromisoformat(request.form.get("until", ""))}
+        except ValueError:
+            problem = "Snooze until: enter a date (YYYY-MM-DD)."
+    else:
+        assignee = parse_id(request.form.get("assignee_id"))
+        if assignee is None:
+            problem = "Reassign to: choose a person."
+        changes = {"assignee_id": assignee}
+    if problem:
+        flash(problem, "danger")
+        return redirect(back)
+    ids = list(dict.fromkeys(int(r) for r in raw))
+
+    def summary(outcome: tuple[list[int], dict[int, str]]) -> tuple[str, str, str]:
+        done, refused = outcome
+        text = f"Done: {len(done)}."
+        if refused:
+            reasons = "; ".join(f"#{k}: {v}" for k, v in list(refused.items())[:20])
+            text += f" Refused: {len(refused)} ({reasons})"
+        return text, back, "warning" if refused else "success"
+
+    return handle_action(
+        lambda db: services.update_many(db, current_user, ids, changes, today=_today(current_user)),
+        success=summary,
+        back=back,
+        refusals=(Invalid,),
+    )
 
 
 @bp.post("/<int:reminder_id>/snooze")

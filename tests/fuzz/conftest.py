@@ -29,12 +29,15 @@ DEMO_EMAILS = {
 # Path parameter name → table whose ids fill it.
 ID_TABLES = {
     "account_id": "accounts",
+    "channel_id": "chat_channels",
     "consent_id": "consents",
     "creator_id": "creators",
     "deal_id": "deals",
     "feedback_id": "feedback",
+    "field_id": "custom_fields",
     "grant_id": "grants",
     "interaction_id": "interactions",
+    "job_id": "bulk_jobs",
     "licence_id": "licences",
     "membership_id": "portal_memberships",
     "message_id": "outbox_messages",

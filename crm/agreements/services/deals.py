@@ -30,6 +30,7 @@ from crm.audit.services import record
 from crm.common import money
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.creators import custom_fields
 from crm.db import utcnow
 from crm.reminders.services import resolve
 
@@ -58,6 +59,7 @@ def deal_snapshot(deal: Deal) -> dict[str, Any]:
         "usage_rights": deal.usage_rights,
         "usage_rights_until": deal.usage_rights_until,
         "grant_ids": sorted(g.id for g in deal.grants),
+        "custom_fields": dict(deal.custom_fields or {}),
     }
 
 
@@ -73,6 +75,7 @@ _DEAL_FIELDS = (
     "usage_rights",
     "usage_rights_until",
     "grant_ids",
+    "custom_fields",
 )
 
 
@@ -149,9 +152,11 @@ def create_deal(session: Session, actor: Actor, *, creator_id: int, **fields: An
     unknown = set(fields) - set(_DEAL_FIELDS)
     if unknown:
         raise Invalid({k: ["is not a field you can set"] for k in sorted(unknown)})
+    extra = fields.pop("custom_fields", None)
     v = _deal_values(session, errors, creator.id, fields, None)
+    values = custom_fields.clean_values(session, "deal", extra, errors, current=None, creating=True)
     errors.raise_if_any()
-    deal = Deal(creator_id=creator.id, status="proposed")
+    deal = Deal(creator_id=creator.id, status="proposed", custom_fields=values)
     _apply_deal(deal, v)
     session.add(deal)
     session.flush()
@@ -192,15 +197,24 @@ def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> De
         _refuse_transition(DEAL_TRANSITIONS, deal.status, target)
     elif deal.status in ("completed", "cancelled") and fields:
         raise Conflict(f"A deal that is {deal.status} can no longer be edited.")
-    if fields:
+    given_custom = "custom_fields" in fields
+    extra = fields.pop("custom_fields", None)
+    values: dict[str, Any] = {}
+    if fields or given_custom:
         if deal.payments and "currency" in fields and fields["currency"] != deal.currency:
             raise Invalid({"currency": ["cannot change once payments are scheduled"]})
         errors = FieldErrors()
-        v = _deal_values(session, errors, deal.creator_id, fields, deal)
+        v = _deal_values(session, errors, deal.creator_id, fields, deal) if fields else {}
+        if given_custom:
+            values = custom_fields.clean_values(
+                session, "deal", extra, errors, current=deal.custom_fields, creating=False
+            )
         errors.raise_if_any()
     before = deal_snapshot(deal)
     if fields:
         _apply_deal(deal, v)
+    if given_custom:
+        deal.custom_fields = values
     if target is not None:
         deal.status = target
     session.flush()

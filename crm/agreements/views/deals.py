@@ -29,18 +29,23 @@ from crm.common.permissions import (
     can_see_money,
 )
 from crm.common.registry import notices_for
+from crm.creators import custom_fields
 from crm.db import get_session
 from crm.web.forms import choices, handle_action, handle_form
 
 
 def _deal_form(creator_id: int, deal=None) -> DealForm:
+    extra = custom_fields.list_fields(get_session(), "deal")
+    form_type = custom_fields.form_class(DealForm, extra) if extra else DealForm
     if request.method == "GET" and deal is not None:
-        form = DealForm(obj=deal)
+        form = form_type(obj=deal)
+        custom_fields.fill_form(form, extra, deal.custom_fields)
         form.fee.data = services._dec(deal.fee_minor, deal.currency) or ""
         form.in_kind_value.data = services._dec(deal.in_kind_value_minor, deal.currency) or ""
         form.grant_ids.data = [g.id for g in deal.grants]
     else:
-        form = DealForm()
+        form = form_type()
+    form.custom = extra
     grants = get_session().scalars(
         select(Grant).where(Grant.creator_id == creator_id).order_by(Grant.id.desc())
     )
@@ -64,7 +69,7 @@ def _deal_fields(form: DealForm) -> dict:
         "deliverables": form.deliverables.data,
         "usage_rights": form.usage_rights.data,
         "usage_rights_until": form.usage_rights_until.data,
-    }
+    } | ({"custom_fields": custom_fields.form_data(form, form.custom)} if form.custom else {})
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])
@@ -84,6 +89,7 @@ def deal_new():
             db, current_user, creator_id=creator.id, **_deal_fields(form)
         ),
         render=render,
+        on_invalid=lambda exc: custom_fields.show_errors(form, exc),
         success=lambda deal: (
             f"Deal “{deal.title}” created.",
             url_for("agreements.deal_detail", deal_id=deal.id),
@@ -108,6 +114,7 @@ def deal_edit(deal_id: int):
         form,
         lambda db: services.update_deal(db, current_user, deal, **_deal_fields(form)),
         render=render,
+        on_invalid=lambda exc: custom_fields.show_errors(form, exc),
         success=("Deal saved.", url_for("agreements.deal_detail", deal_id=deal.id)),
     )
 
@@ -127,6 +134,7 @@ def deal_detail(deal_id: int, payment_form=None, status=200):
         payment_form=payment_form or PaymentForm(),
         paid_form=PaidForm(),
         totals=totals,
+        custom=custom_fields.shown(db, "deal", deal.custom_fields),
         warnings=services.payment_warnings(deal) if can_see_money(current_user) else [],
         today=today(),
     ), status

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy.orm import Session
 
 from crm.creators.csvio._common import COLUMNS, neutralise
+from crm.creators.custom_fields import list_fields
 from crm.creators.listing import CreatorFilters, iter_creators
 from crm.creators.models import Creator
 
@@ -39,8 +40,25 @@ def export_lines(session: Session, user, filters: CreatorFilters) -> Iterator[st
         buffer.truncate(0)
         return text
 
-    writer.writerow(COLUMNS)
+    extra = list_fields(session, "creator")
+    writer.writerow([*COLUMNS, *(f"cf.{f.key}" for f in extra)])
     yield flush()
     for creator in iter_creators(session, user, filters):
-        writer.writerow([neutralise(cell) for cell in creator_row(creator)])
+        row = creator_row(creator) + custom_cells(creator, extra)
+        writer.writerow([neutralise(cell) for cell in row])
         yield flush()
+
+
+def custom_cells(creator: Creator, fields: list) -> list[str]:
+    """The custom field values as CSV cells (several choices joined with "; ")."""
+    values = creator.custom_fields or {}
+    out = []
+    for f in fields:
+        value = values.get(f.key)
+        if value is None:
+            out.append("")
+        elif isinstance(value, list):
+            out.append("; ".join(str(v) for v in value))
+        else:
+            out.append(str(value))
+    return out

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.actor import Actor
-from crm.common.errors import Conflict
+from crm.common.errors import Conflict, FieldErrors
 from crm.common.permissions import ADMIN, EDITORS
-from crm.creators import identity, services
+from crm.creators import custom_fields, identity, services
 from crm.creators.csvio import previews
 from crm.creators.csvio.reading import (
     ImportReport,
@@ -60,8 +60,8 @@ def _shown(key: str, value, names: dict[int, str]) -> str:
         return ""
     if key == "owner_id":
         return names.get(value, f"user #{value}")
-    if key == "tags":
-        return "; ".join(value)
+    if key == "tags" or isinstance(value, list):
+        return "; ".join(str(v) for v in value)
     return str(value)
 
 
@@ -90,6 +90,15 @@ def _plan(session: Session, rows: list[_Row], errors: list[RowError]) -> list[Ro
             continue
         changes = []
         for key, after in row.values.items():
+            if key == "custom_fields":
+                current = creator.custom_fields or {}
+                for cf_key in sorted(set(current) | set(after)):
+                    was, now = current.get(cf_key), after.get(cf_key)
+                    if (was or None) != (now or None):
+                        changes.append(
+                            (f"cf.{cf_key}", _shown("cf", was, names), _shown("cf", now, names))
+                        )
+                continue
             before = creator.tag_names if key == "tags" else getattr(creator, key)
             if key == "tags":
                 before, after = sorted(before), sorted(after)
@@ -244,6 +253,25 @@ def import_creators(
                 RowError(row.number, "owner_email", "only an admin can assign or change the owner")
             )
 
+    definitions = custom_fields.list_fields(session, "creator")
+    for row in rows:
+        if not row.custom and (row.target is not None or not any(f.required for f in definitions)):
+            continue
+        cf_errors = FieldErrors()
+        row.values["custom_fields"] = custom_fields.clean_values(
+            session,
+            "creator",
+            row.custom,
+            cf_errors,
+            current=row.target.custom_fields if row.target is not None else None,
+            creating=row.target is None,
+            definitions=definitions,
+        )
+        for name, messages in cf_errors.errors.items():
+            report.errors.extend(
+                RowError(row.number, name.replace("custom_fields.", "cf."), m) for m in messages
+            )
+
     report.errors.sort(key=lambda e: (e.row, e.field))
     report.created = sum(1 for r in rows if r.target is None)
     report.updated = len(rows) - report.created
@@ -300,6 +328,7 @@ def import_creators(
                 "status": values.get("status") or "prospect",
                 "owner_id": values.get("owner_id", default_owner),
                 "notes": values.get("notes") or "",
+                "custom_fields": values.get("custom_fields") or {},
                 "archived": False,
                 "created_at": now,
                 "updated_at": now,

@@ -73,6 +73,8 @@ class _Row:
     owner_email: str | None
     creator_id: int | None = None
     target: Creator | None = None
+    # Custom field cells (`cf.<key>` columns), checked against the definitions on import.
+    custom: dict = field(default_factory=dict)
 
 
 def read_csv(data: bytes | str) -> list[dict]:
@@ -93,7 +95,7 @@ def read_csv(data: bytes | str) -> list[dict]:
         raise Invalid({"file": [f"is not a valid CSV file ({exc})"]}) from None
     if "display_name" not in header:
         raise Invalid({"file": ["needs a header row with at least a display_name column"]})
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [h for h in header if h not in COLUMNS and not h.startswith("cf.")]
     if unknown:
         raise Invalid(
             {"file": [f"unknown columns: {', '.join(unknown)} (allowed: {', '.join(COLUMNS)})"]}
@@ -146,4 +148,6 @@ def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
     for name, messages in errors.errors.items():
         for message in messages:
             report.errors.append(RowError(number, name, message))
-    return _Row(number, values, accounts, owner_email, creator_id)
+    row = _Row(number, values, accounts, owner_email, creator_id)
+    row.custom = {k[3:]: v for k, v in raw.items() if k.startswith("cf.")}
+    return row

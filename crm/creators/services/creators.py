@@ -17,6 +17,7 @@ from crm.auth.models import User
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.permissions import ADMIN, EDITORS
+from crm.creators import custom_fields
 from crm.creators.models import CREATOR_STATUSES, Creator, CreatorTag
 from crm.creators.services._common import EMAIL_RE, _has_control, _text
 from crm.creators.services.accounts import add_account, parse_channels
@@ -282,6 +283,7 @@ def _snapshot(creator: Creator) -> dict:
         "tags": creator.tag_names,
         "notes": creator.notes,
         "sites": list(creator.sites or []),
+        "custom_fields": dict(creator.custom_fields or {}),
     }
 
 
@@ -302,13 +304,16 @@ def create_creator(session: Session, actor: Actor, data: dict) -> Creator:
     errors = FieldErrors()
     channels = parse_channels(data.pop("channels", None), errors)
     values = clean_creator(data, errors)
+    values["custom_fields"] = custom_fields.clean_values(
+        session, "creator", data.get("custom_fields"), errors, current=None, creating=True
+    )
     default_owner = actor.id if getattr(actor, "role", None) in EDITORS else None
     if "owner_id" in values and values["owner_id"] not in (None, ""):
         values["owner_id"] = _check_owner(session, actor, default_owner, values["owner_id"], errors)
     else:
         values["owner_id"] = default_owner
     errors.raise_if_any()
-    creator = Creator(tags=[], notes="")
+    creator = Creator(tags=[], notes="", custom_fields={})
     _apply(creator, values)
     session.add(creator)
     session.flush()
@@ -325,6 +330,15 @@ def update_creator(session: Session, actor: Actor, creator: Creator, data: dict)
     """Change the fields given; `owner_id` only by an admin."""
     errors = FieldErrors()
     values = clean_creator(data, errors, partial=True)
+    if "custom_fields" in data:
+        values["custom_fields"] = custom_fields.clean_values(
+            session,
+            "creator",
+            data["custom_fields"],
+            errors,
+            current=creator.custom_fields,
+            creating=False,
+        )
     if "owner_id" in values:
         values["owner_id"] = _check_owner(
             session, actor, creator.owner_id, values["owner_id"], errors

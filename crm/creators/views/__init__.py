@@ -12,6 +12,8 @@ from crm.creators.views import (  # noqa: F401 (adds the pages to bp)
     representatives,
     interactions,
     csv_import,
+    bulk,
+    custom_fields,
 )
 
 # isort: on

@@ -10,7 +10,7 @@ from flask_login import current_user
 from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
 from crm.common.timeutil import org_today
-from crm.creators import services
+from crm.creators import custom_fields, services
 from crm.creators.forms import PLATFORM_LABELS, CreatorForm, EmptyForm
 from crm.creators.panels import interaction_entries
 from crm.creators.views.base import (
@@ -67,7 +67,12 @@ def detail(creator_id: int):
 
 
 def _creator_form(creator=None) -> CreatorForm:
-    form = CreatorForm(obj=creator if request.method == "GET" else None)
+    fields = custom_fields.list_fields(get_session(), "creator")
+    form_type = custom_fields.form_class(CreatorForm, fields) if fields else CreatorForm
+    form = form_type(obj=creator if request.method == "GET" else None)
+    form.custom = fields
+    if request.method == "GET" and creator is not None:
+        custom_fields.fill_form(form, fields, creator.custom_fields)
     if can(current_user, ["admin"]):
         form.owner_id.choices = choices(
             [("", "— nobody —")]
@@ -92,6 +97,8 @@ def _creator_data(form: CreatorForm) -> dict:
         data["owner_id"] = form.owner_id.data or None
     if "channels" in form:
         data["channels"] = form.channels.data or ""
+    if form.custom:
+        data["custom_fields"] = custom_fields.form_data(form, form.custom)
     return data
 
 
@@ -119,6 +126,7 @@ def new():
             submit="Add creator",
             help=CREATOR_HELP,
         ),
+        on_invalid=lambda exc: custom_fields.show_errors(form, exc),
         success=lambda creator: (
             f"{creator.display_name} added.",
             url_for("creators.detail", creator_id=creator.id),
@@ -144,6 +152,7 @@ def edit(creator_id: int):
             submit="Save",
             help=CREATOR_HELP,
         ),
+        on_invalid=lambda exc: custom_fields.show_errors(form, exc),
         success=("Saved.", url_for("creators.detail", creator_id=creator.id)),
     )
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from crm.common.pagination import parse_limit
 from crm.common.permissions import ALL_ROLES, allow
 from crm.common.timeutil import user_today
-from crm.creators import csvio, listing, services
+from crm.creators import csvio, custom_fields, listing, services
 from crm.creators.forms import SaveViewForm
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS
 from crm.creators.views.base import bp
@@ -39,6 +39,7 @@ def index():
         statuses=CREATOR_STATUSES,
         platforms=PLATFORMS,
         view_form=SaveViewForm(),
+        custom=custom_fields.list_fields(db, "creator"),
     )
 
 

@@ -13,6 +13,7 @@ from crm.common.actor import Actor
 from crm.common.errors import FieldErrors, NotFound
 from crm.creators.models import Creator
 from crm.feedback.models import CATEGORIES, SEVERITIES, Feedback
+from crm.feedback.signals import feedback_recorded
 
 TITLE_MAX = 200
 TEXT_MAX = 20000
@@ -138,6 +139,7 @@ def create_feedback(
     session.add(note)
     session.flush()
     record(session, actor, "feedback.create", "feedback", note.id, snapshot(note))
+    feedback_recorded.send(note, session=session, actor=actor)
     return note
 
 
