@@ -1,7 +1,7 @@
 """working at volume: the calendar feed's secret, bulk jobs, chat notifications, custom fields
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0016
 Create Date: 2026-12-02 01:00:00
 
 `calendar_feeds` keeps the version of each user's calendar feed URL (the URL is an HMAC of
@@ -18,7 +18,7 @@ import crm.db
 
 
 revision = "0019"
-down_revision = "0018"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
