@@ -232,7 +232,7 @@ def test_the_form_and_page_show_and_edit_values(client, db, defined, login, make
         "since": "2024-02-29",
         "pronouns": "they",
     }
-    detail = client.get(f"/creators/{creator.id}").get_data(as_text=True)
+    detail = client.get(f"/creators/{creator.id}?tab=details").get_data(as_text=True)
     assert "Partner since" in detail and "2024-02-29" in detail and "art, music" in detail
     # A bad value is shown beside its input, and nothing changes.
     r = post_form(client, f"/creators/{creator.id}/edit", data | {"cf_rate": "ninety"})
