@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         demo,
         digest,
         interop_api,
+        licences_api,
         receipts,
         receipts_cli,
         release_documents,
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     reg = registry(app)
     reg.api_routes.extend(interop_api.routes)
     reg.api_routes.extend(api.routes)
+    reg.api_routes.extend(licences_api.routes)
     reg.api_routes.extend(rights_api.routes)
     reg.nav.append(NavItem("licensing.index", "Licensing", ALL_ROLES, order=60))
     reg.creator_sections.append(

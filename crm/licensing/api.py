@@ -1,4 +1,6 @@
-"""JSON API for works, consents, the consent check, licences, payouts and the registry."""
+"""JSON API for works, consents, the consent check and the registry. Licences and payouts
+live in licences_api.py (its own route list, extended right after this one); their handlers
+are re-exported here."""
 
 from __future__ import annotations
 
@@ -25,8 +27,28 @@ from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.db import get_session
 from crm.licensing import interop_api, services
-from crm.licensing import licences as lic
-from crm.licensing.models import RIGHTS, USES, WORK_KINDS, Consent, Licence, Work
+from crm.licensing.licences_api import (
+    licences_create as licences_create,
+)
+from crm.licensing.licences_api import (
+    licences_index as licences_index,
+)
+from crm.licensing.licences_api import (
+    licences_show as licences_show,
+)
+from crm.licensing.licences_api import (
+    licences_update as licences_update,
+)
+from crm.licensing.licences_api import (
+    payouts_create as payouts_create,
+)
+from crm.licensing.licences_api import (
+    payouts_index as payouts_index,
+)
+from crm.licensing.licences_api import (
+    payouts_paid as payouts_paid,
+)
+from crm.licensing.models import RIGHTS, USES, WORK_KINDS, Consent, Work
 from crm.licensing.schemas import (
     MAX_CHECK_ITEMS,
     CheckIn,
@@ -34,19 +56,11 @@ from crm.licensing.schemas import (
     ConsentIn,
     ConsentOut,
     ConsentRevokeIn,
-    LicenceIn,
-    LicenceOut,
-    LicencePatch,
-    PaidIn,
-    PayoutIn,
-    PayoutOut,
     RegistryOut,
     WorkIn,
     WorkOut,
     WorkPatch,
     consent_json,
-    licence_json,
-    payout_json,
     work_json,
 )
 from crm.licensing.services import rights
@@ -325,108 +339,3 @@ def _registry_decision(res, verdict) -> dict:
             decision="not_allowed", consent_decision=res.decision, reasons=list(verdict.reasons)
         )
     return out
-
-
-# --- licences and payouts ------------------------------------------------------------------
-
-
-@routes.get("/licences")
-@allow(ALL_ROLES)
-@doc("Licences, by id", list_of=LicenceOut, query={"creator_id": {"type": "integer"}})
-def licences_index():
-    from sqlalchemy import select
-
-    stmt = select(Licence).options(selectinload(Licence.works))
-    creator_id = query_int("creator_id")
-    if creator_id is not None:
-        stmt = stmt.where(Licence.creator_id == creator_id)
-    page = keyset_page(
-        get_session(),
-        stmt,
-        [SortKey(Licence.id, "id")],
-        request.args.get("cursor"),
-        query_limit(),
-    )
-    return page_response(page, lambda x: licence_json(x, sorted(w.id for w in x.works)))
-
-
-@routes.post("/licences")
-@allow(EDITORS)
-@doc(
-    "Create a licence over allowed works",
-    body=LicenceIn,
-    response=LicenceOut,
-    status=201,
-    errors=(409,),
-)
-def licences_create():
-    body = parse_body(LicenceIn)
-    db = get_session()
-    licence = lic.create_licence(db, current_user, **body.model_dump())
-    db.commit()
-    return created(licence_json(licence, sorted(w.id for w in licence.works)))
-
-
-@routes.get("/licences/<int:licence_id>")
-@allow(ALL_ROLES)
-@doc("One licence", response=LicenceOut)
-def licences_show(licence_id: int):
-    db = get_session()
-    licence = lic.get_licence(db, licence_id, with_works=True)
-    return jsonify(licence_json(licence, sorted(w.id for w in licence.works)))
-
-
-@routes.patch("/licences/<int:licence_id>")
-@allow(EDITORS)
-@doc(
-    "Change a licence (future payouts only)", body=LicencePatch, response=LicenceOut, errors=(409,)
-)
-def licences_update(licence_id: int):
-    db = get_session()
-    licence = lic.get_licence(db, licence_id, with_works=True)
-    body = parse_body(LicencePatch)
-    licence = lic.update_licence(db, current_user, licence, body.model_dump(exclude_unset=True))
-    db.commit()
-    return jsonify(licence_json(licence, sorted(w.id for w in licence.works)))
-
-
-@routes.get("/licences/<int:licence_id>/payouts")
-@allow(ALL_ROLES)
-@doc("A licence's payouts by period", list_of=PayoutOut)
-def payouts_index(licence_id: int):
-    db = get_session()
-    licence = lic.get_licence(db, licence_id)
-    return jsonify(
-        {"items": [payout_json(p) for p in lic.list_payouts(db, licence)], "next_cursor": None}
-    )
-
-
-@routes.post("/licences/<int:licence_id>/payouts")
-@allow(EDITORS)
-@doc(
-    "Compute and store the payout of a period",
-    body=PayoutIn,
-    response=PayoutOut,
-    status=201,
-    errors=(409,),
-)
-def payouts_create(licence_id: int):
-    db = get_session()
-    licence = lic.get_licence(db, licence_id)
-    body = parse_body(PayoutIn)
-    payout = lic.compute_payout(db, current_user, licence, body.period, body.revenue)
-    db.commit()
-    return created(payout_json(payout))
-
-
-@routes.post("/licences/<int:licence_id>/payouts/<int:payout_id>/paid")
-@allow(EDITORS)
-@doc("Mark a payout paid (default today)", body=PaidIn, response=PayoutOut, errors=(409,))
-def payouts_paid(licence_id: int, payout_id: int):
-    db = get_session()
-    licence = lic.get_licence(db, licence_id)
-    payout = lic.get_payout(db, licence, payout_id)
-    body = parse_body(PaidIn)
-    lic.mark_paid(db, current_user, payout, body.paid_on or services.today())
-    db.commit()
-    return jsonify(payout_json(payout))
