@@ -1,0 +1,124 @@
+"""The portal's media manager: the creator's works and the consents given for them.
+Attached to the portal blueprint (views_base.bp); views.py imports this module after its
+own routes to keep the route order."""
+
+from __future__ import annotations
+
+from flask import (
+    request,
+    url_for,
+)
+
+from crm.common.permissions import portal_only
+from crm.common.timeutil import org_today
+from crm.db import get_session
+from crm.portal import pages
+from crm.portal.forms import (
+    USE_LABELS,
+    ConsentForm,
+    EmptyForm,
+    PasteForm,
+    WorkForm,
+)
+from crm.portal.services import media
+from crm.portal.views_base import _me, _render, bp
+from crm.web.forms import choices, handle_action, handle_form
+
+# --------------------------------------------------------------------------- media manager
+
+
+def _consent_form(db, creator_id: int) -> ConsentForm:
+    form = ConsentForm()
+    scope = [("all", "All my works"), *((f"kind:{k}", f"All my {k} works") for k in
+             ("video", "image", "text", "audio", "other"))]  # fmt: skip
+    scope += [(f"work:{w.id}", f"Work: {w.title}") for w in media.own_works(db, creator_id)]
+    form.scope.choices = choices(scope)
+    return form
+
+
+def _works_page(status: int = 200, **forms):
+    me = _me()
+    db = get_session()
+    context = pages.works(db, me.creator)
+    return _render(
+        "portal/works.html",
+        status,
+        work_form=forms.get("work_form") or WorkForm(formdata=None),
+        paste_form=forms.get("paste_form") or PasteForm(formdata=None),
+        consent_form=forms.get("consent_form") or _consent_form(db, me.creator_id),
+        button=EmptyForm(),
+        use_labels=USE_LABELS,
+        **context,
+    )
+
+
+@bp.get("/works/")
+@portal_only
+def works():
+    return _works_page()
+
+
+@bp.post("/works/")
+@portal_only
+def add_work():
+    me = _me()
+    form = WorkForm()
+    return handle_form(
+        form,
+        lambda db: media.add_work(
+            db, me.actor, kind=form.kind.data, title=form.title.data, url=form.url.data
+        ),
+        render=lambda status: _works_page(status, work_form=form),
+        success=lambda w: (f"“{w.title}” added.", url_for("portal.works")),
+    )
+
+
+@bp.post("/works/paste")
+@portal_only
+def paste_works():
+    me = _me()
+    form = PasteForm()
+    return handle_form(
+        form,
+        lambda db: media.paste_works(db, me.actor, kind=form.kind.data, urls=form.urls.data),
+        render=lambda status: _works_page(status, paste_form=form),
+        success=lambda ws: (f"{len(ws)} works added.", url_for("portal.works")),
+    )
+
+
+@bp.post("/consents/")
+@portal_only
+def set_consent():
+    me = _me()
+    form = _consent_form(get_session(), me.creator_id)
+    return handle_form(
+        form,
+        lambda db: media.set_consent(
+            db,
+            me.actor,
+            media.ConsentChoice(
+                scope=form.scope.data,
+                uses=list(form.uses.data or []),
+                decision=form.decision.data,
+                constraint=form.constraint.data or "",
+            ),
+            ip=request.remote_addr,
+            today=org_today(),
+        ),
+        render=lambda status: _works_page(status, consent_form=form),
+        success=("Your choice is recorded and applies from today.", url_for("portal.works")),
+    )
+
+
+@bp.post("/consents/<int:consent_id>/revoke")
+@portal_only
+def revoke_consent(consent_id: int):
+    me = _me()
+    media.own_consent(get_session(), me.creator_id, consent_id)
+    back = url_for("portal.works")
+    return handle_action(
+        lambda db: media.revoke(db, me.actor, consent_id, today=org_today()),
+        success=("Revoked. It no longer applies from today.", back),
+        back=back,
+        form=EmptyForm(),
+    )
