@@ -1,4 +1,8 @@
-"""Training-data licensing: works, consent per use (R10), licences, payouts, contributor fund."""
+"""Training-data licensing: works, consent per use (R10), licences, payouts, contributor fund.
+
+One module over 400 lines on purpose: these tables are one schema whose foreign keys and
+relationships point at each other (works, consents, licences, payouts, fund runs, signals),
+and splitting them would change the order the tables and mappers are declared in."""
 
 from __future__ import annotations
 
