@@ -27,26 +27,14 @@ from crm.common.pagination import SortKey, keyset_page
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.db import get_session
 from crm.licensing import interop_api, services
-from crm.licensing.licences_api import (
-    licences_create as licences_create,
-)
-from crm.licensing.licences_api import (
-    licences_index as licences_index,
-)
-from crm.licensing.licences_api import (
-    licences_show as licences_show,
-)
-from crm.licensing.licences_api import (
-    licences_update as licences_update,
-)
-from crm.licensing.licences_api import (
-    payouts_create as payouts_create,
-)
-from crm.licensing.licences_api import (
-    payouts_index as payouts_index,
-)
-from crm.licensing.licences_api import (
-    payouts_paid as payouts_paid,
+from crm.licensing.licences_api import (  # noqa: F401 (re-exported)
+    licences_create,
+    licences_index,
+    licences_show,
+    licences_update,
+    payouts_create,
+    payouts_index,
+    payouts_paid,
 )
 from crm.licensing.models import RIGHTS, USES, WORK_KINDS, Consent, Work
 from crm.licensing.schemas import (

@@ -39,17 +39,11 @@ from crm.common.errors import Invalid
 from crm.creators.models import Creator
 from crm.licensing import c2pa_read
 from crm.licensing.models import SiteSignal, Work
-from crm.licensing.signals_conflicts import (
-    MAX_CONFLICTS as MAX_CONFLICTS,
-)
-from crm.licensing.signals_conflicts import (
-    conflict_key as conflict_key,
-)
-from crm.licensing.signals_conflicts import (
-    conflicts as conflicts,
-)
-from crm.licensing.signals_conflicts import (
-    resolve_conflict as resolve_conflict,
+from crm.licensing.signals_conflicts import (  # noqa: F401 (re-exported)
+    MAX_CONFLICTS,
+    conflict_key,
+    conflicts,
+    resolve_conflict,
 )
 
 # AI crawlers named on the public ai.robots.txt list (lower-case user-agent tokens).

@@ -24,32 +24,16 @@ from crm.agreements.services._common import (
     _refuse_transition,
     _text,
 )
-from crm.agreements.services.payments import (
-    PAYMENT_FIELDS as PAYMENT_FIELDS,
-)
-from crm.agreements.services.payments import (
-    REASON_MAX as REASON_MAX,
-)
-from crm.agreements.services.payments import (
-    add_payment as add_payment,
-)
-from crm.agreements.services.payments import (
-    get_payment as get_payment,
-)
-from crm.agreements.services.payments import (
-    live_payments as live_payments,
-)
-from crm.agreements.services.payments import (
-    mark_paid as mark_paid,
-)
-from crm.agreements.services.payments import (
-    payment_warnings as payment_warnings,
-)
-from crm.agreements.services.payments import (
-    update_payment as update_payment,
-)
-from crm.agreements.services.payments import (
-    void_payment as void_payment,
+from crm.agreements.services.payments import (  # noqa: F401 (re-exported)
+    PAYMENT_FIELDS,
+    REASON_MAX,
+    add_payment,
+    get_payment,
+    live_payments,
+    mark_paid,
+    payment_warnings,
+    update_payment,
+    void_payment,
 )
 from crm.audit.services import record
 from crm.common.actor import Actor

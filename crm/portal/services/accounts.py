@@ -30,78 +30,36 @@ from crm.portal.models import (
     PortalMembership,
     PortalSession,
 )
-from crm.portal.services.account_base import (
+from crm.portal.services.account_base import (  # noqa: F401 (re-exported)
     _DUMMY_HASH,
+    INVITE,
+    LOGIN,
+    PATHS,
+    Invitation,
+    LinkUnusable,
+    LoginFailed,
+    PortalSettings,
     _retry_after,
+    actor_for,
+    creator_memberships,
+    find_account,
+    membership,
+    settings_from,
+    sha256,
 )
-from crm.portal.services.account_base import (
-    INVITE as INVITE,
+from crm.portal.services.links import (  # noqa: F401 (re-exported)
+    check_link,
+    invite,
+    redeem,
+    request_login_link,
 )
-from crm.portal.services.account_base import (
-    LOGIN as LOGIN,
-)
-from crm.portal.services.account_base import (
-    PATHS as PATHS,
-)
-from crm.portal.services.account_base import (
-    Invitation as Invitation,
-)
-from crm.portal.services.account_base import (
-    LinkUnusable as LinkUnusable,
-)
-from crm.portal.services.account_base import (
-    LoginFailed as LoginFailed,
-)
-from crm.portal.services.account_base import (
-    PortalSettings as PortalSettings,
-)
-from crm.portal.services.account_base import (
-    actor_for as actor_for,
-)
-from crm.portal.services.account_base import (
-    creator_memberships as creator_memberships,
-)
-from crm.portal.services.account_base import (
-    find_account as find_account,
-)
-from crm.portal.services.account_base import (
-    membership as membership,
-)
-from crm.portal.services.account_base import (
-    settings_from as settings_from,
-)
-from crm.portal.services.account_base import (
-    sha256 as sha256,
-)
-from crm.portal.services.links import (
-    check_link as check_link,
-)
-from crm.portal.services.links import (
-    invite as invite,
-)
-from crm.portal.services.links import (
-    redeem as redeem,
-)
-from crm.portal.services.links import (
-    request_login_link as request_login_link,
-)
-from crm.portal.services.portal_sessions import (
-    end_all_sessions as end_all_sessions,
-)
-from crm.portal.services.portal_sessions import (
-    end_session as end_session,
-)
-from crm.portal.services.portal_sessions import (
-    load_session as load_session,
-)
-from crm.portal.services.portal_sessions import (
-    log_out as log_out,
-)
-from crm.portal.services.portal_sessions import (
-    start_session as start_session,
-)
-from crm.portal.services.portal_sessions import (
-    switch_creator as switch_creator,
+from crm.portal.services.portal_sessions import (  # noqa: F401 (re-exported)
+    end_all_sessions,
+    end_session,
+    load_session,
+    log_out,
+    start_session,
+    switch_creator,
 )
 
 # --- passwords and logins ----------------------------------------------------------------
