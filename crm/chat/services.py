@@ -30,7 +30,7 @@ from crm.common.errors import FieldErrors, Forbidden, NotFound
 from crm.common.permissions import ADMIN
 from crm.common.timeutil import org_today
 from crm.db import rowcount, utcnow
-from crm.webhooks.services import backoff, check_destination
+from crm.webhooks.services import DeliveryReport, check_destination, settle
 
 MAX_ATTEMPTS = 8
 STALE_AFTER = timedelta(minutes=10)
@@ -169,16 +169,6 @@ def announce(session: Session, item: Announcement) -> int:
 # --- delivery ----------------------------------------------------------------------------
 
 
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.sent} sent, {self.retried} to retry, {self.failed} failed"
-
-
 def _claim(session: Session, message_id: int, now: datetime, ignore_backoff: bool) -> bool:
     conditions = [ChatMessage.id == message_id, ChatMessage.status == "pending"]
     if not ignore_backoff:
@@ -242,20 +232,7 @@ def deliver(
                 continue
             status, error = _send(channel.url, message.text, post)
             message.attempts += 1
-            message.last_status = status
-            message.last_error = error
-            message.claimed_at = None
-            if status is not None and 200 <= status < 300:
-                message.status = "sent"
-                message.sent_at = utcnow()
-                report.sent += 1
-            elif message.attempts >= MAX_ATTEMPTS:
-                message.status = "failed"
-                report.failed += 1
-            else:
-                message.status = "pending"
-                message.next_attempt_at = utcnow() + backoff(message.attempts)
-                report.retried += 1
+            settle(message, status, error, report, MAX_ATTEMPTS)
             session.commit()
     return report
 

@@ -223,6 +223,29 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2 ** (attempts - 1), 6 * 3600))
 
 
+def settle(
+    row: Any, status: int | None, error: str | None, report: DeliveryReport, max_attempts: int
+) -> None:
+    """Record one attempt's outcome on a claimed outbox row (a webhook delivery or a chat
+    message: both carry status, attempts, last_status, last_error, claimed_at, sent_at and
+    next_attempt_at): sent on a 2xx, failed after `max_attempts`, otherwise back to pending
+    with backoff. The caller has counted the attempt and commits."""
+    row.last_status = status
+    row.last_error = error
+    row.claimed_at = None
+    if status is not None and 200 <= status < 300:
+        row.status = "sent"
+        row.sent_at = utcnow()
+        report.sent += 1
+    elif row.attempts >= max_attempts:
+        row.status = "failed"
+        report.failed += 1
+    else:
+        row.status = "pending"
+        row.next_attempt_at = utcnow() + backoff(row.attempts)
+        report.retried += 1
+
+
 def deliver(
     session_factory: Callable[[], Session],
     *,
@@ -289,20 +312,7 @@ def _deliver_due(
                     error=error,
                 )
             )
-            delivery.last_status = status
-            delivery.last_error = error
-            delivery.claimed_at = None
-            if status is not None and 200 <= status < 300:
-                delivery.status = "sent"
-                delivery.sent_at = utcnow()
-                report.sent += 1
-            elif delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = "failed"
-                report.failed += 1
-            else:
-                delivery.status = "pending"
-                delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
-                report.retried += 1
+            settle(delivery, status, error, report, MAX_ATTEMPTS)
             session.commit()
 
 
