@@ -1,7 +1,7 @@
 """`make load`: the app under gunicorn against PostgreSQL on loopback, N concurrent clients.
 
     .venv/bin/python load/run.py [--clients 16] [--duration 60] [--workers 4] [--threads 4]
-                                 [--database-url postgresql://postgres@127.0.0.1:5432/crm_load]
+                                 [--think 0] [--database-url postgresql://postgres@127.0.0.1:5432/crm_load]
 
 Steps: (re)create the load database (it is dropped first: never point this at real data),
 migrate it, seed users, 2,000 creators with channels and a few products; start gunicorn
@@ -20,6 +20,12 @@ one action by weight:
 - decision:  GET /review/<id> then POST its decision form (CSRF token from the page), on a
              submission this client created, so two clients never race for the same one.
 Only 2xx and the expected redirects (302/303) count as success; anything else is an error.
+
+`--think S` makes each client pause a random time (exponential, mean S seconds) after every
+request, as a person reading the page would; 0 (the default) sends the next request at once,
+which measures how many requests the box can serve, not how a team of people feels it. The
+run also reports the CPU seconds the server (gunicorn and its workers), PostgreSQL and the
+clients used, so a figure can be read against the two cores they share.
 Bounds: at most 64 clients and 600 seconds; each request times out after 30 s.
 """
 
@@ -196,6 +202,46 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, logdir: Path
     raise SystemExit(f"gunicorn did not start; see {logdir / 'gunicorn.log'}")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the given processes, read from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def process_tree(root: int) -> list[int]:
+    """The process and its children (gunicorn's master and workers)."""
+    pids = [root]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == root:
+            pids.append(int(entry.name))
+    return pids
+
+
+def named_processes(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 # --- clients ---------------------------------------------------------------------------------
 
 
@@ -247,7 +293,9 @@ class Stats:
                     self.samples.append(f"{kind}: {detail}")
 
 
-def client_loop(n: int, base: str, seeded: dict, stop: threading.Event, stats: Stats) -> None:
+def client_loop(
+    n: int, base: str, seeded: dict, stop: threading.Event, stats: Stats, think: float = 0.0
+) -> None:
     rng = random.Random(n)
     browser = Browser(base)
     browser.login(seeded["reviewers"][n])
@@ -274,6 +322,8 @@ def client_loop(n: int, base: str, seeded: dict, stop: threading.Event, stats: S
         return response if ok else None
 
     while not stop.is_set():
+        if think > 0 and stop.wait(rng.expovariate(1 / think)):
+            break
         kind = rng.choices(kinds, weights)[0]
         if kind == "decision" and not pending:
             kind = "submit"
@@ -346,7 +396,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def report(stats: Stats, elapsed: float, clients: int, workers: int, threads: int) -> int:
+def report(
+    stats: Stats, elapsed: float, clients: int, workers: int, threads: int, cpu: dict[str, float]
+) -> int:
     every = [v for values in stats.latency.values() for v in values]
     errors = sum(stats.errors.values())
     print(
@@ -364,6 +416,15 @@ def report(stats: Stats, elapsed: float, clients: int, workers: int, threads: in
         )
     if every:
         print(f"mean {statistics.fmean(every) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms")
+    if cpu:
+        cores = os.cpu_count() or 1
+        served = max(1, len(every))
+        print(
+            "CPU seconds: "
+            + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
+            + f" of {elapsed * cores:.0f} available ({cores} cores); server "
+            f"{cpu.get('server', 0) / served * 1000:.1f} ms of CPU per request"
+        )
     for sample in stats.samples:
         print("error:", sample)
     print("errors: 0" if errors == 0 else f"errors: {errors}")
@@ -376,6 +437,7 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -398,10 +460,21 @@ def main(argv=None) -> int:
     try:
         base = f"http://127.0.0.1:{port}"
         threads = [
-            threading.Thread(target=client_loop, args=(n, base, seeded, stop, stats), daemon=True)
+            threading.Thread(
+                target=client_loop,
+                args=(n, base, seeded, stop, stats, max(0.0, min(args.think, 60.0))),
+                daemon=True,
+            )
             for n in range(clients)
         ]
         print(f"{clients} clients for {duration:.0f} s against {base}…")
+        server_pids = process_tree(server.pid)
+        postgres_pids = named_processes("postgres")
+        before = {
+            "server": cpu_seconds(server_pids),
+            "database": cpu_seconds(postgres_pids),
+            "clients": time.process_time(),
+        }
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -410,6 +483,12 @@ def main(argv=None) -> int:
         for thread in threads:
             thread.join(timeout=60)
         elapsed = time.monotonic() - started
+        postgres_pids = sorted(set(postgres_pids) | set(named_processes("postgres")))
+        cpu = {
+            "server": cpu_seconds(server_pids) - before["server"],
+            "database": cpu_seconds(postgres_pids) - before["database"],
+            "clients": time.process_time() - before["clients"],
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -417,7 +496,7 @@ def main(argv=None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-    return report(stats, elapsed, clients, args.workers, args.threads)
+    return report(stats, elapsed, clients, args.workers, args.threads, cpu)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -167,7 +168,17 @@ class Deal(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_due", "paid_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_payments_due", "paid_on", "due_on"),
+        # The expiring page walks open payments by due date; only unpaid rows are indexed.
+        Index(
+            "ix_payments_open_due",
+            "due_on",
+            "id",
+            sqlite_where=text("paid_on IS NULL"),
+            postgresql_where=text("paid_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)

@@ -44,6 +44,7 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_queue", "status", "in_review_since", "id"),
         Index("ix_submissions_creator", "creator_id", "created_at"),
+        Index("ix_submissions_created", "created_at", "id"),
         Index("ix_submissions_submitted_by", "submitted_by"),
         Index("ix_submissions_deal", "deal_id"),
     )
@@ -185,6 +186,7 @@ class Decision(Base):
     __table_args__ = (
         UniqueConstraint("submission_id", "review_round"),
         Index("ix_decisions_reviewer", "reviewer_id", "decided_at"),
+        Index("ix_decisions_decided", "decided_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
