@@ -14,7 +14,7 @@ from crm.approvals.forms import AudienceForm, RevisionForm, disclosure_value
 from crm.approvals.models import Revision
 from crm.common import uploads
 from crm.common.storage import storage_for
-from crm.common.timeutil import org_today, org_zone
+from crm.common.timeutil import day_start_utc, org_today, org_zone
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.web.forms import choices
@@ -109,3 +109,16 @@ def prefilled_revision_form(submission) -> RevisionForm:
         form.disclosure_in_video.data = _choice(latest.disclosure_in_video)
         form.ai_label.data = _choice(latest.ai_label)
     return form
+
+
+def embargoes(session, submission) -> list[dict]:
+    """The products the latest revision names that are not public yet, each with the instant
+    its embargo lifts: midnight of its release day in the organisation's zone, which is the
+    day R4 counts, so both zones are shown to whoever reads it elsewhere."""
+    return [
+        {
+            "product": product,
+            "lifts_at": day_start_utc(product.public_on) if product.public_on else None,
+        }
+        for product in services.embargoed_products(session, submission, org_today())
+    ]

@@ -1,0 +1,73 @@
+"""Times and days on pages: <time datetime="…"> elements that read in the viewer's zone.
+
+Each element carries the machine-readable instant (with its offset) and the class `when`,
+which keeps "3 Dec 2026" from breaking across lines. Planned posts and embargoes also show
+the organisation's reading when it differs, so a manager in New York and legal in London
+see the same instant the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import current_user
+from markupsafe import Markup
+
+from crm.common.timefmt import format_day, format_moment, in_zones, viewer_zone, zone_label
+from crm.common.timeutil import localize
+
+SEPARATOR = Markup(" · ")
+
+
+def _element(iso: str, text: str, extra_class: str = "") -> Markup:
+    classes = f"when {extra_class}".strip()
+    return Markup('<time datetime="{}" class="{}">{}</time>').format(iso, classes, text)
+
+
+def localtime(
+    value: datetime | None,
+    fmt: str | None = None,
+    *,
+    seconds: bool = False,
+    org: bool = False,
+    with_day: bool = True,
+) -> Markup:
+    """A time in the viewer's zone, labelled with it; `org=True` adds the organisation's
+    reading when it differs (planned posts, embargoes); `with_day=False` shows the clock
+    only, where the day is already said. A `fmt` without hours shows the day only (no zone
+    label: a day has none)."""
+    if value is None:
+        return Markup("")
+    tz_name = viewer_zone(current_user)
+    local = localize(value, tz_name)
+    assert local is not None
+    iso = local.isoformat(timespec="seconds")
+    if fmt is not None:
+        text = local.strftime(fmt)
+        if any(code in fmt for code in ("%H", "%I", "%M")):
+            text = f"{text} {zone_label(local)}"
+        return _element(iso, text)
+    if org:
+        readings = in_zones(value, tz_name, with_day=with_day)
+        return SEPARATOR.join(
+            _element(r.iso, r.text, "when-org" if r.org else "") for r in readings
+        )
+    return _element(iso, format_moment(value, tz_name, seconds=seconds, with_day=with_day))
+
+
+def localdate(value: datetime | None) -> Markup:
+    """The day of an instant on the viewer's calendar ("last contacted 3 Dec 2026")."""
+    if value is None:
+        return Markup("")
+    local = localize(value, viewer_zone(current_user))
+    assert local is not None
+    return _element(local.date().isoformat(), format_day(local.date()))
+
+
+def day(value: date | None) -> Markup:
+    """A calendar day (due dates, NDA ends, release days) that does not wrap mid-date."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, datetime):
+        return localdate(value)
+    return _element(value.isoformat(), format_day(value))
