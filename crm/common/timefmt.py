@@ -86,7 +86,8 @@ def in_zones(
     mine = localize(value, user_tz)
     theirs = localize(value, org_name)
     assert mine is not None and theirs is not None
-    out = [ZonedTime(mine.isoformat(timespec="minutes"), format_moment(value, user_tz, with_day=with_day))]
+    first = format_moment(value, user_tz, with_day=with_day)
+    out = [ZonedTime(mine.isoformat(timespec="minutes"), first)]
     if mine.utcoffset() != theirs.utcoffset() or zone_label(mine) != zone_label(theirs):
         same_day = mine.date() == theirs.date()
         out.append(

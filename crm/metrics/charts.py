@@ -1,8 +1,9 @@
 """Charts as inline SVG built on the server: no JavaScript, no CDN, readable by screen readers.
 
 Every chart has a <title> and <desc> (referenced by aria-labelledby), axis titles and round
-ticks (crm/metrics/ticks.py), and comes with a small data table in the page; every piece of text is escaped here, so a handle such as
-``<script>`` is shown as text. Colours are presentation attributes, not `style=` (CSP).
+ticks (crm/metrics/ticks.py), and comes with a small data table in the page; every piece of
+text is escaped here, so a handle such as ``<script>`` is shown as text. Colours are
+presentation attributes, not `style=` (CSP).
 """
 
 from __future__ import annotations

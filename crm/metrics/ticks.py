@@ -49,8 +49,14 @@ def tick_labels(ticks: list[float]) -> list[str]:
     if not ticks:
         return []
     top = max(abs(t) for t in ticks)
-    limit, suffix = next(((lim, s) for lim, s in _SUFFIXES if top >= lim), (1.0, ""))
-    step = (ticks[1] - ticks[0]) / limit if len(ticks) > 1 else 1.0
+    gap = ticks[1] - ticks[0] if len(ticks) > 1 else top or 1.0
+    # A unit only while its step needs at most two decimals (1.25K, not 1.002K).
+    limit, suffix = next(
+        ((lim, s) for lim, s in _SUFFIXES if top >= lim and gap >= lim / 100), (1.0, "")
+    )
+    if not suffix:
+        return [f"{t:,.0f}" if t == int(t) else f"{t:,g}" for t in ticks]
+    step = gap / limit
     decimals = 0
     while decimals < 3 and abs(round(step, decimals) - step) > 1e-9:
         decimals += 1

@@ -13,7 +13,6 @@ from crm.common import money
 from crm.common.permissions import can, can_see_money
 from crm.common.registry import registry
 from crm.common.timefmt import viewer_zone
-from crm.common.timeutil import org_zone
 from crm.web import nonces, times
 from crm.web.badges import tone
 
@@ -47,7 +46,6 @@ def init_app(app: Flask) -> None:
             "can_see_money": lambda: can_see_money(current_user),
             "nav_items": _nav_items,
             "viewer_zone": lambda: viewer_zone(current_user),
-            "org_zone_name": lambda: org_zone().key,
         }
 
 

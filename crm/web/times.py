@@ -64,10 +64,16 @@ def localdate(value: datetime | None) -> Markup:
     return _element(local.date().isoformat(), format_day(local.date()))
 
 
-def day(value: date | None) -> Markup:
-    """A calendar day (due dates, NDA ends, release days) that does not wrap mid-date."""
-    if value is None:
+def day(value: date | str | None) -> Markup:
+    """A calendar day (due dates, NDA ends, release days) that does not wrap mid-date; an
+    ISO string is read as the day it names, any other text is shown as it is."""
+    if value is None or value == "":
         return Markup("")
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return Markup("{}").format(value)
     if isinstance(value, datetime):
         return localdate(value)
     return _element(value.isoformat(), format_day(value))
