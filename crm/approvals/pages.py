@@ -111,14 +111,18 @@ def prefilled_revision_form(submission) -> RevisionForm:
     return form
 
 
-def embargoes(session, submission) -> list[dict]:
-    """The products the latest revision names that are not public yet, each with the instant
-    its embargo lifts: midnight of its release day in the organisation's zone, which is the
-    day R4 counts, so both zones are shown to whoever reads it elsewhere."""
+def embargoes(submission) -> list[dict]:
+    """The products the latest revision names that are not public yet (R4's rule, from the
+    revisions the page already loaded), each with the instant its embargo lifts: midnight of
+    its release day in the organisation's zone, the day R4 counts, so whoever reads it in
+    another zone sees both."""
+    today = org_today()
+    latest = next((r for r in submission.revisions if r.number == submission.latest_revision), None)
     return [
         {
             "product": product,
             "lifts_at": day_start_utc(product.public_on) if product.public_on else None,
         }
-        for product in services.embargoed_products(session, submission, org_today())
+        for product in (latest.products if latest is not None else [])
+        if not product.released_on(today)
     ]

@@ -41,7 +41,7 @@ def localtime(
     tz_name = viewer_zone(current_user)
     local = localize(value, tz_name)
     assert local is not None
-    iso = local.isoformat(timespec="seconds")
+    iso = local.isoformat(timespec="seconds" if seconds else "minutes")
     if fmt is not None:
         text = local.strftime(fmt)
         if any(code in fmt for code in ("%H", "%I", "%M")):

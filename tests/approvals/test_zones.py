@@ -47,14 +47,14 @@ def test_manager_in_new_york_sees_the_planned_time_in_both_zones(
     assert "Embargo" in page and "<strong>Nova Pro</strong>: embargo lifts" in page
     assert f">{expected_mine}</time>" in page and f">{expected_theirs}</time>" in page
 
-    listing = client.get("/submissions").get_data(as_text=True)
+    listing = client.get("/submissions/").get_data(as_text=True)
     assert "20 Mar 2026, 11:00 EDT" in listing and "15:00 GMT (organisation)" in listing
 
 
 def test_legal_in_the_organisations_zone_sees_one_reading(client, db, london, world, make_user):
     sub = world.submission()
     log_in(client, make_user("legal", timezone="Europe/London"))
-    page = client.get(f"/submissions/{sub.id}/review").get_data(as_text=True)
+    page = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert ">20 Mar 2026, 15:00 GMT</time>" in page
     assert "(organisation)" not in page
     assert "Embargo" not in page  # Nova Pro is public, Zephyr not named
@@ -65,7 +65,7 @@ def test_review_page_shows_both_zones_and_an_embargo_without_a_date(
 ):
     sub = world.submission(body="#ad Soon: ZP-9")
     log_in(client, make_user("legal", timezone="Asia/Tokyo"))
-    page = client.get(f"/submissions/{sub.id}/review").get_data(as_text=True)
+    page = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert ">21 Mar 2026, 00:00 JST</time>" in page
     assert ">20 Mar 2026, 15:00 GMT (organisation)</time>" in page
     assert "<strong>Zephyr</strong>: no public date yet" in page
