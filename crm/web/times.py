@@ -25,7 +25,7 @@ def _element(iso: str, text: str, extra_class: str = "") -> Markup:
 
 
 def localtime(
-    value: datetime | None,
+    value: datetime | str | None,
     fmt: str | None = None,
     *,
     seconds: bool = False,
@@ -35,9 +35,15 @@ def localtime(
     """A time in the viewer's zone, labelled with it; `org=True` adds the organisation's
     reading when it differs (planned posts, embargoes); `with_day=False` shows the clock
     only, where the day is already said. A `fmt` without hours shows the day only (no zone
-    label: a day has none)."""
-    if value is None:
+    label: a day has none). An ISO string (a time kept in JSON) is read as the instant it
+    names; any other text is shown as it is."""
+    if value is None or value == "":
         return Markup("")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return Markup("{}").format(value)
     tz_name = viewer_zone(current_user)
     local = localize(value, tz_name)
     assert local is not None

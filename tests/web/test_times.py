@@ -160,3 +160,10 @@ def test_day_filter_reads_iso_text_and_keeps_other_text():
     assert ">3 Dec 2026</time>" in str(times.day("2026-12-03"))
     assert str(times.day("<soon>")) == "&lt;soon&gt;"
     assert str(times.day("")) == ""
+
+
+def test_localtime_filter_reads_iso_text(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CRM_TIMEZONE", "UTC")
+    with app.test_request_context("/"):
+        assert ">3 Dec 2026, 15:00 UTC<" in str(times.localtime("2026-12-03T15:00:00+00:00"))
+        assert str(times.localtime("soon <b>")) == "soon &lt;b&gt;"
