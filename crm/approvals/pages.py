@@ -14,7 +14,7 @@ from crm.approvals.forms import AudienceForm, RevisionForm, disclosure_value
 from crm.approvals.models import Revision
 from crm.common import uploads
 from crm.common.storage import storage_for
-from crm.common.timeutil import org_today, org_zone
+from crm.common.timeutil import day_start_utc, org_today, org_zone
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.web.forms import choices
@@ -109,3 +109,20 @@ def prefilled_revision_form(submission) -> RevisionForm:
         form.disclosure_in_video.data = _choice(latest.disclosure_in_video)
         form.ai_label.data = _choice(latest.ai_label)
     return form
+
+
+def embargoes(submission) -> list[dict]:
+    """The products the latest revision names that are not public yet (R4's rule, from the
+    revisions the page already loaded), each with the instant its embargo lifts: midnight of
+    its release day in the organisation's zone, the day R4 counts, so whoever reads it in
+    another zone sees both."""
+    today = org_today()
+    latest = next((r for r in submission.revisions if r.number == submission.latest_revision), None)
+    return [
+        {
+            "product": product,
+            "lifts_at": day_start_utc(product.public_on) if product.public_on else None,
+        }
+        for product in (latest.products if latest is not None else [])
+        if not product.released_on(today)
+    ]

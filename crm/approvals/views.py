@@ -27,6 +27,7 @@ from crm.approvals.models import SUBMISSION_STATUSES, Revision
 from crm.approvals.pages import (
     audience_form,
     creator_choices,
+    embargoes,
     org_tz,
     page_today,
     prefilled_revision_form,
@@ -149,6 +150,7 @@ def detail(submission_id: int):
         "approvals/detail.html",
         submission=submission,
         revisions=revisions,
+        embargoes=embargoes(submission),
         history=queries.status_history(db, submission.id),
         allowed=services.allowed_actions(submission.status),
         revision_form=prefilled_revision_form(submission),
@@ -307,6 +309,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         previous=previous,
         diff=queries.word_diff(previous.body if previous else None, latest.body),
         agreements=queries.creator_agreements(db, submission.creator_id),
+        embargoes=embargoes(submission),
         history=queries.status_history(db, submission.id),
         form=form,
         audience_form=audience_form(submission, "review"),

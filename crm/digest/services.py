@@ -91,6 +91,8 @@ def compose(
         "iso_week": iso_week,
         "week_start": week_start,
         "week_end": week_end,
+        # Days in the digest (due, expiring, published) are the organisation's days.
+        "zone": org_zone(app).key,
         "sections": built,
         "link": links,
         "base_url": links.base_url or None,

@@ -8,14 +8,16 @@ from flask_login import current_user
 from crm.common.permissions import ALL_ROLES, allow
 from crm.db import get_session
 from crm.digest import services
+from crm.digest.preview import email_body_for_page
 
 bp = Blueprint("digest", __name__, url_prefix="/digest")
 
 # The email's HTML uses inline styles (mail clients need them), which the app's CSP
-# forbids; it is served on its own, sandboxed, and only framed by the preview page.
+# forbids; the styled original is served on its own, sandboxed, and framed by nobody (the
+# preview page shows its body inline, crm/digest/preview.py).
 EMAIL_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups "
+    "form-action 'none'; frame-ancestors 'none'; sandbox allow-popups "
     "allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
 )
 
@@ -39,6 +41,7 @@ def preview():
         week_start=start,
         week_end=end,
         email=email,
+        email_body=email_body_for_page(email.html) if email else None,
         delivery=delivery,
     )
 
@@ -57,6 +60,6 @@ def preview_email():
         {
             "Content-Type": "text/html; charset=utf-8",
             "Content-Security-Policy": EMAIL_CSP,
-            "X-Frame-Options": "SAMEORIGIN",
+            "X-Frame-Options": "DENY",
         },
     )

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from crm.auth.signals import auth_link_issued
-from crm.common.timeutil import localize
+from crm.common.timefmt import format_moment, viewer_zone
 from crm.mail.models import OutboxMessage
 from crm.mail.notifications import base_url, subject_line
 from crm.mail.rendering import render_email
@@ -38,7 +38,6 @@ def _duration(delta: timedelta) -> str:
 def queue_link_email(
     user, *, session: Session, link, url: str, invited_by=None, **_extra
 ) -> OutboxMessage:
-    expires = localize(link.expires_at, user.timezone)
     inviter = getattr(invited_by, "name", None) if getattr(invited_by, "email", None) else None
     context = {
         "user": user,
@@ -46,7 +45,9 @@ def queue_link_email(
         "role": user.role,
         "invited_by": inviter,
         "valid_for": _duration(link.expires_at - link.created_at),
-        "expires_at": expires.strftime("%Y-%m-%d %H:%M %Z") if expires else "",
+        "expires_at": (
+            format_moment(link.expires_at, viewer_zone(user)) if link.expires_at else ""
+        ),
         "base_url": base_url(),
     }
     template = f"email/account_{link.purpose}"

@@ -1,17 +1,20 @@
 """Charts as inline SVG built on the server: no JavaScript, no CDN, readable by screen readers.
 
-Every chart has a <title> and <desc> (referenced by aria-labelledby) and comes with a small
-data table in the page; every piece of text is escaped here, so a handle such as
-``<script>`` is shown as text. Colours are presentation attributes, not `style=` (CSP).
+Every chart has a <title> and <desc> (referenced by aria-labelledby), axis titles and round
+ticks (crm/metrics/ticks.py), and comes with a small data table in the page; every piece of
+text is escaped here, so a handle such as ``<script>`` is shown as text. Colours are
+presentation attributes, not `style=` (CSP).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from markupsafe import Markup, escape
+
+from crm.metrics.ticks import date_labels, date_ticks, nice_ticks, tick_labels
 
 PALETTE = ("#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d")
 GAP_DAYS = 7  # a hole longer than this breaks the line instead of drawing across it
@@ -73,23 +76,26 @@ def _describe(points: Sequence[Point]) -> str:
 
 
 def line_chart(
-    series: Sequence[Series], *, title: str, chart_id: str, width: int = 640, height: int = 220
+    series: Sequence[Series],
+    *,
+    title: str,
+    chart_id: str,
+    width: int = 640,
+    height: int = 220,
+    y_title: str = "Followers",
+    x_title: str = "Date",
 ) -> Markup | None:
-    """A followers-over-time chart; None when there is nothing to draw."""
+    """A followers-over-time chart with round ticks and axis titles; None when there is
+    nothing to draw."""
     drawn = [s for s in series if s.points]
     if not drawn:
         return None
-    left, right, top, bottom = 52, 12, 10, 26
+    left, right, top, bottom = 64, 14, 10, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in drawn for _d, v in s.points]
     days = [d for s in drawn for d, _v in s.points]
-    low: float
-    high: float
-    low, high = min(values), max(values)
-    if low == high:
-        low, high = max(0, low - 1), high + 1
-    pad = (high - low) * 0.05
-    low, high = max(0, low - pad), high + pad
+    y_ticks = nice_ticks(min(values), max(values))
+    low, high = y_ticks[0], y_ticks[-1]
     first, last = min(days), max(days)
     span = max(1, (last - first).days)
 
@@ -100,6 +106,7 @@ def line_chart(
         return top + plot_h * (1 - (value - low) / (high - low))
 
     cid = escape(chart_id)
+    axis = 'font-size="11" fill="#495057"'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="{cid}-title {cid}-desc" preserveAspectRatio="none">',
@@ -108,25 +115,33 @@ def line_chart(
         + escape(" ".join(f"{s.label}: {_describe(s.points)}" for s in drawn))
         + "</desc>",
     ]
-    for i in range(5):
-        value = low + (high - low) * i / 4
+    for value, label in zip(y_ticks, tick_labels(y_ticks), strict=True):
         ty = y(value)
         parts.append(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
             'stroke="#dee2e6" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#495057">{escape(compact(value))}</text>'
+            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end" {axis}>'
+            f"{escape(label)}</text>"
         )
-    ticks = sorted({first, *(first + timedelta(days=span * i // 3) for i in (1, 2)), last})
-    for day in ticks:
-        anchor = "start" if day == first else "end" if day == last else "middle"
+    x_ticks, unit = date_ticks(first, last)
+    for day, label in zip(x_ticks, date_labels(x_ticks, unit), strict=True):
+        tx = x(day)
+        anchor = "start" if tx - left < 30 else "end" if width - right - tx < 30 else "middle"
         parts.append(
-            f'<text x="{x(day):.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="11" '
-            f'fill="#495057">{escape(day.isoformat())}</text>'
+            f'<line x1="{tx:.1f}" y1="{top + plot_h}" x2="{tx:.1f}" y2="{top + plot_h + 4}" '
+            'stroke="#6c757d" stroke-width="1"/>'
+            f'<text x="{tx:.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" {axis}>'
+            f"{escape(label)}</text>"
         )
+    mid_y = top + plot_h / 2
     parts.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         'stroke="#6c757d" stroke-width="1"/>'
+        f'<text class="axis-title" x="14" y="{mid_y:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {mid_y:.1f})" font-size="12" fill="#212529">'
+        f"{escape(y_title)}</text>"
+        f'<text class="axis-title" x="{left + plot_w / 2:.1f}" y="{height - 6}" '
+        f'text-anchor="middle" font-size="12" fill="#212529">{escape(x_title)}</text>'
     )
     for index, s in enumerate(drawn):
         colour = PALETTE[index % len(PALETTE)]

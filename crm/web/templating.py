@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -12,15 +12,9 @@ from sqlalchemy import select
 from crm.common import money
 from crm.common.permissions import can, can_see_money
 from crm.common.registry import registry
-from crm.common.timeutil import localize, org_zone
-from crm.web import nonces
+from crm.common.timefmt import viewer_zone
+from crm.web import nonces, times
 from crm.web.badges import tone
-
-
-def _user_tz() -> str:
-    if current_user and current_user.is_authenticated:
-        return current_user.timezone
-    return org_zone().key
 
 
 def init_app(app: Flask) -> None:
@@ -35,13 +29,14 @@ def init_app(app: Flask) -> None:
             return "—"
         return money.format_money(minor, currency)
 
-    @app.template_filter("localtime")
-    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        local = localize(value, _user_tz())
-        return local.strftime(fmt) if local else ""
+    # Times for people: <time> elements labelled with the viewer's zone (crm/web/times.py).
+    app.add_template_filter(times.localtime, "localtime")
+    app.add_template_filter(times.localdate, "localdate")
+    app.add_template_filter(times.day, "day")
 
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
+        """YYYY-MM-DD for form values and attributes; `day` is the one for people."""
         return value.isoformat() if value else ""
 
     @app.context_processor
@@ -50,6 +45,7 @@ def init_app(app: Flask) -> None:
             "can": lambda *roles: can(current_user, roles),
             "can_see_money": lambda: can_see_money(current_user),
             "nav_items": _nav_items,
+            "viewer_zone": lambda: viewer_zone(current_user),
         }
 
 

@@ -246,7 +246,8 @@ def test_sign_page_keeps_the_form_with_the_messages(client, login, db, creator, 
     assert r.status_code == 302
     db.refresh(nda)
     assert nda.status == "signed" and nda.signed_on == D(2026, 1, 5)
-    assert "2026-01-05 (on paper, original on file)" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert '<time datetime="2026-01-05" class="when">5 Jan 2026</time> (on paper' in page
     assert post_form(client, "/agreements/ndas/999999/sign", {}).status_code == 404
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from crm.common.timefmt import format_day
 from crm.common.timeutil import org_today
 from tests.conftest import post_form
 from tests.factories import GrantFactory, ProductFactory
@@ -49,10 +50,15 @@ def test_a_grant_starting_tomorrow_shows_scheduled(client, login, db, creator, p
     login("manager")
     body = client.get(f"/agreements/grants/{grant.id}").get_data(as_text=True)
     assert ">scheduled<" in body
-    assert f"nothing yet: access starts on {grant.starts_on}" in body
+    assert f"nothing yet: access starts on {_time(grant.starts_on)}" in body
     assert "× 12 / 365" not in body
     grant.starts_on = today - timedelta(days=9)
     db.flush()
     body = client.get(f"/agreements/grants/{grant.id}").get_data(as_text=True)
     assert ">active<" in body
     assert "200.00 USD a month, for 10 days of access so far (about 0.3 months)" in body
+
+
+def _time(day) -> str:
+    """A day as pages show it: a <time> element that does not wrap."""
+    return f'<time datetime="{day.isoformat()}" class="when">{format_day(day)}</time>'

@@ -134,6 +134,9 @@ def test_digest_links_back_to_the_app_and_offers_opt_out(app, db, people, agreem
     assert 'href="http://crm.test/profile"' in email.html
     assert "<script" not in email.html.lower()
     assert "Week 2026-W47, 2026-11-16 to 2026-11-22" in email.text
+    # The digest's days are the organisation's: the email says which zone that is.
+    assert f"Days are counted in the organisation's time zone, {TEST_ZONE.key}." in email.text
+    assert f"time zone, {TEST_ZONE.key}." in email.html
 
 
 def test_nothing_to_report_means_no_digest(app, db, people):
@@ -338,14 +341,17 @@ def test_preview_page_shows_this_weeks_email(db, client, login, agreements, peop
         raw = client.get("/digest/preview/email")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Week 2026-W47 (2026-11-16 to 2026-11-22)" in body
+    assert "Week 2026-W47 (" in body and ">16 Nov 2026</time> to " in body
+    assert ">22 Nov 2026</time>)" in body
     assert "Plain-text version" in body and "Beta Builds: Nimbus (unlimited)" in body
     assert "200.00" not in body
     assert raw.status_code == 200
     html = raw.get_data(as_text=True)
     assert "Beta Builds" in html and "200.00" not in html
     assert "sandbox" in raw.headers["Content-Security-Policy"]
-    assert raw.headers["X-Frame-Options"] == "SAMEORIGIN"
+    # Shown inline on the preview page, the styled original is framed by nobody.
+    assert "frame-ancestors 'none'" in raw.headers["Content-Security-Policy"]
+    assert raw.headers["X-Frame-Options"] == "DENY"
 
 
 def test_preview_without_news_says_so(client, login):

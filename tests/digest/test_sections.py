@@ -571,3 +571,34 @@ def test_dry_run_lists_the_new_sections(app, db, people, everything, runner):
         kind = "manager" if role == "manager2" else role
         line = f"{role}@sections.test ({kind}): {subject} [{sections}]"
         assert line in result.output, line
+
+
+def test_preview_shows_both_versions_whole(app, db, client, people, everything):
+    """Every section of the HTML email is on the page itself (no frame to cut it off), and
+    the plain text keeps its lines and blank lines between sections."""
+    import html as html_lib
+    import re
+
+    from tests.conftest import log_in
+
+    legal = people["legal"]
+    with time_machine.travel(MONDAY_8AM + timedelta(hours=2), tick=False):
+        log_in(client, legal)
+        body = client.get("/digest/preview").get_data(as_text=True)
+        email = digest(app, db, legal)
+    assert len(email.sections) == 5
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", email.html, re.S)
+    assert len(headings) >= len(email.sections)
+    section = body[body.index('id="digest-html"') : body.index('id="digest-text"')]
+    for heading in headings:
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", heading)).strip()
+        found = [
+            html_lib.unescape(re.sub(r"<[^>]+>", "", h)).strip()
+            for h in re.findall(r"<h4>(.*?)</h4>", section, re.S)
+        ]
+        assert text in found, text
+    assert "<iframe" not in body and "style=" not in section
+    pre = re.search(r'<pre class="digest-text[^"]*">(.*?)</pre>', body, re.S)
+    assert pre is not None
+    assert html_lib.unescape(pre[1]) == email.text
+    assert "\n\nYOUR TASKS" in pre[1] and pre[1].count("\n") > 10

@@ -62,7 +62,8 @@ def test_an_nda_is_signed_with_its_date(person):
     page.get_by_role("button", name="Mark sent").click()
     expect(page.get_by_role("status").filter(has_text="is now sent.")).to_be_visible()
 
-    signed_on = (date.today() - timedelta(days=1)).isoformat()
+    signed_day = date.today() - timedelta(days=1)
+    signed_on = signed_day.isoformat()
     page.get_by_label("Signed on", exact=True).fill(signed_on)
     page.get_by_role("button", name="Mark signed").click()
     expect(page.get_by_text("confirm the paper original is on file").first).to_be_visible()
@@ -74,7 +75,8 @@ def test_an_nda_is_signed_with_its_date(person):
     page.get_by_role("button", name="Mark signed").click()
     expect(page.get_by_role("status").filter(has_text="is signed.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("signed")
-    expect(page.get_by_text(f"{signed_on} (on paper, original on file)")).to_be_visible()
+    shown = f"{signed_day.day} {signed_day:%b %Y} (on paper, original on file)"
+    expect(page.get_by_text(shown)).to_be_visible()
     legal.shot("2-signed-with-date")
 
 

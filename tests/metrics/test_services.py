@@ -290,7 +290,10 @@ def test_line_chart_escapes_labels_and_describes_itself():
     assert "&lt;script&gt;" in svg and "&amp; co" in svg and "&lt;b&gt;Evil" in svg
     assert 'role="img"' in svg and 'aria-labelledby="c&#34;1-title c&#34;1-desc"' in svg
     assert "<title id=" in svg and "From 100 on 2026-01-01 to 2.5K on 2026-03-01." in svg
-    assert ">2026-01-01</text>" in svg and ">2026-03-01</text>" in svg  # x axis labels
+    # Round x ticks (every other Monday) and y ticks (0 to 3K by 1K), axis titles.
+    assert ">5 Jan 2026</text>" in svg and ">19 Jan</text>" in svg and ">16 Feb</text>" in svg
+    assert ">0</text>" in svg and ">1K</text>" in svg and ">3K</text>" in svg
+    assert ">Followers</text>" in svg and ">Date</text>" in svg
     assert "style=" not in svg  # CSP: presentation attributes only
 
 
