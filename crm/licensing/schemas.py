@@ -71,7 +71,7 @@ class WorkOut(OutModel):
     created_on: str | None
     rights: str
     rights_evidence: str | None = Field(default=None, description="not shown to viewers")
-    relicense_allowed: bool
+    relicense_allowed: bool | None  # None: client work, re-licensing not known
     co_holders: list[str]
     client_name: str | None
     people_present: bool

@@ -41,6 +41,7 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", re.ASCII)
 _TAG_SPACE = re.compile(r"\s+")
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"", "0", "false", "no", "n", "off"}
+_NOT_KNOWN = {"unknown", "not known", "?"}
 
 # The columns a verdict reads; a query may select just these instead of whole works.
 RIGHTS_COLUMNS = (
@@ -75,6 +76,16 @@ def _flag(value: Any, name: str, errors: FieldErrors, prefix: str) -> bool:
         return False
     errors.add(prefix + name, "must be true or false")
     return False
+
+
+def _relicense(value: Any, errors: FieldErrors, prefix: str) -> bool | None:
+    """Yes, no, or not known yet (None): only said in words ("unknown"); nothing said is no."""
+    if isinstance(value, str) and value.strip().lower() in _NOT_KNOWN:
+        return None
+    if isinstance(value, str) and value.strip().lower() not in _TRUE | _FALSE:
+        errors.add(prefix + "relicense_allowed", "must be yes, no or unknown")
+        return False
+    return _flag(value, "relicense_allowed", errors, prefix)
 
 
 def _whole(
@@ -125,9 +136,7 @@ def clean_rights(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
     if len(evidence) > MAX_TEXT:
         errors.add(prefix + "rights_evidence", f"must be at most {MAX_TEXT} characters")
     clean["rights_evidence"] = evidence
-    clean["relicense_allowed"] = _flag(
-        data.get("relicense_allowed"), "relicense_allowed", errors, prefix
-    )
+    clean["relicense_allowed"] = _relicense(data.get("relicense_allowed"), errors, prefix)
     holders = _text_list(data.get("co_holders"), "co_holders", errors, prefix)
     if len(holders) > MAX_HOLDERS or any(len(h) > 200 for h in holders):
         errors.add(prefix + "co_holders", f"at most {MAX_HOLDERS} names of 200 characters")
@@ -206,6 +215,8 @@ LICENSABLE = Verdict(())
 def rights_reasons(work: Any) -> list[str]:
     if work.rights == "unknown":
         return ["rights unknown"]
+    if work.rights == "client" and work.relicense_allowed is None:
+        return ["client-owned, re-licensing not known"]
     if work.rights == "client" and not work.relicense_allowed:
         return ["client-owned, no re-licence clause"]
     if work.rights == "shared" and not work.co_holders:
