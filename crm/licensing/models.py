@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,9 +64,9 @@ class Work(Base):
     # Rights (who may license it) and what it shows (who must have signed a release).
     rights: Mapped[str] = mapped_column(String(10), default="unknown")
     rights_evidence: Mapped[str] = mapped_column(Text, default="")
-    # For `client` rights: the contract lets the creator re-license (True), does not (False),
-    # or nobody knows yet (None).
-    relicense_allowed: Mapped[bool | None] = mapped_column(Boolean, default=False)
+    relicense_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For `client` rights: False while nobody knows yet whether the contract allows it.
+    relicense_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     co_holders: Mapped[list[str]] = mapped_column(JSON, default=list)
     client_name: Mapped[str | None] = mapped_column(String(300))
     people_present: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -27,7 +27,7 @@ from crm.portal.forms import (
 )
 from crm.portal.services import accounts
 from crm.portal.views_base import _me, bp
-from crm.web.forms import apply_errors, handle_action
+from crm.web.forms import apply_errors, handle_action, handle_form
 from crm.web.security import safe_next
 
 
@@ -104,30 +104,34 @@ def login_link():
     return render_template("portal/login_link.html", form=form, sent=False), status
 
 
+#: The one answer to a reset request, whether or not the address has a portal account.
+RESET_SENT = (
+    "If this address has a portal account, we have emailed it a link to choose a new "
+    "password. The link works once, for a limited time."
+)
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 def forgot_password():
-    """The same answer whether or not the address has a portal account."""
     form = LinkRequestForm()
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            accounts.request_password_reset(
+
+    def render(status: int):
+        return render_template("portal/forgot_password.html", form=form), status
+
+    try:
+        return handle_form(
+            form,
+            lambda db: accounts.request_password_reset(
                 db, form.email.data, request.remote_addr, loading.settings()
-            )
-        except Invalid as exc:
-            db.rollback()
-            apply_errors(form, exc)
-            return render_template("portal/forgot_password.html", form=form, sent=False), 422
-        except TooManyRequests as exc:
-            db.rollback()
-            form.form_errors = [exc.detail]
-            page = render_template("portal/forgot_password.html", form=form, sent=False)
-            return page, 429, {"Retry-After": str(exc.retry_after)}
-        db.commit()
-        return render_template("portal/forgot_password.html", form=form, sent=True)
-    status = 400 if request.method == "POST" else 200
-    return render_template("portal/forgot_password.html", form=form, sent=False), status
+            ),
+            render=render,
+            success=(RESET_SENT, url_for("portal.login"), "info"),
+        )
+    except TooManyRequests as exc:
+        form.form_errors = [exc.detail]
+        page = render_template("portal/forgot_password.html", form=form)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
 
 
 def _redeem_page(purpose: str, token: str, template: str):

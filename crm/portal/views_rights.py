@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from sqlalchemy import select
 
-from crm.common.errors import Invalid, NotFound
+from crm.common.errors import NotFound
 from crm.common.filenames import download_name
 from crm.common.permissions import portal_only
 from crm.common.storage import storage_for
@@ -38,7 +38,7 @@ def _choice(form) -> rights.RightsChoice:
 
 
 def _rights_form(work: Work) -> WorkRightsForm:
-    relicense = {True: "yes", False: "no", None: "unknown"}[work.relicense_allowed]
+    relicense = ("yes" if work.relicense_allowed else "no") if work.relicense_known else "unknown"
     return WorkRightsForm(
         formdata=None,
         rights=work.rights,
@@ -161,8 +161,6 @@ def add_release():
     storage = storage_for()
 
     def record(db, stored):
-        if stored is None:
-            raise Invalid({"document": ["attach the signed release (a PDF)"]})
         return rights.add_release(
             db,
             me.actor,
@@ -177,6 +175,7 @@ def add_release():
                 work_ids=[i for i in (form.work_ids.data or []) if i is not None],
             ),
             document=stored,
+            require_document=True,
         )
 
     call = with_upload(

@@ -10,6 +10,7 @@ from flask import (
     current_app,
     url_for,
 )
+
 from crm.approvals import media as approval_media
 from crm.approvals.pages import max_media_bytes, org_tz, revision_input
 from crm.common import uploads

@@ -233,9 +233,7 @@ def record_resignature(session: Session, actor: Actor, nda: Nda, signed_terms: s
     before = nda.signed_terms_sha256
     nda.signed_terms_sha256 = digest
     session.flush()
-    record(
-        session, actor, "nda.resign", "nda", nda.id, {"signed_terms_sha256": [before, digest]}
-    )
+    record(session, actor, "nda.resign", "nda", nda.id, {"signed_terms_sha256": [before, digest]})
     return nda
 
 

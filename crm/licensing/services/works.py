@@ -152,9 +152,7 @@ def create_works(
     extra = {"source": source} if source else {}
     if len(works) == 1:
         w = works[0]
-        record(
-            session, actor, "work.create", "work", w.id, {"url": w.url, "kind": w.kind} | extra
-        )
+        record(session, actor, "work.create", "work", w.id, {"url": w.url, "kind": w.kind} | extra)
     else:
         record(
             session,
@@ -222,7 +220,7 @@ def _current(work: Work) -> dict:
         "sha256": work.sha256,
         "created_on": work.created_on,
     } | {name: getattr(work, name) for name in RIGHTS_FIELDS}
-    if current["relicense_allowed"] is None:  # not known yet stays so unless changed
+    if not work.relicense_known:  # not known yet stays so unless changed
         current["relicense_allowed"] = "unknown"
     return current
 
@@ -358,7 +356,14 @@ def set_rights_in_bulk(
         errors.add("rights", f"must be one of {', '.join(RIGHTS)}")
     if created_from and created_to and created_to < created_from:
         errors.add("created_to", "must be on or after the start")
-    keys = ("rights", "rights_evidence", "relicense_allowed", "co_holders", "client_name")
+    keys = (
+        "rights",
+        "rights_evidence",
+        "relicense_allowed",
+        "relicense_known",
+        "co_holders",
+        "client_name",
+    )
     clean = {k: v for k, v in clean_rights(changes, errors).items() if k in keys}
     errors.raise_if_any()
     stmt = list_works_stmt(creator_id, kind)

@@ -350,9 +350,7 @@ def request_password_reset(
     )
     session.add(LoginAttempt(email=address, ip=ip, succeeded=False, kind="portal_reset"))
     account = find_account(session, address)
-    usable = [
-        m for m in (account.memberships if account else []) if not m.creator.archived
-    ]
+    usable = [m for m in (account.memberships if account else []) if not m.creator.archived]
     sent = False
     if account is not None and account.active and usable and not quiet:
         _issue(session, None, account, usable[0].creator_id, RESET, settings)

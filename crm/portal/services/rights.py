@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.common.actor import CreatorActor
-from crm.common.errors import FieldErrors, NotFound
+from crm.common.errors import FieldErrors, Invalid, NotFound
 from crm.licensing.models import Release, Work
 from crm.licensing.services import (
     create_release,
@@ -140,10 +140,15 @@ class ReleaseInput:
 
 
 def add_release(
-    session: Session, actor: CreatorActor, data: ReleaseInput, document: Any = None
+    session: Session,
+    actor: CreatorActor,
+    data: ReleaseInput,
+    document: Any = None,
+    *,
+    require_document: bool = False,
 ) -> Release:
     """A release the creator holds, attached to works of theirs (another creator's work
-    id is not found); `document` is the stored signed PDF."""
+    id is not found); `document` is the stored signed PDF (the portal asks for one)."""
     ids = sorted(set(data.work_ids))
     if ids:
         own = set(
@@ -153,6 +158,8 @@ def add_release(
         )
         if own != set(ids):
             raise NotFound("No such work.")
+    if require_document and document is None:
+        raise Invalid({"document": ["attach the signed release (a PDF)"]})
     release = create_release(
         session,
         actor,

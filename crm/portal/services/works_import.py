@@ -118,7 +118,7 @@ def read_rows(data: bytes | str) -> list[dict[str, str]]:
         reader.fieldnames = header
         rows = []
         for row in reader:
-            row.pop(None, None)  # type: ignore[call-overload]  # extra cells of a long row
+            # Cells past the header (a None key) are dropped with `if k`.
             rows.append({k: unneutralise((v or "").strip()) for k, v in row.items() if k})
             if len(rows) > MAX_ROWS:
                 raise Invalid({"file": [f"has more than {MAX_ROWS:,} rows; split it"]})
