@@ -63,7 +63,7 @@ def upgrade():
     )
     op.add_column("releases", sa.Column("source", sa.String(length=30), nullable=True))
     with op.batch_alter_table("portal_links", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_portal_links_purpose", type_="check")
+        batch_op.drop_constraint(op.f("ck_portal_links_purpose"), type_="check")
         batch_op.create_check_constraint(
             op.f("ck_portal_links_purpose"), "purpose IN ('invite', 'login', 'reset')"
         )
@@ -79,7 +79,7 @@ def _drop_column(table, column):
 def downgrade():
     op.execute("DELETE FROM portal_links WHERE purpose = 'reset'")
     with op.batch_alter_table("portal_links", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_portal_links_purpose", type_="check")
+        batch_op.drop_constraint(op.f("ck_portal_links_purpose"), type_="check")
         batch_op.create_check_constraint(
             op.f("ck_portal_links_purpose"), "purpose IN ('invite', 'login')"
         )

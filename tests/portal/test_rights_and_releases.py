@@ -238,6 +238,7 @@ def test_upload_a_release_with_its_pdf_and_download_it(app, db, portal_client):
     download = client.get(f"/portal/releases/{release.id}/document")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
+    download.close()
     listing = client.get("/portal/works/").get_data(as_text=True)
     assert f'data-work-id="{work.id}"' in listing
     assert verdicts(db, [work], ["ai_training"], TODAY)[work.id].licensable
