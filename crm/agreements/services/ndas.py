@@ -133,8 +133,8 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     if products is not None:
         nda.products = products
     session.flush()
-    changes = {k: v for k, v in _diff(before, nda_snapshot(nda)).items()}
-    if nda.needs_resignature:
+    changes: dict[str, Any] = dict(_diff(before, nda_snapshot(nda)))
+    if changes and nda.needs_resignature:
         changes["resignature_needed"] = True
     if changes:
         record(session, actor, "nda.update", "nda", nda.id, changes)
