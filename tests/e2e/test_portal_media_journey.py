@@ -56,7 +56,7 @@ def test_csv_import_rights_and_release(person):
     # Rights: the creator owns it; it shows people, so a model release is still missing.
     row.get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    page.get_by_label("Who holds the rights").select_option("creator")
+    page.get_by_label("Who holds the rights", exact=True).select_option("creator")
     page.get_by_label("What shows it (the contract, commission or your statement)").fill(
         "I filmed and edited this interview myself."
     )
@@ -72,7 +72,7 @@ def test_csv_import_rights_and_release(person):
 
     # A release without its signed PDF is refused on the form; with it, it is recorded.
     page.get_by_role("link", name="Add a release").click()
-    page.get_by_label("Kind").select_option("model")
+    page.get_by_label("Kind", exact=True).select_option("model")
     page.get_by_label("Who or what (the person, or the property or brand)").fill("Ana Costa")
     page.get_by_label("Uses it allows").select_option(["ai_training", "ai_generative_training"])
     page.get_by_label("Works it covers").select_option(label=f"{title} (video)")
