@@ -124,11 +124,14 @@ def _check_portal_routes(app: Flask) -> None:
 def register(app: Flask) -> None:
     from crm.agreements.signals import nda_sent, nda_terms_changed
     from crm.approvals.signals import decision_recorded
+    from crm.auth import recovery
     from crm.creators.signals import creator_erased
     from crm.portal import api, cli, demo, receivers, staff_views, tasks, views
+    from crm.portal.services.account_base import PATHS
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_views.bp)
+    recovery.add_link_paths(PATHS.values())  # invitation, login and reset tokens
     app.jinja_env.globals["portal_url"] = portal_url
     app.add_template_filter(money.format_money, "portal_money")
     reg = registry(app)

@@ -105,3 +105,14 @@ def test_a_malformed_address_is_shown_on_the_form(app, db):
     browser = app.test_client()
     response = portal_post(browser, "/portal/forgot-password", {"email": "a@b\r\nBcc: x@y"})
     assert response.status_code in (400, 422)
+
+
+def test_portal_link_tokens_are_redacted_from_log_lines(app, caplog):
+    import logging
+    import secrets
+
+    raw = secrets.token_urlsafe(32)
+    with caplog.at_level(logging.INFO):
+        for path in ("/portal/reset/", "/portal/link/", "/portal/invite/"):
+            logging.getLogger("werkzeug").info('"%s" %s', f"GET {path}{raw} HTTP/1.1", 200)
+    assert raw not in caplog.text and caplog.text.count("[redacted]") == 3
