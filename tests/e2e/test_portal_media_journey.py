@@ -37,7 +37,7 @@ def test_csv_import_rights_and_release(person):
     )
     page.get_by_role("button", name="Check the file").click()
     expect(page.locator(".import-summary")).to_have_text(
-        "2 new, 1 already registered (left out), 0 with errors."
+        "2 new, 1 duplicate (left out), 0 with errors."
     )
     preview = page.locator("table.import-preview")
     expect(preview.locator('tr[data-action="duplicate"]')).to_contain_text(

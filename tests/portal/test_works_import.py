@@ -148,7 +148,7 @@ def test_import_over_http_preview_then_confirm(app, db, portal_client):
         content_type="multipart/form-data",
     )  # fmt: skip
     body = page.get_data(as_text=True)
-    assert page.status_code == 200 and "2 new, 0 already registered" in body
+    assert page.status_code == 200 and "2 new, 0 duplicate (left out)" in body
     assert _count(db, creator) == 0
     token = re.search(r'name="token"[^>]*value="([^"]+)"', body).group(1)
     done = portal_post(client, "/portal/works/import/confirm", {"token": token})
