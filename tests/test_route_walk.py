@@ -31,6 +31,8 @@ PUBLIC_ALLOWLIST = {
     "portal.login_link",
     "portal.accept",
     "portal.link",
+    "portal.forgot_password",
+    "portal.reset",
     # The ODRL policy a creator's tdmrep.json links: crawlers read it without a token.
     "api.creator_tdm_policy",
 }

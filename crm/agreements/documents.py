@@ -102,19 +102,17 @@ def attach_document(session: Session, actor, nda: Nda, stored: StoredDocument | 
     nda.document_path = stored.path
     nda.document_sha256 = stored.sha256
     nda.document_size = stored.size
+    changes = {
+        "document_sha256": [before["document_sha256"], nda.document_sha256],
+        "document_name": [before["document_name"], nda.document_name],
+        "document_size": stored.size,
+    }
+    if nda.needs_resignature:
+        # A signed PDF uploaded after the terms changed is the new signature over them.
+        changes["signed_terms_sha256"] = [nda.signed_terms_sha256, nda.terms_sha256]
+        nda.signed_terms_sha256 = nda.terms_sha256
     session.flush()
-    record(
-        session,
-        actor,
-        "nda.document_upload",
-        "nda",
-        nda.id,
-        {
-            "document_sha256": [before["document_sha256"], nda.document_sha256],
-            "document_name": [before["document_name"], nda.document_name],
-            "document_size": stored.size,
-        },
-    )
+    record(session, actor, "nda.document_upload", "nda", nda.id, changes)
     return previous
 
 

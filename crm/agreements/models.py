@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -25,6 +26,11 @@ NDA_STATUSES = ("draft", "sent", "signed", "expired", "terminated")
 GRANT_STATUSES = ("active", "suspended", "revoked", "expired")
 DEAL_KINDS = ("paid", "in_kind", "hybrid")
 DEAL_STATUSES = ("proposed", "negotiating", "signed", "active", "completed", "cancelled")
+
+
+def terms_sha256(terms: str | None) -> str:
+    """The digest a signature records of the exact terms it agreed to."""
+    return hashlib.sha256((terms or "").encode()).hexdigest()
 
 
 class Product(Base):
@@ -73,11 +79,27 @@ class Nda(Base):
     # The day it was signed, and (when no PDF is stored) that the paper original is on file.
     signed_on: Mapped[date | None] = mapped_column(Date)
     signed_on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The SHA-256 of the terms its latest signature agreed to: terms edited since then are
+    # not signed, so R1 stops honouring the NDA until it is signed again.
+    signed_terms_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     creator: Mapped[Creator] = relationship(lazy="raise")
     products: Mapped[list[Product]] = relationship(secondary=nda_products, lazy="selectin")
+
+    @property
+    def terms_sha256(self) -> str:
+        return terms_sha256(self.terms)
+
+    @property
+    def needs_resignature(self) -> bool:
+        """Signed, but over other terms than the ones it holds now."""
+        return (
+            self.status == "signed"
+            and self.signed_terms_sha256 is not None
+            and self.signed_terms_sha256 != self.terms_sha256
+        )
 
     def in_force_on(self, day: date) -> bool:
         return (

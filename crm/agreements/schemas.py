@@ -90,6 +90,7 @@ class NdaOut(OutModel):
     effective_on: str | None
     expires_on: str | None
     signed_on: str | None = None
+    needs_resignature: bool = False  # terms changed after signing: R1 refuses new grants
     product_ids: list[int]
     terms: str | None = None  # NDA content: left out for viewers
     has_document: bool | None = None
@@ -237,6 +238,7 @@ def nda_json(n) -> dict:
         "effective_on": iso(n.effective_on),
         "expires_on": iso(n.expires_on),
         "signed_on": iso(n.signed_on),
+        "needs_resignature": n.needs_resignature,
         "product_ids": sorted(p.id for p in n.products),
         "allowed_transitions": list(services.NDA_TRANSITIONS.targets(n.status)),
     }

@@ -24,3 +24,22 @@ release_moved = _signals.signal(
     the date moved later.
     """,
 )
+
+nda_sent = _signals.signal(
+    "nda-sent",
+    doc="""An NDA was sent to its creator for signature.
+
+    Sent by `crm.agreements` with the NDA as sender and `session`, `actor`. The portal emails
+    the creator's portal accounts a link to the NDA's page.
+    """,
+)
+
+nda_terms_changed = _signals.signal(
+    "nda-terms-changed",
+    doc="""The terms of an NDA that was sent or signed were edited.
+
+    Sent by `crm.agreements` with the NDA as sender and `session`, `actor`, `before` (the
+    SHA-256 of the previous terms) and `after` (of the new ones). A signed NDA needs a new
+    signature from then on (R1); the portal emails the creator to read and sign again.
+    """,
+)

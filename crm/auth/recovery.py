@@ -37,10 +37,24 @@ DONE_MESSAGES = {
 
 # --- log redaction -----------------------------------------------------------------------
 
-_TOKEN_IN_PATH = re.compile(
-    "(" + "|".join(re.escape(path) for path in links.PATHS.values()) + r")[^\s?#\"']+"
-)
+
+def _token_pattern(paths) -> re.Pattern[str]:
+    return re.compile("(" + "|".join(re.escape(path) for path in paths) + r")[^\s?#\"']+")
+
+
+_LINK_PATHS: list[str] = list(links.PATHS.values())
+_TOKEN_IN_PATH = _token_pattern(_LINK_PATHS)
 REDACTED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "crm.errors")
+
+
+def add_link_paths(paths) -> None:
+    """Paths of another principal's single-use links (the creator portal's), whose tokens
+    are redacted from the same log lines."""
+    global _TOKEN_IN_PATH
+    for path in paths:
+        if path not in _LINK_PATHS:
+            _LINK_PATHS.append(path)
+    _TOKEN_IN_PATH = _token_pattern(_LINK_PATHS)
 
 
 def redact(value):

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,6 +65,8 @@ class Work(Base):
     rights: Mapped[str] = mapped_column(String(10), default="unknown")
     rights_evidence: Mapped[str] = mapped_column(Text, default="")
     relicense_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For `client` rights: False while nobody knows yet whether the contract allows it.
+    relicense_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     co_holders: Mapped[list[str]] = mapped_column(JSON, default=list)
     client_name: Mapped[str | None] = mapped_column(String(300))
     people_present: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -140,6 +143,8 @@ class Release(Base):
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     document_size: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # `creator_request` when the creator recorded it in the portal (their upload quota).
+    source: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     works: Mapped[list[Work]] = relationship(

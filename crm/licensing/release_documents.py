@@ -1,6 +1,7 @@
 """The signed copy of a release: a PDF, size-limited, checked by content, stored under a
-random name outside the static folder with its SHA-256, served only as an attachment to
-staff who handle agreements."""
+random name in the upload storage (crm/common/storage.py: the local folder outside the
+static folder, or object storage) with its SHA-256, served only as an attachment — to staff
+who handle agreements, and to the creator whose release it is."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import IO
 
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm.common.errors import DomainError, Invalid
 from crm.common.filenames import upload_name
+from crm.common.storage import Storage, StoredFile, as_storage
 from crm.licensing.models import Release
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -39,59 +40,55 @@ class StoredDocument:
 def write_document(
     stream: IO[bytes],
     filename: str | None,
-    upload_dir: str,
+    where: Storage | str,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     allowance=None,
 ) -> StoredDocument:
+    """Save the PDF under a random name in the storage (`where`: a `Storage`, or the upload
+    folder); a file refused part-way (size, quota) leaves nothing stored."""
     head = stream.read(len(PDF_MAGIC))
     if not head:
         raise Invalid({"document": ["is empty"]})
     if head != PDF_MAGIC:
         raise Invalid({"document": ["is not a PDF (its content does not start with %PDF-)"]})
-    (Path(upload_dir) / "releases").mkdir(parents=True, exist_ok=True)
     relative = f"releases/{secrets.token_hex(16)}.pdf"
-    target = Path(upload_dir) / relative
-    digest = hashlib.sha256(head)
-    size = len(head)
-    try:
-        with open(target, "xb") as out:
-            out.write(head)
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PayloadTooLarge(
-                        f"The document is larger than {max_bytes // (1024 * 1024)} MB."
-                    )
-                if allowance is not None and allowance.exceeded_by(size):
-                    raise allowance.refuse()
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    digest = hashlib.sha256()
+
+    def chunks():
+        size = 0
+        chunk = head
+        while chunk:
+            size += len(chunk)
+            if size > max_bytes:
+                raise PayloadTooLarge(
+                    f"The document is larger than {max_bytes // (1024 * 1024)} MB."
+                )
+            if allowance is not None and allowance.exceeded_by(size):
+                raise allowance.refuse()
+            digest.update(chunk)
+            yield chunk
+            chunk = stream.read(CHUNK)
+
+    size = as_storage(where).save(relative, chunks())
     return StoredDocument(
         upload_name(filename, "pdf", "release"), relative, digest.hexdigest(), size
     )
 
 
-def document_file(upload_dir: str, release: Release) -> Path | None:
+def open_document(where: Storage | str, release: Release) -> StoredFile | None:
+    """The release's stored document, or None when it has none or the file is missing."""
     if not release.document_path:
         return None
-    root = Path(upload_dir).resolve()
-    path = (root / release.document_path).resolve()
-    if root not in path.parents or not path.is_file():
+    try:
+        return as_storage(where).open(release.document_path)
+    except FileNotFoundError:
         return None
-    return path
 
 
-def remove_file(upload_dir: str, relative: str | None) -> None:
-    if not relative:
-        return
-    root = Path(upload_dir).resolve()
-    path = (root / relative).resolve()
-    if root in path.parents:
-        path.unlink(missing_ok=True)
+def remove_file(where: Storage | str, relative: str | None) -> None:
+    if relative:
+        as_storage(where).delete(relative)
 
 
 def documents_bytes_since(session: Session, user_id: int, since: datetime) -> int:

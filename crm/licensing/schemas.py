@@ -72,6 +72,7 @@ class WorkOut(OutModel):
     rights: str
     rights_evidence: str | None = Field(default=None, description="not shown to viewers")
     relicense_allowed: bool
+    relicense_known: bool = True  # false: client work, nobody knows yet
     co_holders: list[str]
     client_name: str | None
     people_present: bool
@@ -268,6 +269,7 @@ def work_json(w: Work) -> dict:
         "created_on": iso(w.created_on),
         "rights": w.rights,
         "relicense_allowed": w.relicense_allowed,
+        "relicense_known": w.relicense_known,
         "co_holders": list(w.co_holders or []),
         "client_name": w.client_name,
         "people_present": w.people_present,

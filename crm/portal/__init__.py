@@ -35,6 +35,8 @@ PAGE_ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "submission": ("portal.submission", "submission_id"),
     "feedback": ("portal.feedback", None),
     "works": ("portal.works", None),
+    "work": ("portal.work", "work_id"),
+    "releases": ("portal.releases", None),
 }
 
 
@@ -120,12 +122,16 @@ def _check_portal_routes(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
+    from crm.agreements.signals import nda_sent, nda_terms_changed
     from crm.approvals.signals import decision_recorded
+    from crm.auth import recovery
     from crm.creators.signals import creator_erased
     from crm.portal import api, cli, demo, receivers, staff_views, tasks, views
+    from crm.portal.services.account_base import PATHS
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_views.bp)
+    recovery.add_link_paths(PATHS.values())  # invitation, login and reset tokens
     app.jinja_env.globals["portal_url"] = portal_url
     app.add_template_filter(money.format_money, "portal_money")
     reg = registry(app)
@@ -146,5 +152,7 @@ def register(app: Flask) -> None:
     else:
         raise RuntimeError("the creators command group is not registered")
     decision_recorded.connect(receivers.email_decision_to_creator)
+    nda_sent.connect(receivers.email_nda_sent)
+    nda_terms_changed.connect(receivers.email_nda_terms_changed)
     creator_erased.connect(receivers.erase_portal_data)
     _check_portal_routes(app)

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     HiddenField,
@@ -15,8 +17,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from crm.approvals.forms import RevisionFields
 from crm.creators.models import PLATFORMS
 from crm.feedback.models import CATEGORIES, SEVERITIES
+from crm.licensing.forms import ReleaseForm
 from crm.licensing.models import DECISIONS, USES, WORK_KINDS
-from crm.web.fields import coerce_id
+from crm.web.fields import BoundedIntegerField, coerce_id
 from crm.web.forms import choices
 
 USE_LABELS = {
@@ -123,3 +126,60 @@ class InviteForm(FlaskForm):
             ]
         ),
     )
+
+
+RIGHTS_CHOICES = [
+    ("creator", "I own it (I made it for myself)"),
+    ("shared", "I share the rights with others"),
+    ("client", "I made it for a client"),
+    ("unknown", "I do not know yet"),
+]
+RELICENSE_CHOICES = [
+    ("unknown", "Not known"),
+    ("yes", "Yes, the contract lets me license it again"),
+    ("no", "No"),
+]
+
+
+class ImportWorksForm(FlaskForm):
+    file = FileField("CSV file")
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class RightsFormFields:
+    rights = SelectField("Who holds the rights", choices=choices(RIGHTS_CHOICES))
+    co_holders = StringField(
+        "The other holders (for shared rights, comma-separated)", validators=[Length(max=4000)]
+    )
+    client_name = StringField("The client (for client work)", validators=[Length(max=300)])
+    relicense = SelectField(
+        "May you license client work again?", choices=choices(RELICENSE_CHOICES)
+    )
+    evidence = TextAreaField(
+        "What shows it (the contract, commission or your statement)",
+        validators=[Length(max=5000)],
+    )
+
+
+class WorkRightsForm(RightsFormFields, FlaskForm):
+    people_present = BooleanField("It shows people who can be recognised")
+    people_count = BoundedIntegerField(
+        "How many people (optional)", validators=[Optional()], low=1, high=10_000
+    )
+    property_present = BooleanField("It shows property or a brand (a building, a product, a logo)")
+    created_on = DateField("Made on (optional)", validators=[Optional()])
+
+
+class BulkRightsForm(RightsFormFields, FlaskForm):
+    kind = SelectField(
+        "For my works of kind", choices=choices([("", "Every kind"), *WORK_KINDS]), default=""
+    )
+    created_from = DateField("Made from (optional)", validators=[Optional()])
+    created_to = DateField("Made until (optional)", validators=[Optional()])
+
+
+class PortalReleaseForm(ReleaseForm):
+    document = FileField("Signed release (PDF)")

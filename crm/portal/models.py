@@ -26,7 +26,7 @@ from crm.creators.models import Creator
 from crm.db import Base, UTCDateTime, utcnow
 
 RELATIONS = ("creator", "representative")
-LINK_PURPOSES = ("invite", "login")
+LINK_PURPOSES = ("invite", "login", "reset")
 
 
 class PortalAccount(Base):
@@ -76,11 +76,12 @@ class PortalMembership(Base):
 
 
 class PortalLink(Base):
-    """An emailed single-use link: an invitation (sets the password) or a one-time login."""
+    """An emailed single-use link: an invitation (sets the password), a one-time login, or
+    a password reset."""
 
     __tablename__ = "portal_links"
     __table_args__ = (
-        CheckConstraint("purpose IN ('invite', 'login')", name="purpose"),
+        CheckConstraint("purpose IN ('invite', 'login', 'reset')", name="purpose"),
         Index("ix_portal_links_account_purpose", "account_id", "purpose"),
     )
 

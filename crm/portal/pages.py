@@ -16,7 +16,7 @@ from crm.agreements.models import Deal, Grant
 from crm.common.timeutil import org_today
 from crm.creators.models import Creator
 from crm.licensing.models import USES
-from crm.portal.services import content, media, ndas
+from crm.portal.services import content, media, ndas, rights
 
 
 @dataclass
@@ -120,8 +120,31 @@ def works(session: Session, creator: Creator, day: date | None = None) -> dict[s
         "decided": media.decisions(session, work_list, day),
         "consents": media.own_consents(session, creator.id),
         "licences": media.own_licences(session, creator.id, day),
+        "verdicts": rights.plain_verdicts(session, work_list, day),
         "uses": USES,
         "today": day,
+    }
+
+
+def work_detail(session: Session, creator: Creator, work_id: int) -> dict[str, Any]:
+    day = org_today()
+    work = media.own_work(session, creator.id, work_id)
+    return {
+        "creator": creator,
+        "work": work,
+        "verdict": rights.plain_verdicts(session, [work], day)[work.id],
+        "releases": rights.work_releases(session, work.id),
+        "decided": media.decisions(session, [work], day)[work.id],
+        "uses": USES,
+        "today": day,
+    }
+
+
+def release_list(session: Session, creator: Creator) -> dict[str, Any]:
+    return {
+        "creator": creator,
+        "releases": rights.own_releases(session, creator.id),
+        "today": org_today(),
     }
 
 
@@ -135,4 +158,6 @@ PREVIEW_PAGES: dict[str, tuple[Callable[..., dict[str, Any]], str, bool]] = {
     "submission": (submission_detail, "portal/submission.html", True),
     "feedback": (feedback_list, "portal/feedback.html", False),
     "works": (works, "portal/works.html", False),
+    "work": (work_detail, "portal/work.html", True),
+    "releases": (release_list, "portal/releases.html", False),
 }

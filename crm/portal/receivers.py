@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.approvals.notifications import DECISION_LABELS
+from crm.creators.models import Creator
 from crm.mail.notifications import absolute_url, base_url, subject_line
 from crm.mail.rendering import render_email
 from crm.mail.services import enqueue
@@ -47,6 +48,86 @@ def email_decision_to_creator(submission, *, session: Session, decision, **_kwar
             kind="portal_decision",
             idempotency_key=f"portal-decision:{account.id}:{decision.id}",
         )
+
+
+def _joined_accounts(session: Session, creator_id: int) -> list[PortalAccount]:
+    """The creator's portal accounts that accepted their invitation and are open."""
+    return list(
+        session.scalars(
+            select(PortalAccount)
+            .join(PortalMembership, PortalMembership.account_id == PortalAccount.id)
+            .where(
+                PortalMembership.creator_id == creator_id,
+                PortalMembership.accepted_at.is_not(None),
+                PortalAccount.active.is_(True),
+            )
+            .order_by(PortalAccount.id)
+        )
+    )
+
+
+def _email_nda(session: Session, nda, *, kind: str, key: str, subject: str, intro: str) -> None:
+    creator = session.get(Creator, nda.creator_id)
+    if creator is None or creator.archived or creator.status == "do_not_contact":
+        return
+    for account in _joined_accounts(session, nda.creator_id):
+        context = {
+            "account": account,
+            "subject": subject,
+            "intro": intro,
+            "products": ", ".join(p.name for p in nda.products) or "—",
+            "expires_on": nda.expires_on,
+            "url": absolute_url(f"/portal/ndas/{nda.id}"),
+            "base_url": base_url(),
+        }
+        enqueue(
+            session,
+            to=account.email,
+            subject=subject_line(subject),
+            text=render_email("email/portal_nda.txt", **context),
+            html=render_email("email/portal_nda.html", **context),
+            kind=kind,
+            idempotency_key=f"{key}:{account.id}",
+        )
+
+
+def email_nda_sent(nda, *, session: Session, **_kwargs) -> None:
+    """Receiver of `nda_sent`: the creator's portal accounts get a link to read and sign."""
+    _email_nda(
+        session,
+        nda,
+        kind="portal_nda_sent",
+        key=f"portal-nda-sent:{nda.id}:{nda.terms_sha256}",
+        subject=f"An NDA to sign: NDA #{nda.id}",
+        intro=(
+            "An NDA was sent to you for signature. Read its terms in your creator portal and "
+            "sign it there by typing your full name."
+        ),
+    )
+
+
+def email_nda_terms_changed(nda, *, session: Session, after: str, **_kwargs) -> None:
+    """Receiver of `nda_terms_changed`: the creator reads the new terms (and, for a signed
+    NDA, signs them again)."""
+    if nda.status == "signed":
+        intro = (
+            "The terms of an NDA you signed changed. Read the new terms in your creator portal "
+            "and sign them again; until then the NDA no longer counts as signed for new "
+            "early access."
+        )
+    else:
+        intro = (
+            "The terms of an NDA waiting for your signature changed. Read the new terms in "
+            "your creator portal before you sign."
+        )
+    _email_nda(
+        session,
+        nda,
+        kind="portal_nda_terms",
+        key=f"portal-nda-terms:{nda.id}:{after}",
+        subject=f"New terms to read: NDA #{nda.id}",
+        intro=intro,
+    )
 
 
 def erase_portal_data(creator, *, session: Session, counts: dict, **_kwargs) -> None:

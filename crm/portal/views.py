@@ -27,7 +27,7 @@ from crm.portal.forms import (
 )
 from crm.portal.services import accounts
 from crm.portal.views_base import _me, bp
-from crm.web.forms import apply_errors, handle_action
+from crm.web.forms import apply_errors, handle_action, handle_form
 from crm.web.security import safe_next
 
 
@@ -104,14 +104,46 @@ def login_link():
     return render_template("portal/login_link.html", form=form, sent=False), status
 
 
+#: The one answer to a reset request, whether or not the address has a portal account.
+RESET_SENT = (
+    "If this address has a portal account, we have emailed it a link to choose a new "
+    "password. The link works once, for a limited time."
+)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = LinkRequestForm()
+
+    def render(status: int):
+        return render_template("portal/forgot_password.html", form=form), status
+
+    try:
+        return handle_form(
+            form,
+            lambda db: accounts.request_password_reset(
+                db, form.email.data, request.remote_addr, loading.settings()
+            ),
+            render=render,
+            success=(RESET_SENT, url_for("portal.login"), "info"),
+        )
+    except TooManyRequests as exc:
+        form.form_errors = [exc.detail]
+        page = render_template("portal/forgot_password.html", form=form)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+
+
 def _redeem_page(purpose: str, token: str, template: str):
     db = get_session()
-    form = AcceptForm() if purpose == accounts.INVITE else EmptyForm()
+    form = AcceptForm() if purpose in (accounts.INVITE, accounts.RESET) else EmptyForm()
     try:
         link = accounts.check_link(db, purpose, token)
     except accounts.LinkUnusable as exc:
         return render_template("portal/link_unusable.html", message=exc.detail), exc.status
-    needs_password = purpose == accounts.INVITE and link.account.password_hash is None
+    needs_password = purpose == accounts.RESET or (
+        purpose == accounts.INVITE and link.account.password_hash is None
+    )
     if form.validate_on_submit():
         try:
             account, creator_id = accounts.redeem(
@@ -128,7 +160,12 @@ def _redeem_page(purpose: str, token: str, template: str):
             return render_template("portal/link_unusable.html", message=exc.detail), exc.status
         db.commit()
         _begin(account, creator_id)
-        flash("Welcome to your creator portal.", "success")
+        flash(
+            "Your password is changed and every other device was logged out."
+            if purpose == accounts.RESET
+            else "Welcome to your creator portal.",
+            "success",
+        )
         return redirect(url_for("portal.home"))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -146,6 +183,12 @@ def accept(token: str):
 @public
 def link(token: str):
     return _redeem_page(accounts.LOGIN, token, "portal/link.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset(token: str):
+    return _redeem_page(accounts.RESET, token, "portal/reset.html")
 
 
 @bp.post("/logout")
@@ -202,10 +245,23 @@ from crm.portal.views_feedback import (  # noqa: E402
 # isort: split
 from crm.portal.views_works import (  # noqa: E402
     add_work,
+    import_works_confirm,
+    import_works_form,
+    import_works_preview,
     paste_works,
     revoke_consent,
     set_consent,
     works,
+)
+
+# isort: split
+from crm.portal.views_rights import (  # noqa: E402
+    add_release,
+    bulk_rights,
+    release_document,
+    releases,
+    set_work_rights,
+    work,
 )
 
 # isort: split
@@ -217,11 +273,17 @@ from crm.portal.views_profile import (  # noqa: E402
 __all__ = [
     "accept",
     "access",
+    "add_release",
     "add_work",
     "bp",
+    "bulk_rights",
     "change_password",
     "feedback",
+    "forgot_password",
     "home",
+    "import_works_confirm",
+    "import_works_form",
+    "import_works_preview",
     "link",
     "login",
     "login_link",
@@ -233,13 +295,18 @@ __all__ = [
     "new_submission",
     "paste_works",
     "profile",
+    "release_document",
+    "releases",
+    "reset",
     "revise",
     "revoke_consent",
     "set_consent",
+    "set_work_rights",
     "signed_copy_response",
     "submission",
     "submissions",
     "submit",
     "switch",
+    "work",
     "works",
 ]

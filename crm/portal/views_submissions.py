@@ -10,14 +10,11 @@ from flask import (
     current_app,
     url_for,
 )
-from sqlalchemy import func, select
 
 from crm.approvals import media as approval_media
-from crm.approvals.models import Revision, Submission
 from crm.approvals.pages import max_media_bytes, org_tz, revision_input
 from crm.common import uploads
 from crm.common.permissions import portal_only
-from crm.common.timeutil import utcnow
 from crm.db import get_session
 from crm.portal import pages
 from crm.portal.forms import (
@@ -25,7 +22,7 @@ from crm.portal.forms import (
     EmptyForm,
     PortalRevisionForm,
 )
-from crm.portal.services import content
+from crm.portal.services import content, quota
 from crm.portal.views_base import _me, _render, bp
 from crm.web.forms import handle_action, handle_form
 from crm.web.uploads import with_upload
@@ -34,22 +31,9 @@ from crm.web.uploads import with_upload
 
 
 def _creator_allowance(creator_id: int) -> uploads.Allowance:
-    """The staff daily upload quota, counted per creator from the media they uploaded."""
-    db = get_session()
-    now = utcnow()
+    """The staff daily upload quota, counted per creator (crm.portal.services.quota)."""
     limit = uploads.quota_bytes(current_app.config)
-    if limit is None:
-        return uploads.Allowance(None, 0, now)
-    used = db.scalar(
-        select(func.coalesce(func.sum(Revision.media_size), 0))
-        .join(Submission, Submission.id == Revision.submission_id)
-        .where(
-            Submission.creator_id == creator_id,
-            Revision.by_creator.is_(True),
-            Revision.submitted_at >= uploads.day_start(now),
-        )
-    )
-    return uploads.Allowance(limit, int(used or 0), now)
+    return quota.creator_allowance(get_session(), creator_id, limit)
 
 
 def _with_media(form, call, creator_id: int):

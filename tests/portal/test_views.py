@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm.approvals import services as approvals
 from crm.approvals.services import RevisionInput
-from crm.licensing.models import Consent, Work
+from crm.licensing.models import Consent, Release, Work
 from crm.mail.models import OutboxMessage
 from crm.portal.models import NdaSignature, PortalAccount
 from tests.conftest import log_in, post_form
@@ -97,6 +97,8 @@ def test_every_portal_page_renders(app, db, portal_client):
         "/portal/feedback/",
         "/portal/feedback/new",
         "/portal/works/",
+        "/portal/works/import",
+        "/portal/releases/",
         "/portal/profile",
     ):
         response = client.get(path)
@@ -312,12 +314,20 @@ def test_another_creators_ids_answer_404_on_every_portal_route(
         effective_on=date(2026, 1, 1),
     )
     db.add(consent)
+    release = Release(
+        creator_id=theirs.id, kind="model", subject="Theirs", uses=["ai_training"],
+        document_name="r.pdf", document_path="releases/theirs.pdf", document_sha256="0" * 64,
+    )  # fmt: skip
+    release.works = [work]
+    db.add(release)
     db.flush()
     ids = {
         "nda_id": nda.id,
         "submission_id": sub.id,
         "consent_id": consent.id,
         "creator_id": theirs.id,
+        "work_id": work.id,
+        "release_id": release.id,
     }
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -331,9 +341,18 @@ def test_another_creators_ids_answer_404_on_every_portal_route(
             response = client.open(url, method=method, data=data)
             assert response.status_code == 404, (method, url, response.status_code)
             checked += 1
-    assert checked >= 7
+    assert checked >= 11
     db.expire_all()
     assert nda.status == "sent" and sub.status == "draft" and consent.revoked_on is None
+    assert work.rights == "unknown"
+    # A release form naming another creator's work id answers 404 too, and records nothing.
+    response = client.post(
+        "/portal/releases/",
+        data={"csrf_token": portal_csrf(client), "kind": "model", "subject": "x",
+              "uses": ["ai_training"], "work_ids": [str(work.id)]},
+    )  # fmt: skip
+    assert response.status_code == 404
+    assert db.scalar(select(Release.id).where(Release.subject == "x")) is None
 
 
 def test_staff_preview_shows_the_portal_read_only(app, db, make_creator, make_user):
@@ -341,9 +360,16 @@ def test_staff_preview_shows_the_portal_read_only(app, db, make_creator, make_us
     nda = NdaFactory(
         creator_id=creator.id, status="sent", terms="Preview terms.", products=[ProductFactory()]
     )
+    work = Work(
+        creator_id=creator.id, kind="image", title="Seen", url="https://example.com/seen.jpg"
+    )
+    db.add(work)
+    db.flush()
     client = app.test_client()
     log_in(client, make_user("legal"))
-    for page in ("", "ndas", f"nda/{nda.id}", "access", "submissions", "feedback", "works"):
+    pages = ("", "ndas", f"nda/{nda.id}", "access", "submissions", "feedback", "works",
+             f"work/{work.id}", "releases")  # fmt: skip
+    for page in pages:
         response = client.get(f"/creators/{creator.id}/portal/preview/{page}")
         assert response.status_code == 200, page
         body = response.get_data(as_text=True)

@@ -13,6 +13,7 @@ from crm.agreements.models import (
     Grant,
     Nda,
     Product,
+    terms_sha256,
 )
 from crm.agreements.services._common import (
     _UNSET,
@@ -25,7 +26,7 @@ from crm.agreements.services._common import (
     _Unset,
 )
 from crm.agreements.services.products import product_is_released
-from crm.agreements.signals import nda_ended
+from crm.agreements.signals import nda_ended, nda_sent, nda_terms_changed
 from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, NotFound
@@ -124,6 +125,7 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
             problem = nda_problem(
                 nda, grant.product, grant.starts_on, grant.ends_on,
                 covered_ids=covered, effective_on=effective_on, expires_on=expires_on,
+                signature=False,
             )  # fmt: skip
             if problem:
                 raise Conflict(f"This change would leave grant #{grant.id} uncovered: {problem}")
@@ -131,9 +133,16 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     if products is not None:
         nda.products = products
     session.flush()
-    changes = {k: v for k, v in _diff(before, nda_snapshot(nda)).items()}
+    changes: dict[str, Any] = dict(_diff(before, nda_snapshot(nda)))
+    if changes and nda.needs_resignature:
+        changes["resignature_needed"] = True
     if changes:
         record(session, actor, "nda.update", "nda", nda.id, changes)
+    if "terms" in changes and nda.status in ("sent", "signed"):
+        nda_terms_changed.send(
+            nda, session=session, actor=actor,
+            before=terms_sha256(before["terms"]), after=nda.terms_sha256,
+        )  # fmt: skip
     if "expires_on" in changes:
         resolve(
             session, actor, ("nda", nda.id), rules=EXPIRY_RULES,
@@ -191,8 +200,10 @@ def transition_nda(
         errors.raise_if_any()
         nda.signed_on = signed_on
         nda.signed_on_paper = not nda.document_path and on_paper
+        nda.signed_terms_sha256 = nda.terms_sha256
         changes["signed_on"] = [None, signed_on]
         changes["signed_on_paper"] = nda.signed_on_paper
+        changes["signed_terms_sha256"] = nda.signed_terms_sha256
     nda.status = target
     if target == "terminated":
         nda.ended_on = today
@@ -200,12 +211,29 @@ def transition_nda(
     record(session, actor, f"nda.{_verb(target)}", "nda", nda.id, changes)
     if target == "signed":
         close_renewed(session, actor, nda)
+    if target == "sent":
+        nda_sent.send(nda, session=session, actor=actor)
     if target == "terminated":
         resolve(session, actor, ("nda", nda.id), rules=EXPIRY_RULES, reason="the NDA ended")
         suspended = suspend_dependent_grants(
             session, actor, nda, today, f"NDA #{nda.id} was terminated"
         )
         nda_ended.send(nda, session=session, actor=actor, reason="terminated", suspended=suspended)
+    return nda
+
+
+def record_resignature(session: Session, actor: Actor, nda: Nda, signed_terms: str) -> Nda:
+    """A new signature of a signed NDA over `signed_terms`, its current terms: R1 honours it
+    again. Refused when the terms signed are not the ones it holds now."""
+    if nda.status != "signed":
+        raise Conflict(f"Only a signed NDA can be signed again (this one is {nda.status}).")
+    digest = terms_sha256(signed_terms)
+    if digest != nda.terms_sha256:
+        raise Conflict("The terms signed are not the NDA's current terms.")
+    before = nda.signed_terms_sha256
+    nda.signed_terms_sha256 = digest
+    session.flush()
+    record(session, actor, "nda.resign", "nda", nda.id, {"signed_terms_sha256": [before, digest]})
     return nda
 
 
@@ -324,11 +352,18 @@ def nda_problem(
     covered_ids: set[int] | None = None,
     effective_on: date | _Unset | None = _UNSET,
     expires_on: date | _Unset | None = _UNSET,
+    signature: bool = True,
 ) -> str | None:
     """What stops this NDA from permitting a grant of `product` over [starts_on, ends_on],
-    or None when it does. Overrides let an edit be checked before it is applied."""
+    or None when it does. Overrides let an edit be checked before it is applied (without
+    `signature`, terms changed since the signature are left to the grant checks)."""
     if nda.status != "signed":
         return f"NDA #{nda.id} is not signed (it is {nda.status})"
+    if signature and nda.needs_resignature:
+        return (
+            f"NDA #{nda.id}'s terms changed after it was signed, so it needs a new "
+            "signature (re-signature needed)"
+        )
     covered = covered_ids if covered_ids is not None else {p.id for p in nda.products}
     if product.id not in covered:
         return f"NDA #{nda.id} does not cover {product.name}"

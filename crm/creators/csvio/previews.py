@@ -1,6 +1,8 @@
 """Import previews kept on the server until confirmed: the checked file is stored under a
 random token, for the user who previewed it, for `PREVIEW_TTL`; confirming imports that file
-(no second upload) if its plan is still the one the preview showed.
+(no second upload) if its plan is still the one the preview showed. The owner is a staff
+user's id, or a text key for another kind of principal (the portal's works import names the
+creator and portal account), so one never loads another's preview.
 
 Stored as files in the upload folder's `import-previews/` (shared by every process of the
 app); each store removes the expired ones, and a confirmation removes its own.
@@ -26,7 +28,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 @dataclass
 class StoredPreview:
     token: str
-    user_id: int | None
+    user_id: int | str | None
     fingerprint: str
     data: str
     created_at: datetime
@@ -57,7 +59,7 @@ def purge(upload_dir: str, now: datetime | None = None) -> int:
     return removed
 
 
-def store(upload_dir: str, user_id: int | None, data: str, fingerprint: str) -> str:
+def store(upload_dir: str, user_id: int | str | None, data: str, fingerprint: str) -> str:
     """Keep a checked file for its user; the token that names it."""
     purge(upload_dir)
     token = secrets.token_urlsafe(24)
@@ -72,7 +74,7 @@ def store(upload_dir: str, user_id: int | None, data: str, fingerprint: str) -> 
     return token
 
 
-def load(upload_dir: str, token: str | None, user_id: int | None) -> StoredPreview:
+def load(upload_dir: str, token: str | None, user_id: int | str | None) -> StoredPreview:
     """The preview of this user under `token`; refused (Conflict) when unknown, someone
     else's or expired (the same answer for all three)."""
     gone = Conflict("This preview has expired or does not exist; upload the file again.")

@@ -74,9 +74,11 @@ def create_release(
     expires_on: date | None = None,
     creator_id: int | None = None,
     document: Any = None,
+    source: str | None = None,
 ) -> Release:
     """A release of one creator's works; `document` (a stored file with name, path, sha256
-    and size) is its signed copy, when there is one."""
+    and size) is its signed copy, when there is one; `source` says who recorded it
+    (`creator_request`: the creator, in the portal)."""
     errors = FieldErrors()
     if kind not in RELEASE_KINDS:
         errors.add("kind", f"must be one of {', '.join(RELEASE_KINDS)}")
@@ -125,6 +127,7 @@ def create_release(
         signed_on=signed_on,
         expires_on=expires_on,
         created_by_id=getattr(actor, "id", None),
+        source=source,
     )
     if document is not None:
         release.document_name = document.name
@@ -137,6 +140,8 @@ def create_release(
     changes = _audit_view(release)
     if document is not None:
         changes["document_size"] = document.size
+    if source:
+        changes["source"] = source
     record(session, actor, "release.create", "release", release.id, changes)
     return release
 

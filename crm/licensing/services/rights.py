@@ -41,6 +41,7 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", re.ASCII)
 _TAG_SPACE = re.compile(r"\s+")
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"", "0", "false", "no", "n", "off"}
+_NOT_KNOWN = {"unknown", "not known", "?"}
 
 # The columns a verdict reads; a query may select just these instead of whole works.
 RIGHTS_COLUMNS = (
@@ -49,6 +50,7 @@ RIGHTS_COLUMNS = (
     Work.kind,
     Work.rights,
     Work.relicense_allowed,
+    Work.relicense_known,
     Work.co_holders,
     Work.people_present,
     Work.people_count,
@@ -75,6 +77,17 @@ def _flag(value: Any, name: str, errors: FieldErrors, prefix: str) -> bool:
         return False
     errors.add(prefix + name, "must be true or false")
     return False
+
+
+def _relicense(value: Any, errors: FieldErrors, prefix: str) -> tuple[bool, bool]:
+    """(allowed, known): yes, no, or not known yet — only said in words ("unknown");
+    nothing said is no."""
+    if isinstance(value, str) and value.strip().lower() in _NOT_KNOWN:
+        return False, False
+    if isinstance(value, str) and value.strip().lower() not in _TRUE | _FALSE:
+        errors.add(prefix + "relicense_allowed", "must be yes, no or unknown")
+        return False, True
+    return _flag(value, "relicense_allowed", errors, prefix), True
 
 
 def _whole(
@@ -125,9 +138,8 @@ def clean_rights(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
     if len(evidence) > MAX_TEXT:
         errors.add(prefix + "rights_evidence", f"must be at most {MAX_TEXT} characters")
     clean["rights_evidence"] = evidence
-    clean["relicense_allowed"] = _flag(
-        data.get("relicense_allowed"), "relicense_allowed", errors, prefix
-    )
+    allowed, known = _relicense(data.get("relicense_allowed"), errors, prefix)
+    clean["relicense_allowed"], clean["relicense_known"] = allowed, known
     holders = _text_list(data.get("co_holders"), "co_holders", errors, prefix)
     if len(holders) > MAX_HOLDERS or any(len(h) > 200 for h in holders):
         errors.add(prefix + "co_holders", f"at most {MAX_HOLDERS} names of 200 characters")
@@ -141,7 +153,7 @@ def clean_rights(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
     clean["co_holders"] = holders if rights == "shared" else []
     clean["client_name"] = client if rights == "client" else None
     if rights != "client":
-        clean["relicense_allowed"] = False
+        clean["relicense_allowed"], clean["relicense_known"] = False, True
     people = _flag(data.get("people_present"), "people_present", errors, prefix)
     count = _whole(data.get("people_count"), "people_count", 1, MAX_PEOPLE, errors, prefix)
     if count is not None:
@@ -206,6 +218,8 @@ LICENSABLE = Verdict(())
 def rights_reasons(work: Any) -> list[str]:
     if work.rights == "unknown":
         return ["rights unknown"]
+    if work.rights == "client" and not work.relicense_known:
+        return ["client-owned, re-licensing not known"]
     if work.rights == "client" and not work.relicense_allowed:
         return ["client-owned, no re-licence clause"]
     if work.rights == "shared" and not work.co_holders:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -105,7 +106,12 @@ def _new_work(clean: dict) -> Work:
 
 
 def create_works(
-    session: Session, actor: Actor, items: Sequence[dict], *, indexed: bool | None = None
+    session: Session,
+    actor: Actor,
+    items: Sequence[dict],
+    *,
+    indexed: bool | None = None,
+    source: str | None = None,
 ) -> list[Work]:
     """Validate every item first (fields, creators, duplicate URLs), then write all or none.
 
@@ -143,9 +149,10 @@ def create_works(
     works = [_new_work(clean) for _p, clean in cleaned]
     session.add_all(works)
     session.flush()
+    extra = {"source": source} if source else {}
     if len(works) == 1:
         w = works[0]
-        record(session, actor, "work.create", "work", w.id, {"url": w.url, "kind": w.kind})
+        record(session, actor, "work.create", "work", w.id, {"url": w.url, "kind": w.kind} | extra)
     else:
         record(
             session,
@@ -153,9 +160,52 @@ def create_works(
             "work.import",
             "work",
             None,
-            {"count": len(works), "ids": [w.id for w in works][:1000]},
+            {"count": len(works), "ids": [w.id for w in works][:1000]} | extra,
         )
     return works
+
+
+@dataclass
+class ItemCheck:
+    """What registering one item would do, without writing: its field problems
+    (`field: message`), or the work (or earlier item) it duplicates."""
+
+    errors: list[str] = field(default_factory=list)
+    duplicate_of_item: int | None = None  # index of an earlier item with the same URL
+    duplicate_work: Work | None = None  # the registered work with the same URL
+
+
+def check_works(session: Session, items: Sequence[dict]) -> list[ItemCheck]:
+    """The checks of `create_works`, item by item, for a preview: every field, the creator,
+    and duplicate URLs (in the batch, or already registered) in a fixed number of queries."""
+    checks = []
+    cleaned = []
+    for data in items:
+        errors = FieldErrors()
+        clean = _clean_work(data, errors)
+        check = ItemCheck([f"{name}: {m}" for name, ms in errors.errors.items() for m in ms])
+        checks.append(check)
+        cleaned.append(clean)
+    creator_ids = {d.get("creator_id") for d in items if isinstance(d.get("creator_id"), int)}
+    known: set[int] = set()
+    for chunk in in_chunks(sorted(creator_ids)):
+        known.update(session.scalars(select(Creator.id).where(Creator.id.in_(chunk))))
+    first: dict[str, int] = {}
+    for n, (data, clean, check) in enumerate(zip(items, cleaned, checks, strict=True)):
+        if data.get("creator_id") not in known:
+            check.errors.append("creator_id: is not a known creator")
+        url = clean.get("url")
+        if url and url in first:
+            check.duplicate_of_item = first[url]
+        elif url:
+            first[url] = n
+    taken: dict[str, Work] = {}
+    for chunk in in_chunks(sorted(first)):
+        taken.update((w.url, w) for w in session.scalars(select(Work).where(Work.url.in_(chunk))))
+    for clean, check in zip(cleaned, checks, strict=True):
+        if clean.get("url") in taken:
+            check.duplicate_work = taken[clean["url"]]
+    return checks
 
 
 def create_work(session: Session, actor: Actor, **data: Any) -> Work:
@@ -163,13 +213,16 @@ def create_work(session: Session, actor: Actor, **data: Any) -> Work:
 
 
 def _current(work: Work) -> dict:
-    return {
+    current = {
         "kind": work.kind,
         "title": work.title,
         "url": work.url,
         "sha256": work.sha256,
         "created_on": work.created_on,
     } | {name: getattr(work, name) for name in RIGHTS_FIELDS}
+    if not work.relicense_known:  # not known yet stays so unless changed
+        current["relicense_allowed"] = "unknown"
+    return current
 
 
 def _apply(work: Work, clean: dict) -> None:
@@ -181,7 +234,10 @@ def _apply(work: Work, clean: dict) -> None:
             setattr(work, key, value)
 
 
-def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Work:
+def update_work(
+    session: Session, actor: Actor, work: Work, changes: dict, *, source: str | None = None
+) -> Work:
+    """Edit a work; `source` (e.g. `creator_request` from the portal) is kept in the audit."""
     errors = FieldErrors()
     work = get_work(session, work.id)
     merged = _current(work) | changes
@@ -195,8 +251,10 @@ def update_work(session: Session, actor: Actor, work: Work, changes: dict) -> Wo
     _apply(work, clean)
     session.flush()
     after = {k: getattr(work, k) for k in clean}
-
-    record(session, actor, "work.update", "work", work.id, diff(before, after))
+    changed: dict[str, Any] = dict(diff(before, after))
+    if source:
+        changed["source"] = source
+    record(session, actor, "work.update", "work", work.id, changed)
     return work
 
 
@@ -231,9 +289,9 @@ def import_works_csv(session: Session, actor: Actor, text: str) -> list[Work]:
     except Invalid as exc:
         out = FieldErrors()
         for key, messages in exc.errors.items():
-            _items, n, field = key.split(".", 2)
+            _items, n, name = key.split(".", 2)
             for m in messages:
-                out.add(f"line {int(n) + 2}", f"{field} {m}")
+                out.add(f"line {int(n) + 2}", f"{name} {m}")
         raise Invalid(out.errors) from None
 
 
@@ -286,9 +344,11 @@ def set_rights_in_bulk(
     created_from: date | None = None,
     created_to: date | None = None,
     changes: dict,
+    source: str | None = None,
 ) -> int:
     """Set the rights of every work of a creator of one kind (or all kinds), optionally
-    created within a date range; one audit event names the works changed."""
+    created within a date range; one audit event names the works changed (and `source`,
+    e.g. `creator_request` from the portal)."""
     errors = FieldErrors()
     if kind is not None and kind not in WORK_KINDS:
         errors.add("kind", f"must be one of {', '.join(WORK_KINDS)}")
@@ -296,7 +356,14 @@ def set_rights_in_bulk(
         errors.add("rights", f"must be one of {', '.join(RIGHTS)}")
     if created_from and created_to and created_to < created_from:
         errors.add("created_to", "must be on or after the start")
-    keys = ("rights", "rights_evidence", "relicense_allowed", "co_holders", "client_name")
+    keys = (
+        "rights",
+        "rights_evidence",
+        "relicense_allowed",
+        "relicense_known",
+        "co_holders",
+        "client_name",
+    )
     clean = {k: v for k, v in clean_rights(changes, errors).items() if k in keys}
     errors.raise_if_any()
     stmt = list_works_stmt(creator_id, kind)
@@ -316,6 +383,8 @@ def set_rights_in_bulk(
         "creator",
         creator_id,
         {"kind": kind, "count": len(works), "ids": [w.id for w in works][:1000]}
+        | {"created_from": created_from, "created_to": created_to}
+        | ({"source": source} if source else {})
         | {k: v for k, v in clean.items()},
     )
     return len(works)

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -21,6 +20,7 @@ from crm.common import uploads
 from crm.common.errors import NotFound
 from crm.common.filenames import download_name
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can
+from crm.common.storage import storage_for
 from crm.db import get_session
 from crm.licensing import croissant, release_documents, services
 from crm.licensing import licences as lic
@@ -36,7 +36,7 @@ from crm.licensing.models import USES, Release, Work
 from crm.licensing.services import manifests
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
 from crm.web.forms import choices, handle_action, handle_form
-from crm.web.uploads import with_upload
+from crm.web.uploads import send_stored, with_upload
 
 # --- a work's page -------------------------------------------------------------------------
 
@@ -202,12 +202,12 @@ def add_release(creator_id: int):
     db = get_session()
     creator = services.get_creator(db, creator_id)
     form = _release_form(db, creator.id)
-    upload_dir = current_app.config["UPLOAD_DIR"]
+    storage = storage_for()
     call = with_upload(
         form.document.data,
         allowance=lambda: uploads.allowance(db, current_user, current_app.config),
         store=lambda stream, filename, quota: release_documents.write_document(
-            stream, filename, upload_dir, max_bytes=limit, allowance=quota
+            stream, filename, storage, max_bytes=limit, allowance=quota
         ),
         call=lambda db, stored: services.create_release(
             db,
@@ -223,7 +223,7 @@ def add_release(creator_id: int):
             work_ids=form.work_ids.data,
             document=stored,
         ),
-        discard=lambda stored: release_documents.remove_file(upload_dir, stored.path),
+        discard=lambda stored: release_documents.remove_file(storage, stored.path),
     )
     return handle_form(
         form,
@@ -259,13 +259,12 @@ def release_document(release_id: int):
     if not can(current_user, EDITORS_AND_LEGAL):
         raise NotFound("No such document.")
     release = services.get_release(get_session(), release_id)
-    path = release_documents.document_file(current_app.config["UPLOAD_DIR"], release)
-    if path is None:
+    stored = release_documents.open_document(storage_for(), release)
+    if stored is None:
         raise NotFound("No such document.")
-    return send_file(
-        path,
+    return send_stored(
+        stored,
         mimetype="application/pdf",
-        as_attachment=True,
         download_name=download_name(release.document_name, f"release-{release.id}.pdf"),
         max_age=0,
     )

@@ -26,7 +26,8 @@ from crm.portal.models import (
 
 INVITE = "invite"
 LOGIN = "login"
-PATHS = {INVITE: "/portal/invite/", LOGIN: "/portal/link/"}
+RESET = "reset"
+PATHS = {INVITE: "/portal/invite/", LOGIN: "/portal/link/", RESET: "/portal/reset/"}
 _DUMMY_HASH = hash_password("not-a-real-password-at-all")
 
 
@@ -44,10 +45,15 @@ class PortalSettings:
     window_minutes: int = 15
     idle_minutes: int = 30
     absolute_hours: int = 12
+    reset_minutes: int = 60
+    reset_per_account: int = 3
+    reset_per_address: int = 20
+    reset_window_minutes: int = 60
 
 
 def settings_from(config: Any) -> PortalSettings:
-    """The portal follows the staff settings: link lifetimes, throttles and timeouts."""
+    """The portal follows the staff settings: link lifetimes, throttles and timeouts (the
+    password-reset ones too, crm.auth.links)."""
     return PortalSettings(
         base_url=str(config.get("CRM_BASE_URL") or "").rstrip("/"),
         invite_days=int(config["AUTH_INVITE_LINK_DAYS"]),
@@ -57,6 +63,10 @@ def settings_from(config: Any) -> PortalSettings:
         window_minutes=int(config["LOGIN_FAILURE_WINDOW_MINUTES"]),
         idle_minutes=int(config["SESSION_IDLE_MINUTES"]),
         absolute_hours=int(config["SESSION_ABSOLUTE_HOURS"]),
+        reset_minutes=int(config["AUTH_RESET_LINK_MINUTES"]),
+        reset_per_account=int(config["PASSWORD_RESET_MAX_PER_ACCOUNT"]),
+        reset_per_address=int(config["PASSWORD_RESET_MAX_PER_ADDRESS"]),
+        reset_window_minutes=int(config["PASSWORD_RESET_WINDOW_MINUTES"]),
     )
 
 

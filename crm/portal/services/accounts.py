@@ -35,6 +35,7 @@ from crm.portal.services.account_base import (  # noqa: F401 (re-exported)
     INVITE,
     LOGIN,
     PATHS,
+    RESET,
     Invitation,
     LinkUnusable,
     LoginFailed,
@@ -52,6 +53,7 @@ from crm.portal.services.links import (  # noqa: F401 (re-exported)
     invite,
     redeem,
     request_login_link,
+    request_password_reset,
 )
 from crm.portal.services.portal_sessions import (  # noqa: F401 (re-exported)
     end_all_sessions,

@@ -1,6 +1,8 @@
-"""Portal links: invitations and emailed one-time login links, issued with a 256-bit token
-of which only the SHA-256 is stored, checked, and redeemed once by a conditional UPDATE.
-Apart from accounts.py (passwords and logins) because links are their own lifecycle."""
+"""Portal links: invitations, emailed one-time login links and password resets, issued with
+a 256-bit token of which only the SHA-256 is stored, checked, and redeemed once by a
+conditional UPDATE — the staff account-recovery links (crm.auth.links) over portal accounts,
+with the same address check, lifetimes and throttles. Apart from accounts.py (passwords and
+logins) because links are their own lifecycle."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from crm.portal.services.account_base import (
     INVITE,
     LOGIN,
     PATHS,
+    RESET,
     Invitation,
     LinkUnusable,
     PortalSettings,
@@ -76,11 +79,12 @@ def _issue(
         .execution_options(synchronize_session=False)
     )
     raw = secrets.token_urlsafe(32)
-    lifetime = (
-        timedelta(days=settings.invite_days)
-        if purpose == INVITE
-        else timedelta(minutes=settings.login_link_minutes)
-    )
+    if purpose == INVITE:
+        lifetime = timedelta(days=settings.invite_days)
+    elif purpose == RESET:
+        lifetime = timedelta(minutes=settings.reset_minutes)
+    else:
+        lifetime = timedelta(minutes=settings.login_link_minutes)
     link = PortalLink(
         account_id=account.id,
         creator_id=creator_id,
@@ -104,6 +108,14 @@ def _issue(
             f"({account.email}):"
         )
         action = "Accept the invitation"
+    elif purpose == RESET:
+        subject = "Choose a new password for the creator portal"
+        intro = (
+            "Someone (we hope you) asked to reset the password of your creator portal "
+            f"account ({account.email}). Choose a new one here; every device logged in "
+            "to your account is logged out:"
+        )
+        action = "Choose a new password"
     else:
         subject = "Your login link for the creator portal"
         intro = "Use this link to log in to the creator portal:"
@@ -236,7 +248,7 @@ def redeem(
     link = _find(session, purpose, raw, now)
     account = link.account
     new_hash = None
-    if purpose == INVITE and (password or account.password_hash is None):
+    if purpose == RESET or (purpose == INVITE and (password or account.password_hash is None)):
         problems = password_problems(password, account.email)
         if problems:
             raise Invalid({"password": problems})
@@ -259,13 +271,27 @@ def redeem(
     if new_hash is not None:
         account.password_hash = new_hash
         end_all_sessions(session, account)
+    if purpose == RESET:  # whoever asked for other links before no longer holds the account
+        session.execute(
+            update(PortalLink)
+            .where(
+                PortalLink.account_id == account.id,
+                PortalLink.used_at.is_(None),
+                PortalLink.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
     if purpose == INVITE:
         member = membership(session, account.id, creator_id)
         if member is not None and member.accepted_at is None:
             member.accepted_at = now
     account.last_login_at = now
     actor = actor_for(account, creator_id)
-    action = "portal.invite_accept" if purpose == INVITE else "portal.login_link"
+    action = {
+        INVITE: "portal.invite_accept",
+        RESET: "portal.password_reset",
+    }.get(purpose, "portal.login_link")
     record(session, actor, action, "portal_account", account.id, {"link_id": link_id})
     session.flush()
     return account, creator_id
@@ -299,5 +325,42 @@ def request_login_link(
         "portal_account",
         account.id if account else None,
         {"email": address, "ip": ip, "sent": sent},
+    )
+    session.flush()
+
+
+def request_password_reset(
+    session: Session, email: str | None, ip: str | None, settings: PortalSettings
+) -> None:
+    """Email a password-reset link when the address has an open portal account; the answer
+    is the same either way. As for staff (crm.auth.links.request_password_reset): past
+    `reset_per_address` requests from one network address the request is refused; past
+    `reset_per_account` for one email address no more email goes out, and nothing says so."""
+    problems = email_problems(email)
+    if problems:
+        raise Invalid({"email": problems})
+    address = normalise_email(email)
+    ip = (ip or "unknown")[:64]
+    window = timedelta(minutes=settings.reset_window_minutes)
+    wait = _retry_after(session, "ip", ip, settings.reset_per_address, window, "portal_reset")
+    if wait:
+        raise TooManyRequests("Too many password-reset requests. Try again later.", wait)
+    quiet = _retry_after(
+        session, "email", address, settings.reset_per_account, window, "portal_reset"
+    )
+    session.add(LoginAttempt(email=address, ip=ip, succeeded=False, kind="portal_reset"))
+    account = find_account(session, address)
+    usable = [m for m in (account.memberships if account else []) if not m.creator.archived]
+    sent = False
+    if account is not None and account.active and usable and not quiet:
+        _issue(session, None, account, usable[0].creator_id, RESET, settings)
+        sent = True
+    record(
+        session,
+        None,
+        "portal.password_reset_request",
+        "portal_account",
+        account.id if account else None,
+        {"email": address, "ip": ip, "sent": sent, "throttled": bool(quiet)},
     )
     session.flush()

@@ -5,7 +5,8 @@ user agent, and the SHA-256 of the exact terms with the NDA's document version (
 the terms, the attached document's hash, the dates and the covered products). The form
 carries the version the creator read: if the NDA changed meanwhile, signing is refused and
 the new terms are shown. A signed NDA whose terms change afterwards needs a new signature
-(`needs_signature`), which the portal asks for.
+(`needs_signature`), which the portal asks for; until then R1 does not honour it
+(`Nda.needs_resignature`, from the terms hash of the latest signature).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.agreements.models import Nda
-from crm.agreements.services import transition_nda, update_nda
+from crm.agreements.models import Nda, terms_sha256
+from crm.agreements.services import record_resignature, transition_nda, update_nda
 from crm.audit.services import record
 from crm.common.actor import CreatorActor
 from crm.common.errors import Conflict, Invalid, NotFound
@@ -28,10 +29,6 @@ from crm.portal.services import activity
 
 #: What a creator sees of their NDAs; drafts are still being written by staff.
 VISIBLE = ("sent", "signed", "expired", "terminated")
-
-
-def terms_sha256(terms: str) -> str:
-    return hashlib.sha256((terms or "").encode()).hexdigest()
 
 
 def document_version(nda: Nda) -> str:
@@ -133,6 +130,8 @@ def sign(
             update_nda(session, actor, nda, effective_on=today)
             version = document_version(nda)
         transition_nda(session, actor, nda, "signed", today, signed_on=today, electronic=True)
+    elif nda.needs_resignature:
+        record_resignature(session, actor, nda, nda.terms)  # R1 honours it again
     signature = NdaSignature(
         nda_id=nda.id,
         creator_id=nda.creator_id,
