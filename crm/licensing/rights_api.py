@@ -39,6 +39,7 @@ from crm.licensing.schemas import (
     release_json,
 )
 from crm.licensing.services import manifests, releases, rights, rights_bulk
+from crm.licensing.services.licences import demand_of
 from crm.licensing.services.territory import parse_territory_arg
 
 routes = ApiRoutes()
@@ -136,6 +137,11 @@ def releases_revoke(release_id: int) -> Response:
             "description": "releases must cover it: worldwide or country codes; "
             "default: releases for any territory count",
         },
+        "licence_id": {
+            "type": "integer",
+            "description": "judge the work as this licence would: its uses, its territory and "
+            "its term (instead of use and territory)",
+        },
     },
 )
 def work_licensable(work_id: int) -> Response:
@@ -145,12 +151,22 @@ def work_licensable(work_id: int) -> Response:
     uses = list(dict.fromkeys(uses))
     raw_territory = request.args.get("territory")
     territory = parse_territory_arg(raw_territory) if raw_territory else None
+    licence_id = query_int("licence_id")
+    if licence_id is not None and (uses or territory is not None):
+        raise Invalid({"licence_id": ["give either licence_id or use and territory"]})
     db = get_session()
     work = services.get_work(db, work_id)
     day = query_date("as_of") or services.today()
     # Without uses (or a territory), a release counts whatever it covers (wherever): is
     # anything missing at all?
-    found = rights.verdicts(db, [work], uses, day, rights.Demand(territory=territory))[work.id]
+    demand = rights.Demand(territory=territory)
+    if licence_id is not None:
+        licence = lic.get_licence(db, licence_id)
+        if licence.creator_id != work.creator_id:
+            raise Invalid({"licence_id": ["is a licence of another creator's works"]})
+        uses, demand = list(licence.uses), demand_of(licence, term=True)
+        territory = demand.territory
+    found = rights.verdicts(db, [work], uses, day, demand)[work.id]
     answer = {
         "work_id": work.id,
         "uses": uses,

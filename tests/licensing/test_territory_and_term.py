@@ -227,3 +227,33 @@ def test_manifests_apply_the_territory_and_name_no_person(db, jane):
         f"no model release for 1 person (release #{release.id} does not cover DE)"
     ]
     assert "Jane" not in str(february.removed)
+
+
+def test_licensable_as_a_licence_would_judge_it(client, api, db, jane, make_creator):
+    creator, portrait, own, _release = jane
+    licence = lic.create_licence(db, ACTOR, **_licence(creator, [own], territory="DE"))
+    french = lic.create_licence(db, ACTOR, **_licence(creator, [own], territory="FR"))
+    _user, headers = api("viewer")
+    url = f"/api/v1/works/{portrait.id}/licensable"
+    ok = client.get(f"{url}?licence_id={licence.id}", headers=headers).get_json()
+    assert ok["licensable"] is True and ok["uses"] == ["ai_training"] and ok["territory"] == "DE"
+    no = client.get(f"{url}?licence_id={french.id}", headers=headers).get_json()
+    assert no["licensable"] is False
+    assert no["reasons"] == [
+        "no model release for 1 person (model release for Jane Doe does not cover FR)"
+    ]
+    stranger = make_creator()
+    theirs = lic.create_licence(
+        db,
+        ACTOR,
+        **_licence(stranger, [], all_allowed_works=True) | {"work_ids": None},
+    )
+    for query in (
+        f"licence_id={theirs.id}",
+        f"licence_id={licence.id}&territory=FR",
+        f"licence_id={licence.id}&use=ai_training",
+        "licence_id=abc",
+        "territory=Mars",
+    ):
+        assert client.get(f"{url}?{query}", headers=headers).status_code == 422, query
+    assert client.get(f"{url}?licence_id=999999", headers=headers).status_code == 404
