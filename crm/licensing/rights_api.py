@@ -8,7 +8,7 @@ from typing import Annotated
 
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from crm.api.base import (
     ApiModel,
@@ -183,14 +183,14 @@ def work_licensable(work_id: int) -> Response:
 
 
 class BulkFilterIn(ApiModel):
-    creator_id: int | None = None
+    creator_id: StrictInt | None = None
     kind: str | None = Field(default=None, max_length=10, description=" or ".join(WORK_KINDS))
     from_: date | None = Field(default=None, alias="from", description="created on or after")
     to: date | None = Field(default=None, description="created on or before")
 
 
 class RightsBulkIn(ApiModel):
-    ids: list[int] | None = Field(default=None, max_length=rights_bulk.MAX_WORKS)
+    ids: list[StrictInt] | None = Field(default=None, max_length=rights_bulk.MAX_WORKS)
     filter: BulkFilterIn | None = None
     rights: str | None = Field(
         default=None, max_length=10, description="creator, shared, client or unknown"

@@ -18,7 +18,7 @@ from crm.licensing.services import SCOPE_FORMS
 
 MAX_CHECK_ITEMS = 10_000
 
-Territory = (
+TerritoryIn = (
     Annotated[str, Field(max_length=1000)]
     | Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=300)]
     | None
@@ -110,7 +110,7 @@ class ReleaseIn(ApiModel):
     subject: str = Field(max_length=300, description="the person, or the property or brand")
     uses: list[str] = Field(max_length=4)
     work_ids: list[int] = Field(max_length=1000)
-    territory: Territory = Field(default=None, description=TERRITORY_DOC)
+    territory: TerritoryIn = Field(default=None, description=TERRITORY_DOC)
     media: list[str] | None = Field(
         default=None, max_length=5, description="work kinds covered; empty: all"
     )
@@ -191,7 +191,7 @@ class CheckIn(ApiModel):
     use: Literal["data_mining", "ai_inference", "ai_training", "ai_generative_training"]
     items: list[CheckItem] = Field(max_length=MAX_CHECK_ITEMS)
     as_of: date | None = None
-    territory: Territory = Field(
+    territory: TerritoryIn = Field(
         default=None, description="releases must cover it (default worldwide): " + TERRITORY_DOC
     )
 
@@ -214,7 +214,7 @@ class LicenceIn(ApiModel):
     ends_on: date | None = None
     work_ids: list[int] | None = None
     all_allowed_works: bool = False
-    territory: Territory = Field(default=None, description=TERRITORY_DOC + "; default worldwide")
+    territory: TerritoryIn = Field(default=None, description=TERRITORY_DOC + "; default worldwide")
 
 
 class LicencePatch(ApiModel):
@@ -223,7 +223,7 @@ class LicencePatch(ApiModel):
     rate: str | None = None
     work_ids: list[int] | None = None
     all_allowed_works: bool | None = None
-    territory: Territory = Field(default=None, description=TERRITORY_DOC)
+    territory: TerritoryIn = Field(default=None, description=TERRITORY_DOC)
 
 
 class LicenceOut(OutModel):

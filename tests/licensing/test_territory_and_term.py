@@ -125,11 +125,13 @@ def test_a_release_must_last_as_long_as_the_licence(db, jane):
     licence = lic.create_licence(
         db, ACTOR, **_licence(creator, [portrait], ends_on=date(2026, 6, 30))
     )
-    # Extending the term past the release is refused; a term within it is not.
-    with pytest.raises(Conflict):
-        lic.update_licence(db, ACTOR, licence, {"ends_on": date(2027, 1, 31)})
+    # Extending the term within the release is accepted; past it, refused.
     lic.update_licence(db, ACTOR, licence, {"ends_on": date(2026, 12, 31)})
     assert licence.ends_on == date(2026, 12, 31)
+    with pytest.raises(Conflict):
+        lic.update_licence(db, ACTOR, licence, {"ends_on": date(2027, 1, 31)})
+    with pytest.raises(Conflict):
+        lic.update_licence(db, ACTOR, licence, {"ends_on": None})
 
 
 def test_free_text_territories_recorded_earlier_cover_nothing(db, jane):

@@ -278,11 +278,9 @@ def update_licence(
     elif not all_allowed and not works:
         errors.add("work_ids", "choose the works, or cover all allowed works")
     errors.raise_if_any()
-    widened = (
-        before["territory"] != licence.territory
-        or (before["ends_on"] is not None and licence.ends_on is None)
-        or (before["ends_on"] is not None and licence.ends_on > before["ends_on"])
-    )
+    old_end, new_end = before["ends_on"], licence.ends_on
+    longer = old_end is not None and (new_end is None or new_end > old_end)
+    widened = longer or before["territory"] != licence.territory
     added = [w for w in works if widened or w.id not in {x.id for x in licence.works}]
     if added:
         day = _check_day(licence.starts_on, on)
