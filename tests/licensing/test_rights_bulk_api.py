@@ -176,3 +176,48 @@ def test_ten_thousand_unknown_ids_are_refused_quickly(client, api, archive):
     summary = res.get_json()
     assert summary["done"] == [old.id] and len(summary["refused"]) == 9_999
     assert elapsed < 20, elapsed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ids": list(range(1, 100_001)), "rights": "creator"},
+        {"ids": [[[[[[[[[[1]]]]]]]]]], "rights": "creator"},
+        {"filter": {"creator_id": {"$gt": 0}}, "rights": "creator"},
+        {"ids": [1], "rights": "creator\u202e"},
+        {"ids": [0], "client_name": "Acme\x00", "rights": "client"},
+        {"ids": [0], "rights_evidence": "\x00", "rights": "creator"},
+        {"ids": [0], "co_holders": ["A\x00"], "rights": "shared"},
+    ],
+)
+def test_hostile_bodies(client, api, archive, body):
+    _creator, old, *_rest = archive
+    if body.get("ids") == [0]:
+        body = body | {"ids": [old.id]}  # a real work, so the value reaches the database
+    _user, headers = api("manager")
+    res = client.post(URL, json=body, headers=headers)
+    assert 400 <= res.status_code < 500, (res.status_code, res.get_data()[:300])
+
+
+@pytest.mark.parametrize(
+    "territory",
+    ["\u0661\u0662", "F\u200bR", "x" * 5000, {"FR": 1}, [None], ["FR"] * 400, "EU" * 600],
+)
+def test_hostile_territories_are_422(client, api, archive, territory):
+    _creator, old, *_rest = archive
+    _user, headers = api("manager")
+    body = {"use": "ai_training", "items": [{"url": old.url}], "territory": territory}
+    res = client.post("/api/v1/consent/check", json=body, headers=headers)
+    assert res.status_code == 422, (territory, res.status_code)
+
+
+def test_nul_in_a_single_edit_or_a_release_is_a_field_error(client, api, archive):
+    _creator, old, *_rest = archive
+    _user, headers = api("manager")
+    for body in ({"rights_evidence": "a\x00b"}, {"title": "T\x00"}, {"tags": ["a\x00"]}):
+        res = client.patch(f"/api/v1/works/{old.id}", json=body, headers=headers)
+        assert res.status_code == 422, (body, res.status_code)
+        assert set(res.get_json()["errors"]) == set(body)
+    release = {"kind": "model", "subject": "J\x00", "uses": ["ai_training"], "work_ids": [old.id]}
+    res = client.post("/api/v1/releases", json=release, headers=headers)
+    assert res.status_code == 422 and "subject" in res.get_json()["errors"]

@@ -86,6 +86,8 @@ def create_release(
         errors.add("subject", "name the person (model) or the property or brand")
     elif len(subject) > 300:
         errors.add("subject", "must be at most 300 characters")
+    elif "\x00" in subject:
+        errors.add("subject", "must not contain NUL characters")
     uses = list(dict.fromkeys(uses or []))
     if not uses:
         errors.add("uses", "choose at least one use")

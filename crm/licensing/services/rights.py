@@ -185,6 +185,11 @@ def clean_rights(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
     if len(description) > MAX_DESCRIPTION:
         errors.add(prefix + "description", f"must be at most {MAX_DESCRIPTION} characters")
     clean["description"] = description
+    # PostgreSQL text cannot hold NUL: refused here, as a field error, not by the database.
+    for name in ("rights_evidence", "client_name", "co_holders", "tags", "description"):
+        value = clean[name]
+        if any("\x00" in v for v in (value if isinstance(value, list) else [value or ""])):
+            errors.add(prefix + name, "must not contain NUL characters")
     return clean
 
 
