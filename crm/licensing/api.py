@@ -39,6 +39,7 @@ from crm.licensing.licences_api import (  # noqa: F401 (re-exported)
 from crm.licensing.models import RIGHTS, USES, WORK_KINDS, Consent, Work
 from crm.licensing.schemas import (
     MAX_CHECK_ITEMS,
+    TERRITORY_QUERY,
     CheckIn,
     CheckOut,
     ConsentIn,
@@ -51,7 +52,7 @@ from crm.licensing.schemas import (
     consent_json,
     work_json,
 )
-from crm.licensing.services import rights
+from crm.licensing.services.territory import parse_territory_arg
 
 routes = ApiRoutes()
 
@@ -154,12 +155,17 @@ def works_create():
 
 @routes.get("/works/<int:work_id>")
 @allow(ALL_ROLES)
-@doc("One work with its effective decision per use today", response=WorkOut)
+@doc(
+    "One work with its effective decision per use today (consent and the licensable set)",
+    response=WorkOut,
+)
 def works_show(work_id: int):
     db = get_session()
     work = services.get_work(db, work_id)
-    decided = services.grid(db, [work], services.today())[work.id]
-    return jsonify(work_json(work) | {"decisions": _decisions_json(decided)})
+    decided = services.effective(db, [work], USES, services.today())
+    return jsonify(
+        work_json(work) | {"decisions": _decisions_json({u: decided[(work.id, u)] for u in USES})}
+    )
 
 
 @routes.patch("/works/<int:work_id>")
@@ -177,12 +183,21 @@ def works_update(work_id: int):
 def _decisions_json(decided: dict) -> dict:
     return {
         use: {
-            "decision": r.decision,
-            "reason": r.reason,
-            "consent_id": getattr(r.consent, "id", None),
+            "decision": e.decision,
+            "reason": e.resolution.reason,
+            "consent_id": getattr(e.consent, "id", None),
         }
-        for use, r in decided.items()
+        | _not_licensable(e)
+        for use, e in decided.items()
     }
+
+
+def _not_licensable(e: services.Effective) -> dict:
+    """Beside a decision refused for want of rights or releases: what consent says, and why
+    the work is outside the licensable set."""
+    if e.licensable:
+        return {}
+    return {"consent_decision": e.consent_decision, "reasons": e.reasons}
 
 
 # --- consents ------------------------------------------------------------------------------
@@ -262,9 +277,12 @@ def consent_check():
             raise Invalid({"items": [f"at most {MAX_CHECK_ITEMS} items per call"]})
     body = parse_body(CheckIn)
     day = body.as_of or services.today()
+    territory = parse_territory_arg(body.territory, "territory")
     items = [i.model_dump() for i in body.items]
-    answers = services.check_items(get_session(), body.use, items, day)
-    return jsonify({"use": body.use, "as_of": day.isoformat(), "items": answers})
+    answers = services.check_items(get_session(), body.use, items, day, territory)
+    return jsonify(
+        {"use": body.use, "as_of": day.isoformat(), "territory": territory.text, "items": answers}
+    )
 
 
 @routes.get("/registry.json")
@@ -278,6 +296,7 @@ def consent_check():
         "kind": {"type": "string", "enum": WORK_KINDS},
         "limit": {"type": "integer", "maximum": REGISTRY_MAX_LIMIT},
         "cursor": {"type": "string"},
+        "territory": TERRITORY_QUERY,
     },
 )
 def registry_export():
@@ -288,11 +307,11 @@ def registry_export():
         if limit is None or not 1 <= limit <= REGISTRY_MAX_LIMIT:
             raise Invalid({"limit": [f"must be between 1 and {REGISTRY_MAX_LIMIT}"]})
     day = query_date("as_of") or services.today()
+    territory = parse_territory_arg(request.args.get("territory"), "territory")
     db = get_session()
     stmt = services.list_works_stmt(query_int("creator_id"), query_choice("kind", WORK_KINDS))
     page = keyset_page(db, stmt, [SortKey(Work.id, "id")], request.args.get("cursor"), limit)
-    decided = services.grid(db, page.items, day)
-    judged = rights.verdicts_per_use(db, page.items, USES, day)
+    decided = services.effective(db, page.items, USES, day, territory=territory)
     items = [
         {
             "work_id": w.id,
@@ -302,16 +321,15 @@ def registry_export():
             "sha256": w.sha256,
             "standards": interop_api.work_links(w),
             "rights": w.rights,
-            "licensable": all(judged[(w.id, u)].licensable for u in USES),
-            "decisions": {
-                use: _registry_decision(r, judged[(w.id, use)]) for use, r in decided[w.id].items()
-            },
+            "licensable": all(decided[(w.id, u)].licensable for u in USES),
+            "decisions": {use: _registry_decision(decided[(w.id, use)]) for use in USES},
         }
         for w in page.items
     ]
     return jsonify(
         {
             "as_of": day.isoformat(),
+            "territory": territory.text,
             "uses": list(USES),
             "items": items,
             "next_cursor": page.next_cursor,
@@ -319,11 +337,8 @@ def registry_export():
     )
 
 
-def _registry_decision(res, verdict) -> dict:
-    """R10's decision, never allowed for a work outside the licensable set (and why)."""
-    out = {"decision": res.decision, "consent_id": getattr(res.consent, "id", None)}
-    if not verdict.licensable:
-        out.update(
-            decision="not_allowed", consent_decision=res.decision, reasons=list(verdict.reasons)
-        )
-    return out
+def _registry_decision(e: services.Effective) -> dict:
+    """The effective decision: R10's, never allowed for a work outside the licensable set."""
+    return {"decision": e.decision, "consent_id": getattr(e.consent, "id", None)} | (
+        _not_licensable(e)
+    )

@@ -215,8 +215,8 @@ def croissant(
         ),
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "license": (
-            f"Licence #{licence.id}: {licence.title} — uses {uses}; from {licence.starts_on}, "
-            f"{terms}"
+            f"Licence #{licence.id}: {licence.title} — uses {uses}; territory "
+            f"{licence.territory}; from {licence.starts_on}, {terms}"
         ),
         "url": dataset_url,
         "version": "1.0.0",

@@ -114,7 +114,11 @@ class ReleaseForm(FlaskForm):
         "Uses it allows", choices=choices(USE_LABELS.items()), validators=[DataRequired()]
     )
     media = SelectMultipleField("Media (none chosen: all)", choices=choices(WORK_KINDS))
-    territory = StringField("Territory", default="worldwide", validators=[Length(max=200)])
+    territory = StringField(
+        "Territory (worldwide, or country codes such as FR, DE; EU for its members)",
+        default="worldwide",
+        validators=[Length(max=1000)],
+    )
     signed_on = DateField("Signed on (optional)", validators=[Optional()])
     expires_on = DateField("Expires on (optional)", validators=[Optional()])
     work_ids = SelectMultipleField(
@@ -178,6 +182,11 @@ class LicenceForm(FlaskForm):
     currency = StringField("Currency", default="USD", validators=[DataRequired(), Length(max=3)])
     starts_on = DateField("Starts on", validators=[DataRequired()])
     ends_on = DateField("Ends on (optional)", validators=[Optional()])
+    territory = StringField(
+        "Territory (worldwide, or country codes such as FR, DE; EU for its members)",
+        default="worldwide",
+        validators=[Length(max=1000)],
+    )
     all_allowed_works = BooleanField("Cover every work allowed for these uses")
     work_ids = SelectMultipleField("Works", choices=[], coerce=coerce_id, validate_choice=False)
 

@@ -234,6 +234,11 @@ class Licence(Base):
     currency: Mapped[str] = mapped_column(String(3))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # Where the licensee may use the works: `worldwide` or country codes (`DE,FR`); every
+    # release a covered work needs must cover it.
+    territory: Mapped[str] = mapped_column(
+        String(200), default="worldwide", server_default="worldwide"
+    )
     all_allowed_works: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

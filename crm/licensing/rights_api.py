@@ -1,13 +1,19 @@
-"""JSON API of rights and releases: releases, a work's licensable verdict, and each
-licence's dataset manifest (Croissant JSON-LD and CSV)."""
+"""JSON API of rights and releases: releases, a work's licensable verdict, rights set in bulk,
+and each licence's dataset manifest (Croissant JSON-LD and CSV)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user
+from pydantic import Field, StrictInt
 
 from crm.api.base import (
+    ApiModel,
     ApiRoutes,
+    OutModel,
     created,
     doc,
     page_response,
@@ -19,12 +25,12 @@ from crm.api.base import (
 )
 from crm.common.errors import Invalid
 from crm.common.pagination import SortKey, keyset_page
-from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL, allow
+from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow
 from crm.creators.models import Creator
 from crm.db import get_session
 from crm.licensing import croissant, services
 from crm.licensing import licences as lic
-from crm.licensing.models import RELEASE_KINDS, USES, Release
+from crm.licensing.models import RELEASE_KINDS, USES, WORK_KINDS, Release
 from crm.licensing.schemas import (
     LicensableOut,
     ReleaseIn,
@@ -32,7 +38,9 @@ from crm.licensing.schemas import (
     ReleaseRevokeIn,
     release_json,
 )
-from crm.licensing.services import manifests, releases, rights
+from crm.licensing.services import manifests, releases, rights, rights_bulk
+from crm.licensing.services.licences import demand_of
+from crm.licensing.services.territory import parse_territory_arg
 
 routes = ApiRoutes()
 
@@ -124,6 +132,16 @@ def releases_revoke(release_id: int) -> Response:
             "default: releases for any use count",
         },
         "as_of": {"type": "string", "format": "date"},
+        "territory": {
+            "type": "string",
+            "description": "releases must cover it: worldwide or country codes; "
+            "default: releases for any territory count",
+        },
+        "licence_id": {
+            "type": "integer",
+            "description": "judge the work as this licence would: its uses, its territory and "
+            "its term (instead of use and territory)",
+        },
     },
 )
 def work_licensable(work_id: int) -> Response:
@@ -131,23 +149,91 @@ def work_licensable(work_id: int) -> Response:
     if any(u not in USES for u in uses):
         raise Invalid({"use": [f"must be among {', '.join(USES)}"]})
     uses = list(dict.fromkeys(uses))
+    raw_territory = request.args.get("territory")
+    territory = parse_territory_arg(raw_territory) if raw_territory else None
+    licence_id = query_int("licence_id")
+    if licence_id is not None and (uses or territory is not None):
+        raise Invalid({"licence_id": ["give either licence_id or use and territory"]})
     db = get_session()
     work = services.get_work(db, work_id)
     day = query_date("as_of") or services.today()
-    if uses:
-        found = rights.verdicts(db, [work], uses, day)[work.id]
-    else:
-        # Without uses, a release counts whatever it covers: is anything missing at all?
-        found = rights.verdicts(db, [work], [], day)[work.id]
-    return jsonify(
-        {
-            "work_id": work.id,
-            "uses": uses,
-            "as_of": day.isoformat(),
-            "licensable": found.licensable,
-            "reasons": list(found.reasons),
-        }
+    # Without uses (or a territory), a release counts whatever it covers (wherever): is
+    # anything missing at all?
+    demand = rights.Demand(territory=territory)
+    if licence_id is not None:
+        licence = lic.get_licence(db, licence_id)
+        if licence.creator_id != work.creator_id:
+            raise Invalid({"licence_id": ["is a licence of another creator's works"]})
+        uses, demand = list(licence.uses), demand_of(licence, term=True)
+        territory = demand.territory
+    found = rights.verdicts(db, [work], uses, day, demand)[work.id]
+    answer = {
+        "work_id": work.id,
+        "uses": uses,
+        "as_of": day.isoformat(),
+        "licensable": found.licensable,
+        "reasons": list(found.reasons),
+    }
+    if territory is not None:
+        answer["territory"] = territory.text
+    return jsonify(answer)
+
+
+# --- rights in bulk ------------------------------------------------------------------------
+
+
+class BulkFilterIn(ApiModel):
+    creator_id: StrictInt | None = None
+    kind: str | None = Field(default=None, max_length=10, description=" or ".join(WORK_KINDS))
+    from_: date | None = Field(default=None, alias="from", description="created on or after")
+    to: date | None = Field(default=None, description="created on or before")
+
+
+class RightsBulkIn(ApiModel):
+    ids: list[StrictInt] | None = Field(default=None, max_length=rights_bulk.MAX_WORKS)
+    filter: BulkFilterIn | None = None
+    rights: str | None = Field(
+        default=None, max_length=10, description="creator, shared, client or unknown"
     )
+    rights_evidence: str | None = Field(default=None, max_length=5000)
+    relicense_allowed: bool | None = None
+    co_holders: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None, max_length=20
+    )
+    client_name: str | None = Field(default=None, max_length=300)
+
+
+class BulkRefusalOut(OutModel):
+    id: int
+    reason: str
+
+
+class RightsBulkOut(OutModel):
+    done: list[int]
+    refused: list[BulkRefusalOut]
+
+
+@routes.post("/works/rights/bulk")
+@allow(EDITORS)
+@doc(
+    "Set the rights of many works (ids, or a filter by creator, kind and creation dates), "
+    "each merged into the work and checked as a single edit is; one transaction, a "
+    f"summary of done and refused per id; at most {rights_bulk.MAX_WORKS} works",
+    body=RightsBulkIn,
+    response=RightsBulkOut,
+    errors=(403, 422),
+)
+def works_rights_bulk() -> Response:
+    body = parse_body(RightsBulkIn)
+    where = None
+    if body.filter is not None:
+        f = body.filter
+        where = rights_bulk.WorkFilter(f.creator_id, f.kind, f.from_, f.to)
+    changes = body.model_dump(exclude_unset=True, include=set(rights_bulk.BULK_FIELDS))
+    db = get_session()
+    outcome = rights_bulk.set_rights(db, current_user, changes, ids=body.ids, where=where)
+    db.commit()
+    return jsonify(outcome.as_json())
 
 
 # --- dataset manifests ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ serialisers that fill the documents."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask_login import current_user
 from pydantic import Field, model_validator
@@ -17,6 +17,17 @@ from crm.licensing.models import Consent, Licence, Release, Work
 from crm.licensing.services import SCOPE_FORMS
 
 MAX_CHECK_ITEMS = 10_000
+
+TerritoryIn = (
+    Annotated[str, Field(max_length=1000)]
+    | Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=300)]
+    | None
+)
+TERRITORY_DOC = "worldwide, or ISO 3166 alpha-2 country codes (a list, or comma-separated)"
+TERRITORY_QUERY = {
+    "type": "string",
+    "description": "releases must cover this territory: " + TERRITORY_DOC + "; default worldwide",
+}
 
 
 class WorkRightsIn(ApiModel):
@@ -89,6 +100,7 @@ class WorkOut(OutModel):
 class LicensableOut(OutModel):
     work_id: int
     uses: list[str]
+    territory: str | None = Field(default=None, description="when asked")
     as_of: str
     licensable: bool
     reasons: list[str]
@@ -99,7 +111,7 @@ class ReleaseIn(ApiModel):
     subject: str = Field(max_length=300, description="the person, or the property or brand")
     uses: list[str] = Field(max_length=4)
     work_ids: list[int] = Field(max_length=1000)
-    territory: str | None = Field(default=None, max_length=200)
+    territory: TerritoryIn = Field(default=None, description=TERRITORY_DOC)
     media: list[str] | None = Field(
         default=None, max_length=5, description="work kinds covered; empty: all"
     )
@@ -180,11 +192,15 @@ class CheckIn(ApiModel):
     use: Literal["data_mining", "ai_inference", "ai_training", "ai_generative_training"]
     items: list[CheckItem] = Field(max_length=MAX_CHECK_ITEMS)
     as_of: date | None = None
+    territory: TerritoryIn = Field(
+        default=None, description="releases must cover it (default worldwide): " + TERRITORY_DOC
+    )
 
 
 class CheckOut(OutModel):
     use: str
     as_of: str
+    territory: str
     items: list[dict]
 
 
@@ -199,6 +215,7 @@ class LicenceIn(ApiModel):
     ends_on: date | None = None
     work_ids: list[int] | None = None
     all_allowed_works: bool = False
+    territory: TerritoryIn = Field(default=None, description=TERRITORY_DOC + "; default worldwide")
 
 
 class LicencePatch(ApiModel):
@@ -207,6 +224,7 @@ class LicencePatch(ApiModel):
     rate: str | None = None
     work_ids: list[int] | None = None
     all_allowed_works: bool | None = None
+    territory: TerritoryIn = Field(default=None, description=TERRITORY_DOC)
 
 
 class LicenceOut(OutModel):
@@ -220,6 +238,7 @@ class LicenceOut(OutModel):
     currency: str
     starts_on: str
     ends_on: str | None
+    territory: str
     all_allowed_works: bool
     work_ids: list[int]
 
@@ -250,6 +269,7 @@ class PayoutOut(OutModel):
 
 class RegistryOut(OutModel):
     as_of: str
+    territory: str
     uses: list[str]
     items: list[dict]
     next_cursor: str | None
@@ -337,6 +357,7 @@ def licence_json(licence: Licence, work_ids: list[int]) -> dict:
         "currency": licence.currency,
         "starts_on": iso(licence.starts_on),
         "ends_on": iso(licence.ends_on),
+        "territory": licence.territory,
         "all_allowed_works": licence.all_allowed_works,
         "work_ids": work_ids,
     }

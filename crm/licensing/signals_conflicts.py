@@ -75,10 +75,12 @@ def conflicts(
             decided[scope] = (
                 standards.work_decisions(session, work, day)
                 if work is not None
-                else standards.creator_decisions(session, creator, day)
+                else standards.creator_decisions(session, creator, day, licensable=False)
             )
+        # A conflict is between the creator's signal and our consent record, whether or not
+        # the work is licensable: legal settles the record.
         res = decided[scope][s.use]
-        if res.decision not in ("allowed", "constrained"):
+        if res.consent_decision not in ("allowed", "constrained"):
             continue
         consent_id = res.consent.id if res.consent else None
         key = conflict_key(s.creator_id, s.work_id, s.site, s.source, s.use, consent_id)
@@ -106,7 +108,7 @@ def conflicts(
                 "source": s.source,
                 "use": s.use,
                 "site_says": s.decision,
-                "recorded": res.decision,
+                "recorded": res.consent_decision,
                 "consent_id": res.consent.id if res.consent else None,
                 "evidence": s.evidence,
                 "url": s.url,

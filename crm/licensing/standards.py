@@ -1,8 +1,10 @@
 """Consent in standard forms: the CAWG training-and-data-mining assertion, an XMP sidecar
 with the PLUS `DataMining` property, and a TDMRep file with the ODRL policy it links.
 
-Every export is built from R10's effective decisions (`services.resolve`); nothing here
-decides anything itself. The mapping is written down in docs/CONSENT_STANDARDS.md.
+Every export is built from the effective decision (`services.effective`: R10, made
+`not_allowed` for a work outside the licensable set), the one the consent check, the
+registry and the manifests answer; nothing here decides anything itself. The mapping is
+written down in docs/CONSENT_STANDARDS.md.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm.creators.models import Creator
 from crm.licensing import services
 from crm.licensing.models import USES, Work
-from crm.licensing.services import Resolution
+from crm.licensing.services import Effective, Verdict
+from crm.licensing.services.rights import RIGHTS_COLUMNS
 
 CAWG_LABEL = "cawg.training-mining"
 CAWG_USE = {"allowed": "allowed", "not_allowed": "notAllowed", "constrained": "constrained"}
@@ -58,32 +62,59 @@ class _CreatorScope:
     kind: str | None = None
 
 
-def work_decisions(session: Session, work: Work, day: date) -> dict[str, Resolution]:
-    return services.grid(session, [work], day)[work.id]
+def work_decisions(session: Session, work: Work, day: date) -> dict[str, Effective]:
+    """The work's effective decision per use (worldwide; no person named: exports are
+    published with the work)."""
+    decided = services.effective(session, [work], USES, day, named=False)
+    return {use: decided[(work.id, use)] for use in USES}
 
 
-def creator_decisions(session: Session, creator: Creator, day: date) -> dict[str, Resolution]:
-    """The decisions every work of the creator gets unless a kind or work record says
-    otherwise (the all-works scope)."""
+def creator_decisions(
+    session: Session, creator: Creator, day: date, *, licensable: bool = True
+) -> dict[str, Effective]:
+    """The decisions a site of the creator publishes: the all-works consent records (kind
+    or work records cannot be expressed per site), each use refused while any of the
+    creator's works is outside the licensable set for it — the site serves that work too.
+    `licensable=False`: the consent records alone (the verdicts are not read)."""
     scope = _CreatorScope(id=-1, creator_id=creator.id)
     decided = services.resolve(session, [scope], USES, day)
-    return {use: decided[(scope.id, use)] for use in USES}
-
-
-def _constraint(res: Resolution) -> str:
-    return (res.consent.constraint if res.consent is not None else "") or ""
+    if not licensable:
+        return {use: Effective(decided[(scope.id, use)], Verdict(())) for use in USES}
+    # Only works that are not the creator's own, or that show people or property, can fail.
+    rows = list(
+        session.execute(
+            select(*RIGHTS_COLUMNS)
+            .where(
+                Work.creator_id == creator.id,
+                or_(Work.rights != "creator", Work.people_present, Work.property_present),
+            )
+            .order_by(Work.id)
+        )
+    )
+    judged = services.verdicts_per_use(session, rows, USES, day) if rows else {}
+    out: dict[str, Effective] = {}
+    for use in USES:
+        failing = [r.id for r in rows if not judged[(r.id, use)].licensable]
+        verdict = Verdict(())
+        if failing:
+            listed = ", ".join(f"#{i}" for i in failing[:5]) + (" …" if len(failing) > 5 else "")
+            verdict = Verdict((f"{len(failing)} works not licensable for {use} ({listed})",))
+        out[use] = Effective(decided[(scope.id, use)], verdict)
+    return out
 
 
 # --- CAWG ----------------------------------------------------------------------------------
 
 
-def cawg_assertion(decisions: Mapping[str, Resolution]) -> dict[str, Any]:
+def cawg_assertion(decisions: Mapping[str, Effective]) -> dict[str, Any]:
+    """A use the work is not licensable for is `notAllowed`, not `constrained`: CAWG's
+    `constrained` invites asking the rights holder, and the creator cannot grant it."""
     entries: dict[str, dict[str, str]] = {}
     for use in USES:
         res = decisions[use]
         entry = {"use": CAWG_USE[res.decision]}
         if res.decision == "constrained":
-            entry["constraint_info"] = _constraint(res)
+            entry["constraint_info"] = res.constraint
         entries[f"cawg.{use}"] = entry
     return {"label": CAWG_LABEL, "data": {"entries": entries}}
 
@@ -91,7 +122,7 @@ def cawg_assertion(decisions: Mapping[str, Resolution]) -> dict[str, Any]:
 # --- XMP (PLUS) ----------------------------------------------------------------------------
 
 
-def plus_data_mining(decisions: Mapping[str, Resolution]) -> str:
+def plus_data_mining(decisions: Mapping[str, Effective]) -> str:
     """One PLUS DataMining value for our four decisions, the most restrictive first."""
     decided = {use: decisions[use].decision for use in USES}
     if decided["data_mining"] == "not_allowed":
@@ -105,12 +136,12 @@ def plus_data_mining(decisions: Mapping[str, Resolution]) -> str:
     return DMI_ALLOWED
 
 
-def other_constraints(decisions: Mapping[str, Resolution]) -> list[str]:
+def other_constraints(decisions: Mapping[str, Effective]) -> list[str]:
     lines = []
     for use in USES:
         res = decisions[use]
         if res.decision == "constrained":
-            lines.append(f"{use}: constrained: {_constraint(res)}")
+            lines.append(f"{use}: constrained: {res.constraint}")
         elif (
             use == "ai_inference"
             and res.decision == "not_allowed"
@@ -121,7 +152,7 @@ def other_constraints(decisions: Mapping[str, Resolution]) -> list[str]:
     return lines
 
 
-def xmp_sidecar(work: Work, decisions: Mapping[str, Resolution]) -> bytes:
+def xmp_sidecar(work: Work, decisions: Mapping[str, Effective]) -> bytes:
     ET.register_namespace("x", X_NS)
     ET.register_namespace("rdf", RDF_NS)
     ET.register_namespace("plus", PLUS_NS)
@@ -141,7 +172,7 @@ def xmp_sidecar(work: Work, decisions: Mapping[str, Resolution]) -> bytes:
 # --- TDMRep and ODRL -----------------------------------------------------------------------
 
 
-def tdm_reservation(decisions: Mapping[str, Resolution]) -> int:
+def tdm_reservation(decisions: Mapping[str, Effective]) -> int:
     """0 only when every use is allowed without constraint; otherwise rights are reserved
     and the policy says what is offered."""
     return 0 if all(decisions[u].decision == "allowed" for u in USES) else 1
@@ -154,7 +185,7 @@ def site_location(site: str) -> str:
 
 
 def tdmrep(
-    sites: Sequence[str], decisions: Mapping[str, Resolution], policy_url: str
+    sites: Sequence[str], decisions: Mapping[str, Effective], policy_url: str
 ) -> list[dict[str, Any]]:
     reservation = tdm_reservation(decisions)
     out = []
@@ -167,7 +198,7 @@ def tdmrep(
 
 
 def odrl_policy(
-    creator: Creator, decisions: Mapping[str, Resolution], policy_url: str
+    creator: Creator, decisions: Mapping[str, Effective], policy_url: str
 ) -> dict[str, Any]:
     permissions: list[dict[str, Any]] = []
     prohibitions: list[dict[str, Any]] = []
@@ -178,7 +209,7 @@ def odrl_policy(
             prohibitions.append(rule)
             continue
         if res.decision == "constrained":
-            rule["duty"] = [{"action": "tdm:comply", "comment": _constraint(res)}]
+            rule["duty"] = [{"action": "tdm:comply", "comment": res.constraint}]
         permissions.append(rule)
     policy: dict[str, Any] = {
         "@context": [ODRL_CONTEXT, {"tdm": TDMREP_PROFILE + "#", "cawg": CAWG_VOCAB}],

@@ -1,7 +1,7 @@
 """portal: re-signature after changed terms, rights and releases, password resets
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0024
 Create Date: 2026-12-02 05:00:00
 
 `ndas.signed_terms_sha256` keeps the SHA-256 of the terms the latest signature agreed to, so
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0019"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -54,9 +54,11 @@ from crm.licensing.services.releases import (
 )
 from crm.licensing.services.resolution import (
     NO_RECORD,
+    Effective,
     Resolution,
     check_items,
     consents_in_force,
+    effective,
     effective_decision,
     grid,
     lookup,
@@ -91,6 +93,7 @@ __all__ = [
     "SHA256_RE",
     "USES",
     "WORK_FILTER_MAX",
+    "Effective",
     "Resolution",
     "Verdict",
     "check_items",
@@ -105,6 +108,7 @@ __all__ = [
     "create_release",
     "create_work",
     "create_works",
+    "effective",
     "effective_decision",
     "fund_weights",
     "get_consent",

@@ -26,7 +26,8 @@ from crm.licensing.services.base import (
     today,
 )
 from crm.licensing.services.resolution import resolve, usable
-from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
+from crm.licensing.services.rights import OPEN_ENDED, RIGHTS_COLUMNS, Demand, verdicts
+from crm.licensing.services.territory import Territory, parse_territory, read_territory
 
 # --- rates ---------------------------------------------------------------------------------
 
@@ -86,11 +87,26 @@ def _check_day(starts_on: date, on: date | None) -> date:
     return max(starts_on, on or today())
 
 
-def refusals(session: Session, works: list, uses: list[str], day: date) -> dict[int, list[str]]:
+def licence_territory(licence: Licence) -> Territory:
+    # Stored by this module, so it reads; a hand-edited value that does not covers nowhere.
+    return read_territory(licence.territory) or Territory(licence.territory, frozenset())
+
+
+def demand_of(licence: Licence, *, term: bool = False, named: bool = True) -> Demand:
+    """What a release must cover for this licence: its territory and, when `term`, its
+    whole term (to its end, or with no end for an open-ended licence)."""
+    through = (licence.ends_on or OPEN_ENDED) if term else None
+    return Demand(territory=licence_territory(licence), through=through, named=named)
+
+
+def refusals(
+    session: Session, works: list, uses: list[str], day: date, demand: Demand | None = None
+) -> dict[int, list[str]]:
     """Per work, why a licence for `uses` on `day` may not cover it: R10 (consent for every
-    use) and the licensable set (rights and releases, crm.licensing.services.rights)."""
+    use) and the licensable set (rights and releases, crm.licensing.services.rights) with
+    what the licence demands of releases (territory, term)."""
     decided = resolve(session, works, uses, day)
-    judged = verdicts(session, works, uses, day)
+    judged = verdicts(session, works, uses, day, demand or Demand())
     out: dict[int, list[str]] = {}
     for w in works:
         reasons = [f"consent: {u} not allowed" for u in uses if not usable(decided[(w.id, u)])]
@@ -100,10 +116,13 @@ def refusals(session: Session, works: list, uses: list[str], day: date) -> dict[
     return out
 
 
-def _refuse_unusable(session: Session, works: list[Work], uses: list[str], day: date) -> None:
+def _refuse_unusable(
+    session: Session, works: list[Work], uses: list[str], day: date, demand: Demand
+) -> None:
     """A licence may only name works allowed (or constrained) for all of its uses (R10) and
-    in the licensable set; the refusal names, per work, what is missing."""
-    refused = refusals(session, works, uses, day)
+    in the licensable set, with releases covering its territory for its whole term; the
+    refusal names, per work, what is missing."""
+    refused = refusals(session, works, uses, day, demand)
     if refused:
         titles = {w.id: w.title for w in works}
         raise Conflict(
@@ -143,9 +162,11 @@ def create_licence(
     ends_on: date | None = None,
     work_ids: list[int] | None = None,
     all_allowed_works: bool = False,
+    territory: str | list[str] | None = None,
     on: date | None = None,
 ) -> Licence:
     errors = FieldErrors()
+    where = parse_territory(territory, "territory", errors)
     creator = session.get(Creator, creator_id) if creator_id else None
     if creator is None:
         errors.add("creator_id", "is not a known creator")
@@ -181,8 +202,6 @@ def create_licence(
     errors.raise_if_any()
     assert creator is not None and starts_on is not None  # refused above when missing
     uses = [u for u in USES if u in uses]
-    if works:
-        _refuse_unusable(session, works, uses, _check_day(starts_on, on))
     licence = Licence(
         creator_id=creator.id,
         title=title,
@@ -193,8 +212,12 @@ def create_licence(
         currency=currency,
         starts_on=starts_on,
         ends_on=ends_on,
+        territory=where.text,
         all_allowed_works=bool(all_allowed_works),
     )
+    if works:
+        demand = demand_of(licence, term=True)
+        _refuse_unusable(session, works, uses, _check_day(starts_on, on), demand)
     licence.works = works
     session.add(licence)
     session.flush()
@@ -213,6 +236,7 @@ def _audit_view(licence: Licence) -> dict:
         "currency": licence.currency,
         "starts_on": licence.starts_on,
         "ends_on": licence.ends_on,
+        "territory": licence.territory,
         "all_allowed_works": licence.all_allowed_works,
         "work_ids": sorted(w.id for w in licence.works),
     }
@@ -221,10 +245,14 @@ def _audit_view(licence: Licence) -> dict:
 def update_licence(
     session: Session, actor: Actor, licence: Licence, changes: dict, on: date | None = None
 ) -> Licence:
-    """Title, end date, rate and works may change; they apply to payouts not yet stored."""
+    """Title, end date, territory, rate and works may change; they apply to payouts not yet
+    stored. A longer term or another territory is checked against every work named, not
+    only the ones added."""
     errors = FieldErrors()
     licence = get_licence(session, licence.id, with_works=True)
     before = _audit_view(licence)
+    if "territory" in changes:
+        licence.territory = parse_territory(changes["territory"], "territory", errors).text
     if "title" in changes:
         title = (changes["title"] or "").strip()
         if not title:
@@ -250,9 +278,13 @@ def update_licence(
     elif not all_allowed and not works:
         errors.add("work_ids", "choose the works, or cover all allowed works")
     errors.raise_if_any()
-    added = [w for w in works if w.id not in {x.id for x in licence.works}]
+    old_end, new_end = before["ends_on"], licence.ends_on
+    longer = old_end is not None and (new_end is None or new_end > old_end)
+    widened = longer or before["territory"] != licence.territory
+    added = [w for w in works if widened or w.id not in {x.id for x in licence.works}]
     if added:
-        _refuse_unusable(session, added, licence.uses, _check_day(licence.starts_on, on))
+        day = _check_day(licence.starts_on, on)
+        _refuse_unusable(session, added, licence.uses, day, demand_of(licence, term=True))
     licence.all_allowed_works = bool(all_allowed)
     licence.works = works
     session.flush()
@@ -264,7 +296,7 @@ def update_licence(
 
 def covered_work_ids(session: Session, licence: Licence, day: date) -> list[int]:
     """The works this licence covers on `day`: R10 for every use of the licence, and in the
-    licensable set (rights and releases) for those uses."""
+    licensable set (rights and releases) for those uses and the licence's territory."""
     if not (licence.starts_on <= day and (licence.ends_on is None or day <= licence.ends_on)):
         return []
     cols = select(*RIGHTS_COLUMNS)
@@ -277,5 +309,5 @@ def covered_work_ids(session: Session, licence: Licence, day: date) -> list[int]
     rows = list(session.execute(stmt))
     decided = resolve(session, rows, licence.uses, day)
     allowed = [r for r in rows if all(usable(decided[(r.id, u)]) for u in licence.uses)]
-    judged = verdicts(session, allowed, licence.uses, day)
+    judged = verdicts(session, allowed, licence.uses, day, demand_of(licence))
     return sorted(r.id for r in allowed if judged[r.id].licensable)

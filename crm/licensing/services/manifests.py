@@ -25,9 +25,13 @@ from sqlalchemy.orm import Session, selectinload
 from crm.common.errors import Conflict
 from crm.licensing.models import USES, Licence, ManifestPeriod, Release, Work, licence_works
 from crm.licensing.services.base import in_chunks, parse_period, today
-from crm.licensing.services.licences import covered_work_ids, refusals
-from crm.licensing.services.resolution import resolve, usable
-from crm.licensing.services.rights import verdicts_per_use
+from crm.licensing.services.licences import (
+    covered_work_ids,
+    demand_of,
+    licence_territory,
+    refusals,
+)
+from crm.licensing.services.resolution import effective
 
 
 @dataclass
@@ -61,8 +65,9 @@ def _release_json(r: Release) -> dict:
     return out
 
 
-def work_records(session: Session, work_ids: list[int], day: date) -> list[dict]:
-    """One manifest record per work, in id order."""
+def work_records(session: Session, licence: Licence, work_ids: list[int], day: date) -> list[dict]:
+    """One manifest record per work, in id order, with the effective decision of every use
+    for the licence's territory."""
     works: list[Work] = []
     for chunk in in_chunks(sorted(work_ids)):
         works.extend(
@@ -73,8 +78,9 @@ def work_records(session: Session, work_ids: list[int], day: date) -> list[dict]
                 .order_by(Work.id)
             )
         )
-    decided = resolve(session, works, USES, day)
-    judged = verdicts_per_use(session, works, USES, day)
+    decided = effective(
+        session, works, USES, day, territory=licence_territory(licence), named=False
+    )
     records = []
     for w in works:
         in_force = [r for r in w.releases if r.in_force_on(day)]
@@ -100,14 +106,7 @@ def work_records(session: Session, work_ids: list[int], day: date) -> list[dict]
                 "people_count": w.people_count,
                 "property_present": w.property_present,
                 "releases": [_release_json(r) for r in in_force],
-                "decisions": {
-                    use: (
-                        decided[(w.id, use)].decision
-                        if usable(decided[(w.id, use)]) and judged[(w.id, use)].licensable
-                        else "not_allowed"
-                    )
-                    for use in USES
-                },
+                "decisions": {use: decided[(w.id, use)].decision for use in USES},
             }
         )
     return records
@@ -148,7 +147,7 @@ def _removed(
             )
         )
     )
-    why = refusals(session, works, list(licence.uses), day)
+    why = refusals(session, works, list(licence.uses), day, demand_of(licence, named=False))
     out = []
     for r in gone:
         reasons = list(why.get(r["work_id"], []))
@@ -204,7 +203,7 @@ def freeze(
         period_start=start,
         period_end=end,
         as_of=day,
-        records=work_records(session, covered, day),
+        records=work_records(session, licence, covered, day),
         removed=_removed(session, licence, _previous(session, licence, start), covered, day),
         frozen_by=frozen_by,
     )
@@ -246,6 +245,6 @@ def manifest(
         period_end=end,
         as_of=day,
         frozen=False,
-        records=work_records(session, covered, day),
+        records=work_records(session, licence, covered, day),
         removed=_removed(session, licence, _previous(session, licence, start), covered, day),
     )

@@ -13,6 +13,7 @@ from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.licensing.models import RELEASE_KINDS, USES, WORK_KINDS, Release, Work, release_works
+from crm.licensing.services.territory import parse_territory
 
 MAX_RELEASE_WORKS = 1000
 
@@ -68,7 +69,7 @@ def create_release(
     subject: str | None,
     uses: list[str] | None,
     work_ids: list[int] | None,
-    territory: str | None = None,
+    territory: str | list[str] | None = None,
     media: list[str] | None = None,
     signed_on: date | None = None,
     expires_on: date | None = None,
@@ -87,6 +88,8 @@ def create_release(
         errors.add("subject", "name the person (model) or the property or brand")
     elif len(subject) > 300:
         errors.add("subject", "must be at most 300 characters")
+    elif "\x00" in subject:
+        errors.add("subject", "must not contain NUL characters")
     uses = list(dict.fromkeys(uses or []))
     if not uses:
         errors.add("uses", "choose at least one use")
@@ -95,9 +98,7 @@ def create_release(
     media = list(dict.fromkeys(media or []))
     if any(m not in WORK_KINDS for m in media):
         errors.add("media", f"must be among {', '.join(WORK_KINDS)}")
-    territory = (territory or "").strip() or "worldwide"
-    if len(territory) > 200:
-        errors.add("territory", "must be at most 200 characters")
+    where = parse_territory(territory, "territory", errors)
     if signed_on and expires_on and expires_on < signed_on:
         errors.add("expires_on", "must be on or after the day it was signed")
     ids = sorted(set(work_ids or []))
@@ -123,7 +124,7 @@ def create_release(
         subject=subject,
         uses=[u for u in USES if u in uses],
         media=[m for m in WORK_KINDS if m in media],
-        territory=territory,
+        territory=where.text,
         signed_on=signed_on,
         expires_on=expires_on,
         created_by_id=getattr(actor, "id", None),

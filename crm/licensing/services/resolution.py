@@ -33,7 +33,8 @@ from crm.licensing.services.base import (
     normalise_sha256,
     normalise_url,
 )
-from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
+from crm.licensing.services.rights import RIGHTS_COLUMNS, Demand, Verdict, verdicts_per_use
+from crm.licensing.services.territory import EVERYWHERE, Territory
 
 # --- R10 resolution ------------------------------------------------------------------------
 
@@ -143,11 +144,77 @@ def usable(resolution: Resolution) -> bool:
     return resolution.decision in ("allowed", "constrained")
 
 
+# --- the effective decision: R10 and the licensable set ----------------------------------
+
+
+@dataclass(frozen=True)
+class Effective:
+    """What a work may be used for: R10's decision, made `not_allowed` when the work is
+    outside the licensable set for that use (rights, releases). Every export that says
+    whether a use is allowed (consent check, registry, manifests, CAWG, XMP, TDMRep) reads
+    this, so none can say `allowed` for a work the creator could not license."""
+
+    resolution: Resolution
+    verdict: Verdict
+
+    @property
+    def decision(self) -> str:
+        return self.resolution.decision if self.verdict.licensable else "not_allowed"
+
+    @property
+    def consent_decision(self) -> str:
+        return self.resolution.decision
+
+    @property
+    def licensable(self) -> bool:
+        return self.verdict.licensable
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(self.verdict.reasons)
+
+    @property
+    def consent(self) -> Consent | None:
+        return self.resolution.consent
+
+    @property
+    def constraint(self) -> str:
+        c = self.resolution.consent
+        return (c.constraint if c is not None else "") or ""
+
+
+def effective(
+    session: Session,
+    works: Sequence,
+    uses: Iterable[str],
+    day: date,
+    *,
+    territory: Territory | None = EVERYWHERE,
+    named: bool = True,
+) -> dict[tuple[int, str], Effective]:
+    """The effective decision of every (work, use) on `day`, with releases needed for
+    `territory` (worldwide unless told; None: any territory). A fixed number of queries:
+    one for the consents, one per 10,000 works showing people or property for releases.
+    `works` are Work objects or rows with the RIGHTS_COLUMNS."""
+    uses = list(dict.fromkeys(uses))
+    decided = resolve(session, works, uses, day)
+    demand = Demand(territory=territory, named=named)
+    judged = verdicts_per_use(session, works, uses, day, demand)
+    return {key: Effective(decided[key], judged[key]) for key in decided}
+
+
 # --- the consent check (URLs and hashes from training pipelines) --------------------------
 
 
-def check_items(session: Session, use: str, items: Sequence[dict], day: date) -> list[dict]:
-    """Each item (`url` or `sha256`) with its decision for `use` on `day` and the why.
+def check_items(
+    session: Session,
+    use: str,
+    items: Sequence[dict],
+    day: date,
+    territory: Territory | None = EVERYWHERE,
+) -> list[dict]:
+    """Each item (`url` or `sha256`) with its effective decision for `use` on `day` (releases
+    covering `territory`, worldwide unless told) and the why.
 
     Two queries in all: the works matching any URL or hash, then their consents. When a hash
     matches several works, the most restrictive decision among them answers."""
@@ -178,8 +245,7 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
     for r in rows:
         if r.sha256:
             by_hash.setdefault(r.sha256, []).append(r)
-    decided = resolve(session, rows, [use], day)
-    judged = verdicts(session, rows, [use], day)
+    decided = effective(session, rows, [use], day, territory=territory)
     explained: dict[int | None, tuple[str, dict | None]] = {}  # one "why" per consent
 
     def explain(res: Resolution) -> tuple[str, dict | None]:
@@ -202,28 +268,25 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
         else:
 
             def final(m: Any) -> str:
-                # A work outside the licensable set is never allowed, whatever consent says.
-                res = decided[(m.id, use)]
-                return res.decision if judged[m.id].licensable else "not_allowed"
+                return decided[(m.id, use)].decision
 
             if len(matches) == 1:
                 work = matches[0]
             else:
                 work = min(matches, key=lambda m: (DECISION_ORDER[final(m)], m.id))
                 answer["matched_work_ids"] = [m.id for m in matches]
-            res = decided[(work.id, use)]
-            reason, why = explain(res)
-            verdict = judged[work.id]
-            if not verdict.licensable and usable(res):
-                reason = "not licensable: " + "; ".join(verdict.reasons)
+            found = decided[(work.id, use)]
+            reason, why = explain(found.resolution)
+            if not found.licensable and usable(found.resolution):
+                reason = "not licensable: " + "; ".join(found.reasons)
             answer.update(
                 work_id=work.id,
-                decision=final(work),
+                decision=found.decision,
                 reason=reason,
                 why=why,
-                consent_decision=res.decision,
-                licensable=verdict.licensable,
-                licensable_reasons=list(verdict.reasons),
+                consent_decision=found.consent_decision,
+                licensable=found.licensable,
+                licensable_reasons=found.reasons,
             )
         out.append(answer)
     return out

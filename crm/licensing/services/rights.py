@@ -6,7 +6,8 @@ it allowed for a use) only when
   only with a re-licence clause (`relicense_allowed`); never `unknown`; and
 - every identifiable person it shows has a model release, and the property it shows a
   property release, attached to the work, in force on the day (signed, not expired, not
-  revoked), for the work's medium and for every use asked.
+  revoked), for the work's medium and for every use asked — and, for a licence, for its
+  territory and until it ends (`Demand`).
 
 `verdicts()` answers for many works at once with at most one query per 10,000 works for the
 releases (none when no work shows people or property), so the consent check of 10,000 items
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from crm.common.errors import FieldErrors
 from crm.licensing.models import RIGHTS, Release, Work, release_works
 from crm.licensing.services.base import in_chunks
+from crm.licensing.services.territory import Territory, read_territory
 
 MAX_TAGS = 50
 MAX_TAG = 60
@@ -195,6 +197,11 @@ def clean_rights(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
     if len(description) > MAX_DESCRIPTION:
         errors.add(prefix + "description", f"must be at most {MAX_DESCRIPTION} characters")
     clean["description"] = description
+    # PostgreSQL text cannot hold NUL: refused here, as a field error, not by the database.
+    for name in ("rights_evidence", "client_name", "co_holders", "tags", "description"):
+        value = clean[name]
+        if any("\x00" in v for v in (value if isinstance(value, list) else [value or ""])):
+            errors.add(prefix + name, "must not contain NUL characters")
     return clean
 
 
@@ -233,7 +240,52 @@ def _people_needed(work: Any) -> int:
     return max(1, work.people_count or 1)
 
 
-def _why_not(releases: Sequence[Release], kind: str, uses: Sequence[str], day: date) -> str:
+@dataclass(frozen=True)
+class Demand:
+    """What a release must also cover beyond the day, the medium and the uses: a territory
+    (None: any) and a term, the day the licence ends (`OPEN_ENDED` for a licence with no
+    end; None: the day alone counts). `named` lets a reason name a release's subject (a
+    person's name), kept out of what leaves the organisation (manifests, exports)."""
+
+    territory: Territory | None = None
+    through: date | None = None
+    named: bool = True
+
+
+OPEN_ENDED = date.max
+ANY = Demand()
+
+
+def _label(r: Release, named: bool) -> str:
+    return f"{r.kind} release for {r.subject}" if named else f"release #{r.id}"
+
+
+def _territory_gap(r: Release, demand: Demand) -> str:
+    """What of the demanded territory the release leaves out ("" when it covers it)."""
+    if demand.territory is None:
+        return ""
+    own = read_territory(r.territory)
+    if own is None:
+        return f"{demand.territory.text} (its territory {r.territory[:40]!r} is not understood)"
+    return own.missing(demand.territory)
+
+
+def _ends_early(r: Release, demand: Demand) -> bool:
+    return demand.through is not None and r.expires_on is not None and r.expires_on < demand.through
+
+
+def _counts(r: Release, kind: str, uses: Sequence[str], day: date, demand: Demand) -> bool:
+    return (
+        r.in_force_on(day)
+        and r.covers(kind, uses)
+        and not _territory_gap(r, demand)
+        and not _ends_early(r, demand)
+    )
+
+
+def _why_not(
+    releases: Sequence[Release], kind: str, uses: Sequence[str], day: date, demand: Demand
+) -> str:
     notes = []
     for r in releases[:3]:
         if r.revoked_on is not None and r.revoked_on <= day:
@@ -244,13 +296,24 @@ def _why_not(releases: Sequence[Release], kind: str, uses: Sequence[str], day: d
             notes.append(f"release #{r.id} signed only on {r.signed_on}")
         elif r.media and kind not in r.media:
             notes.append(f"release #{r.id} does not cover {kind}")
-        else:
+        elif any(u not in r.uses for u in uses):
             missing = [u for u in uses if u not in r.uses]
             notes.append(f"release #{r.id} does not cover {', '.join(missing)}")
+        elif gap := _territory_gap(r, demand):
+            notes.append(f"{_label(r, demand.named)} does not cover {gap}")
+        elif _ends_early(r, demand):
+            end = "open-ended" if demand.through == OPEN_ENDED else f"ending {demand.through}"
+            notes.append(f"release #{r.id} ends {r.expires_on}, before the licence ({end})")
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-def verdict(work: Any, releases: Sequence[Release], uses: Sequence[str], day: date) -> Verdict:
+def verdict(
+    work: Any,
+    releases: Sequence[Release],
+    uses: Sequence[str],
+    day: date,
+    demand: Demand = ANY,
+) -> Verdict:
     """The rule for one work; `releases` are those attached to it (any state)."""
     reasons = rights_reasons(work)
     for release_kind, needed in (
@@ -260,11 +323,11 @@ def verdict(work: Any, releases: Sequence[Release], uses: Sequence[str], day: da
         if not needed:
             continue
         attached = [r for r in releases if r.kind == release_kind]
-        good = [r for r in attached if r.in_force_on(day) and r.covers(work.kind, uses)]
+        good = [r for r in attached if _counts(r, work.kind, uses, day, demand)]
         if len(good) >= needed:
             continue
         bad = [r for r in attached if r not in good]
-        detail = _why_not(bad, work.kind, uses, day)
+        detail = _why_not(bad, work.kind, uses, day, demand)
         if release_kind == "property":
             reasons.append(f"no property release for property shown{detail}")
         elif good:
@@ -293,7 +356,7 @@ def releases_by_work(session: Session, work_ids: Iterable[int]) -> dict[int, lis
 
 
 def verdicts(
-    session: Session, works: Sequence[Any], uses: Sequence[str], day: date
+    session: Session, works: Sequence[Any], uses: Sequence[str], day: date, demand: Demand = ANY
 ) -> dict[int, Verdict]:
     """The verdict of every work for all of `uses` at once (Work objects or rows with the
     RIGHTS_COLUMNS)."""
@@ -310,12 +373,12 @@ def verdicts(
     if needing:
         releases = releases_by_work(session, [w.id for w in needing])
         for w in needing:
-            out[w.id] = verdict(w, releases.get(w.id, []), uses, day)
+            out[w.id] = verdict(w, releases.get(w.id, []), uses, day, demand)
     return out
 
 
 def verdicts_per_use(
-    session: Session, works: Sequence[Any], uses: Sequence[str], day: date
+    session: Session, works: Sequence[Any], uses: Sequence[str], day: date, demand: Demand = ANY
 ) -> dict[tuple[int, str], Verdict]:
     """The verdict of every (work, use): a release may cover one use and not another."""
     needing = [
@@ -323,5 +386,7 @@ def verdicts_per_use(
     ]
     releases = releases_by_work(session, needing) if needing else {}
     return {
-        (w.id, use): verdict(w, releases.get(w.id, []), [use], day) for w in works for use in uses
+        (w.id, use): verdict(w, releases.get(w.id, []), [use], day, demand)
+        for w in works
+        for use in uses
     }

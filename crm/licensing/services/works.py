@@ -76,6 +76,8 @@ def _clean_work(data: dict, errors: FieldErrors, prefix: str = "") -> dict:
         errors.add(prefix + "title", "is required")
     elif len(title) > MAX_TITLE:
         errors.add(prefix + "title", f"must be at most {MAX_TITLE} characters")
+    elif "\x00" in title:
+        errors.add(prefix + "title", "must not contain NUL characters")
     clean["title"] = title
     try:
         clean["url"] = normalise_url(data.get("url"))

@@ -25,7 +25,7 @@ from crm.licensing.forms import (
     PayoutForm,
 )
 from crm.licensing.models import Licence, Work
-from crm.licensing.services.licences import refusals
+from crm.licensing.services.licences import demand_of, refusals
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
 from crm.web.forms import choices, handle_action, handle_form
 
@@ -87,6 +87,7 @@ def create_licence(creator_id: int):
             currency=form.currency.data,
             starts_on=form.starts_on.data,
             ends_on=form.ends_on.data,
+            territory=form.territory.data,
             work_ids=form.work_ids.data,
             all_allowed_works=form.all_allowed_works.data,
         ),
@@ -114,7 +115,7 @@ def _licence_page(db, licence, payout_form=None, status=200):
     day = services.today()
     covered = set(lic.covered_work_ids(db, licence, day))
     dropped = [w for w in licence.works if w.id not in covered]
-    why = refusals(db, dropped, list(licence.uses), day) if dropped else {}
+    why = refusals(db, dropped, list(licence.uses), day, demand_of(licence)) if dropped else {}
     return render_template(
         "licensing/licence.html",
         licence=licence,

@@ -34,6 +34,8 @@ from crm.licensing.forms import (
 )
 from crm.licensing.models import USES, Release, Work
 from crm.licensing.services import manifests
+from crm.licensing.services.rights import Demand
+from crm.licensing.services.territory import EVERYWHERE
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
 from crm.web.forms import choices, handle_action, handle_form
 from crm.web.uploads import send_stored, with_upload
@@ -76,7 +78,8 @@ def _work_page(db, work: Work, form: WorkForm | None = None, status: int = 200):
         day=day,
         uses=USES,
         any_use=services.verdicts(db, [work], [], day)[work.id],
-        per_use=services.verdicts_per_use(db, [work], USES, day),
+        # Per use as the registry answers it: releases covering the whole world.
+        per_use=services.verdicts_per_use(db, [work], USES, day, Demand(territory=EVERYWHERE)),
         decisions=services.grid(db, [work], day)[work.id],
     ), status
 
