@@ -36,6 +36,7 @@ from crm.approvals.pages import (
 )
 from crm.common.errors import Conflict, Invalid, NotFound
 from crm.common.filenames import download_name
+from crm.common.labels import phrase
 from crm.common.pagination import parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -181,7 +182,8 @@ def add_revision(submission_id: int):
     return handle_action(
         call,
         success=lambda revision: (
-            f"Revision {revision.number} added; the submission is {submission.status}.",
+            f"Revision {revision.number} added; the submission is now "
+            f"{phrase(submission.status, 'submission_status')}.",
             back,
         ),
         back=back,

@@ -38,7 +38,7 @@ def on_decision(submission: Any, *, session: Session, actor: Any, decision: Any,
             "decision_recorded",
             f"decision:{decision.id}",
             f"{label}: “{submission.title}” ({_creator_name(session, submission.creator_id)}, "
-            f"{submission.platform}), revision {decision.revision_number}, "
+            f"{label(submission.platform, 'platform')}), revision {decision.revision_number}, "
             f"by {_actor_name(actor)}.",
         ),
     )

@@ -333,6 +333,17 @@ def label(value: object, kind: str | None = None) -> str:
     return _ANY.get(code) or humanize(code)
 
 
+def phrase(value: object, kind: str | None = None) -> str:
+    """The label for the middle of a sentence: "is now in review", "generative AI training".
+    The first letter goes down unless the first word is an acronym or a name (AI, NDA,
+    YouTube)."""
+    words = label(value, kind)
+    first = words.split(" ", 1)[0]
+    if len(first) > 1 and any(ch.isupper() for ch in first[1:]):
+        return words
+    return words[:1].lower() + words[1:]
+
+
 def choices(kind: str, codes: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """(code, label) pairs for a select, in the given order (the table's when none)."""
     table = LABELS[kind]

@@ -29,6 +29,7 @@ from crm.agreements.signals import nda_ended
 from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, NotFound
+from crm.common.labels import phrase
 from crm.reminders.services import resolve
 
 
@@ -107,7 +108,9 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     """Edit dates, terms, covered products. A signed NDA may change only if every active grant
     that depends on it would still pass R1 (so an edit never silently uncovers a grant)."""
     if nda.status not in NDA_EDITABLE:
-        raise Conflict(f"An NDA that is {nda.status} can no longer be edited.")
+        raise Conflict(
+            f"An NDA that is {phrase(nda.status, 'nda_status')} can no longer be edited."
+        )
     errors = FieldErrors()
     before = nda_snapshot(nda)
     effective_on = fields.get("effective_on", nda.effective_on)
@@ -328,7 +331,7 @@ def nda_problem(
     """What stops this NDA from permitting a grant of `product` over [starts_on, ends_on],
     or None when it does. Overrides let an edit be checked before it is applied."""
     if nda.status != "signed":
-        return f"NDA #{nda.id} is not signed (it is {nda.status})"
+        return f"NDA #{nda.id} is not signed (it is {phrase(nda.status, 'nda_status')})"
     covered = covered_ids if covered_ids is not None else {p.id for p in nda.products}
     if product.id not in covered:
         return f"NDA #{nda.id} does not cover {product.name}"

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from crm.common.labels import phrase
 from crm.common.pagination import SortKey, keyset_page, parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -55,7 +56,9 @@ def _licence_form(db, creator: Creator, form: LicenceForm | None = None) -> Lice
         .order_by(Work.id)
         .limit(MAX_SCOPE_WORKS)
     )
-    form.work_ids.choices = choices((w.id, f"#{w.id} {w.title} ({w.kind})") for w in works)
+    form.work_ids.choices = choices(
+        (w.id, f"#{w.id} {w.title} ({phrase(w.kind, 'work_kind')})") for w in works
+    )
     return form
 
 

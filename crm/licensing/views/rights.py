@@ -20,6 +20,7 @@ from sqlalchemy import select
 from crm.common import uploads
 from crm.common.errors import NotFound
 from crm.common.filenames import download_name
+from crm.common.labels import phrase
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.db import get_session
 from crm.licensing import croissant, release_documents, services
@@ -166,7 +167,9 @@ def _release_form(db, creator_id: int, form: ReleaseForm | None = None) -> Relea
         .order_by(Work.id)
         .limit(MAX_SCOPE_WORKS)
     )
-    form.work_ids.choices = choices((w.id, f"#{w.id} {w.title} ({w.kind})") for w in works)
+    form.work_ids.choices = choices(
+        (w.id, f"#{w.id} {w.title} ({phrase(w.kind, 'work_kind')})") for w in works
+    )
     return form
 
 
