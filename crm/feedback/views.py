@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
 from crm.common.errors import Conflict, NotFound
+from crm.common.labels import plural
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -247,7 +248,7 @@ def bulk_status():
             db, current_user, form.ids.data or [], form.status.data, form.forwarded_to.data
         ),
         success=lambda notes: (
-            f"{len(notes)} note(s) moved to {STATUS_LABELS[form.status.data].lower()}.",
+            f"{plural(len(notes), 'note')} moved to {STATUS_LABELS[form.status.data].lower()}.",
             target,
         ),
         back=target,

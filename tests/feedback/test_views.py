@@ -197,7 +197,7 @@ def test_bulk_status_form_moves_all_or_nothing(client, login, db, make_note):
         {"ids": [one.id, two.id], "status": "triaged"},
         follow_redirects=True,
     )
-    assert "2 note(s) moved to triaged" in done.get_data(as_text=True)
+    assert "2 notes moved to triaged" in done.get_data(as_text=True)
     db.refresh(one)
     db.refresh(two)
     assert (one.status, two.status) == ("triaged", "triaged")
