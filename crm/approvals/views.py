@@ -86,9 +86,17 @@ def queue():
     page = queries.review_queue(
         db, filters, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
-    from crm.creators.models import PLATFORMS
+    from crm.creators.models import PLATFORMS, Creator
 
-    return render_template("approvals/queue.html", page=page, filters=filters, platforms=PLATFORMS)
+    # A link with the creator's id shows their name in the box (typing replaces it).
+    chosen = db.get(Creator, filters.creator_id) if filters.creator_id else None
+    return render_template(
+        "approvals/queue.html",
+        page=page,
+        filters=filters,
+        platforms=PLATFORMS,
+        chosen_creator=chosen,
+    )
 
 
 # --------------------------------------------------------------------------- create

@@ -33,7 +33,6 @@ from crm.feedback.models import (
     Feedback,
 )
 from crm.feedback.pages import (
-    creator_product_options,
     errors_text,
     fill_choices,
     int_arg,
@@ -53,13 +52,14 @@ def index():
     db = get_session()
     filters = services.parse_filters(request.args)
     board = services.board(db, filters)
-    creators, products = creator_product_options(db)
+    products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
+    chosen = db.get(Creator, filters.creator_id) if filters.creator_id is not None else None
     return render_template(
         "feedback/board.html",
         board=board,
         filters=filters,
         args=request.args,
-        creators=creators,
+        chosen_creator_name=chosen.display_name if chosen else None,
         products=products,
         bulk_form=BulkStatusForm(),
         per_column=services.BOARD_COLUMN_LIMIT,
