@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
 from crm.common.errors import Conflict, NotFound
-from crm.common.labels import plural
+from crm.common.labels import label, plural
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -340,6 +340,8 @@ def report_csv(product_id: int):
         raise NotFound("No such product.")
     filters.product_id = product.id
 
+    # A report for people (spreadsheets): categories, severities and statuses in words.
+    # report.json keeps the codes for programs.
     # Built in memory from one query, not streamed: a streamed body would keep the read
     # transaction (and on SQLite its lock) open for as long as the download lasts.
     buffer = io.StringIO()
@@ -354,9 +356,9 @@ def report_csv(product_id: int):
                     note.created_at.isoformat(),
                     note.creator_id,
                     creator_name,
-                    note.category,
-                    note.severity,
-                    note.status,
+                    label(note.category, "feedback_category"),
+                    label(note.severity, "feedback_severity"),
+                    label(note.status, "feedback_status"),
                     note.forwarded_to,
                     note.title,
                     note.body,

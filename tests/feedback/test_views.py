@@ -245,7 +245,7 @@ def test_csv_export_honours_filters_and_neutralises_formulas(
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["category"] for r in rows] == ["bug", "bug"]
+    assert [r["category"] for r in rows] == ["Bug", "Bug"]  # words for people
     assert rows[0]["title"] == "'=HYPERLINK(evil)"
     everything = client.get(f"/feedback/products/{product.id}/report.csv").get_data(as_text=True)
     assert len(list(csv.DictReader(io.StringIO(everything)))) == 3
