@@ -263,7 +263,7 @@ def test_creator_section_and_timeline(app, db, make_creator, make_work, make_con
         section = creator_section(db, creator, viewer)
         html = render_template("licensing/section.html", section=section, creator=creator)
         entries = timeline_entries(db, creator, viewer, 10)
-    assert "Only work" in html and "1 works" in html
+    assert "Only work" in html and "1 work ·" in html
     titles = [e.title for e in entries]
     assert any(f"Consent #{consent.id} revoked" in t for t in titles)
     assert any(t.startswith("Consent recorded") for t in titles)

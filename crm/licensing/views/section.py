@@ -18,7 +18,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from crm.common.labels import label
+from crm.common.labels import label, plural
 from crm.common.permissions import (
     EDITORS_AND_LEGAL,
     can,
@@ -150,7 +150,7 @@ def timeline_entries(db, creator, user, limit: int) -> list[TimelineEntry]:
                 )
             )
         else:
-            detail = f"{row.n1} works"
+            detail = plural(row.n1, "work")
             if money:
                 from crm.common.money import format_money
 
