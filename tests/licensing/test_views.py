@@ -315,7 +315,7 @@ def test_timeline_has_consents_licences_and_paid_payouts_in_one_statement(
     assert "Payout for 2024-01 paid (Voice set)" in titles
     assert not any("2024-02" in t for t in titles)  # not paid: not on the timeline
     licence_entry = next(e for e in seen_by_viewer if e.kind == "licence")
-    assert licence_entry.detail == "Uses: ai_training, search"
+    assert licence_entry.detail == "Uses: AI training, Search"
     payout = next(e for e in seen_by_admin if e.kind == "payout")
     assert payout.detail.startswith("3 works, ") and "123.45" in payout.detail
     assert next(e for e in seen_by_viewer if e.kind == "payout").detail == "3 works"
