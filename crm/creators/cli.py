@@ -50,7 +50,7 @@ def import_command(file: str, dry_run: bool):
     )
     if not report.ok:
         raise click.ClickException(
-            f"{len(report.errors)} problems in {summary}; nothing was imported."
+            f"{plural(len(report.errors), 'problem')} in {summary}; nothing was imported."
         )
     if dry_run:
         click.echo(f"Dry run, nothing written. {summary}.")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from crm.common import uploads
 from crm.common.errors import NotFound
 from crm.common.filenames import download_name
-from crm.common.labels import phrase
+from crm.common.labels import phrase, plural
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.db import get_session
 from crm.licensing import croissant, release_documents, services
@@ -151,7 +151,7 @@ def bulk_rights(creator_id: int):
                 "co_holders": form.co_holders.data,
             },
         ),
-        success=lambda count: (f"Rights set on {count} works.", back),
+        success=lambda count: (f"Rights set on {plural(count, 'work')}.", back),
         back=back,
     )
 
@@ -233,7 +233,7 @@ def add_release(creator_id: int):
         call,
         render=lambda status: _releases_page(db, creator, form, status),
         success=lambda release: (
-            f"Release #{release.id} recorded for {len(release.works)} works.",
+            f"Release #{release.id} recorded for {plural(len(release.works), 'work')}.",
             url_for("licensing.releases", creator_id=creator.id),
         ),
     )

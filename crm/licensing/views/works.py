@@ -305,7 +305,7 @@ def import_works():
         if form.dry_run.data:
             shown["result"] = {"checked": len(works)}
             return Stay(200)
-        return f"{len(works)} works imported.", url_for("licensing.index")
+        return f"{plural(len(works), 'work')} imported.", url_for("licensing.index")
 
     def invalid(exc):
         apply_errors(form, exc)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.common.actor import CreatorActor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
-from crm.common.labels import phrase
+from crm.common.labels import phrase, plural
 from crm.common.timeutil import utcnow
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Payout, Work
 from crm.licensing.services import (
@@ -120,7 +120,9 @@ def paste_works(session: Session, actor: CreatorActor, *, kind: str, urls: str) 
             for m in ms
         ]
         raise Invalid({"urls": messages or ["check the addresses"]}) from exc
-    activity.note(session, actor, "work.import", f"added {len(works)} works", "work", None)
+    activity.note(
+        session, actor, "work.import", f"added {plural(len(works), 'work')}", "work", None
+    )
     return works
 
 
