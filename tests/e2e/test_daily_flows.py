@@ -66,14 +66,14 @@ def test_an_nda_is_signed_with_its_date(person):
     page.get_by_label("Signed on", exact=True).fill(signed_on)
     page.get_by_role("button", name="Mark signed").click()
     expect(page.get_by_text("confirm the paper original is on file").first).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("sent")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sent")
     legal.shot("1-signing-needs-the-document")
 
     page.get_by_label("Signed on", exact=True).fill(signed_on)
     page.get_by_label("Signed on paper, the original is on file").check()
     page.get_by_role("button", name="Mark signed").click()
     expect(page.get_by_role("status").filter(has_text="is signed.")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("signed")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Signed")
     expect(page.get_by_text(f"{signed_on} (on paper, original on file)")).to_be_visible()
     legal.shot("2-signed-with-date")
 
