@@ -207,3 +207,20 @@ def test_filters_are_registered(app):
     assert env.from_string('{{ 1|plural("new creator") }}, {{ 2|plural("update") }}').render() == (
         "1 new creator, 2 updates"
     )
+
+
+def test_every_kind_a_template_names_exists():
+    """`|label("kind")` and `status_badge(…, kind="…")` in templates name a table that exists
+    (an unknown kind raises, so a typo would break the page)."""
+    import re
+
+    from crm.common.paths import TEMPLATES
+
+    pattern = re.compile(r"""\|label\(["']([a-z_]+)["']\)|kind=["']([a-z_]+)["']""")
+    unknown = set()
+    for path in TEMPLATES.rglob("*.*"):
+        for match in pattern.finditer(path.read_text()):
+            kind = match.group(1) or match.group(2)
+            if kind not in LABELS:
+                unknown.add(f"{path.name}: {kind}")
+    assert not unknown, sorted(unknown)
