@@ -19,7 +19,7 @@ def test_creator_page_and_list_show_labels(client, login, db, make_creator):
     assert_plain(
         visible_text(section),
         shows=("In kind", "Sent", "Active"),
-        never=("in_kind", "in-kind", "do_not_contact"),
+        never=("in_kind", "do_not_contact"),
     )
     timeline = client.get(f"/creators/{creator.id}?tab=timeline").get_data(as_text=True)
     assert_plain(visible_text(timeline), shows=("NDA", "Deal"), never=("nda ·", " nda "))
