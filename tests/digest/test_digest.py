@@ -175,8 +175,8 @@ def test_audience_movers_from_snapshots(app, db, people):
     assert email.sections == ["audience_movers"]
     lines = [line for line in email.text.splitlines() if line.startswith("- ")]
     assert lines == [
-        "- Up (youtube): +500 followers (+50.0%), now 1,500",
-        "- Down (youtube): -200 followers (-10.0%), now 1,800",
+        "- Up (YouTube): +500 followers (+50.0%), now 1,500",
+        "- Down (YouTube): -200 followers (-10.0%), now 1,800",
     ]
 
 

@@ -86,7 +86,7 @@ def test_manager_adds_a_work_and_legal_records_and_revokes_consent(client, login
     consents = db.scalars(select(Consent).where(Consent.work_id == work.id)).all()
     assert sorted(c.use for c in consents) == ["ai_training", "data_mining"]
     html = client.get(f"/licensing/creators/{creator.id}").get_data(as_text=True)
-    assert html.count(f"for work #{work.id} (creator_request") == 2
+    assert html.count(f"for work #{work.id} (creator&#39;s request") == 2  # words, escaped
     revoke = post_form(
         client, f"/licensing/consents/{consents[0].id}/revoke", {"revoked_on": "2024-02-01"}
     )
