@@ -146,7 +146,7 @@ def test_review_page_shows_diff_agreements_and_decides(client, login, world, db)
     )
     login("legal")
     page = client.get(f"/review/{sub.id}").get_data(as_text=True)
-    assert "Spring campaign" in page and "Nova Pro" in page and "Signed" in page  # the NDA, in words
+    assert "Spring campaign" in page and "Nova Pro" in page and "Signed" in page
     # Word by word, escaped: "#ad " added, "#spon " removed, " <b>" added.
     assert '<ins class="diff-word-add">#ad </ins>Line one\n' in page
     assert '<del class="diff-word-del">#spon </del>line two' in page
