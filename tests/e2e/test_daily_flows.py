@@ -151,7 +151,7 @@ def test_the_import_preview_is_confirmed_without_a_second_upload(person):
     expect(page.get_by_role("heading", name="Preview: ready to import")).to_be_visible()
     update = page.get_by_role("row").filter(has_text="The Prompt Lab")
     expect(update).to_contain_text("update of The Prompt Lab")
-    expect(update).to_contain_text("notes: ")
+    expect(update).to_contain_text("Notes: ")
     expect(update).to_contain_text(note)
     expect(page.get_by_role("row").filter(has_text=newcomer)).to_contain_text("new")
     manager.shot("1-import-preview")
