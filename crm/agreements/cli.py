@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from crm.common.labels import plural
+
 
 @click.group("agreements")
 def agreements_group():
@@ -19,4 +21,7 @@ def expire(today):
     from crm.agreements.tasks import expire_agreements_job
 
     result = expire_agreements_job(today.date() if today else None)
-    click.echo(f"Expired {result['ndas_expired']} NDA(s) and {result['grants_expired']} grant(s).")
+    click.echo(
+        f"Expired {plural(result['ndas_expired'], 'NDA')} and "
+        f"{plural(result['grants_expired'], 'grant')}."
+    )

@@ -19,6 +19,7 @@ from crm.audit.models import AuditEvent
 from crm.audit.services import record
 from crm.common.errors import Conflict, DomainError, Invalid
 from crm.common.filenames import upload_name
+from crm.common.labels import phrase
 from crm.common.storage import LocalStorage, Storage, StoredFile, as_storage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -47,7 +48,7 @@ class StoredDocument:
 
 def _accepts_document(nda: Nda) -> None:
     if nda.status in ("expired", "terminated"):
-        raise Conflict(f"An NDA that is {nda.status} takes no new document.")
+        raise Conflict(f"An NDA that is {phrase(nda.status, 'nda_status')} takes no new document.")
 
 
 def write_document(

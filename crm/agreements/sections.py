@@ -11,6 +11,7 @@ from flask import url_for
 
 from crm.agreements import queries, services
 from crm.common import money
+from crm.common.labels import label
 from crm.common.memo import per_request
 from crm.common.permissions import EDITORS, EDITORS_AND_LEGAL, can, can_see_money
 from crm.common.registry import TimelineEntry
@@ -77,7 +78,7 @@ def nda_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
             TimelineEntry(
                 at=nda.updated_at or nda.created_at,
                 kind="nda",
-                title=f"NDA #{nda.id} {nda.status}",
+                title=f"NDA #{nda.id} {label(nda.status, 'nda_status').lower()}",
                 detail=f"Covers {covers}; {nda.effective_on or '—'} to {until}",
                 url=url_for("agreements.nda_detail", nda_id=nda.id),
             )
@@ -91,7 +92,7 @@ def grant_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
         TimelineEntry(
             at=g.updated_at or g.created_at,
             kind="grant",
-            title=f"Access to {g.product.name} {g.status}",
+            title=f"Access to {g.product.name} {label(g.status, 'grant_status').lower()}",
             detail=f"{g.starts_on} to {g.ends_on}" + (f", {g.tier}" if g.tier else ""),
             url=url_for("agreements.grant_detail", grant_id=g.id),
         )
@@ -110,7 +111,7 @@ def deal_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
             TimelineEntry(
                 at=d.updated_at or d.created_at,
                 kind="deal",
-                title=f"Deal “{d.title}” {d.status}",
+                title=f"Deal “{d.title}” {label(d.status, 'deal_status').lower()}",
                 detail=detail,
                 url=url_for("agreements.deal_detail", deal_id=d.id),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 
+from crm.common.labels import label
 from crm.common.permissions import ADMIN, ALL_ROLES, EDITORS, LEGAL, VIEWER
 from crm.common.registry import (
     CreatorSection,
@@ -69,12 +70,17 @@ def _creator_section(session, creator, user):
 def _timeline(session, creator, user, limit):
     from crm.approvals.queries import creator_decisions
 
-    labels = {"approve": "approved", "request_changes": "changes requested", "reject": "rejected"}
     entries = []
     for s in _submissions(session, creator, limit):
         url = url_for("approvals.detail", submission_id=s.id)
         entries.append(
-            TimelineEntry(s.created_at, "submission", f"Submission: {s.title}", s.platform, url)
+            TimelineEntry(
+                s.created_at,
+                "submission",
+                f"Submission: {s.title}",
+                label(s.platform, "platform"),
+                url,
+            )
         )
         if s.published_at:
             entries.append(
@@ -85,7 +91,7 @@ def _timeline(session, creator, user, limit):
             TimelineEntry(
                 decision.decided_at,
                 "submission",
-                f"Legal {labels.get(decision.decision, decision.decision)}: {s.title}",
+                f"Legal {label(decision.decision, 'submission_decision').lower()}: {s.title}",
                 f"revision {decision.revision_number}",
                 url_for("approvals.detail", submission_id=s.id),
             )

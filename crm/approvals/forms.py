@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from crm.approvals.disclosure.rules import AI_CAPTION_MODES, POSITIONS
+from crm.common import labels
 from crm.common.ids import MAX_ID
 from crm.creators.models import PLATFORMS
 from crm.web.fields import BoundedIntegerField, coerce_id
@@ -88,7 +89,7 @@ class SubmissionForm(RevisionFields, FlaskForm):
     creator_id = SelectField("Creator", coerce=coerce_id, validators=[InputRequired()])
     deal_id = SelectField("Deal (optional)", validators=[Optional()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    platform = SelectField("Platform", choices=choices(PLATFORMS))
+    platform = SelectField("Platform", choices=choices(labels.choices("platform", PLATFORMS)))
     planned_for = DateTimeLocalField(
         "Planned for (your time zone)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
@@ -154,7 +155,9 @@ class RuleSetForm(FlaskForm):
     )
     markers = TextAreaField("Markers that disclose", validators=LONG)
     vague = TextAreaField("Vague wording that does not count", validators=LONG)
-    position = SelectField("Where the marker must be", choices=choices(POSITIONS))
+    position = SelectField(
+        "Where the marker must be", choices=choices(labels.choices("marker_position", POSITIONS))
+    )
     start_words = BoundedIntegerField(
         "“At the start” means within this many words",
         validators=[NumberRange(0, 50)],
@@ -174,7 +177,8 @@ class RuleSetForm(FlaskForm):
     )
     ai_platform_label = BooleanField("AI-made content needs the platform's AI label")
     ai_caption = SelectField(
-        "When the caption must say the content is AI-made", choices=choices(AI_CAPTION_MODES)
+        "When the caption must say the content is AI-made",
+        choices=choices(labels.choices("ai_caption_mode", AI_CAPTION_MODES)),
     )
     ai_markers = TextAreaField("What says so in the caption", validators=LONG)
     retouched_markers = TextAreaField(

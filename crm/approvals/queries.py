@@ -19,6 +19,9 @@ from crm.common.errors import Invalid, NotFound
 from crm.common.ids import MAX_ID, parse_int
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.creators.models import PLATFORMS, Creator
+from crm.creators.search import matches as creator_matches
+
+CREATOR_QUERY_MAX = 200
 
 
 @dataclass
@@ -27,6 +30,9 @@ class QueueFilters:
     creator_id: int | None = None
     failed_only: bool = False
     within_days: int | None = None
+    # A creator by name as typed (any part of the name, a handle or the email); the id,
+    # from links and older bookmarks, still works.
+    creator: str = ""
 
     @classmethod
     def parse(cls, args) -> QueueFilters:
@@ -39,9 +45,12 @@ class QueueFilters:
         if within is not None and not 0 <= within <= 3650:
             errors["within_days"] = ["must be between 0 and 3650"]
         failed = (args.get("failed") or "") in ("1", "true", "on", "yes")
+        creator = (args.get("creator") or "").strip()
+        if len(creator) > CREATOR_QUERY_MAX:
+            errors["creator"] = [f"must be at most {CREATOR_QUERY_MAX} characters"]
         if errors:
             raise Invalid(errors)
-        return cls(platform, creator_id, failed, within)
+        return cls(platform, creator_id, failed, within, creator)
 
 
 def _int(raw, name, errors):
@@ -70,6 +79,9 @@ def review_queue(
         stmt = stmt.where(Submission.platform == filters.platform)
     if filters.creator_id:
         stmt = stmt.where(Submission.creator_id == filters.creator_id)
+    if filters.creator:
+        named = select(Creator.id).where(creator_matches(filters.creator.lower()))
+        stmt = stmt.where(Submission.creator_id.in_(named))
     if filters.failed_only:
         stmt = stmt.where(Submission.failed_checks > 0)
     if filters.within_days is not None:

@@ -37,6 +37,7 @@ from crm.approvals.pages import (
 )
 from crm.common.errors import Conflict, Invalid, NotFound
 from crm.common.filenames import download_name
+from crm.common.labels import phrase
 from crm.common.pagination import parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -86,9 +87,17 @@ def queue():
     page = queries.review_queue(
         db, filters, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
-    from crm.creators.models import PLATFORMS
+    from crm.creators.models import PLATFORMS, Creator
 
-    return render_template("approvals/queue.html", page=page, filters=filters, platforms=PLATFORMS)
+    # A link with the creator's id shows their name in the box (typing replaces it).
+    chosen = db.get(Creator, filters.creator_id) if filters.creator_id else None
+    return render_template(
+        "approvals/queue.html",
+        page=page,
+        filters=filters,
+        platforms=PLATFORMS,
+        chosen_creator=chosen,
+    )
 
 
 # --------------------------------------------------------------------------- create
@@ -183,7 +192,8 @@ def add_revision(submission_id: int):
     return handle_action(
         call,
         success=lambda revision: (
-            f"Revision {revision.number} added; the submission is {submission.status}.",
+            f"Revision {revision.number} added; the submission is now "
+            f"{phrase(submission.status, 'submission_status')}.",
             back,
         ),
         back=back,

@@ -5,7 +5,8 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from crm.audit.services import list_events, shown_changes
+from crm.audit.reading import ENTITIES, action_words, change_lines, entity_words, user_choices
+from crm.audit.services import list_events
 from crm.common.errors import Invalid
 from crm.common.ids import parse_id
 from crm.common.pagination import parse_limit
@@ -44,8 +45,9 @@ def parse_filters(args) -> dict:
 @allow(AUDITORS)
 def index():
     filters = parse_filters(request.args)
+    db = get_session()
     page = list_events(
-        get_session(),
+        db,
         cursor=request.args.get("cursor"),
         limit=parse_limit(request.args.get("limit")),
         **filters,
@@ -54,5 +56,9 @@ def index():
         "audit/index.html",
         page=page,
         filters=request.args,
-        changes_of=lambda event: shown_changes(event, current_user),
+        changes_of=lambda event: change_lines(event, current_user),
+        action_words=action_words,
+        entity_words=entity_words,
+        entities=ENTITIES,
+        users=user_choices(db),
     )

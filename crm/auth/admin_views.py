@@ -9,6 +9,7 @@ from crm.auth import links, services
 from crm.auth.forms import EmptyForm, InviteForm, RoleForm, UserCreateForm
 from crm.auth.role_confirm import confirm_role_raise, confirmation_page, confirmed, raises
 from crm.common.errors import Conflict, Invalid
+from crm.common.labels import phrase
 from crm.common.permissions import ADMINS, allow
 from crm.db import get_session
 from crm.web.forms import handle_action, handle_form
@@ -53,7 +54,7 @@ def create():
         ),
         render=lambda status: _page(create_form=form, status=status),
         success=lambda user: (
-            f"User {user.email} created as {user.role}.",
+            f"User {user.email} created as {phrase(user.role, 'role')}.",
             url_for("admin_users.index"),
         ),
     )
@@ -71,7 +72,7 @@ def change_role(user_id: int):
     back = url_for("admin_users.index")
     return handle_action(
         lambda db: services.change_role(db, current_user, user, form.role.data),
-        success=lambda _: (f"{user.email} is now {user.role}.", back),
+        success=lambda _: (f"{user.email} is now {phrase(user.role, 'role')}.", back),
         back=back,
         refusals=(Conflict,),
     )
@@ -130,7 +131,8 @@ def invite():
         ),
         render=lambda status: _page(invite_form=form, status=status),
         success=lambda invitation: (
-            f"Invitation emailed to {invitation.user.email} ({invitation.user.role}); "
+            f"Invitation emailed to {invitation.user.email} "
+            f"({phrase(invitation.user.role, 'role')}); "
             f"the link works for {settings.invite_days} days.",
             url_for("admin_users.index"),
         ),

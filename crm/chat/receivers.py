@@ -10,15 +10,10 @@ from sqlalchemy.orm import Session
 
 from crm.agreements.models import Nda, Product
 from crm.chat.services import Announcement, announce
+from crm.common.labels import label
 from crm.common.money import format_money
 from crm.common.timeutil import org_today
 from crm.creators.models import Creator
-
-DECISION_LABELS = {
-    "approve": "Approved",
-    "request_changes": "Changes requested",
-    "reject": "Rejected",
-}
 
 
 def _creator_name(session: Session, creator_id: int) -> str:
@@ -31,14 +26,14 @@ def _actor_name(actor: Any) -> str:
 
 
 def on_decision(submission: Any, *, session: Session, actor: Any, decision: Any, **_: Any) -> None:
-    label = DECISION_LABELS.get(decision.decision, decision.decision)
+    decided = label(decision.decision, "submission_decision")
     announce(
         session,
         Announcement(
             "decision_recorded",
             f"decision:{decision.id}",
-            f"{label}: “{submission.title}” ({_creator_name(session, submission.creator_id)}, "
-            f"{submission.platform}), revision {decision.revision_number}, "
+            f"{decided}: “{submission.title}” ({_creator_name(session, submission.creator_id)}, "
+            f"{label(submission.platform, 'platform')}), revision {decision.revision_number}, "
             f"by {_actor_name(actor)}.",
         ),
     )

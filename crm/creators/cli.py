@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from crm.common.errors import DomainError
+from crm.common.labels import plural
 
 
 @click.group("creators")
@@ -44,10 +45,12 @@ def import_command(file: str, dry_run: bool):
         click.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
     if len(report.errors) > 200:
         click.echo(f"… and {len(report.errors) - 200} more problems.", err=True)
-    summary = f"{report.rows} rows: {report.created} new, {report.updated} updates"
+    summary = (
+        f"{plural(report.rows, 'row')}: {report.created:,} new, {plural(report.updated, 'update')}"
+    )
     if not report.ok:
         raise click.ClickException(
-            f"{len(report.errors)} problems in {summary}; nothing was imported."
+            f"{plural(len(report.errors), 'problem')} in {summary}; nothing was imported."
         )
     if dry_run:
         click.echo(f"Dry run, nothing written. {summary}.")

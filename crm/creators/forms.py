@@ -15,20 +15,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.common import labels
 from crm.creators.models import CREATOR_STATUSES, INTERACTION_KINDS, PLATFORMS
 from crm.web.forms import choices
 
-STATUS_LABELS = [(s, s.replace("_", " ").capitalize()) for s in CREATOR_STATUSES]
-PLATFORM_LABELS = [
-    ("youtube", "YouTube"),
-    ("instagram", "Instagram"),
-    ("tiktok", "TikTok"),
-    ("x", "X"),
-    ("twitch", "Twitch"),
-    ("linkedin", "LinkedIn"),
-    ("other", "Other"),
-]
-assert [p for p, _ in PLATFORM_LABELS] == list(PLATFORMS)
+STATUS_LABELS = labels.choices("creator_status", CREATOR_STATUSES)
+PLATFORM_LABELS = labels.choices("platform", PLATFORMS)
 
 
 class CreatorForm(FlaskForm):
@@ -61,7 +53,9 @@ class RepresentativeForm(FlaskForm):
 
 
 class InteractionForm(FlaskForm):
-    kind = SelectField("Kind", choices=choices((k, k.capitalize()) for k in INTERACTION_KINDS))
+    kind = SelectField(
+        "Kind", choices=choices(labels.choices("interaction_kind", INTERACTION_KINDS))
+    )
     occurred_at = DateTimeLocalField("When (your time zone)", validators=[DataRequired()])
     summary = TextAreaField("Summary", validators=[DataRequired(), Length(max=5000)])
 

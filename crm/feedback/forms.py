@@ -4,12 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.common import labels
 from crm.feedback.models import CATEGORIES, CATEGORY_LABELS, SEVERITIES, STATUS_LABELS, STATUSES
 from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
 CATEGORY_CHOICES = [(c, CATEGORY_LABELS[c]) for c in CATEGORIES]
-SEVERITY_CHOICES = [(s, s.capitalize()) for s in SEVERITIES]
+SEVERITY_CHOICES = labels.choices("feedback_severity", SEVERITIES)
 STATUS_CHOICES = [(s, STATUS_LABELS[s]) for s in STATUSES]
 
 

@@ -6,6 +6,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from crm.common.labels import label
 from crm.common.permissions import EDITORS
 from crm.common.registry import TimelineEntry
 from crm.feedback import services
@@ -44,8 +45,9 @@ def timeline_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
             kind="feedback",
             title=f"Feedback on {note.product.name}: {note.title}",
             detail=(
-                f"{CATEGORY_LABELS.get(note.category, note.category)}, {note.severity} "
-                f"· {STATUS_LABELS.get(note.status, note.status)}"
+                f"{label(note.category, 'feedback_category')}, "
+                f"{label(note.severity, 'feedback_severity').lower()} "
+                f"· {label(note.status, 'feedback_status')}"
             ),
             url=url_for("feedback.detail", note_id=note.id),
         )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.agreements.models import Grant, Product
 from crm.auth.models import User
+from crm.common import labels
 from crm.creators.models import Creator
 from crm.db import Base, UTCDateTime, utcnow
 
@@ -17,21 +18,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("new", "triaged", "forwarded", "resolved", "wont_fix")
 OPEN_STATUSES = ("new", "triaged", "forwarded")
 
-CATEGORY_LABELS = {
-    "limitation": "Limitation",
-    "bug": "Bug",
-    "feature_request": "Feature request",
-    "safety": "Safety",
-    "accessibility": "Accessibility",
-    "praise": "Praise",
-}
-STATUS_LABELS = {
-    "new": "New",
-    "triaged": "Triaged",
-    "forwarded": "Forwarded",
-    "resolved": "Resolved",
-    "wont_fix": "Won't fix",
-}
+CATEGORY_LABELS = labels.table("feedback_category")
+STATUS_LABELS = labels.table("feedback_status")
 
 
 class Feedback(Base):

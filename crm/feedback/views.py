@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.agreements.models import Grant, Product
 from crm.common.errors import Conflict, NotFound
+from crm.common.labels import label, plural
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -32,7 +33,6 @@ from crm.feedback.models import (
     Feedback,
 )
 from crm.feedback.pages import (
-    creator_product_options,
     errors_text,
     fill_choices,
     int_arg,
@@ -52,13 +52,14 @@ def index():
     db = get_session()
     filters = services.parse_filters(request.args)
     board = services.board(db, filters)
-    creators, products = creator_product_options(db)
+    products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
+    chosen = db.get(Creator, filters.creator_id) if filters.creator_id is not None else None
     return render_template(
         "feedback/board.html",
         board=board,
         filters=filters,
         args=request.args,
-        creators=creators,
+        chosen_creator_name=chosen.display_name if chosen else None,
         products=products,
         bulk_form=BulkStatusForm(),
         per_column=services.BOARD_COLUMN_LIMIT,
@@ -247,7 +248,7 @@ def bulk_status():
             db, current_user, form.ids.data or [], form.status.data, form.forwarded_to.data
         ),
         success=lambda notes: (
-            f"{len(notes)} note(s) moved to {STATUS_LABELS[form.status.data].lower()}.",
+            f"{plural(len(notes), 'note')} moved to {STATUS_LABELS[form.status.data].lower()}.",
             target,
         ),
         back=target,
@@ -339,6 +340,8 @@ def report_csv(product_id: int):
         raise NotFound("No such product.")
     filters.product_id = product.id
 
+    # A report for people (spreadsheets): categories, severities and statuses in words.
+    # report.json keeps the codes for programs.
     # Built in memory from one query, not streamed: a streamed body would keep the read
     # transaction (and on SQLite its lock) open for as long as the download lasts.
     buffer = io.StringIO()
@@ -353,9 +356,9 @@ def report_csv(product_id: int):
                     note.created_at.isoformat(),
                     note.creator_id,
                     creator_name,
-                    note.category,
-                    note.severity,
-                    note.status,
+                    label(note.category, "feedback_category"),
+                    label(note.severity, "feedback_severity"),
+                    label(note.status, "feedback_status"),
                     note.forwarded_to,
                     note.title,
                     note.body,

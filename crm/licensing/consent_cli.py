@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from crm.common.labels import plural
+
 
 @click.group("consent")
 def consent_group() -> None:
@@ -23,4 +25,4 @@ def scan_sites_command(creator_id: int | None) -> None:
     found = signals_scan.scan(db, [creator_id] if creator_id is not None else None)
     conflicts = signals_scan.conflicts(db, services.today())
     db.commit()
-    click.echo(f"{found} signals found, {len(conflicts)} conflicts.")
+    click.echo(f"{plural(found, 'signal')} found, {plural(len(conflicts), 'conflict')}.")

@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.common import labels
 from crm.licensing.models import (
     CONSENT_SOURCES,
     DECISIONS,
@@ -20,20 +21,10 @@ from crm.licensing.models import (
 from crm.web.fields import coerce_id
 from crm.web.forms import choices
 
-USE_LABELS = {
-    "data_mining": "Data mining",
-    "ai_inference": "AI inference",
-    "ai_training": "AI training",
-    "ai_generative_training": "Generative AI training",
-}
+USE_LABELS = labels.table("consent_use")
 
 
-RIGHTS_LABELS = {
-    "creator": "The creator owns it",
-    "shared": "Shared with other holders",
-    "client": "Made for a client",
-    "unknown": "Unknown",
-}
+RIGHTS_LABELS = labels.table("rights")
 
 
 class RightsFields:
@@ -83,7 +74,7 @@ def rights_data(form) -> dict:
 
 
 class WorkForm(RightsFields, FlaskForm):
-    kind = SelectField("Kind", choices=choices(WORK_KINDS))
+    kind = SelectField("Kind", choices=choices(labels.choices("work_kind", WORK_KINDS)))
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
     sha256 = StringField("SHA-256 (optional)", validators=[Optional(), Length(max=64)])
@@ -91,7 +82,10 @@ class WorkForm(RightsFields, FlaskForm):
 
 
 class BulkRightsForm(FlaskForm):
-    kind = SelectField("Works of kind", choices=choices([("", "Every kind"), *WORK_KINDS]))
+    kind = SelectField(
+        "Works of kind",
+        choices=choices([("", "Every kind"), *labels.choices("work_kind", WORK_KINDS)]),
+    )
     created_from = DateField("Created from (optional)", validators=[Optional()])
     created_to = DateField("Created until (optional)", validators=[Optional()])
     rights = SelectField("Rights", choices=choices(RIGHTS_LABELS.items()))
@@ -113,7 +107,9 @@ class ReleaseForm(FlaskForm):
     uses = SelectMultipleField(
         "Uses it allows", choices=choices(USE_LABELS.items()), validators=[DataRequired()]
     )
-    media = SelectMultipleField("Media (none chosen: all)", choices=choices(WORK_KINDS))
+    media = SelectMultipleField(
+        "Media (none chosen: all)", choices=choices(labels.choices("work_kind", WORK_KINDS))
+    )
     territory = StringField(
         "Territory (worldwide, or country codes such as FR, DE; EU for its members)",
         default="worldwide",
@@ -133,10 +129,14 @@ class WorkFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("Kind", choices=choices([("", "Any"), *WORK_KINDS]), default="")
+    kind = SelectField(
+        "Kind", choices=choices([("", "Any"), *labels.choices("work_kind", WORK_KINDS)]), default=""
+    )
     tag = StringField("Tags (all of, comma-separated)", validators=[Length(max=300)])
     language = StringField("Language", validators=[Length(max=35)])
-    rights = SelectField("Rights", choices=choices([("", "Any"), *RIGHTS]), default="")
+    rights = SelectField(
+        "Rights", choices=choices([("", "Any"), *labels.choices("rights", RIGHTS)]), default=""
+    )
     people_present = SelectField(
         "People shown",
         choices=choices([("", "Either"), ("yes", "Yes"), ("no", "No")]),
@@ -150,12 +150,16 @@ class ConsentForm(FlaskForm):
     uses = SelectMultipleField(
         "Uses", choices=choices(USE_LABELS.items()), validators=[DataRequired()]
     )
-    decision = SelectField("Decision", choices=choices(DECISIONS))
+    decision = SelectField(
+        "Decision", choices=choices(labels.choices("consent_decision", DECISIONS))
+    )
     constraint = TextAreaField(
         "Constraint (licence text or URL; required when constrained)",
         validators=[Length(max=5000)],
     )
-    source = SelectField("Source", choices=choices(CONSENT_SOURCES))
+    source = SelectField(
+        "Source", choices=choices(labels.choices("consent_source", CONSENT_SOURCES))
+    )
     evidence = TextAreaField("Evidence", validators=[Length(max=5000)])
     effective_on = DateField("Effective on", validators=[DataRequired()])
 
@@ -174,7 +178,7 @@ class LicenceForm(FlaskForm):
     uses = SelectMultipleField(
         "Uses", choices=choices(USE_LABELS.items()), validators=[DataRequired()]
     )
-    fee_model = SelectField("Fee model", choices=choices(FEE_MODELS))
+    fee_model = SelectField("Fee model", choices=choices(labels.choices("fee_model", FEE_MODELS)))
     rate = StringField(
         "Rate (amount per period or per work; percent for revenue share)",
         validators=[DataRequired(), Length(max=30)],

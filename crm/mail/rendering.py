@@ -14,12 +14,13 @@ from flask import Flask, current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from werkzeug.routing import BuildError
 
+from crm.common import labels
 from crm.common.paths import TEMPLATES
 
 
 @lru_cache(maxsize=1)
 def email_env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"], default_for_string=False),
         undefined=StrictUndefined,
@@ -27,6 +28,10 @@ def email_env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Emails speak in the same words as the pages.
+    env.filters["label"] = labels.label
+    env.filters["plural"] = labels.plural
+    return env
 
 
 def render_email(template: str, **context) -> str:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.common.labels import label
 from crm.common.permissions import ALL_ROLES, MANAGER
 from crm.common.registry import DigestSection
 from crm.creators.models import Creator
@@ -34,7 +35,7 @@ def build_audience_movers(session: Session, user, week_start: date, week_end: da
         "to": week_start,
         "movers": [
             {
-                "creator": f"{m.creator_name} ({m.platform})",
+                "creator": f"{m.creator_name} ({label(m.platform, 'platform')})",
                 "creator_id": m.creator_id,
                 "followers": m.current,
                 "change": m.change,

@@ -11,6 +11,7 @@ from flask import url_for
 from sqlalchemy import BigInteger, Date, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from crm.common.labels import label
 from crm.common.registry import TimelineEntry
 from crm.common.timeutil import org_today
 from crm.creators.models import Account, Creator
@@ -25,9 +26,7 @@ JUMP_ABSOLUTE = 10_000  # …and so is one of at least this many followers
 
 
 def platform_label(platform: str) -> str:
-    return {"youtube": "YouTube", "tiktok": "TikTok", "x": "X", "linkedin": "LinkedIn"}.get(
-        platform, platform.capitalize()
-    )
+    return label(platform, "platform")
 
 
 def audience(

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from crm.common.errors import NotFound
+from crm.common.labels import plural
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
 from crm.common.timeutil import org_today, today_in
 from crm.creators.models import Creator
@@ -128,7 +129,7 @@ def import_history():
             status,
         ),
         success=lambda result: (
-            f"Imported {result.rows} snapshots of {result.accounts} accounts.",
+            f"Imported {plural(result.rows, 'snapshot')} of {plural(result.accounts, 'account')}.",
             url_for("metrics.import_history"),
         ),
         on_invalid=lambda exc: errors.update(exc.errors),

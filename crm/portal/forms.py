@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crm.approvals.forms import RevisionFields
+from crm.common import labels
 from crm.creators.models import PLATFORMS
 from crm.feedback.models import CATEGORIES, SEVERITIES
 from crm.licensing.forms import ReleaseForm
@@ -60,7 +61,7 @@ class SignForm(FlaskForm):
 
 class DraftForm(RevisionFields, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    platform = SelectField("Platform", choices=choices(PLATFORMS))
+    platform = SelectField("Platform", choices=choices(labels.choices("platform", PLATFORMS)))
     planned_for = DateTimeLocalField(
         "Planned for (UTC)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
@@ -73,8 +74,12 @@ class PortalRevisionForm(RevisionFields, FlaskForm):
 
 class FeedbackForm(FlaskForm):
     product_id = SelectField("Product", coerce=coerce_id, validators=[InputRequired()])
-    category = SelectField("Category", choices=choices(CATEGORIES))
-    severity = SelectField("Severity", choices=choices(SEVERITIES))
+    category = SelectField(
+        "Category", choices=choices(labels.choices("feedback_category", CATEGORIES))
+    )
+    severity = SelectField(
+        "Severity", choices=choices(labels.choices("feedback_severity", SEVERITIES))
+    )
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("What happened", validators=[Length(max=20000)])
     reproduction = TextAreaField(
@@ -83,13 +88,15 @@ class FeedbackForm(FlaskForm):
 
 
 class WorkForm(FlaskForm):
-    kind = SelectField("Kind", choices=choices(WORK_KINDS))
+    kind = SelectField("Kind", choices=choices(labels.choices("work_kind", WORK_KINDS)))
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     url = StringField("Address (URL)", validators=[DataRequired(), Length(max=2000)])
 
 
 class PasteForm(FlaskForm):
-    kind = SelectField("Kind of all these works", choices=choices(WORK_KINDS))
+    kind = SelectField(
+        "Kind of all these works", choices=choices(labels.choices("work_kind", WORK_KINDS))
+    )
     urls = TextAreaField("Addresses, one per line", validators=[DataRequired(), Length(max=200000)])
 
 

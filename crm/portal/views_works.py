@@ -12,6 +12,7 @@ from flask import (
 
 from crm.common import uploads
 from crm.common.errors import Invalid
+from crm.common.labels import plural
 from crm.common.permissions import portal_only
 from crm.common.timeutil import org_today
 from crm.db import get_session
@@ -92,7 +93,7 @@ def paste_works():
         form,
         lambda db: media.paste_works(db, me.actor, kind=form.kind.data, urls=form.urls.data),
         render=lambda status: _works_page(status, paste_form=form),
-        success=lambda ws: (f"{len(ws)} works added.", url_for("portal.works")),
+        success=lambda ws: (f"{plural(len(ws), 'work')} added.", url_for("portal.works")),
     )
 
 

@@ -1,4 +1,5 @@
-"""Template filters and globals: money, local times, navigation, role checks."""
+"""Template filters and globals: labels and plurals, money, local times, navigation, role
+checks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask, current_app, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.common import money
+from crm.common import labels, money
 from crm.common.permissions import can, can_see_money
 from crm.common.registry import registry
 from crm.common.timefmt import viewer_zone
@@ -21,6 +22,11 @@ def init_app(app: Flask) -> None:
     # A global, not a context value, so macros imported without context see it too.
     app.jinja_env.globals["status_tone"] = tone
     app.jinja_env.globals["form_nonce"] = nonces.field
+
+    # Every code a person reads goes through `label` (crm/common/labels.py); counts with a
+    # noun through `plural`.
+    app.jinja_env.filters["label"] = labels.label
+    app.jinja_env.filters["plural"] = labels.plural
 
     @app.template_filter("money")
     def money_filter(minor: int | None, currency: str | None) -> str:

@@ -49,13 +49,13 @@ def test_a_grant_starting_tomorrow_shows_scheduled(client, login, db, creator, p
     )  # fmt: skip
     login("manager")
     body = client.get(f"/agreements/grants/{grant.id}").get_data(as_text=True)
-    assert ">scheduled<" in body
+    assert ">Scheduled<" in body
     assert f"nothing yet: access starts on {_time(grant.starts_on)}" in body
     assert "× 12 / 365" not in body
     grant.starts_on = today - timedelta(days=9)
     db.flush()
     body = client.get(f"/agreements/grants/{grant.id}").get_data(as_text=True)
-    assert ">active<" in body
+    assert ">Active<" in body
     assert "200.00 USD a month, for 10 days of access so far (about 0.3 months)" in body
 
 

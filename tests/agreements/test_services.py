@@ -420,8 +420,8 @@ def test_cli_expire_with_a_given_day(app, db, runner, creator, product, make_nda
     nda = make_nda(creator, [product], expires_on=D(2026, 6, 30))
     result = runner.invoke(args=["crm", "agreements", "expire", "--today", "2026-07-01"])
     assert result.exit_code == 0, result.output
-    assert "Expired 1 NDA(s) and 0 grant(s)." in result.output
+    assert "Expired 1 NDA and 0 grants." in result.output
     db.refresh(nda)
     assert nda.status == "expired"
     again = runner.invoke(args=["crm", "agreements", "expire", "--today", "2026-07-01"])
-    assert "Expired 0 NDA(s)" in again.output
+    assert "Expired 0 NDAs" in again.output

@@ -146,12 +146,12 @@ def test_review_page_shows_diff_agreements_and_decides(client, login, world, db)
     )
     login("legal")
     page = client.get(f"/review/{sub.id}").get_data(as_text=True)
-    assert "Spring campaign" in page and "Nova Pro" in page and "signed" in page
+    assert "Spring campaign" in page and "Nova Pro" in page and "Signed" in page
     # Word by word, escaped: "#ad " added, "#spon " removed, " <b>" added.
     assert '<ins class="diff-word-add">#ad </ins>Line one\n' in page
     assert '<del class="diff-word-del">#spon </del>line two' in page
     assert 'line two <ins class="diff-word-add">&lt;b&gt;</ins>' in page
-    assert "changes requested" in page  # status history
+    assert "Changes requested" in page  # status history
 
     missing = post_form(
         client, f"/review/{sub.id}/decision", {"revision": "2", "decision": "reject"}

@@ -465,7 +465,7 @@ def test_raising_a_role_needs_confirmation(client, login, make_user, db):
     asked = post_form(client, f"/admin/users/{target.id}/role", {"role": "admin"})
     assert asked.status_code == 200
     page = asked.get_data(as_text=True)
-    assert f"Give {target.email} the role admin?" in page
+    assert f"Give {target.email} the role Admin?" in page
     assert 'name="confirm_role" value="yes"' in page
     db.refresh(target)
     assert target.role == "viewer"
@@ -495,7 +495,7 @@ def test_inviting_with_a_powerful_role_needs_confirmation(client, login, db):
     asked = post_form(
         client, "/admin/users/invite", {"email": "boss@example.test", "role": "admin"}
     )
-    assert asked.status_code == 200 and "the role admin?" in asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "the role Admin?" in asked.get_data(as_text=True)
     assert db.scalar(select(User).where(User.email == "boss@example.test")) is None
     assert _emails(db, "boss@example.test", "account_invite") == []
 

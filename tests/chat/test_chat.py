@@ -147,7 +147,7 @@ def test_a_decision_is_announced_with_unreleased_names_redacted(
     db.flush()
     [message] = _messages(db)
     assert message.text == (
-        "Rejected: “an unreleased product first look” (Priya, instagram), revision 1, by Lee."
+        "Rejected: “an unreleased product first look” (Priya, Instagram), revision 1, by Lee."
     )
 
 

@@ -53,7 +53,8 @@ def test_preview_table_then_confirm_without_a_second_upload(client, db, login, m
     page = _upload(client, data).get_data(as_text=True)
     assert "ready to import" in page
     assert "update</span> of" in page and ">Maya Makes</a>" in page
-    assert "display_name: Maya Makes → Maya M." in page  # the rename is shown, not silent
+    assert "Display name: Maya Makes → Maya M." in page  # the rename is shown, not silent
+    assert "2 rows: 1 new creator, 1 update." in " ".join(page.split())
     assert "new</span>" in page and "added as a new creator" in page
     assert _count(db) == 1  # nothing written yet
     token = _token(page)

@@ -178,8 +178,8 @@ def test_audience_movers_from_snapshots(app, db, people):
     assert email.sections == ["audience_movers"]
     lines = [line for line in email.text.splitlines() if line.startswith("- ")]
     assert lines == [
-        "- Up (youtube): +500 followers (+50.0%), now 1,500",
-        "- Down (youtube): -200 followers (-10.0%), now 1,800",
+        "- Up (YouTube): +500 followers (+50.0%), now 1,500",
+        "- Down (YouTube): -200 followers (-10.0%), now 1,800",
     ]
 
 
@@ -378,3 +378,16 @@ def test_jobs_are_registered(app):
     fire = trigger.get_next_fire_time(None, after)
     assert fire.isoformat() == "2026-11-23T08:00:00-05:00"
     assert fire.astimezone(UTC).hour == 13
+
+
+def test_digest_text_speaks_in_words(app, db, people):
+    """Platforms, uses and decisions in the email read as on the pages (no raw codes)."""
+    from tests.approvals.conftest import World
+
+    world = World(db)
+    world.submission(platform="tiktok", title="Dance clip")
+    email = digest_for(app, db, people["legal"])
+    assert "Dance clip by" in email.text and "(TikTok)" in email.text
+    for code in ("tiktok", "in_review"):
+        assert code not in email.text.replace("http://crm.test/", "")
+    assert "TikTok" in email.html

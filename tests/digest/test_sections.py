@@ -226,11 +226,11 @@ def test_legal_sees_the_review_queue_oldest_first(app, db, people, queue):
     assert lines[1] == "Waiting longest:"
     items = [line for line in lines if line.startswith("- ")]
     assert items == [
-        "- Spring teaser by Alpha Arts (instagram): waiting 6 days (since 2026-11-10), "
+        "- Spring teaser by Alpha Arts (Instagram): waiting 6 days (since 2026-11-10), "
         "2 failed checks",
-        "- Studio tour by Beta Builds (youtube): waiting 3 days (since 2026-11-13), "
+        "- Studio tour by Beta Builds (YouTube): waiting 3 days (since 2026-11-13), "
         "no failed checks",
-        "- Late night post by Alpha Arts (instagram): waiting 12 hours (since 2026-11-15), "
+        "- Late night post by Alpha Arts (Instagram): waiting 12 hours (since 2026-11-15), "
         "1 failed check",
     ]
     assert lines[-1] == "Open the review queue: http://crm.test/review/"
@@ -288,8 +288,8 @@ def test_published_over_the_previous_week_for_everyone(app, db, people, publishe
         lines = section_text(email, "PUBLISHED")
         assert lines[0] == "PUBLISHED 2026-11-09 TO 2026-11-15: 2 SUBMISSIONS"
         assert [line for line in lines if line.startswith("- ")] == [
-            "- Week opener by Alpha Arts (instagram), published 2026-11-09",
-            "- Unboxing by Beta Builds (instagram), published 2026-11-15",
+            "- Week opener by Alpha Arts (Instagram), published 2026-11-09",
+            "- Unboxing by Beta Builds (Instagram), published 2026-11-15",
         ]
         assert "  Post: https://example.com/p/1" in lines
         assert any(line.startswith("  http://crm.test/submissions/") for line in lines)
@@ -300,12 +300,12 @@ def test_managers_hear_about_their_own_creators_publications(app, db, people, pu
     mine = section_text(digest(app, db, people["manager"]), "PUBLISHED")
     assert mine[:2] == [
         "PUBLISHED 2026-11-09 TO 2026-11-15: 1 SUBMISSION",
-        "- Week opener by Alpha Arts (instagram), published 2026-11-09",
+        "- Week opener by Alpha Arts (Instagram), published 2026-11-09",
     ]
     theirs = section_text(digest(app, db, people["manager2"]), "PUBLISHED")
     assert theirs[:2] == [
         "PUBLISHED 2026-11-09 TO 2026-11-15: 1 SUBMISSION",
-        "- Unboxing by Beta Builds (instagram), published 2026-11-15",
+        "- Unboxing by Beta Builds (Instagram), published 2026-11-15",
     ]
 
 
@@ -321,7 +321,7 @@ def test_the_week_is_the_organisations(app, db, people, creators, monkeypatch):
     lines = section_text(digest(app, db, people["admin"]), "PUBLISHED")
     assert lines[:2] == [
         "PUBLISHED 2026-11-09 TO 2026-11-15: 1 SUBMISSION",
-        "- Sunday night by Alpha Arts (instagram), published 2026-11-15",
+        "- Sunday night by Alpha Arts (Instagram), published 2026-11-15",
     ]
 
 

@@ -56,7 +56,7 @@ def test_post_goes_from_missing_disclosure_to_published(person):
         mpage.get_by_role("status").filter(has_text=f"Submission “{title}” created.")
     ).to_be_visible()
     heading = mpage.get_by_role("heading", level=1)
-    expect(heading).to_contain_text("in review")
+    expect(heading).to_contain_text("In review")
     submission_url = urlparse(mpage.url).path
     assert re.fullmatch(r"/submissions/\d+", submission_url), submission_url
     expect(mpage.get_by_text("disclosure missing").first).to_be_visible()
@@ -90,17 +90,17 @@ def test_post_goes_from_missing_disclosure_to_published(person):
 
     # The manager sees the request and adds a revision with a clear disclosure.
     manager.go(submission_url)
-    expect(heading).to_contain_text("changes requested")
-    expect(mpage.get_by_role("listitem").filter(has_text="request changes")).to_contain_text(
-        "Add a clear #ad at the start of the caption."
-    )
+    expect(heading).to_contain_text("Changes requested")
+    expect(
+        mpage.get_by_role("listitem").filter(has_text="Changes requested on revision")
+    ).to_contain_text("Add a clear #ad at the start of the caption.")
     mpage.get_by_text("Add a revision").click()
     mpage.get_by_label("Caption or script").fill(REVISED)
     # The creator works with early access to our model: the platform's AI label is set.
     mpage.get_by_label("Made with our AI products", exact=False).select_option("yes")
     mpage.get_by_role("button", name="Add revision").click()
     expect(mpage.get_by_role("status").filter(has_text="Revision 2 added")).to_be_visible()
-    expect(heading).to_contain_text("in review")
+    expect(heading).to_contain_text("In review")
     manager.shot("4-revision-added")
 
     # Legal sees a clean revision 2 and approves it.
@@ -114,11 +114,11 @@ def test_post_goes_from_missing_disclosure_to_published(person):
 
     # The manager marks it published.
     manager.go(submission_url)
-    expect(heading).to_contain_text("approved")
+    expect(heading).to_contain_text("Approved")
     mpage.get_by_label("Published URL").fill("https://www.instagram.com/p/journey-two/")
     mpage.get_by_role("button", name="Mark published").click()
     expect(mpage.get_by_role("status").filter(has_text="Marked as published.")).to_be_visible()
-    expect(heading).to_contain_text("published")
+    expect(heading).to_contain_text("Published")
     expect(
         mpage.get_by_role("link", name="https://www.instagram.com/p/journey-two/")
     ).to_be_visible()

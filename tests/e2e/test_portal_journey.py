@@ -132,7 +132,7 @@ def test_invite_accept_sign_nda_then_early_access(person, live_server):
     narrow_shot(creator, "4-nda-before-signing")
     cpage.get_by_role("button", name="Sign").click()
     expect(cpage.get_by_role("status").filter(has_text="Signed.")).to_be_visible()
-    expect(cpage.get_by_role("heading", level=1)).to_contain_text("signed")
+    expect(cpage.get_by_role("heading", level=1)).to_contain_text("Signed")
     with cpage.expect_download() as download:
         cpage.get_by_role("link", name="Download the signed copy").click()
     with open(download.value.path(), encoding="utf-8") as file:
@@ -186,7 +186,7 @@ def test_draft_changes_requested_revised_approved(person):
     creator.shot("1-new-draft")
     narrow_shot(creator, "1-new-draft")
     cpage.get_by_role("button", name="Save draft").click()
-    expect(cpage.get_by_role("heading", level=1)).to_contain_text("draft")
+    expect(cpage.get_by_role("heading", level=1)).to_contain_text("Draft")
     checks = cpage.locator("ul.checks")
     expect(checks).to_contain_text("Ad disclosure")
     cpage.get_by_role("button", name="Send for review").click()
@@ -223,7 +223,7 @@ def test_draft_changes_requested_revised_approved(person):
     expect(lpage).not_to_have_url(re.compile(re.escape(review_url) + "$"))
 
     creator.go(submission_path)
-    expect(cpage.get_by_role("heading", level=1)).to_contain_text("approved")
+    expect(cpage.get_by_role("heading", level=1)).to_contain_text("Approved")
     expect(cpage.locator(".decision").first).to_contain_text("Revision 2: approved")
     creator.shot("4-approved")
     assert axe_violations(cpage) == []
@@ -255,7 +255,7 @@ def test_not_allowed_for_generative_training_reaches_the_registry_at_once(person
     choose.get_by_role("button", name="Save my choice").click()
     expect(cpage.get_by_role("status").filter(has_text="Your choice is recorded")).to_be_visible()
     row = cpage.locator("tr[data-work-id]").filter(has_text="Harbour at dawn")
-    expect(row.locator('[data-use="ai_generative_training"]')).to_contain_text("not allowed")
+    expect(row.locator('[data-use="ai_generative_training"]')).to_contain_text("Not allowed")
     creator.shot("2-works")
     narrow_shot(creator, "2-works")
     assert axe_violations(cpage) == []

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, insert, select
 
+from crm.common.labels import LABELS
 from crm.licensing import services
 from crm.licensing.models import Work
 
@@ -354,8 +355,9 @@ def test_registry_export_pages_and_matches_the_grid(
         r'data-use="(\w+)" data-work="(\d+)">\s*<span class="badge[^"]*">([\w ]+)</span>', html
     )
     shown: dict[int, dict[str, str]] = {}
-    for use, work_id, decision in cells:
-        shown.setdefault(int(work_id), {})[use] = decision.replace(" ", "_")
+    code_of = {words: code for code, words in LABELS["consent_decision"].items()}
+    for use, work_id, decision in cells:  # the grid shows words; read them back as codes
+        shown.setdefault(int(work_id), {})[use] = code_of[decision]
     assert shown == exported
     assert exported[works[0].id]["ai_training"] == "constrained"
     assert exported[works[1].id]["data_mining"] == "not_allowed"

@@ -48,7 +48,7 @@ def test_the_page_lists_open_conflicts_for_every_role_and_forms_for_legal(
     creator, consent = conflicted
     login("viewer")
     html = client.get("/licensing/conflicts").get_data(as_text=True)
-    assert "Site Keeper" in html and "ai training" in html and "Disallow: / for gptbot" in html
+    assert "Site Keeper" in html and "AI training" in html and "Disallow: / for gptbot" in html
     assert f"consent #{consent.id}" in html and "a" * 64 in html
     assert "conflicts/resolve" not in html
     post_form(client, "/logout")
@@ -78,7 +78,7 @@ def test_keeping_our_record_needs_a_reason_and_settles_the_conflict(client, logi
     assert settled.note == "The contract of 2020 overrides" and settled.resolution == "consent_kept"
     # A later scan finding the same signal leaves it settled.
     settled_page = client.get("/licensing/conflicts?show=settled").get_data(as_text=True)
-    assert "consent kept" in settled_page
+    assert "Consent kept" in settled_page
     again = post_form(
         client,
         "/licensing/conflicts/resolve",

@@ -86,7 +86,7 @@ def test_manager_adds_a_work_and_legal_records_and_revokes_consent(client, login
     consents = db.scalars(select(Consent).where(Consent.work_id == work.id)).all()
     assert sorted(c.use for c in consents) == ["ai_training", "data_mining"]
     html = client.get(f"/licensing/creators/{creator.id}").get_data(as_text=True)
-    assert html.count(f"for work #{work.id} (creator_request") == 2
+    assert html.count(f"for work #{work.id} (creator&#39;s request") == 2  # words, escaped
     revoke = post_form(
         client, f"/licensing/consents/{consents[0].id}/revoke", {"revoked_on": "2024-02-01"}
     )
@@ -263,7 +263,7 @@ def test_creator_section_and_timeline(app, db, make_creator, make_work, make_con
         section = creator_section(db, creator, viewer)
         html = render_template("licensing/section.html", section=section, creator=creator)
         entries = timeline_entries(db, creator, viewer, 10)
-    assert "Only work" in html and "1 works" in html
+    assert "Only work" in html and "1 work ·" in html
     titles = [e.title for e in entries]
     assert any(f"Consent #{consent.id} revoked" in t for t in titles)
     assert any(t.startswith("Consent recorded") for t in titles)
@@ -315,7 +315,7 @@ def test_timeline_has_consents_licences_and_paid_payouts_in_one_statement(
     assert "Payout for 2024-01 paid (Voice set)" in titles
     assert not any("2024-02" in t for t in titles)  # not paid: not on the timeline
     licence_entry = next(e for e in seen_by_viewer if e.kind == "licence")
-    assert licence_entry.detail == "Uses: ai_training, search"
+    assert licence_entry.detail == "Uses: AI training, Search"
     payout = next(e for e in seen_by_admin if e.kind == "payout")
     assert payout.detail.startswith("3 works, ") and "123.45" in payout.detail
     assert next(e for e in seen_by_viewer if e.kind == "payout").detail == "3 works"

@@ -145,7 +145,7 @@ def test_csv_import_page(client, db, login, make_account):
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "Imported 1 snapshots of 1 accounts." in response.get_data(as_text=True)
+    assert "Imported 1 snapshot of 1 account." in response.get_data(as_text=True)
 
     response = post_form(client, "/metrics/import", {})
     assert response.status_code == 422 and "Choose a CSV file." in response.get_data(as_text=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.common import money
 from crm.common.errors import Conflict, FieldErrors, Invalid
+from crm.common.labels import phrase
 from crm.common.states import StateMachine
 from crm.creators.models import Creator
 
@@ -65,11 +66,13 @@ def _refuse_transition(lifecycle: StateMachine, current: str, target: str) -> No
     """Conflict unless `lifecycle` allows moving from `current` to `target`; the message
     names the record by the lifecycle's name and lists what is allowed instead."""
     if not lifecycle.allows(current, target):
-        allowed = lifecycle.targets(current)
+        kind = f"{lifecycle.name.lower()}_status"
+        allowed = [phrase(t, kind) for t in lifecycle.targets(current)]
         options = ", ".join(allowed) if allowed else "none (it is final)"
+        now, then = phrase(current, kind), phrase(target, kind)
         raise Conflict(
-            f"Cannot change this {lifecycle.name} from {current} to {target}. "
-            f"Allowed from {current}: {options}."
+            f"Cannot change this {lifecycle.name} from {now} to {then}. "
+            f"Allowed from {now}: {options}."
         )
 
 

@@ -38,6 +38,7 @@ from crm.agreements.services.payments import (  # noqa: F401 (re-exported)
 from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.common.labels import phrase
 from crm.creators import custom_fields
 
 
@@ -202,7 +203,9 @@ def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> De
     if target is not None and target != deal.status:
         _refuse_transition(DEAL_TRANSITIONS, deal.status, target)
     elif deal.status in ("completed", "cancelled") and fields:
-        raise Conflict(f"A deal that is {deal.status} can no longer be edited.")
+        raise Conflict(
+            f"A deal that is {phrase(deal.status, 'deal_status')} can no longer be edited."
+        )
     given_custom = "custom_fields" in fields
     extra = fields.pop("custom_fields", None)
     values: dict[str, Any] = {}

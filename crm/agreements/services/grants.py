@@ -28,6 +28,7 @@ from crm.agreements.services.products import product_is_released
 from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.common.labels import phrase
 from crm.creators.models import Creator
 from crm.reminders.services import resolve
 
@@ -184,7 +185,9 @@ def update_grant(session: Session, actor: Actor, grant: Grant, today: date, **fi
         if target == "revoked":
             raise Invalid({"status": ["use revoke, which needs a reason"]})
     if grant.status in ("revoked", "expired"):
-        raise Conflict(f"A grant that is {grant.status} can no longer be changed.")
+        raise Conflict(
+            f"A grant that is {phrase(grant.status, 'grant_status')} can no longer be changed."
+        )
     errors = FieldErrors()
     if "product_id" in fields and fields["product_id"] != grant.product_id:
         errors.add("product_id", "cannot change; revoke this grant and create another")

@@ -30,6 +30,7 @@ from crm.agreements.signals import nda_ended, nda_sent, nda_terms_changed
 from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, NotFound
+from crm.common.labels import phrase
 from crm.reminders.services import resolve
 
 
@@ -108,7 +109,9 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     """Edit dates, terms, covered products. A signed NDA may change only if every active grant
     that depends on it would still pass R1 (so an edit never silently uncovers a grant)."""
     if nda.status not in NDA_EDITABLE:
-        raise Conflict(f"An NDA that is {nda.status} can no longer be edited.")
+        raise Conflict(
+            f"An NDA that is {phrase(nda.status, 'nda_status')} can no longer be edited."
+        )
     errors = FieldErrors()
     before = nda_snapshot(nda)
     effective_on = fields.get("effective_on", nda.effective_on)
@@ -358,7 +361,7 @@ def nda_problem(
     or None when it does. Overrides let an edit be checked before it is applied (without
     `signature`, terms changed since the signature are left to the grant checks)."""
     if nda.status != "signed":
-        return f"NDA #{nda.id} is not signed (it is {nda.status})"
+        return f"NDA #{nda.id} is not signed (it is {phrase(nda.status, 'nda_status')})"
     if signature and nda.needs_resignature:
         return (
             f"NDA #{nda.id}'s terms changed after it was signed, so it needs a new "

@@ -22,6 +22,7 @@ from crm.agreements.forms import (
 from crm.agreements.models import Grant
 from crm.agreements.views.base import _creator, bp, today
 from crm.common.errors import Invalid
+from crm.common.labels import phrase
 from crm.common.permissions import (
     ALL_ROLES,
     EDITORS,
@@ -50,7 +51,11 @@ def _deal_form(creator_id: int, deal=None) -> DealForm:
         select(Grant).where(Grant.creator_id == creator_id).order_by(Grant.id.desc())
     )
     form.grant_ids.choices = choices(
-        (g.id, f"#{g.id} {g.product.name} ({g.status}, {g.starts_on} – {g.ends_on})")
+        (
+            g.id,
+            f"#{g.id} {g.product.name} ({phrase(g.status, 'grant_status')}, "
+            f"{g.starts_on} – {g.ends_on})",
+        )
         for g in grants
     )
     return form
@@ -150,7 +155,7 @@ def deal_transition(deal_id: int):
     back = url_for("agreements.deal_detail", deal_id=deal_id)
     return handle_action(
         lambda db: services.update_deal(db, current_user, deal, status=form.status.data),
-        success=lambda _: (f"Deal is now {deal.status}.", back),
+        success=lambda _: (f"The deal is now {phrase(deal.status, 'deal_status')}.", back),
         back=back,
     )
 

@@ -25,6 +25,7 @@ from crm.agreements.views.base import _creator, _product_choices, bp, today
 from crm.common import uploads
 from crm.common.errors import Invalid, NotFound
 from crm.common.filenames import download_name
+from crm.common.labels import phrase
 from crm.common.permissions import (
     ALL_ROLES,
     EDITORS_AND_LEGAL,
@@ -129,7 +130,7 @@ def _nda_transition(nda_id: int, target: str):
     back = url_for("agreements.nda_detail", nda_id=nda_id)
     return handle_action(
         lambda db: services.transition_nda(db, current_user, nda, target, today()),
-        success=lambda _: (f"NDA #{nda.id} is now {nda.status}.", back),
+        success=lambda _: (f"NDA #{nda.id} is now {phrase(nda.status, 'nda_status')}.", back),
         back=back,
     )
 

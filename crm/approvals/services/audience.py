@@ -14,6 +14,7 @@ from crm.approvals.services.checking import run_revision_checks
 from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Forbidden
+from crm.common.labels import phrase
 from crm.common.permissions import EDITORS_AND_LEGAL
 from crm.common.timeutil import org_today
 from crm.creators.services import COUNTRIES
@@ -53,7 +54,8 @@ def set_audience_countries(
         raise Forbidden("Only legal, managers and admins set the audience countries.")
     if submission.status not in AUDIENCE_EDITABLE:
         raise Conflict(
-            f"A submission that is {submission.status.replace('_', ' ')} keeps its audience."
+            f"A submission that is {phrase(submission.status, 'submission_status')} "
+            "keeps its audience."
         )
     errors = FieldErrors()
     audience = clean_countries(countries, "audience_countries", errors)

@@ -17,6 +17,7 @@ from crm.approvals.models import Submission
 from crm.approvals.services.decisions import decide
 from crm.common.actor import Actor
 from crm.common.errors import DomainError, Forbidden, Invalid
+from crm.common.labels import plural
 from crm.common.permissions import LEGAL
 
 MAX_ITEMS = 200
@@ -58,8 +59,8 @@ def approve_many(
             continue
         if submission.latest_revision == revision_number and submission.failed_checks:
             outcome.refused[submission_id] = (
-                f"revision {revision_number} has {submission.failed_checks} failed "
-                "check(s); review it on its own"
+                f"revision {revision_number} has "
+                f"{plural(submission.failed_checks, 'failed check')}; review it on its own"
             )
             continue
         try:

@@ -13,6 +13,7 @@ from crm.approvals.signals import decision_recorded
 from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid
+from crm.common.labels import phrase
 from crm.common.permissions import LEGAL
 from crm.db import rowcount, utcnow
 
@@ -76,7 +77,8 @@ def decide(
         raise Invalid({"revision": [f"this submission has no revision {revision_number}"]})
     stale = Conflict(
         f"Revision {revision_number} is no longer under review: the submission is now "
-        f"{submission.status.replace('_', ' ')} with revision {submission.latest_revision} "
+        f"{phrase(submission.status, 'submission_status')} with revision "
+        f"{submission.latest_revision} "
         "as the latest. Nothing was recorded; reload and review the latest revision."
     )
     if revision_number != submission.latest_revision:

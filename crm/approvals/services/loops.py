@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from crm.common.actor import Actor
+from crm.common.labels import phrase
 from crm.reminders.services import resolve
 
 SETTLED = ("approved", "published", "rejected", "withdrawn")
@@ -26,5 +27,5 @@ def close_loops(session: Session, actor: Actor, submission_id: int, after: str) 
         rules.append("submission-review-waiting")
     if after in SETTLED:
         rules.append("submission-planned-unapproved")
-    reason = f"the submission is {after.replace('_', ' ')}"
+    reason = f"the submission is {phrase(after, 'submission_status')}"
     resolve(session, actor, subject, rules=tuple(rules), reason=reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm.common.errors import Conflict
+from crm.common.labels import phrase
 from crm.common.states import StateMachine
 
 ACTIONS = (
@@ -59,7 +60,7 @@ def next_status(status: str, action: str) -> str:
     after = TRANSITIONS.next(status, action)
     if after is None:
         raise Conflict(
-            f"A submission that is {status.replace('_', ' ')} cannot be "
+            f"A submission that is {phrase(status, 'submission_status')} cannot be "
             f"{ACTION_LABELS.get(action, action)}."
         )
     return after

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.common.errors import DomainError, Forbidden, Invalid
+from crm.common.labels import plural
 from crm.common.permissions import EDITORS, allow
 from crm.common.timeutil import user_today
 from crm.creators import bulk, listing
@@ -111,7 +112,7 @@ def bulk_action():
     def done(result: bulk.Outcome | BulkJob) -> tuple[str, str, str]:
         if isinstance(result, BulkJob):
             return (
-                f"{result.total} creators: the action runs in the background.",
+                f"{plural(result.total, 'creator')}: the action runs in the background.",
                 url_for("creators.bulk_job", job_id=result.id),
                 "info",
             )

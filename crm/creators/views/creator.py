@@ -11,7 +11,7 @@ from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow, can
 from crm.common.timeutil import org_today
 from crm.creators import custom_fields, services
-from crm.creators.forms import PLATFORM_LABELS, CreatorForm, EmptyForm
+from crm.creators.forms import CreatorForm, EmptyForm
 from crm.creators.panels import interaction_entries
 from crm.creators.views.base import (
     OVERVIEW,
@@ -55,7 +55,6 @@ def detail(creator_id: int):
         "next_due": next_due,
         "overdue_text": lambda day: reminders.overdue_text(day, today),
         "initials": initials(creator.display_name),
-        "platform_names": dict(PLATFORM_LABELS),
     }
     if tab.slug == OVERVIEW:
         page["recent"] = interaction_entries(db, creator, current_user, RECENT_INTERACTIONS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
+from crm.common.labels import plural
 from crm.common.permissions import EDITORS, allow
 from crm.creators import csvio
 from crm.creators.forms import ConfirmImportForm, ImportForm
@@ -21,10 +22,9 @@ def _upload_dir() -> str:
 
 
 def _done(report) -> tuple[str, str]:
-    new = f"{report.created} creator{'' if report.created == 1 else 's'} added"
-    updated = f"{report.updated} updated"
+    new = f"{plural(report.created, 'creator')} added"
     return (
-        f"Imported {report.rows} row{'' if report.rows == 1 else 's'}: {new}, {updated}.",
+        f"Imported {plural(report.rows, 'row')}: {new}, {report.updated:,} updated.",
         url_for("creators.index", owner="any"),
     )
 

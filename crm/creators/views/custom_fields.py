@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from crm.common import labels
 from crm.common.permissions import ADMINS, allow
 from crm.creators import custom_fields
 from crm.creators.models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES
@@ -17,10 +18,18 @@ from crm.web.forms import choices, handle_action, handle_form
 
 
 class FieldForm(FlaskForm):
-    entity = SelectField("Record", choices=choices(CUSTOM_FIELD_ENTITIES), validate_choice=True)
+    entity = SelectField(
+        "Record",
+        choices=choices(labels.choices("custom_field_entity", CUSTOM_FIELD_ENTITIES)),
+        validate_choice=True,
+    )
     key = StringField("Key", validators=[DataRequired(), Length(max=40)])
     label = StringField("Label", validators=[DataRequired(), Length(max=100)])
-    type = SelectField("Type", choices=choices(CUSTOM_FIELD_TYPES), validate_choice=True)
+    type = SelectField(
+        "Type",
+        choices=choices(labels.choices("custom_field_type", CUSTOM_FIELD_TYPES)),
+        validate_choice=True,
+    )
     choices_text = StringField("Choices (comma separated)", validators=[Length(max=5000)])
     required = BooleanField("Required")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user
 
+from crm.common.labels import plural
 from crm.common.permissions import ADMINS, allow
 from crm.common.timeutil import org_today
 from crm.creators import erasure, services
@@ -58,8 +59,9 @@ def erase(creator_id: int):
         ),
         render=render,
         success=lambda report: (
-            f"Personal data erased: {report.accounts} channel(s), {report.representatives} "
-            f"representative(s), {report.interactions} interaction(s); the audit trail records "
+            f"Personal data erased: {plural(report.accounts, 'channel')}, "
+            f"{plural(report.representatives, 'representative')}, "
+            f"{plural(report.interactions, 'interaction')}; the audit trail records "
             "the erasure.",
             url_for("creators.detail", creator_id=creator_id),
         ),

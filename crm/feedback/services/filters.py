@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from crm.common.errors import FieldErrors
 from crm.common.ids import parse_id
 from crm.common.timeutil import utc_day_after
+from crm.creators.models import Creator
+from crm.creators.search import matches as creator_matches
 from crm.feedback.models import CATEGORIES, SEVERITIES, STATUSES, Feedback
+
+CREATOR_QUERY_MAX = 200
 
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
@@ -28,6 +32,8 @@ class Filters:
     creator_id: int | None = None
     since: date | None = None
     until: date | None = None
+    # A creator by name as typed (any part of the name, a handle or the email).
+    creator: str | None = None
 
     def apply(self, stmt: S) -> S:
         if self.product_id is not None:
@@ -40,6 +46,9 @@ class Filters:
             stmt = stmt.where(Feedback.status == self.status)
         if self.creator_id is not None:
             stmt = stmt.where(Feedback.creator_id == self.creator_id)
+        if self.creator:
+            named = select(Creator.id).where(creator_matches(self.creator.lower()))
+            stmt = stmt.where(Feedback.creator_id.in_(named))
         if self.since:
             stmt = stmt.where(Feedback.created_at >= datetime.combine(self.since, time(), UTC))
         if self.until:
@@ -71,6 +80,12 @@ def parse_filters(args: Mapping[str, Any], *, ignore: tuple[str, ...] = ()) -> F
                 setattr(filters, name, parse_id(raw))
             else:
                 errors.add(name, "must be a whole number")
+    creator = text("creator")
+    if creator is not None:
+        if len(creator) > CREATOR_QUERY_MAX:
+            errors.add("creator", f"must be at most {CREATOR_QUERY_MAX} characters")
+        else:
+            filters.creator = creator
     for name, allowed in (("category", CATEGORIES), ("severity", SEVERITIES), ("status", STATUSES)):
         raw = text(name)
         if raw is not None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crm.audit.services import record
 from crm.common.actor import Actor
 from crm.common.errors import Conflict, FieldErrors, Invalid
+from crm.common.labels import phrase, plural
 from crm.common.states import StateMachine
 from crm.feedback.models import STATUSES, Feedback
 from crm.feedback.services.notes import EDITABLE, check_fields, snapshot
@@ -88,10 +89,12 @@ def _check_transition(
 
 
 def transition_refusal(note: Feedback, status: str) -> str:
-    allowed = ", ".join(sorted(TRANSITIONS.targets(note.status))) or "nothing"
+    kind = "feedback_status"
+    allowed = ", ".join(sorted(phrase(t, kind) for t in TRANSITIONS.targets(note.status)))
+    now = phrase(note.status, kind)
     return (
-        f"Feedback #{note.id} is {note.status} and cannot move to {status} "
-        f"(from {note.status} it can move to: {allowed})."
+        f"Feedback #{note.id} is {now} and cannot move to {phrase(status, kind)} "
+        f"(from {now} it can move to: {allowed or 'nothing'})."
     )
 
 
@@ -144,9 +147,10 @@ def bulk_change_status(
         raise Invalid({"ids": [f"unknown feedback notes: {', '.join(map(str, missing))}"]})
     refused = [n for n in notes if n.status != status and not TRANSITIONS.allows(n.status, status)]
     if refused:
-        names = "; ".join(f"#{n.id} is {n.status}" for n in refused)
+        names = "; ".join(f"#{n.id} is {phrase(n.status, 'feedback_status')}" for n in refused)
         raise Conflict(
-            f"Nothing was changed: {len(refused)} note(s) cannot move to {status} ({names})."
+            f"Nothing was changed: {plural(len(refused), 'note')} cannot move to "
+            f"{phrase(status, 'feedback_status')} ({names})."
         )
     for note in notes:
         before = {"status": note.status, "forwarded_to": note.forwarded_to}

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import Invalid
+from crm.common.labels import phrase
 from crm.licensing.models import (
     USES,
     Consent,
@@ -51,7 +52,8 @@ class Resolution:
         c = self.consent
         if c is None:
             return "no consent recorded"
-        return f"consent #{c.id} for {c.scope_label} ({c.source}, effective {c.effective_on})"
+        source = phrase(c.source, "consent_source")
+        return f"consent #{c.id} for {c.scope_label} ({source}, effective {c.effective_on})"
 
     def why(self) -> dict | None:
         c = self.consent

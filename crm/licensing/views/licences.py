@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from crm.common.labels import phrase, plural
 from crm.common.pagination import SortKey, keyset_page, parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -55,7 +56,9 @@ def _licence_form(db, creator: Creator, form: LicenceForm | None = None) -> Lice
         .order_by(Work.id)
         .limit(MAX_SCOPE_WORKS)
     )
-    form.work_ids.choices = choices((w.id, f"#{w.id} {w.title} ({w.kind})") for w in works)
+    form.work_ids.choices = choices(
+        (w.id, f"#{w.id} {w.title} ({phrase(w.kind, 'work_kind')})") for w in works
+    )
     return form
 
 
@@ -144,7 +147,7 @@ def compute_payout(licence_id: int):
         ),
         render=lambda status: _licence_page(db, licence, payout_form=form, status=status),
         success=lambda payout: (
-            f"Payout for {payout.period} stored: {payout.works_count} works covered.",
+            f"Payout for {payout.period} stored: {plural(payout.works_count, 'work')} covered.",
             back,
         ),
         conflict_back=back,
@@ -202,7 +205,7 @@ def compute_fund():
             status,
         ),
         success=lambda run: (
-            f"Fund for {run.period} split among {len(run.shares)} creators.",
+            f"Fund for {run.period} split among {plural(len(run.shares), 'creator')}.",
             url_for("licensing.fund_run", run_id=run.id),
         ),
     )

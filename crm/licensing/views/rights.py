@@ -19,6 +19,7 @@ from sqlalchemy import select
 from crm.common import uploads
 from crm.common.errors import NotFound
 from crm.common.filenames import download_name
+from crm.common.labels import phrase, plural
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.common.storage import storage_for
 from crm.db import get_session
@@ -153,7 +154,7 @@ def bulk_rights(creator_id: int):
                 "co_holders": form.co_holders.data,
             },
         ),
-        success=lambda count: (f"Rights set on {count} works.", back),
+        success=lambda count: (f"Rights set on {plural(count, 'work')}.", back),
         back=back,
     )
 
@@ -169,7 +170,9 @@ def _release_form(db, creator_id: int, form: ReleaseForm | None = None) -> Relea
         .order_by(Work.id)
         .limit(MAX_SCOPE_WORKS)
     )
-    form.work_ids.choices = choices((w.id, f"#{w.id} {w.title} ({w.kind})") for w in works)
+    form.work_ids.choices = choices(
+        (w.id, f"#{w.id} {w.title} ({phrase(w.kind, 'work_kind')})") for w in works
+    )
     return form
 
 
@@ -233,7 +236,7 @@ def add_release(creator_id: int):
         call,
         render=lambda status: _releases_page(db, creator, form, status),
         success=lambda release: (
-            f"Release #{release.id} recorded for {len(release.works)} works.",
+            f"Release #{release.id} recorded for {plural(len(release.works), 'work')}.",
             url_for("licensing.releases", creator_id=creator.id),
         ),
     )

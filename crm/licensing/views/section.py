@@ -18,6 +18,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from crm.common.labels import label, plural
 from crm.common.permissions import (
     EDITORS_AND_LEGAL,
     can,
@@ -120,10 +121,15 @@ def timeline_entries(db, creator, user, limit: int) -> list[TimelineEntry]:
     for row in db.execute(_timeline_rows(creator.id, limit)):
         if row.row_kind == "consent":
             scope = Consent(work_id=row.n1, kind=row.t4).scope_label
-            what = f"{row.t1.replace('_', ' ')}: {row.t2.replace('_', ' ')} ({scope})"
+            decided = label(row.t2, "consent_decision").lower()
+            what = f"{label(row.t1, 'consent_use')}: {decided} ({scope})"
             entries.append(
                 TimelineEntry(
-                    row.at, "consent", f"Consent recorded — {what}", f"Source: {row.t3}", url
+                    row.at,
+                    "consent",
+                    f"Consent recorded — {what}",
+                    f"Source: {label(row.t3, 'consent_source')}",
+                    url,
                 )
             )
             if row.day:
@@ -139,12 +145,12 @@ def timeline_entries(db, creator, user, limit: int) -> list[TimelineEntry]:
                     row.at,
                     "licence",
                     f"Licence: {row.t1}",
-                    f"Uses: {', '.join(uses)}",
+                    f"Uses: {label(uses, 'consent_use')}",
                     url_for("licensing.licence", licence_id=row.id),
                 )
             )
         else:
-            detail = f"{row.n1} works"
+            detail = plural(row.n1, "work")
             if money:
                 from crm.common.money import format_money
 

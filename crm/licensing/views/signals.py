@@ -8,6 +8,7 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.errors import NotFound
+from crm.common.labels import plural
 from crm.common.permissions import ALL_ROLES, AUDITORS, EDITORS_AND_LEGAL, allow, can
 from crm.db import get_session
 from crm.licensing import receipts, services, signals_scan
@@ -88,7 +89,7 @@ def scan_signals(creator_id: int):
     return handle_action(
         lambda db: signals_scan.scan(db, [creator.id]),
         success=lambda found: (
-            f"Sites and media read: {found} signal(s) found. Open conflicts are listed on "
+            f"Sites and media read: {plural(found, 'signal')} found. Open conflicts are listed on "
             "the conflicts page.",
             target,
         ),

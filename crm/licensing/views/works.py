@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from crm.common.errors import Invalid
+from crm.common.labels import plural
 from crm.common.pagination import SortKey, keyset_page, parse_limit
 from crm.common.permissions import (
     ALL_ROLES,
@@ -261,7 +262,7 @@ def add_consent(creator_id: int):
         ),
         render=lambda status: _creator_page(db, creator, consent_form=form, status=status),
         success=lambda consents: (
-            f"Consent recorded for {len(consents)} use(s).",
+            f"Consent recorded for {plural(len(consents), 'use')}.",
             url_for("licensing.creator", creator_id=creator.id),
         ),
         once=True,
@@ -304,7 +305,7 @@ def import_works():
         if form.dry_run.data:
             shown["result"] = {"checked": len(works)}
             return Stay(200)
-        return f"{len(works)} works imported.", url_for("licensing.index")
+        return f"{plural(len(works), 'work')} imported.", url_for("licensing.index")
 
     def invalid(exc):
         apply_errors(form, exc)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.common.actor import CreatorActor
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.common.labels import phrase, plural
 from crm.common.timeutil import utcnow
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Payout, Work
 from crm.licensing.services import (
@@ -119,7 +120,9 @@ def paste_works(session: Session, actor: CreatorActor, *, kind: str, urls: str) 
             for m in ms
         ]
         raise Invalid({"urls": messages or ["check the addresses"]}) from exc
-    activity.note(session, actor, "work.import", f"added {len(works)} works", "work", None)
+    activity.note(
+        session, actor, "work.import", f"added {plural(len(works), 'work')}", "work", None
+    )
     return works
 
 
@@ -165,7 +168,8 @@ def set_consent(
     label = made[0].scope_label if made else choice.scope
     activity.note(
         session, actor, "consent.create",
-        f"set {choice.decision.replace('_', ' ')} for {', '.join(uses)} on {label}",
+        f"set {phrase(choice.decision, 'consent_decision')} "
+        f"for {phrase(list(uses), 'consent_use')} on {label}",
         "consent", made[0].id if made else None,
     )  # fmt: skip
     return made
@@ -175,8 +179,8 @@ def revoke(session: Session, actor: CreatorActor, consent_id: int, *, today: dat
     consent = own_consent(session, actor.creator_id, consent_id)
     if consent.source != SOURCE:
         raise Conflict(
-            f"This choice comes from a {consent.source.replace('_', ' ')}; ask your contact "
-            "to change it, or record a newer choice of your own."
+            f"This choice comes from a {phrase(consent.source, 'consent_source')}; ask your "
+            "contact to change it, or record a newer choice of your own."
         )
     revoked = revoke_consent(session, actor, consent, max(today, consent.effective_on))
     activity.note(
