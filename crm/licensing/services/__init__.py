@@ -14,6 +14,7 @@ from crm.licensing.services.base import (
     parse_period,
     today,
 )
+from crm.licensing.services.check import check_items
 from crm.licensing.services.consents import (
     SCOPE_FORMS,
     consent_json_changes,
@@ -55,7 +56,6 @@ from crm.licensing.services.releases import (
 from crm.licensing.services.resolution import (
     NO_RECORD,
     Resolution,
-    check_items,
     consents_in_force,
     effective_decision,
     grid,

@@ -7,7 +7,9 @@ specific scope first: the work itself, then the work's kind, then all of the cre
 wins. No consent at all means `not_allowed`.
 
 `resolve()` answers for many works and uses at once with one query for the consents, so a
-grid, the registry export and the consent check of 10,000 items run a fixed number of queries.
+grid and the registry export run a fixed number of queries. The consent check of 10,000 items
+applies the same rule in SQL (`check.deciding_consent`), so it reads one consent per work
+instead of every consent of every creator concerned.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,17 +26,40 @@ from crm.licensing.models import (
     USES,
     Consent,
     Work,
+    consent_scope,
+    consent_scope_label,
 )
 from crm.licensing.services.base import (
-    DECISION_ORDER,
     WORK_FILTER_MAX,
     in_chunks,
     normalise_sha256,
     normalise_url,
 )
-from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
 
 # --- R10 resolution ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DecidingConsent:
+    """What a resolution shows of its consent, read as a row with the decision (the consent
+    check reads thousands of these at once; see `check`)."""
+
+    id: int
+    work_id: int | None
+    kind: str | None
+    decision: str
+    constraint: str
+    source: str
+    effective_on: date
+    revoked_on: date | None
+
+    @property
+    def scope(self) -> str:
+        return consent_scope(self.work_id, self.kind)
+
+    @property
+    def scope_label(self) -> str:
+        return consent_scope_label(self.work_id, self.kind)
 
 
 @dataclass(frozen=True)
@@ -43,7 +67,7 @@ class Resolution:
     """An effective decision and the consent record that decides it (None: no record)."""
 
     decision: str
-    consent: Consent | None
+    consent: Consent | DecidingConsent | None
 
     @property
     def reason(self) -> str:
@@ -141,92 +165,6 @@ def effective_decision(session: Session, work: Work, use: str, day: date) -> Res
 
 def usable(resolution: Resolution) -> bool:
     return resolution.decision in ("allowed", "constrained")
-
-
-# --- the consent check (URLs and hashes from training pipelines) --------------------------
-
-
-def check_items(session: Session, use: str, items: Sequence[dict], day: date) -> list[dict]:
-    """Each item (`url` or `sha256`) with its decision for `use` on `day` and the why.
-
-    Two queries in all: the works matching any URL or hash, then their consents. When a hash
-    matches several works, the most restrictive decision among them answers."""
-    if use not in USES:
-        raise Invalid({"use": [f"must be one of {', '.join(USES)}"]})
-    urls: dict[int, str] = {}
-    hashes: dict[int, str] = {}
-    for i, item in enumerate(items):
-        if item.get("url") is not None:
-            try:
-                urls[i] = normalise_url(item["url"])
-            except ValueError:
-                continue  # cannot match any work: answered as unknown
-        elif item.get("sha256") is not None:
-            hashes[i] = item["sha256"].lower()
-    url_set, hash_set = sorted(set(urls.values())), sorted(set(hashes.values()))
-    rows = []
-    if url_set or hash_set:
-        cols = select(*RIGHTS_COLUMNS, Work.url, Work.sha256)
-        conds = []
-        if url_set:
-            conds.append(Work.url.in_(url_set))
-        if hash_set:
-            conds.append(Work.sha256.in_(hash_set))
-        rows = list(session.execute(cols.where(or_(*conds)).order_by(Work.id)))
-    by_url = {r.url: r for r in rows}
-    by_hash: dict[str, list] = {}
-    for r in rows:
-        if r.sha256:
-            by_hash.setdefault(r.sha256, []).append(r)
-    decided = resolve(session, rows, [use], day)
-    judged = verdicts(session, rows, [use], day)
-    explained: dict[int | None, tuple[str, dict | None]] = {}  # one "why" per consent
-
-    def explain(res: Resolution) -> tuple[str, dict | None]:
-        key = getattr(res.consent, "id", None)
-        if key not in explained:
-            explained[key] = (res.reason, res.why())
-        return explained[key]
-
-    out = []
-    for i, item in enumerate(items):
-        matches = []
-        if i in urls:
-            match = by_url.get(urls[i])
-            matches = [match] if match else []
-        elif i in hashes:
-            matches = by_hash.get(hashes[i], [])
-        answer = {k: item[k] for k in ("url", "sha256") if item.get(k) is not None}
-        if not matches:
-            answer.update(work_id=None, decision="not_allowed", reason="unknown work", why=None)
-        else:
-
-            def final(m: Any) -> str:
-                # A work outside the licensable set is never allowed, whatever consent says.
-                res = decided[(m.id, use)]
-                return res.decision if judged[m.id].licensable else "not_allowed"
-
-            if len(matches) == 1:
-                work = matches[0]
-            else:
-                work = min(matches, key=lambda m: (DECISION_ORDER[final(m)], m.id))
-                answer["matched_work_ids"] = [m.id for m in matches]
-            res = decided[(work.id, use)]
-            reason, why = explain(res)
-            verdict = judged[work.id]
-            if not verdict.licensable and usable(res):
-                reason = "not licensable: " + "; ".join(verdict.reasons)
-            answer.update(
-                work_id=work.id,
-                decision=final(work),
-                reason=reason,
-                why=why,
-                consent_decision=res.decision,
-                licensable=verdict.licensable,
-                licensable_reasons=list(verdict.reasons),
-            )
-        out.append(answer)
-    return out
 
 
 def lookup(session: Session, query: str, day: date) -> list[tuple[Work, dict]]:
