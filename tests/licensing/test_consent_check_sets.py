@@ -1,7 +1,7 @@
-"""The consent check reads its answers in sets (one statement for the works and their
-deciding consents, one loop for the body); these prove it answers exactly as R10 applied one
-work at a time, and that the fast paths of URL normalising and body reading agree with the
-general ones."""
+"""The consent check reads its answers in sets (one statement for the works, one for their
+creators' consents as rows, one loop for the body); these prove it answers exactly as R10
+applied one work at a time, and that the fast paths of URL normalising and body reading
+agree with the general ones."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ specific scope first: the work itself, then the work's kind, then all of the cre
 wins. No consent at all means `not_allowed`.
 
 `resolve()` answers for many works and uses at once with one query for the consents, so a
-grid and the registry export run a fixed number of queries. The consent check of 10,000 items
-applies the same rule in SQL (`check.deciding_consent`), so it reads one consent per work
-instead of every consent of every creator concerned.
+grid, the registry export and the consent check of 10,000 items run a fixed number of
+queries. `pick()` is the rule itself, over consents already read: models, or plain rows
+(`consent_rows_in_force`, what the consent check reads).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import Invalid
@@ -41,10 +42,12 @@ from crm.licensing.services.base import (
 
 @dataclass(frozen=True, slots=True)
 class DecidingConsent:
-    """What a resolution shows of its consent, read as a row with the decision (the consent
-    check reads thousands of these at once; see `check`)."""
+    """What R10 reads and a resolution shows of a consent, from a plain row instead of a
+    loaded model (the consent check reads them this way; see `check`)."""
 
     id: int
+    creator_id: int
+    use: str
     work_id: int | None
     kind: str | None
     decision: str
@@ -95,6 +98,22 @@ class Resolution:
 NO_RECORD = Resolution("not_allowed", None)
 
 
+def _in_force(
+    columns: Sequence[Any], chunk: Sequence[int], uses: list[str], day: date, work_ids: list[int]
+) -> Select:
+    stmt = select(*columns).where(
+        Consent.creator_id.in_(chunk),
+        Consent.use.in_(uses),
+        Consent.effective_on <= day,
+        or_(Consent.revoked_on.is_(None), Consent.revoked_on > day),
+    )
+    if work_ids and len(work_ids) <= WORK_FILTER_MAX:
+        # Work-level records of other works cannot decide anything asked here. For long
+        # lists, binding thousands of ids costs more than reading the creators' records.
+        stmt = stmt.where(or_(Consent.work_id.is_(None), Consent.work_id.in_(work_ids)))
+    return stmt
+
+
 def consents_in_force(
     session: Session,
     creator_ids: Iterable[int],
@@ -110,33 +129,52 @@ def consents_in_force(
         return []
     found: list[Consent] = []
     for chunk in in_chunks(creator_ids):
-        stmt = select(Consent).where(
-            Consent.creator_id.in_(chunk),
-            Consent.use.in_(uses),
-            Consent.effective_on <= day,
-            or_(Consent.revoked_on.is_(None), Consent.revoked_on > day),
-        )
-        if work_ids and len(work_ids) <= WORK_FILTER_MAX:
-            # Work-level records of other works cannot decide anything asked here. For long
-            # lists, binding thousands of ids costs more than reading the creators' records.
-            stmt = stmt.where(or_(Consent.work_id.is_(None), Consent.work_id.in_(work_ids)))
-        found.extend(session.scalars(stmt))
+        found.extend(session.scalars(_in_force([Consent], chunk, uses, day, work_ids)))
     found.sort(key=lambda c: (c.effective_on, c.id), reverse=True)
     return found
 
 
-def resolve(
-    session: Session, works: Sequence, uses: Iterable[str], day: date
-) -> dict[tuple[int, str], Resolution]:
-    """R10 for every (work, use): one query for the consents, whatever the number of works.
+DECIDING_COLUMNS = (
+    Consent.id,
+    Consent.creator_id,
+    Consent.use,
+    Consent.work_id,
+    Consent.kind,
+    Consent.decision,
+    Consent.constraint,
+    Consent.source,
+    Consent.effective_on,
+    Consent.revoked_on,
+)
 
-    `works` are Work objects or rows with `id`, `creator_id` and `kind`."""
-    uses = list(dict.fromkeys(uses))
-    consents = consents_in_force(
-        session, (w.creator_id for w in works), uses, day, (w.id for w in works)
-    )
-    newest: dict[tuple, Consent] = {}
-    c: Consent | None
+
+def consent_rows_in_force(
+    session: Session,
+    creator_ids: Iterable[int],
+    uses: Iterable[str],
+    day: date,
+    work_ids: Iterable[int] = (),
+) -> list[DecidingConsent]:
+    """What `consents_in_force` finds, read as rows (no model per record), newest first."""
+    creator_ids = sorted(set(creator_ids))
+    uses = sorted(set(uses))
+    work_ids = sorted(set(work_ids))
+    found: list[DecidingConsent] = []
+    if not creator_ids or not uses:
+        return found
+    for chunk in in_chunks(creator_ids):
+        stmt = _in_force(DECIDING_COLUMNS, chunk, uses, day, work_ids)
+        found.extend(DecidingConsent(*row) for row in session.execute(stmt))
+    found.sort(key=lambda c: (c.effective_on, c.id), reverse=True)
+    return found
+
+
+def pick(
+    works: Sequence, uses: Sequence[str], consents: Sequence[Consent | DecidingConsent]
+) -> dict[tuple[int, str], Resolution]:
+    """R10 for every (work, use) among consents already read, newest first (the consents in
+    force on the day of the works' creators for those uses)."""
+    newest: dict[tuple, Consent | DecidingConsent] = {}
     for c in consents:  # newest first: the first record per scope key wins
         if c.work_id is not None:
             key: tuple = ("work", c.work_id, c.use)
@@ -150,13 +188,26 @@ def resolve(
     for w in works:
         work_id, creator_id, kind = w.id, w.creator_id, w.kind
         for use in uses:
-            c = (
+            found = (
                 newest.get(("work", work_id, use))
                 or newest.get(("kind", creator_id, kind, use))
                 or newest.get(("all", creator_id, use))
             )
-            result[(work_id, use)] = resolutions[id(c)] if c is not None else NO_RECORD
+            result[(work_id, use)] = resolutions[id(found)] if found is not None else NO_RECORD
     return result
+
+
+def resolve(
+    session: Session, works: Sequence, uses: Iterable[str], day: date
+) -> dict[tuple[int, str], Resolution]:
+    """R10 for every (work, use): one query for the consents, whatever the number of works.
+
+    `works` are Work objects or rows with `id`, `creator_id` and `kind`."""
+    uses = list(dict.fromkeys(uses))
+    consents = consents_in_force(
+        session, (w.creator_id for w in works), uses, day, (w.id for w in works)
+    )
+    return pick(works, uses, consents)
 
 
 def effective_decision(session: Session, work: Work, use: str, day: date) -> Resolution:
