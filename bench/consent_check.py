@@ -67,12 +67,12 @@ def run(url: str, n: int, out=print) -> dict:
         urls = sorted({services.normalise_url(i["url"]) for i in items if i.get("url")})
         hashes = sorted({i["sha256"] for i in items if i.get("sha256")})
 
-        def statements():
+        def both_statements():
             rows = matching_works(session, urls, hashes)
             consent_rows_in_force(session, (r.creator_id for r in rows), [use], day)
             return rows
 
-        figures["sql_p50_ms"], _ = _times(statements, n)
+        figures["sql_p50_ms"], _ = _times(both_statements, n)
     engine.dispose()
     figures["known"] = sum(1 for a in answers if a["work_id"] is not None)
     figures["load_avg"] = round(os.getloadavg()[0], 2)

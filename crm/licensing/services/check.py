@@ -88,36 +88,48 @@ def check_items(session: Session, use: str, items: Sequence[dict], day: date) ->
         res = decided[m.id]
         return res.decision if judged[m.id].licensable else "not_allowed"
 
+    answered: dict[tuple[int, ...], dict] = {}  # what follows the URL or hash, per match
+
+    def answer_for(matches: list) -> dict:
+        ids = tuple(m.id for m in matches)
+        if ids in answered:
+            return answered[ids]
+        out: dict = {}
+        if len(matches) == 1:
+            work = matches[0]
+        else:
+            work = min(matches, key=lambda m: (DECISION_ORDER[final(m)], m.id))
+            out["matched_work_ids"] = list(ids)
+        res = decided[work.id]
+        reason, why = explain(res)
+        verdict = judged[work.id]
+        if not verdict.licensable and usable(res):
+            reason = "not licensable: " + "; ".join(verdict.reasons)
+        out.update(
+            work_id=work.id,
+            decision=final(work),
+            reason=reason,
+            why=why,
+            consent_decision=res.decision,
+            licensable=verdict.licensable,
+            licensable_reasons=list(verdict.reasons),
+        )
+        answered[ids] = out
+        return out
+
+    unknown = {"work_id": None, "decision": "not_allowed", "reason": "unknown work", "why": None}
     out = []
     for i, item in enumerate(items):
+        url, sha256 = item.get("url"), item.get("sha256")
+        answer = {"url": url} if url is not None else {}
+        if sha256 is not None:
+            answer["sha256"] = sha256
         matches = []
         if i in urls:
             match = by_url.get(urls[i])
             matches = [match] if match else []
         elif i in hashes:
             matches = by_hash.get(hashes[i], [])
-        answer = {k: item[k] for k in ("url", "sha256") if item.get(k) is not None}
-        if not matches:
-            answer.update(work_id=None, decision="not_allowed", reason="unknown work", why=None)
-        else:
-            if len(matches) == 1:
-                work = matches[0]
-            else:
-                work = min(matches, key=lambda m: (DECISION_ORDER[final(m)], m.id))
-                answer["matched_work_ids"] = [m.id for m in matches]
-            res = decided[work.id]
-            reason, why = explain(res)
-            verdict = judged[work.id]
-            if not verdict.licensable and usable(res):
-                reason = "not licensable: " + "; ".join(verdict.reasons)
-            answer.update(
-                work_id=work.id,
-                decision=final(work),
-                reason=reason,
-                why=why,
-                consent_decision=res.decision,
-                licensable=verdict.licensable,
-                licensable_reasons=list(verdict.reasons),
-            )
+        answer.update(answer_for(matches) if matches else unknown)
         out.append(answer)
     return out
