@@ -13,7 +13,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -23,7 +32,7 @@ def in_values(
     """`column IN values` for the named dialect ("sqlite" or "postgresql")."""
     if dialect == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    listed = select(literal_column("value")).select_from(
+    listed: Select[Any] = select(literal_column("value")).select_from(
         func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
     )
     return column.in_(listed)
