@@ -55,9 +55,9 @@ def json_depth(data: bytes, limit: int = MAX_JSON_DEPTH) -> int:
     Not a parser. A well-formed text is measured in regular-expression passes (its strings
     removed, then each pass removes the innermost bracket pairs: as many passes as levels),
     so a body of 10,000 items costs no Python loop per bracket. Anything else (an unclosed
-    string, brackets left unpaired, a text deeper than the limit) is scanned: linear in the body, visiting only quotes,
-    backslashes and brackets. A text that is not JSON gets some number and json.loads
-    refuses it afterwards.
+    string, brackets left unpaired, a text deeper than the limit) is scanned: linear in the
+    body, visiting only quotes, backslashes and brackets. A text that is not JSON gets some
+    number and json.loads refuses it afterwards.
     """
     bare = _STRING.sub(b"", data)
     if b'"' not in bare:
