@@ -115,7 +115,7 @@ def test_creator_page_statements_do_not_grow_with_any_domain(app, client, db, lo
         assert "· 105" in body and "Task 0" in body.split("Next thing due", 1)[1], slug
         assert a.count == b.count, (slug, a.statements, b.statements)
         # Before the page had tabs: 27 statements for everything at once (40 before that).
-        assert b.count <= (13 if slug == "timeline" else 12), (slug, b.statements)
+        assert b.count <= 12, (slug, b.statements)
     assert "Note 24" in seen
 
 
@@ -156,10 +156,6 @@ def test_home_dashboard_statements_do_not_grow(client, db, login, count_queries)
 # --------------------------------------------------------------------------- every page ≤ 12
 
 MAX_STATEMENTS = 12
-# The creator page's timeline tab reads one statement per timeline provider; the creator
-# portal's provider (what the creator did in the portal) is the thirteenth. Known miss of the
-# 12-statement target, to be won back by merging the approvals and agreements providers.
-LIMITS = {"creator page, tab timeline": 13}
 
 
 def _busy_world(db, world):
@@ -282,7 +278,7 @@ def test_every_benchmark_page_runs_at_most_twelve_statements(app, client, db, co
         with count_queries() as counter:
             response = client.get(url, **kwargs)
         assert response.status_code == 200, (name, response.status_code)
-        if counter.count > LIMITS.get(name, MAX_STATEMENTS):
+        if counter.count > MAX_STATEMENTS:
             over[name] = counter.statements
     assert not over, "\n".join(
         f"{name}: {s[:100]!r}" for name, stmts in over.items() for s in stmts

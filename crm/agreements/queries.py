@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from crm.agreements.models import Deal, Grant, Nda, Payment, Product
 from crm.common.pagination import Page, SortKey, keyset_page
@@ -126,99 +126,11 @@ def expiring(
 EXPIRING_PAGE = 50
 
 
-@dataclass
-class ExpiringPage:
-    """The agreements page: each block a keyset page of EXPIRING_PAGE rows, with the
-    block's whole count and the unpaid amounts due per currency counted by the database."""
-
-    ndas: Page
-    grants: Page
-    payments: Page
-    nda_count: int
-    grant_count: int
-    payment_count: int
-    overdue_count: int
-    due_totals: list[tuple[str, int]]
-
-
-def _expiring_filters(today: date, until: date):
+def expiring_filters(today: date, until: date):
     return (
         (Nda.status == "signed", Nda.expires_on >= today, Nda.expires_on <= until),
         (Grant.status == "active", Grant.ends_on >= today, Grant.ends_on <= until),
         (Payment.paid_on.is_(None), Payment.due_on <= until, Deal.status != "cancelled"),
-    )
-
-
-def expiring_page(
-    session: Session,
-    today: date,
-    days: int = 30,
-    *,
-    cursors: dict[str, str | None] | None = None,
-    limit: int = EXPIRING_PAGE,
-) -> ExpiringPage:
-    """What `expiring` lists, a page of each block at a time (`cursors` by block name:
-    "ndas", "grants", "payments"), in a fixed number of statements whatever the volume:
-    one per block (plus the NDAs' products), one for the counts, one for the totals."""
-    cursors = cursors or {}
-    until = today + timedelta(days=days)
-    nda_where, grant_where, payment_where = _expiring_filters(today, until)
-    ndas = keyset_page(
-        session,
-        select(Nda)
-        .options(joinedload(Nda.creator).lazyload(Creator.tags), selectinload(Nda.products))
-        .where(*nda_where),
-        [SortKey(Nda.expires_on, "expires_on"), SortKey(Nda.id, "id")],
-        cursors.get("ndas"),
-        limit,
-    )
-    grants = keyset_page(
-        session,
-        select(Grant).options(joinedload(Grant.creator).lazyload(Creator.tags)).where(*grant_where),
-        [SortKey(Grant.ends_on, "ends_on"), SortKey(Grant.id, "id")],
-        cursors.get("grants"),
-        limit,
-    )
-    payments = keyset_page(
-        session,
-        select(Payment)
-        .options(
-            joinedload(Payment.deal).joinedload(Deal.creator).lazyload(Creator.tags),
-            joinedload(Payment.deal).lazyload(Deal.grants),
-        )
-        .join(Deal, Deal.id == Payment.deal_id)
-        .where(*payment_where),
-        [SortKey(Payment.due_on, "due_on"), SortKey(Payment.id, "id")],
-        cursors.get("payments"),
-        limit,
-    )
-    due = select(Payment.id).join(Deal, Deal.id == Payment.deal_id).where(*payment_where)
-    counts = session.execute(
-        select(
-            select(func.count()).select_from(Nda).where(*nda_where).scalar_subquery(),
-            select(func.count()).select_from(Grant).where(*grant_where).scalar_subquery(),
-            select(func.count()).select_from(due.subquery()).scalar_subquery(),
-            select(func.count())
-            .select_from(due.where(Payment.due_on < today).subquery())
-            .scalar_subquery(),
-        )
-    ).one()
-    totals = session.execute(
-        select(Payment.currency, func.sum(Payment.amount_minor))
-        .join(Deal, Deal.id == Payment.deal_id)
-        .where(*payment_where)
-        .group_by(Payment.currency)
-        .order_by(Payment.currency)
-    ).all()
-    return ExpiringPage(
-        ndas=ndas,
-        grants=grants,
-        payments=payments,
-        nda_count=int(counts[0] or 0),
-        grant_count=int(counts[1] or 0),
-        payment_count=int(counts[2] or 0),
-        overdue_count=int(counts[3] or 0),
-        due_totals=[(str(currency), int(total or 0)) for currency, total in totals],
     )
 
 

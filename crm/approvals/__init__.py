@@ -68,34 +68,35 @@ def _creator_section(session, creator, user):
 
 
 def _timeline(session, creator, user, limit):
-    from crm.approvals.queries import creator_decisions
+    """Submissions (made, published) and legal's decisions, read in one statement."""
+    from crm.approvals.queries import creator_timeline_rows
 
     entries = []
-    for s in _submissions(session, creator, limit):
-        url = url_for("approvals.detail", submission_id=s.id)
-        entries.append(
-            TimelineEntry(
-                s.created_at,
-                "submission",
-                f"Submission: {s.title}",
-                label(s.platform, "platform"),
-                url,
-            )
-        )
-        if s.published_at:
+    for row in creator_timeline_rows(session, creator.id, limit):
+        url = url_for("approvals.detail", submission_id=row.submission_id)
+        if row.part == 0:
             entries.append(
-                TimelineEntry(s.published_at, "submission", f"Published: {s.title}", "", url)
+                TimelineEntry(
+                    row.at,
+                    "submission",
+                    f"Submission: {row.title}",
+                    label(row.platform, "platform"),
+                    url,
+                )
             )
-    for decision, s in creator_decisions(session, creator.id, limit):
-        entries.append(
-            TimelineEntry(
-                decision.decided_at,
-                "submission",
-                f"Legal {label(decision.decision, 'submission_decision').lower()}: {s.title}",
-                f"revision {decision.revision_number}",
-                url_for("approvals.detail", submission_id=s.id),
+            if row.published_at:
+                published = f"Published: {row.title}"
+                entries.append(TimelineEntry(row.published_at, "submission", published, "", url))
+        else:
+            entries.append(
+                TimelineEntry(
+                    row.at,
+                    "submission",
+                    f"Legal {label(row.decision, 'submission_decision').lower()}: {row.title}",
+                    f"revision {row.revision_number}",
+                    url,
+                )
             )
-        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 

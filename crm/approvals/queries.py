@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Integer, cast, exists, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda
@@ -66,32 +66,63 @@ def _int(raw, name, errors):
     return value
 
 
+def _queue_where(filters: QueueFilters, now=None) -> list:
+    where = [Submission.status == "in_review"]
+    if filters.platform:
+        where.append(Submission.platform == filters.platform)
+    if filters.creator_id:
+        where.append(Submission.creator_id == filters.creator_id)
+    if filters.creator:
+        named = select(Creator.id).where(creator_matches(filters.creator.lower()))
+        where.append(Submission.creator_id.in_(named))
+    if filters.failed_only:
+        where.append(Submission.failed_checks > 0)
+    if filters.within_days is not None:
+        now = now or datetime.now(UTC)
+        where.append(Submission.planned_for <= now + timedelta(days=filters.within_days))
+    return where
+
+
+QUEUE_ORDER = [
+    SortKey(Submission.in_review_since, "in_review_since"),
+    SortKey(Submission.id, "id"),
+]
+
+
 def review_queue(
     session: Session, filters: QueueFilters, cursor: str | None, limit: int, now=None
 ) -> Page:
-    """In-review submissions, the longest waiting first; one query per page."""
+    """In-review submissions, the longest waiting first, with their creators; one query per
+    page."""
     stmt = (
         select(Submission)
         .options(joinedload(Submission.creator))
-        .where(Submission.status == "in_review")
+        .where(*_queue_where(filters, now))
     )
-    if filters.platform:
-        stmt = stmt.where(Submission.platform == filters.platform)
-    if filters.creator_id:
-        stmt = stmt.where(Submission.creator_id == filters.creator_id)
-    if filters.creator:
-        named = select(Creator.id).where(creator_matches(filters.creator.lower()))
-        stmt = stmt.where(Submission.creator_id.in_(named))
-    if filters.failed_only:
-        stmt = stmt.where(Submission.failed_checks > 0)
-    if filters.within_days is not None:
-        now = now or datetime.now(UTC)
-        stmt = stmt.where(Submission.planned_for <= now + timedelta(days=filters.within_days))
-    order = [
-        SortKey(Submission.in_review_since, "in_review_since"),
-        SortKey(Submission.id, "id"),
-    ]
-    return keyset_page(session, stmt, order, cursor, limit)
+    return keyset_page(session, stmt, QUEUE_ORDER, cursor, limit)
+
+
+def review_queue_rows(
+    session: Session, filters: QueueFilters, cursor: str | None, limit: int, now=None
+) -> Page:
+    """The review queue page: what `review_queue` lists, as rows of the columns the page
+    shows (the creator's name joined in), not submissions with their creators loaded."""
+    stmt = (
+        select(
+            Submission.id,
+            Submission.title,
+            Submission.platform,
+            Submission.by_creator,
+            Submission.in_review_since,
+            Submission.planned_for,
+            Submission.latest_revision,
+            Submission.failed_checks,
+            Creator.display_name.label("creator_name"),
+        )
+        .join(Creator, Creator.id == Submission.creator_id)
+        .where(*_queue_where(filters, now))
+    )
+    return keyset_page(session, stmt, QUEUE_ORDER, cursor, limit, scalars=False)
 
 
 def next_for_reviewer(session: Session, reviewer_id: int | None) -> int | None:
@@ -271,15 +302,49 @@ def creator_submissions(session: Session, creator_id: int, limit: int = 20) -> l
     )
 
 
-def creator_decisions(session: Session, creator_id: int, limit: int = 20) -> list:
-    return list(
-        session.execute(
-            select(Decision, Submission)
-            .join(Submission, Submission.id == Decision.submission_id)
-            .where(Submission.creator_id == creator_id)
-            .order_by(Decision.decided_at.desc(), Decision.id.desc())
-            .limit(limit)
+def creator_timeline_rows(session: Session, creator_id: int, limit: int) -> list:
+    """The creator's newest `limit` submissions and newest `limit` decisions as rows, in one
+    statement (the timeline tab is held to 12 statements with every domain's entries):
+    submissions first, newest first, then decisions, newest first. `part` says which."""
+    submissions = (
+        select(
+            literal_column("0", Integer).label("part"),
+            Submission.id.label("row_id"),
+            Submission.id.label("submission_id"),
+            Submission.title,
+            Submission.platform,
+            Submission.created_at.label("at"),
+            Submission.published_at,
+            # Typed NULLs: PostgreSQL reads an untyped NULL in a subquery as text.
+            cast(null(), Decision.decision.type).label("decision"),
+            cast(null(), Integer).label("revision_number"),
         )
+        .where(Submission.creator_id == creator_id)
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    decisions = (
+        select(
+            literal_column("1", Integer).label("part"),
+            Decision.id.label("row_id"),
+            Submission.id.label("submission_id"),
+            Submission.title,
+            Submission.platform,
+            Decision.decided_at.label("at"),
+            cast(null(), Submission.published_at.type).label("published_at"),
+            Decision.decision,
+            Decision.revision_number,
+        )
+        .join(Submission, Submission.id == Decision.submission_id)
+        .where(Submission.creator_id == creator_id)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    both = union_all(select(submissions), select(decisions)).subquery()
+    return list(
+        session.execute(select(both).order_by(both.c.part, both.c.at.desc(), both.c.row_id.desc()))
     )
 
 

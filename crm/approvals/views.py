@@ -84,7 +84,7 @@ def index():
 def queue():
     filters = queries.QueueFilters.parse(request.args)
     db = get_session()
-    page = queries.review_queue(
+    page = queries.review_queue_rows(
         db, filters, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
     from crm.creators.models import PLATFORMS, Creator

@@ -9,7 +9,10 @@ chosen by the settings (`storage_for(app)`, cached per app):
   `CRM_S3_ACCESS_KEY_ID` / `CRM_S3_SECRET_ACCESS_KEY` (empty: boto3's own chain of
   credentials). Every web host then sees every file.
 
-Keys are relative names such as `approvals/<random>.jpg`, never a browser's filename.
+Keys are relative names such as `approvals/<random>.jpg`, never a browser's filename. What
+is kept only for a while (a CSV import's checked file between its preview and its
+confirmation, under `import-previews/`) is stored the same way and purged by its owner from
+`listing`, so every host sees it with either backend.
 `save` writes all of a file or nothing: the chunks come from a generator that may refuse
 part-way (size, quota), and a refused file leaves nothing behind in either backend.
 """
@@ -19,8 +22,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -74,6 +78,11 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every stored key under the folder `prefix` (e.g. `import-previews`), with the time
+        it was written (aware, UTC): what a purge of expired files reads."""
+        ...
+
 
 class LocalStorage:
     """Files in a folder of this host (`UPLOAD_DIR`)."""
@@ -121,6 +130,19 @@ class LocalStorage:
             return self.path(key).is_file()
         except FileNotFoundError:
             return False
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        folder = self.path(prefix)
+        if not folder.is_dir():
+            return
+        root = self.root.resolve()
+        for path in sorted(folder.rglob("*")):
+            try:
+                if path.is_file():
+                    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                    yield path.relative_to(root).as_posix(), written
+            except FileNotFoundError:  # removed meanwhile (another process purging)
+                continue
 
 
 class S3Storage:
@@ -177,6 +199,15 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        folder = self.object_key(prefix).rstrip("/") + "/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=folder
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"].removeprefix(self.prefix), item["LastModified"]
 
 
 def _is_missing(exc: Any) -> bool:

@@ -6,10 +6,12 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm.auth.models import User
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.common.pagination import Page, SortKey, keyset_page
@@ -197,18 +199,91 @@ def _cf_sort_key(session: Session, key: str):
     return func.coalesce(cast(item, String), literal(""))
 
 
+def _order(session: Session, filters: CreatorFilters):
+    if filters.sort.startswith("cf."):
+        return _cf_sort_key(session, filters.sort[3:]), False
+    return _sort_key(filters.sort)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatorListRow:
+    """What the creators page shows of a creator: read as columns, not as a model with its
+    relationships (loading the models was half of the page's time)."""
+
+    id: int
+    display_name: str
+    email: str | None
+    status: str
+    country: str | None
+    last_interaction_at: datetime | None
+    owner_name: str | None
+    accounts: list[Any]  # rows with platform, handle and followers
+    tag_names: list[str]
+
+
+def list_creator_rows(
+    session: Session, user, filters: CreatorFilters, cursor: str | None, limit: int
+) -> Page:
+    """One page of the creators page as `CreatorListRow`s, in 3 statements whatever the
+    page size: the creators with their owner's name, then the page's channels, then its
+    tags. Same filters, order and cursors as `list_creators`."""
+    key, descending = _order(session, filters)
+    stmt = (
+        filtered(filters, user)
+        .with_only_columns(
+            Creator.id,
+            Creator.display_name,
+            Creator.email,
+            Creator.status,
+            Creator.country,
+            Creator.last_interaction_at,
+            User.name.label("owner_name"),
+            key.label("sort_value"),
+        )
+        .select_from(Creator)
+        .outerjoin(User, User.id == Creator.owner_id)
+    )
+    order = [SortKey(key, "sort_value", descending), SortKey(Creator.id, "id", descending)]
+    page = keyset_page(session, stmt, order, cursor, limit, scalars=False)
+    ids = [row.id for row in page.items]
+    accounts: dict[int, list[Any]] = {i: [] for i in ids}
+    tags: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for account in session.execute(
+            select(Account.creator_id, Account.platform, Account.handle, Account.followers)
+            .where(Account.creator_id.in_(ids))
+            .order_by(Account.creator_id, Account.platform, Account.handle)
+        ):
+            accounts[account.creator_id].append(account)
+        for creator_id, tag in session.execute(
+            select(CreatorTag.creator_id, CreatorTag.tag)
+            .where(CreatorTag.creator_id.in_(ids))
+            .order_by(CreatorTag.creator_id, CreatorTag.tag)
+        ):
+            tags[creator_id].append(tag)
+    rows = [
+        CreatorListRow(
+            r.id,
+            r.display_name,
+            r.email,
+            r.status,
+            r.country,
+            r.last_interaction_at,
+            r.owner_name,
+            accounts[r.id],
+            tags[r.id],
+        )
+        for r in page.items
+    ]
+    return Page(rows, page.next_cursor)
+
+
 def list_creators(
     session: Session, user, filters: CreatorFilters, cursor: str | None, limit: int
 ) -> Page:
-    """One page of creators with tags, accounts and owners loaded (4 queries in all)."""
-    key, descending = (
-        _sort_key(filters.sort)
-        if not filters.sort.startswith("cf.")
-        else (
-            _cf_sort_key(session, filters.sort[3:]),
-            False,
-        )
-    )
+    """One page of creators with tags, accounts and owners loaded (4 queries in all), for
+    the API and the export, which show the whole record."""
+    key, descending = _order(session, filters)
     stmt = (
         filtered(filters, user)
         .add_columns(key.label("sort_value"))

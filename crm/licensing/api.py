@@ -19,6 +19,7 @@ from crm.api.base import (
     query_int,
     query_limit,
     read_json,
+    validate,
     validate_items,
 )
 from crm.common.errors import Invalid
@@ -50,6 +51,7 @@ from crm.licensing.schemas import (
     WorkOut,
     WorkPatch,
     consent_json,
+    plain_check_items,
     work_json,
 )
 from crm.licensing.services.territory import parse_territory_arg
@@ -271,14 +273,20 @@ def consents_revoke(consent_id: int):
     response=CheckOut,
 )
 def consent_check():
-    raw = request.get_json(force=True, silent=True)
+    raw = read_json()
+    plain = None
     if isinstance(raw, dict) and isinstance(raw.get("items"), list):
         if len(raw["items"]) > MAX_CHECK_ITEMS:
             raise Invalid({"items": [f"at most {MAX_CHECK_ITEMS} items per call"]})
-    body = parse_body(CheckIn)
+        plain = plain_check_items(raw["items"])
+    if plain is not None:  # the items are plainly valid: pydantic reads only the rest
+        body = validate(CheckIn, {**raw, "items": []})
+        items = plain
+    else:
+        body = validate(CheckIn, {} if raw is None else raw)
+        items = [i.model_dump() for i in body.items]
     day = body.as_of or services.today()
     territory = parse_territory_arg(body.territory, "territory")
-    items = [i.model_dump() for i in body.items]
     answers = services.check_items(get_session(), body.use, items, day, territory)
     return jsonify(
         {"use": body.use, "as_of": day.isoformat(), "territory": territory.text, "items": answers}

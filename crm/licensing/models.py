@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -152,13 +153,23 @@ class Release(Base):
     )
 
     def in_force_on(self, day: date) -> bool:
-        return (self.signed_on is None or self.signed_on <= day) and (
-            (self.expires_on is None or self.expires_on >= day)
-            and (self.revoked_on is None or self.revoked_on > day)
-        )
+        return release_in_force(self, day)
 
     def covers(self, kind: str, uses: Sequence[str]) -> bool:
-        return (not self.media or kind in self.media) and all(u in self.uses for u in uses)
+        return release_covers(self, kind, uses)
+
+
+def release_in_force(release: Any, day: date) -> bool:
+    """A release (the model or a row with its dates) is in force: signed, not expired, not
+    revoked on `day`."""
+    return (release.signed_on is None or release.signed_on <= day) and (
+        (release.expires_on is None or release.expires_on >= day)
+        and (release.revoked_on is None or release.revoked_on > day)
+    )
+
+
+def release_covers(release: Any, kind: str, uses: Sequence[str]) -> bool:
+    return (not release.media or kind in release.media) and all(u in release.uses for u in uses)
 
 
 class Consent(Base):
@@ -190,22 +201,30 @@ class Consent(Base):
 
     @property
     def scope(self) -> str:
-        if self.work_id is not None:
-            return "work"
-        if self.kind is not None:
-            return "kind"
-        return "all"
+        return consent_scope(self.work_id, self.kind)
 
     @property
     def scope_label(self) -> str:
-        if self.work_id is not None:
-            return f"work #{self.work_id}"
-        if self.kind is not None:
-            return f"all {self.kind} works"
-        return "all works"
+        return consent_scope_label(self.work_id, self.kind)
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_on <= day and (self.revoked_on is None or self.revoked_on > day)
+
+
+def consent_scope(work_id: int | None, kind: str | None) -> str:
+    if work_id is not None:
+        return "work"
+    if kind is not None:
+        return "kind"
+    return "all"
+
+
+def consent_scope_label(work_id: int | None, kind: str | None) -> str:
+    if work_id is not None:
+        return f"work #{work_id}"
+    if kind is not None:
+        return f"all {kind} works"
+    return "all works"
 
 
 licence_works = Table(

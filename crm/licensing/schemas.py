@@ -3,8 +3,9 @@ serialisers that fill the documents."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from flask_login import current_user
 from pydantic import Field, model_validator
@@ -17,6 +18,7 @@ from crm.licensing.models import Consent, Licence, Release, Work
 from crm.licensing.services import SCOPE_FORMS
 
 MAX_CHECK_ITEMS = 10_000
+MAX_CHECK_URL = 2000
 
 TerritoryIn = (
     Annotated[str, Field(max_length=1000)]
@@ -178,7 +180,7 @@ class ConsentOut(OutModel):
 
 
 class CheckItem(ApiModel):
-    url: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=MAX_CHECK_URL)
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
 
     @model_validator(mode="after")
@@ -195,6 +197,41 @@ class CheckIn(ApiModel):
     territory: TerritoryIn = Field(
         default=None, description="releases must cover it (default worldwide): " + TERRITORY_DOC
     )
+
+
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def plain_check_items(raw: Any) -> list[dict] | None:
+    """The items of a check body as `{"url", "sha256"}` dicts when every one is plainly what
+    `CheckItem` accepts unchanged, else None: then `CheckItem` decides and names the errors.
+
+    Validating 10,000 items one model at a time was a third of a large check; this reads
+    the same shapes in one loop, and leaves every doubtful case (other keys or types,
+    surrounding spaces, an empty URL) to pydantic."""
+    if type(raw) is not list:
+        return None
+    out = []
+    for item in raw:
+        if type(item) is not dict:
+            return None
+        url, sha256 = item.get("url"), item.get("sha256")
+        if len(item) != ("url" in item) + ("sha256" in item):
+            return None  # another key
+        if url is not None:
+            if (
+                sha256 is not None
+                or type(url) is not str
+                or not url
+                or len(url) > MAX_CHECK_URL
+                or url[0].isspace()
+                or url[-1].isspace()
+            ):
+                return None
+        elif type(sha256) is not str or not _HEX64.fullmatch(sha256):
+            return None
+        out.append({"url": url, "sha256": sha256})
+    return out
 
 
 class CheckOut(OutModel):

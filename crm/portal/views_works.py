@@ -14,6 +14,7 @@ from crm.common import uploads
 from crm.common.errors import Invalid
 from crm.common.labels import plural
 from crm.common.permissions import portal_only
+from crm.common.storage import storage_for
 from crm.common.timeutil import org_today
 from crm.db import get_session
 from crm.licensing.release_documents import PayloadTooLarge
@@ -178,7 +179,7 @@ def import_works_preview():
         raw = form.file.data.stream.read(works_import.MAX_BYTES + 1)
         if allowance.exceeded_by(len(raw)):
             raise allowance.refuse()
-        plan, _text = works_import.preview(db, me.actor, raw, current_app.config["UPLOAD_DIR"])
+        plan, _text = works_import.preview(db, me.actor, raw, storage_for())
         return plan
 
     def success(plan):
@@ -204,9 +205,7 @@ def import_works_confirm():
     form = ConfirmImportForm()
     return handle_form(
         form,
-        lambda db: works_import.confirm(
-            db, me.actor, form.token.data, current_app.config["UPLOAD_DIR"]
-        ),
+        lambda db: works_import.confirm(db, me.actor, form.token.data, storage_for()),
         render=lambda status: _import_page(status, confirm_form=form),
         success=lambda ws: (f"{len(ws)} works imported.", url_for("portal.works")),
     )

@@ -8,7 +8,13 @@ from types import SimpleNamespace
 import pytest
 
 from crm.common.errors import Invalid
-from crm.creators.listing import CreatorFilters, iter_creators, list_creators, parse_filters
+from crm.creators.listing import (
+    CreatorFilters,
+    iter_creators,
+    list_creator_rows,
+    list_creators,
+    parse_filters,
+)
 
 
 def names(db, user, **filters) -> list[str]:
@@ -112,3 +118,75 @@ def test_keyset_pages_visit_every_creator_once(db, make_user, make_creator, sort
         cursor = page.next_cursor
     assert len(seen) == len(set(seen)) == 23
     assert [c.id for c in iter_creators(db, user, CreatorFilters(sort=sort), batch=5)] == seen
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"sort": "newest"},
+        {"sort": "last_interaction"},
+        {"sort": "followers"},
+        {"q": "creator 1"},
+        {"platform": "youtube", "sort": "followers"},
+        {"tag": "tag-1"},
+        {"owner": "none"},
+    ],
+)
+def test_page_rows_are_the_models_pages_in_columns(db, make_user, make_creator, filters):
+    """The creators page reads rows; they are the API's pages, field for field, cursor
+    for cursor."""
+    user = make_user("admin")
+    owner = make_user("manager")
+    for n in range(17):
+        c = make_creator(
+            display_name=f"Creator {n % 6}",
+            owner=owner,
+            owner_id=owner.id if n % 2 else None,
+            email=f"c{n}@example.com" if n % 3 else None,
+            country=("GB", "US", None)[n % 3],
+            accounts=[("youtube", f"yt{n}"), ("tiktok", f"tt{n}")][: n % 3],
+            tags=[f"tag-{n % 4}", "zz"][: n % 3],
+            followers_total=(n % 4) * 10 or None,
+        )
+        if n % 2:
+            c.last_interaction_at = datetime(2026, 1, 1 + n % 5, tzinfo=UTC)
+    db.flush()
+    cursor = row_cursor = None
+    pages = 0
+    while True:
+        models = list_creators(db, user, CreatorFilters(**filters), cursor, 5)
+        rows = list_creator_rows(db, user, CreatorFilters(**filters), row_cursor, 5)
+        assert [
+            (
+                r.id,
+                r.display_name,
+                r.email,
+                r.status,
+                r.country,
+                r.last_interaction_at,
+                r.owner_name,
+                [(a.platform, a.handle, a.followers) for a in r.accounts],
+                r.tag_names,
+            )
+            for r in rows.items
+        ] == [
+            (
+                c.id,
+                c.display_name,
+                c.email,
+                c.status,
+                c.country,
+                c.last_interaction_at,
+                c.owner.name if c.owner else None,
+                [(a.platform, a.handle, a.followers) for a in c.accounts],
+                c.tag_names,
+            )
+            for c in models.items
+        ]
+        assert rows.next_cursor == models.next_cursor
+        pages += 1
+        if not models.next_cursor:
+            break
+        cursor = row_cursor = models.next_cursor
+    assert pages >= (2 if not filters else 1)

@@ -95,6 +95,23 @@ def test_json_depth_counts_brackets_outside_strings():
     assert json_depth(b'{"a": [1, {"b": "]]]"}]}') == 3
     assert json_depth(b'["\\"[[[["]') == 1
     assert json_depth(b"[" * 100_000) == MAX_JSON_DEPTH + 1
+    assert json_depth(b"[" * 100_000 + b"]" * 100_000) == MAX_JSON_DEPTH + 1
+    assert json_depth(json.dumps({"items": [{"url": "x"}] * 10_000}).encode()) == 3
+
+
+def test_json_depth_by_passes_is_the_depth_the_scan_counts():
+    import random
+
+    from crm.api.base import _scanned_depth
+
+    rnd = random.Random(5)
+    alphabet = b'[]{}"\\a,:'
+    for _ in range(20_000):
+        text = bytes(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
+        for limit in (3, MAX_JSON_DEPTH):
+            assert json_depth(text, limit) == _scanned_depth(text, limit), text
+    nested = b"[" * 70 + b'"]"' + b"]" * 70
+    assert json_depth(nested) == _scanned_depth(nested, MAX_JSON_DEPTH) == MAX_JSON_DEPTH + 1
 
 
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 50_000])

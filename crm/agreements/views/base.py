@@ -9,7 +9,7 @@ from flask import (
     request,
 )
 
-from crm.agreements import queries
+from crm.agreements import expiring, queries
 from crm.common.errors import NotFound
 from crm.common.ids import parse_id
 from crm.common.permissions import (
@@ -45,7 +45,7 @@ def index():
     rows with its count and (payments) its totals counted by the database."""
     days = 30
     cursors = {block: request.args.get(block) or None for block in EXPIRING_BLOCKS}
-    soon = queries.expiring_page(
+    soon = expiring.expiring_page(
         get_session(), today(), days, cursors=cursors, limit=queries.EXPIRING_PAGE
     )
     return render_template(

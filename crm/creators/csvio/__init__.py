@@ -9,13 +9,13 @@ Export neutralises cells that a spreadsheet would run as a formula (`=`, `+`, `-
 carriage return) with a leading apostrophe; import removes that apostrophe again.
 
 The file's columns and formula neutralising are in `_common`, export in `export`, reading and
-checking rows in `reading`, matching and writing them in `importing`, the previews kept on
-the server until confirmed in `previews`; everything is re-exported here.
+checking rows in `reading`, matching and writing them in `importing`, the previews kept in
+the upload storage until confirmed in `previews`; everything is re-exported here.
 
 The import page previews first: a table of every row with what will happen (new, update of
-<creator> with each field that changes, error with the reason); the checked file stays on
-the server under a token for 30 minutes, and confirming imports it without a second upload,
-only if the plan is still the one shown.
+<creator> with each field that changes, error with the reason); the checked file stays in
+the upload storage (the local folder or the bucket) under a token for 30 minutes, and
+confirming imports it without a second upload, only if the plan is still the one shown.
 """
 
 from crm.creators.csvio._common import COLUMNS, FORMULA_STARTS, neutralise, unneutralise

@@ -358,23 +358,23 @@ def _text(data: bytes | str) -> str:
 
 
 def preview_import(
-    session: Session, actor: Actor, data: bytes | str, upload_dir: str
+    session: Session, actor: Actor, data: bytes | str, where: previews.Where
 ) -> tuple[ImportReport, str | None]:
-    """Check the file and say what each row would do; a clean file is kept on the server
-    under a token (see `previews`) until it is confirmed or expires."""
+    """Check the file and say what each row would do; a clean file is kept in the upload
+    storage (`where`) under a token (see `previews`) until it is confirmed or expires."""
     report = import_creators(session, actor, data, dry_run=True)
     if not report.ok:
         return report, None
-    token = previews.store(upload_dir, actor.id, _text(data), report.fingerprint())
+    token = previews.store(where, actor.id, _text(data), report.fingerprint())
     return report, token
 
 
 def confirm_import(
-    session: Session, actor: Actor, token: str | None, upload_dir: str
+    session: Session, actor: Actor, token: str | None, where: previews.Where
 ) -> ImportReport:
     """Import the file previewed under `token`, if its plan has not changed since."""
-    stored = previews.load(upload_dir, token, actor.id)
+    stored = previews.load(where, token, actor.id)
     report = import_creators(session, actor, stored.data, expect=stored.fingerprint)
     if report.written:
-        previews.discard(upload_dir, stored.token)
+        previews.discard(where, stored.token)
     return report

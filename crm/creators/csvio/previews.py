@@ -1,28 +1,36 @@
-"""Import previews kept on the server until confirmed: the checked file is stored under a
-random token, for the user who previewed it, for `PREVIEW_TTL`; confirming imports that file
-(no second upload) if its plan is still the one the preview showed. The owner is a staff
-user's id, or a text key for another kind of principal (the portal's works import names the
-creator and portal account), so one never loads another's preview.
+"""Import previews kept until confirmed: the checked file is stored under a random token, for
+the user who previewed it, for `PREVIEW_TTL`; confirming imports that file (no second
+upload) if its plan is still the one the preview showed. The owner is a staff user's id, or a
+text key for another kind of principal (the portal's works import names the creator and
+portal account), so one never loads another's preview.
 
-Stored as files in the upload folder's `import-previews/` (shared by every process of the
-app); each store removes the expired ones, and a confirmation removes its own.
+Stored through the upload storage (`crm/common/storage.py`) as `import-previews/<token>.json`:
+the local folder on one host, the bucket with `CRM_STORAGE=s3`, so a confirmation that lands
+on another web host than its preview finds the file. A preview older than `PREVIEW_TTL` is
+refused when loaded, whatever is still stored; each new preview removes the expired ones
+(by the time they were written), and a confirmation removes its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import TypeAlias
 
 from crm.common.errors import Conflict
+from crm.common.storage import Storage, as_storage
 from crm.db import utcnow
 
 PREVIEW_TTL = timedelta(minutes=30)
 FOLDER = "import-previews"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+#: The upload storage, or (local) the upload folder's path.
+Where: TypeAlias = Storage | str | os.PathLike[str]
 
 
 @dataclass
@@ -34,34 +42,28 @@ class StoredPreview:
     created_at: datetime
 
 
-def _folder(upload_dir: str) -> Path:
-    folder = Path(upload_dir) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _key(token: str) -> str:
+    return f"{FOLDER}/{token}.json"
 
 
 def _expired(created_at: datetime, now: datetime) -> bool:
     return now - created_at > PREVIEW_TTL
 
 
-def purge(upload_dir: str, now: datetime | None = None) -> int:
-    """Remove the expired previews; the count removed."""
+def purge(where: Where, now: datetime | None = None) -> int:
+    """Remove the previews written more than PREVIEW_TTL ago; the count removed."""
+    storage = as_storage(where)
     now = now or utcnow()
-    removed = 0
-    for path in _folder(upload_dir).glob("*.json"):
-        try:
-            created = datetime.fromisoformat(json.loads(path.read_text("utf-8"))["created_at"])
-        except (OSError, ValueError, KeyError, TypeError):
-            created = None
-        if created is None or _expired(created, now):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    stale = [key for key, written in storage.listing(FOLDER) if _expired(written, now)]
+    for key in stale:
+        storage.delete(key)
+    return len(stale)
 
 
-def store(upload_dir: str, user_id: int | str | None, data: str, fingerprint: str) -> str:
+def store(where: Where, user_id: int | str | None, data: str, fingerprint: str) -> str:
     """Keep a checked file for its user; the token that names it."""
-    purge(upload_dir)
+    storage = as_storage(where)
+    purge(storage)
     token = secrets.token_urlsafe(24)
     payload = {
         "user_id": user_id,
@@ -69,20 +71,18 @@ def store(upload_dir: str, user_id: int | str | None, data: str, fingerprint: st
         "data": data,
         "created_at": utcnow().isoformat(),
     }
-    path = _folder(upload_dir) / f"{token}.json"
-    path.write_text(json.dumps(payload), "utf-8")
+    storage.save(_key(token), [json.dumps(payload).encode("utf-8")])
     return token
 
 
-def load(upload_dir: str, token: str | None, user_id: int | str | None) -> StoredPreview:
+def load(where: Where, token: str | None, user_id: int | str | None) -> StoredPreview:
     """The preview of this user under `token`; refused (Conflict) when unknown, someone
     else's or expired (the same answer for all three)."""
     gone = Conflict("This preview has expired or does not exist; upload the file again.")
     if not token or not TOKEN_RE.match(token):
         raise gone
-    path = _folder(upload_dir) / f"{token}.json"
     try:
-        payload = json.loads(path.read_text("utf-8"))
+        payload = json.loads(as_storage(where).open(_key(token)).read().decode("utf-8"))
         created = datetime.fromisoformat(payload["created_at"])
         stored = StoredPreview(
             token, payload["user_id"], payload["fingerprint"], payload["data"], created
@@ -94,6 +94,6 @@ def load(upload_dir: str, token: str | None, user_id: int | str | None) -> Store
     return stored
 
 
-def discard(upload_dir: str, token: str) -> None:
+def discard(where: Where, token: str) -> None:
     if TOKEN_RE.match(token or ""):
-        (_folder(upload_dir) / f"{token}.json").unlink(missing_ok=True)
+        as_storage(where).delete(_key(token))

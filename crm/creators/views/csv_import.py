@@ -1,24 +1,21 @@
 """The CSV import page: the preview shows what every row will do and keeps the checked file
-on the server; confirming imports it without a second upload (crm.creators.csvio). Posting
-the file with "Import" still imports a clean file at once."""
+in the upload storage; confirming imports it without a second upload (crm.creators.csvio).
+Posting the file with "Import" still imports a clean file at once."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.labels import plural
 from crm.common.permissions import EDITORS, allow
+from crm.common.storage import storage_for
 from crm.creators import csvio
 from crm.creators.forms import ConfirmImportForm, ImportForm
 from crm.creators.views.base import bp
 from crm.web.forms import Stay, handle_form
 
 PLAN_SHOWN = 2000  # rows listed in the preview table; all of them are imported
-
-
-def _upload_dir() -> str:
-    return current_app.config["UPLOAD_DIR"]
 
 
 def _done(report) -> tuple[str, str]:
@@ -56,7 +53,7 @@ def import_page():
             shown["report"] = csvio.import_creators(db, current_user, data)
         else:
             shown["report"], shown["token"] = csvio.preview_import(
-                db, current_user, data, _upload_dir()
+                db, current_user, data, storage_for()
             )
         return shown["report"]
 
@@ -81,7 +78,7 @@ def import_confirm():
     shown: dict = {"report": None, "error": None, "token": None}
 
     def call(db):
-        shown["report"] = csvio.confirm_import(db, current_user, form.token.data, _upload_dir())
+        shown["report"] = csvio.confirm_import(db, current_user, form.token.data, storage_for())
         return shown["report"]
 
     def success(report):

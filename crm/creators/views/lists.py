@@ -21,7 +21,7 @@ from crm.web.forms import handle_action
 def index():
     db = get_session()
     filters = listing.parse_filters(request.args, current_user, default_mine=True)
-    page = listing.list_creators(
+    page = listing.list_creator_rows(
         db,
         current_user,
         filters,

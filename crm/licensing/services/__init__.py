@@ -14,6 +14,7 @@ from crm.licensing.services.base import (
     parse_period,
     today,
 )
+from crm.licensing.services.check import check_items
 from crm.licensing.services.consents import (
     SCOPE_FORMS,
     consent_json_changes,
@@ -56,7 +57,6 @@ from crm.licensing.services.resolution import (
     NO_RECORD,
     Effective,
     Resolution,
-    check_items,
     consents_in_force,
     effective,
     effective_decision,

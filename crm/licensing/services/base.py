@@ -14,6 +14,11 @@ from crm.common.timeutil import org_today
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _SPACE = re.compile(r"\s")
+# An http(s) URL whose host is plain letters, digits, dots and hyphens, with no port and no
+# user: urlsplit would only lower-case the scheme and host and cut the fragment, so that is
+# done here directly (the consent check normalises up to 10,000 URLs per call). Anything
+# else goes through urlsplit.
+_PLAIN_URL = re.compile(r"(https?)://([a-z0-9.-]+)(?=[/?#]|\Z)", re.IGNORECASE | re.ASCII)
 MAX_URL = 2000
 MAX_TITLE = 300
 # Keep IN lists well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
@@ -36,6 +41,15 @@ def normalise_url(raw: str | None) -> str:
     text = (raw or "").strip()
     if not text or len(text) > MAX_URL or _SPACE.search(text):
         raise ValueError("must be an absolute http(s) URL without spaces")
+    plain = _PLAIN_URL.match(text)
+    if plain:
+        path, _, query = text[plain.end() :].partition("#")[0].partition("?")
+        tail = f"{path or '/'}?{query}" if query else path or "/"
+        return f"{plain[1].lower()}://{plain[2].lower()}{tail}"
+    return _normalise_by_urlsplit(text)
+
+
+def _normalise_by_urlsplit(text: str) -> str:
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:

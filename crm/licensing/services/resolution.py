@@ -7,7 +7,9 @@ specific scope first: the work itself, then the work's kind, then all of the cre
 wins. No consent at all means `not_allowed`.
 
 `resolve()` answers for many works and uses at once with one query for the consents, so a
-grid, the registry export and the consent check of 10,000 items run a fixed number of queries.
+grid, the registry export and the consent check of 10,000 items run a fixed number of
+queries. `pick()` is the rule itself, over consents already read: models, or plain rows
+(`consent_rows_in_force`, what the consent check reads).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import Invalid
@@ -26,18 +28,44 @@ from crm.licensing.models import (
     USES,
     Consent,
     Work,
+    consent_scope,
+    consent_scope_label,
 )
 from crm.licensing.services.base import (
-    DECISION_ORDER,
     WORK_FILTER_MAX,
     in_chunks,
     normalise_sha256,
     normalise_url,
 )
-from crm.licensing.services.rights import RIGHTS_COLUMNS, Demand, Verdict, verdicts_per_use
+from crm.licensing.services.rights import Demand, Verdict, verdicts_per_use
 from crm.licensing.services.territory import EVERYWHERE, Territory
 
 # --- R10 resolution ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DecidingConsent:
+    """What R10 reads and a resolution shows of a consent, from a plain row instead of a
+    loaded model (the consent check reads them this way; see `check`)."""
+
+    id: int
+    creator_id: int
+    use: str
+    work_id: int | None
+    kind: str | None
+    decision: str
+    constraint: str
+    source: str
+    effective_on: date
+    revoked_on: date | None
+
+    @property
+    def scope(self) -> str:
+        return consent_scope(self.work_id, self.kind)
+
+    @property
+    def scope_label(self) -> str:
+        return consent_scope_label(self.work_id, self.kind)
 
 
 @dataclass(frozen=True)
@@ -45,7 +73,7 @@ class Resolution:
     """An effective decision and the consent record that decides it (None: no record)."""
 
     decision: str
-    consent: Consent | None
+    consent: Consent | DecidingConsent | None
 
     @property
     def reason(self) -> str:
@@ -74,6 +102,22 @@ class Resolution:
 NO_RECORD = Resolution("not_allowed", None)
 
 
+def _in_force(
+    columns: Sequence[Any], chunk: Sequence[int], uses: list[str], day: date, work_ids: list[int]
+) -> Select:
+    stmt = select(*columns).where(
+        Consent.creator_id.in_(chunk),
+        Consent.use.in_(uses),
+        Consent.effective_on <= day,
+        or_(Consent.revoked_on.is_(None), Consent.revoked_on > day),
+    )
+    if work_ids and len(work_ids) <= WORK_FILTER_MAX:
+        # Work-level records of other works cannot decide anything asked here. For long
+        # lists, binding thousands of ids costs more than reading the creators' records.
+        stmt = stmt.where(or_(Consent.work_id.is_(None), Consent.work_id.in_(work_ids)))
+    return stmt
+
+
 def consents_in_force(
     session: Session,
     creator_ids: Iterable[int],
@@ -89,33 +133,52 @@ def consents_in_force(
         return []
     found: list[Consent] = []
     for chunk in in_chunks(creator_ids):
-        stmt = select(Consent).where(
-            Consent.creator_id.in_(chunk),
-            Consent.use.in_(uses),
-            Consent.effective_on <= day,
-            or_(Consent.revoked_on.is_(None), Consent.revoked_on > day),
-        )
-        if work_ids and len(work_ids) <= WORK_FILTER_MAX:
-            # Work-level records of other works cannot decide anything asked here. For long
-            # lists, binding thousands of ids costs more than reading the creators' records.
-            stmt = stmt.where(or_(Consent.work_id.is_(None), Consent.work_id.in_(work_ids)))
-        found.extend(session.scalars(stmt))
+        found.extend(session.scalars(_in_force([Consent], chunk, uses, day, work_ids)))
     found.sort(key=lambda c: (c.effective_on, c.id), reverse=True)
     return found
 
 
-def resolve(
-    session: Session, works: Sequence, uses: Iterable[str], day: date
-) -> dict[tuple[int, str], Resolution]:
-    """R10 for every (work, use): one query for the consents, whatever the number of works.
+DECIDING_COLUMNS = (
+    Consent.id,
+    Consent.creator_id,
+    Consent.use,
+    Consent.work_id,
+    Consent.kind,
+    Consent.decision,
+    Consent.constraint,
+    Consent.source,
+    Consent.effective_on,
+    Consent.revoked_on,
+)
 
-    `works` are Work objects or rows with `id`, `creator_id` and `kind`."""
-    uses = list(dict.fromkeys(uses))
-    consents = consents_in_force(
-        session, (w.creator_id for w in works), uses, day, (w.id for w in works)
-    )
-    newest: dict[tuple, Consent] = {}
-    c: Consent | None
+
+def consent_rows_in_force(
+    session: Session,
+    creator_ids: Iterable[int],
+    uses: Iterable[str],
+    day: date,
+    work_ids: Iterable[int] = (),
+) -> list[DecidingConsent]:
+    """What `consents_in_force` finds, read as rows (no model per record), newest first."""
+    creator_ids = sorted(set(creator_ids))
+    uses = sorted(set(uses))
+    work_ids = sorted(set(work_ids))
+    found: list[DecidingConsent] = []
+    if not creator_ids or not uses:
+        return found
+    for chunk in in_chunks(creator_ids):
+        stmt = _in_force(DECIDING_COLUMNS, chunk, uses, day, work_ids)
+        found.extend(DecidingConsent(*row) for row in session.execute(stmt))
+    found.sort(key=lambda c: (c.effective_on, c.id), reverse=True)
+    return found
+
+
+def pick(
+    works: Sequence, uses: Sequence[str], consents: Sequence[Consent | DecidingConsent]
+) -> dict[tuple[int, str], Resolution]:
+    """R10 for every (work, use) among consents already read, newest first (the consents in
+    force on the day of the works' creators for those uses)."""
+    newest: dict[tuple, Consent | DecidingConsent] = {}
     for c in consents:  # newest first: the first record per scope key wins
         if c.work_id is not None:
             key: tuple = ("work", c.work_id, c.use)
@@ -129,13 +192,26 @@ def resolve(
     for w in works:
         work_id, creator_id, kind = w.id, w.creator_id, w.kind
         for use in uses:
-            c = (
+            found = (
                 newest.get(("work", work_id, use))
                 or newest.get(("kind", creator_id, kind, use))
                 or newest.get(("all", creator_id, use))
             )
-            result[(work_id, use)] = resolutions[id(c)] if c is not None else NO_RECORD
+            result[(work_id, use)] = resolutions[id(found)] if found is not None else NO_RECORD
     return result
+
+
+def resolve(
+    session: Session, works: Sequence, uses: Iterable[str], day: date
+) -> dict[tuple[int, str], Resolution]:
+    """R10 for every (work, use): one query for the consents, whatever the number of works.
+
+    `works` are Work objects or rows with `id`, `creator_id` and `kind`."""
+    uses = list(dict.fromkeys(uses))
+    consents = consents_in_force(
+        session, (w.creator_id for w in works), uses, day, (w.id for w in works)
+    )
+    return pick(works, uses, consents)
 
 
 def effective_decision(session: Session, work: Work, use: str, day: date) -> Resolution:
@@ -203,95 +279,6 @@ def effective(
     demand = Demand(territory=territory, named=named)
     judged = verdicts_per_use(session, works, uses, day, demand)
     return {key: Effective(decided[key], judged[key]) for key in decided}
-
-
-# --- the consent check (URLs and hashes from training pipelines) --------------------------
-
-
-def check_items(
-    session: Session,
-    use: str,
-    items: Sequence[dict],
-    day: date,
-    territory: Territory | None = EVERYWHERE,
-) -> list[dict]:
-    """Each item (`url` or `sha256`) with its effective decision for `use` on `day` (releases
-    covering `territory`, worldwide unless told) and the why.
-
-    Two queries in all: the works matching any URL or hash, then their consents. When a hash
-    matches several works, the most restrictive decision among them answers."""
-    if use not in USES:
-        raise Invalid({"use": [f"must be one of {', '.join(USES)}"]})
-    urls: dict[int, str] = {}
-    hashes: dict[int, str] = {}
-    for i, item in enumerate(items):
-        if item.get("url") is not None:
-            try:
-                urls[i] = normalise_url(item["url"])
-            except ValueError:
-                continue  # cannot match any work: answered as unknown
-        elif item.get("sha256") is not None:
-            hashes[i] = item["sha256"].lower()
-    url_set, hash_set = sorted(set(urls.values())), sorted(set(hashes.values()))
-    rows = []
-    if url_set or hash_set:
-        cols = select(*RIGHTS_COLUMNS, Work.url, Work.sha256)
-        conds = []
-        if url_set:
-            conds.append(Work.url.in_(url_set))
-        if hash_set:
-            conds.append(Work.sha256.in_(hash_set))
-        rows = list(session.execute(cols.where(or_(*conds)).order_by(Work.id)))
-    by_url = {r.url: r for r in rows}
-    by_hash: dict[str, list] = {}
-    for r in rows:
-        if r.sha256:
-            by_hash.setdefault(r.sha256, []).append(r)
-    decided = effective(session, rows, [use], day, territory=territory)
-    explained: dict[int | None, tuple[str, dict | None]] = {}  # one "why" per consent
-
-    def explain(res: Resolution) -> tuple[str, dict | None]:
-        key = getattr(res.consent, "id", None)
-        if key not in explained:
-            explained[key] = (res.reason, res.why())
-        return explained[key]
-
-    out = []
-    for i, item in enumerate(items):
-        matches = []
-        if i in urls:
-            match = by_url.get(urls[i])
-            matches = [match] if match else []
-        elif i in hashes:
-            matches = by_hash.get(hashes[i], [])
-        answer = {k: item[k] for k in ("url", "sha256") if item.get(k) is not None}
-        if not matches:
-            answer.update(work_id=None, decision="not_allowed", reason="unknown work", why=None)
-        else:
-
-            def final(m: Any) -> str:
-                return decided[(m.id, use)].decision
-
-            if len(matches) == 1:
-                work = matches[0]
-            else:
-                work = min(matches, key=lambda m: (DECISION_ORDER[final(m)], m.id))
-                answer["matched_work_ids"] = [m.id for m in matches]
-            found = decided[(work.id, use)]
-            reason, why = explain(found.resolution)
-            if not found.licensable and usable(found.resolution):
-                reason = "not licensable: " + "; ".join(found.reasons)
-            answer.update(
-                work_id=work.id,
-                decision=found.decision,
-                reason=reason,
-                why=why,
-                consent_decision=found.consent_decision,
-                licensable=found.licensable,
-                licensable_reasons=found.reasons,
-            )
-        out.append(answer)
-    return out
 
 
 def lookup(session: Session, query: str, day: date) -> list[tuple[Work, dict]]:

@@ -27,7 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import FieldErrors
-from crm.licensing.models import RIGHTS, Release, Work, release_works
+from crm.licensing.models import (
+    RIGHTS,
+    Release,
+    Work,
+    release_covers,
+    release_in_force,
+    release_works,
+)
 from crm.licensing.services.base import in_chunks
 from crm.licensing.services.territory import Territory, read_territory
 
@@ -256,11 +263,11 @@ OPEN_ENDED = date.max
 ANY = Demand()
 
 
-def _label(r: Release, named: bool) -> str:
+def _label(r: Any, named: bool) -> str:
     return f"{r.kind} release for {r.subject}" if named else f"release #{r.id}"
 
 
-def _territory_gap(r: Release, demand: Demand) -> str:
+def _territory_gap(r: Any, demand: Demand) -> str:
     """What of the demanded territory the release leaves out ("" when it covers it)."""
     if demand.territory is None:
         return ""
@@ -270,11 +277,11 @@ def _territory_gap(r: Release, demand: Demand) -> str:
     return own.missing(demand.territory)
 
 
-def _ends_early(r: Release, demand: Demand) -> bool:
+def _ends_early(r: Any, demand: Demand) -> bool:
     return demand.through is not None and r.expires_on is not None and r.expires_on < demand.through
 
 
-def _counts(r: Release, kind: str, uses: Sequence[str], day: date, demand: Demand) -> bool:
+def _counts(r: Any, kind: str, uses: Sequence[str], day: date, demand: Demand) -> bool:
     return (
         r.in_force_on(day)
         and r.covers(kind, uses)
@@ -284,7 +291,7 @@ def _counts(r: Release, kind: str, uses: Sequence[str], day: date, demand: Deman
 
 
 def _why_not(
-    releases: Sequence[Release], kind: str, uses: Sequence[str], day: date, demand: Demand
+    releases: Sequence[Any], kind: str, uses: Sequence[str], day: date, demand: Demand
 ) -> str:
     notes = []
     for r in releases[:3]:
@@ -309,7 +316,7 @@ def _why_not(
 
 def verdict(
     work: Any,
-    releases: Sequence[Release],
+    releases: Sequence[Any],
     uses: Sequence[str],
     day: date,
     demand: Demand = ANY,
@@ -340,18 +347,51 @@ def verdict(
     return Verdict(tuple(reasons)) if reasons else LICENSABLE
 
 
-def releases_by_work(session: Session, work_ids: Iterable[int]) -> dict[int, list[Release]]:
+@dataclass(frozen=True, slots=True)
+class ReleaseTerms:
+    """What a verdict reads of a release, from a plain row instead of a loaded model."""
+
+    id: int
+    kind: str
+    uses: list[str]
+    media: list[str]
+    signed_on: date | None
+    expires_on: date | None
+    revoked_on: date | None
+    subject: str
+    territory: str
+
+    def in_force_on(self, day: date) -> bool:
+        return release_in_force(self, day)
+
+    def covers(self, kind: str, uses: Sequence[str]) -> bool:
+        return release_covers(self, kind, uses)
+
+
+def releases_by_work(session: Session, work_ids: Iterable[int]) -> dict[int, list[ReleaseTerms]]:
+    """The releases attached to each work, read as rows (one statement per 10,000 works)."""
     ids = sorted(set(work_ids))
-    found: dict[int, list[Release]] = {}
+    found: dict[int, list[ReleaseTerms]] = {}
     for chunk in in_chunks(ids):
         rows = session.execute(
-            select(release_works.c.work_id, Release)
+            select(
+                release_works.c.work_id,
+                Release.id,
+                Release.kind,
+                Release.uses,
+                Release.media,
+                Release.signed_on,
+                Release.expires_on,
+                Release.revoked_on,
+                Release.subject,
+                Release.territory,
+            )
             .join(Release, Release.id == release_works.c.release_id)
             .where(release_works.c.work_id.in_(chunk))
             .order_by(Release.id)
         )
-        for work_id, release in rows:
-            found.setdefault(work_id, []).append(release)
+        for work_id, *terms in rows:
+            found.setdefault(work_id, []).append(ReleaseTerms(*terms))
     return found
 
 

@@ -169,7 +169,7 @@ def plan(session: Session, actor: CreatorActor, rows: list[dict[str, str]]) -> W
 
 
 def preview(
-    session: Session, actor: CreatorActor, data: bytes, upload_dir: str
+    session: Session, actor: CreatorActor, data: bytes, upload_dir: previews.Where
 ) -> tuple[WorksPreview, str]:
     """Check the file and plan every row; a file with no errors and something new is kept
     under a token (returned with the preview) until confirmed. Returns the decoded text too
@@ -183,7 +183,7 @@ def preview(
 
 
 def confirm(
-    session: Session, actor: CreatorActor, token: str | None, upload_dir: str
+    session: Session, actor: CreatorActor, token: str | None, upload_dir: previews.Where
 ) -> list[Work]:
     """Import the new rows of the file previewed under `token`, all or none, if its plan
     is still the one shown; duplicates are left out."""
