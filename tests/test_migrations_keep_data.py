@@ -26,6 +26,7 @@ from crm.migrate import alembic_config, upgrade
 # (migration that rebuilds the table on SQLite, rebuilt table whose children must survive)
 REBUILDS = [
     ("0011", "submissions"),
+    ("0013", "creators"),
     ("0014", "works"),
     ("0015", "submissions"),
     ("0015", "revisions"),
