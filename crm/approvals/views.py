@@ -27,9 +27,9 @@ from crm.approvals.models import SUBMISSION_STATUSES, Revision
 from crm.approvals.pages import (
     audience_form,
     creator_choices,
+    detail_page,
     org_tz,
     page_today,
-    prefilled_revision_form,
     revision_input,
     revision_view,
     with_media,
@@ -142,20 +142,19 @@ def create():
 @bp.get("/submissions/<int:submission_id>")
 @allow(ALL_ROLES)
 def detail(submission_id: int):
-    db = get_session()
-    submission = queries.load_submission(db, submission_id)
-    revisions = [revision_view(r) for r in reversed(submission.revisions)]
-    return render_template(
-        "approvals/detail.html",
-        submission=submission,
-        revisions=revisions,
-        history=queries.status_history(db, submission.id),
-        allowed=services.allowed_actions(submission.status),
-        revision_form=prefilled_revision_form(submission),
-        audience_form=audience_form(submission, "detail"),
-        publish_form=PublishForm(),
-        withdraw_form=WithdrawForm(),
-        submit_form=EmptyForm(),
+    return detail_page(submission_id)
+
+
+def _submission_form(submission_id: int, key: str, form, call, done: str):
+    """One of the submission page's forms: the service call, then back to the page; a
+    refusal shows the same page with this form as typed and the reason beside it."""
+    back = url_for("approvals.detail", submission_id=submission_id)
+    return handle_form(
+        form,
+        call,
+        render=lambda status: detail_page(submission_id, status, **{key: form}),
+        success=done if callable(done) else (done, back),
+        code=303,
     )
 
 
@@ -164,8 +163,6 @@ def detail(submission_id: int):
 def add_revision(submission_id: int):
     submission = services.get_submission(get_session(), submission_id)
     form = RevisionForm()
-    if not form.validate_on_submit():
-        raise Invalid({k: list(v) for k, v in form.errors.items()} or {"body": ["is invalid"]})
     back = url_for("approvals.detail", submission_id=submission_id)
     call = with_media(
         form,
@@ -178,15 +175,15 @@ def add_revision(submission_id: int):
             tz=org_tz(),
         ),
     )
-    return handle_action(
+    return _submission_form(
+        submission_id,
+        "revision_form",
+        form,
         call,
-        success=lambda revision: (
+        lambda revision: (
             f"Revision {revision.number} added; the submission is {submission.status}.",
             back,
         ),
-        back=back,
-        refusals=(Conflict,),
-        code=303,
     )
 
 
@@ -196,8 +193,16 @@ def audience(submission_id: int):
     """Legal (or a manager) adds the countries the post is aimed at; the checks run again."""
     submission = services.get_submission(get_session(), submission_id)
     form = AudienceForm()
-    endpoint = "approvals.review" if form.back.data == "review" else "approvals.detail"
-    return handle_action(
+    on_review = form.back.data == "review"
+    endpoint = "approvals.review" if on_review else "approvals.detail"
+
+    def render(status: int):
+        if on_review:
+            return _review_page(submission_id, status=status, audience=form)
+        return detail_page(submission_id, status, audience_form=form)
+
+    return handle_form(
+        form,
         lambda db: services.set_audience_countries(
             db,
             current_user,
@@ -206,49 +211,40 @@ def audience(submission_id: int):
             today=page_today(),
             tz=org_tz(),
         ),
+        render=render,
         success=(
             "Audience countries saved; the latest revision was checked again.",
             url_for(endpoint, submission_id=submission_id),
         ),
-        back=url_for(endpoint, submission_id=submission_id),
-        form=form,
-    )
-
-
-def _simple_action(submission_id: int, action, done: str):
-    submission = services.get_submission(get_session(), submission_id)
-    back = url_for("approvals.detail", submission_id=submission_id)
-    return handle_action(
-        lambda db: action(db, submission),
-        success=(done, back),
-        back=back,
-        refusals=(Conflict,),
-        code=303,
     )
 
 
 @bp.post("/submissions/<int:submission_id>/submit")
 @allow(EDITORS)
 def submit(submission_id: int):
-    if not EmptyForm().validate_on_submit():
-        raise Invalid({"form": ["is invalid"]})
-    return _simple_action(
-        submission_id,
-        lambda db, s: services.submit_for_review(db, current_user, s),
-        "Submitted for legal review.",
+    submission = services.get_submission(get_session(), submission_id)
+    back = url_for("approvals.detail", submission_id=submission_id)
+    return handle_action(
+        lambda db: services.submit_for_review(db, current_user, submission),
+        success=("Submitted for legal review.", back),
+        back=back,
+        form=EmptyForm(),
+        refusals=(Conflict,),
+        code=303,
     )
 
 
 @bp.post("/submissions/<int:submission_id>/publish")
 @allow(EDITORS)
 def publish(submission_id: int):
+    submission = services.get_submission(get_session(), submission_id)
     form = PublishForm()
-    if not form.validate_on_submit():
-        raise Invalid({"published_url": form.published_url.errors or ["is required"]})
-    return _simple_action(
+    return _submission_form(
         submission_id,
-        lambda db, s: services.publish(
-            db, current_user, s, form.published_url.data, today=page_today()
+        "publish_form",
+        form,
+        lambda db: services.publish(
+            db, current_user, submission, form.published_url.data, today=page_today()
         ),
         "Marked as published.",
     )
@@ -257,12 +253,13 @@ def publish(submission_id: int):
 @bp.post("/submissions/<int:submission_id>/withdraw")
 @allow(EDITORS)
 def withdraw(submission_id: int):
+    submission = services.get_submission(get_session(), submission_id)
     form = WithdrawForm()
-    if not form.validate_on_submit():
-        raise Invalid({k: list(v) for k, v in form.errors.items()} or {"note": ["is invalid"]})
-    return _simple_action(
+    return _submission_form(
         submission_id,
-        lambda db, s: services.withdraw(db, current_user, s, form.note.data or ""),
+        "withdraw_form",
+        form,
+        lambda db: services.withdraw(db, current_user, submission, form.note.data or ""),
         "Submission withdrawn.",
     )
 
@@ -290,7 +287,12 @@ def revision_media(submission_id: int, number: int):
 # --------------------------------------------------------------------------- review page
 
 
-def _review_page(submission_id: int, form: DecisionForm | None = None, status: int = 200):
+def _review_page(
+    submission_id: int,
+    form: DecisionForm | None = None,
+    status: int = 200,
+    audience: AudienceForm | None = None,
+):
     db = get_session()
     submission = queries.load_submission(db, submission_id)
     revisions = submission.revisions
@@ -309,7 +311,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         agreements=queries.creator_agreements(db, submission.creator_id),
         history=queries.status_history(db, submission.id),
         form=form,
-        audience_form=audience_form(submission, "review"),
+        audience_form=audience or audience_form(submission, "review"),
         can_decide=not own and services.may_decide(db, current_user, submission),
         own=own,
     ), status

@@ -134,6 +134,12 @@ def new():
 @bp.get("/<int:note_id>")
 @allow(ALL_ROLES)
 def detail(note_id: int):
+    return _detail_page(note_id)
+
+
+def _detail_page(note_id: int, refused: StatusForm | None = None, team: bool = False, status=200):
+    """The note's page; a refused status change is shown again as typed, on the triage form
+    or (`team`) on the "change team" form."""
     db = get_session()
     note = services.get_feedback(db, note_id)
     duplicates = db.scalars(
@@ -143,8 +149,9 @@ def detail(note_id: int):
         .order_by(Feedback.created_at)
     ).all()
     similar = services.similar_notes(db, note.product_id, note.title, exclude_id=note.id)
-    form = StatusForm()
-    form.forwarded_to.data = note.forwarded_to or ""
+    form = refused or StatusForm(formdata=None)
+    if refused is None:
+        form.forwarded_to.data = note.forwarded_to or ""
     return render_template(
         "feedback/detail.html",
         note=note,
@@ -152,9 +159,11 @@ def detail(note_id: int):
         duplicates=duplicates,
         similar=[s for s in similar if s.note.id != note.duplicate_of_id],
         status_form=form,
+        refused=refused,
+        refused_team=team,
         next_statuses=sorted(services.TRANSITIONS.targets(note.status), key=STATUSES.index),
         **label_context(),
-    )
+    ), status
 
 
 @bp.route("/<int:note_id>/edit", methods=["GET", "POST"])
@@ -215,19 +224,19 @@ def change_status(note_id: int):
     note = services.get_feedback(get_session(), note_id)
     form = StatusForm()
     back = url_for("feedback.detail", note_id=note.id)
-    if not form.validate_on_submit():
-        flash("Choose a status. " + errors_text(form), "danger")
-        return redirect(back)
     # The team only matters when forwarding; a leftover value beside another status is
     # ignored rather than refused.
     team = form.forwarded_to.data if form.status.data == "forwarded" else None
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.change_status(db, current_user, note, form.status.data, team),
+        render=lambda status: _detail_page(
+            note_id, form, team=request.form.get("which") == "team", status=status
+        ),
         success=lambda _: (
             f"Feedback #{note.id} is now {STATUS_LABELS[note.status].lower()}.",
             back,
         ),
-        back=back,
     )
 
 
