@@ -58,6 +58,7 @@ class Form:
     method: str
     action: str
     multipart: bool
+    index: int = 0  # its place among the page's forms (document.forms)
     inputs: list[Input] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)  # named submit buttons
     feedback: dict[str, str] = field(default_factory=dict)  # .invalid-feedback: id → text
@@ -123,6 +124,7 @@ class _Parser(HTMLParser):
                 method=(a.get("method") or "get").upper(),
                 action=local(a.get("action") or self.url),
                 multipart=a.get("enctype") == "multipart/form-data",
+                index=len(self.page.forms),
             )
             self.page.forms.append(self.form)
             return

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
     Response,
-    flash,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -18,9 +17,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from crm.agreements.models import Grant, Product
-from crm.common.errors import Conflict, NotFound
+from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
 from crm.db import get_session
@@ -33,7 +33,6 @@ from crm.feedback.models import (
 )
 from crm.feedback.pages import (
     creator_product_options,
-    errors_text,
     fill_choices,
     int_arg,
     label_context,
@@ -41,7 +40,7 @@ from crm.feedback.pages import (
     submitted_id,
 )
 from crm.feedback.rendering import render_markdown
-from crm.web.forms import Stay, choices, handle_action, handle_form
+from crm.web.forms import Stay, choices, handle_form
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -49,21 +48,29 @@ bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 @bp.get("/")
 @allow(ALL_ROLES)
 def index():
+    return _board_page(request.args)
+
+
+def _board_page(args, bulk_form: BulkStatusForm | None = None, status: int = 200, back=None):
+    """The board filtered by `args`; a refused bulk change is shown again as ticked and
+    typed, with its reasons."""
     db = get_session()
-    filters = services.parse_filters(request.args)
+    filters = services.parse_filters(args)
     board = services.board(db, filters)
     creators, products = creator_product_options(db)
     return render_template(
         "feedback/board.html",
         board=board,
         filters=filters,
-        args=request.args,
+        args=args,
         creators=creators,
         products=products,
-        bulk_form=BulkStatusForm(),
+        bulk_form=bulk_form or BulkStatusForm(formdata=None),
+        refused=bulk_form,
+        back=back or request.full_path,
         per_column=services.BOARD_COLUMN_LIMIT,
         **label_context(),
-    )
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -248,20 +255,20 @@ def bulk_status():
     target = (
         back if back.startswith("/feedback/") and "//" not in back else url_for("feedback.index")
     )
-    if not form.validate_on_submit():
-        flash("Nothing was changed: " + errors_text(form), "danger")
-        return redirect(target)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.bulk_change_status(
             db, current_user, form.ids.data or [], form.status.data, form.forwarded_to.data
+        ),
+        render=lambda status: _board_page(
+            MultiDict(parse_qsl(urlsplit(target).query)),
+            bulk_form=form,
+            status=status,
+            back=target,
         ),
         success=lambda notes: (
             f"{len(notes)} note(s) moved to {STATUS_LABELS[form.status.data].lower()}.",
             target,
-        ),
-        back=target,
-        message=lambda exc: (
-            exc.detail if isinstance(exc, Conflict) else f"Nothing was changed: {exc.detail}"
         ),
     )
 

@@ -22,8 +22,9 @@ def index():
     return _list_page(request.args)
 
 
-def _list_page(args, view_form: SaveViewForm | None = None, status: int = 200):
-    """The list filtered by `args`; a refused "save view" form is shown again as typed."""
+def _list_page(args, view_form: SaveViewForm | None = None, status: int = 200, bulk=None):
+    """The list filtered by `args`; a refused "save view" form, or a refused bulk action
+    (`bulk`: what was posted and the reason), is shown again as typed."""
     db = get_session()
     filters = listing.parse_filters(args, current_user, default_mine=True)
     page = listing.list_creators(
@@ -44,6 +45,7 @@ def _list_page(args, view_form: SaveViewForm | None = None, status: int = 200):
         statuses=CREATOR_STATUSES,
         platforms=PLATFORMS,
         view_form=view_form or SaveViewForm(formdata=None),
+        bulk=bulk,
         custom=custom_fields.list_fields(db, "creator"),
     ), status
 
