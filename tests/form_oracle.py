@@ -171,8 +171,11 @@ class _Parser(HTMLParser):
         if tag == "nav":
             self.nav = max(0, self.nav - 1)
         elif tag == "textarea":
-            if self.textarea is not None and self.textarea.value.startswith("\n"):
-                self.textarea.value = self.textarea.value[1:]
+            if self.textarea is not None:  # HTML drops one newline after <textarea>
+                value = self.textarea.value
+                self.textarea.value = value[2:] if value.startswith("\r\n") else value
+                if self.textarea.value is value and value.startswith(("\n", "\r")):
+                    self.textarea.value = value[1:]
             self.textarea = None
         elif tag == "option" and self.option is not None and self.select is not None:
             value, selected, parts = self.option
@@ -301,8 +304,11 @@ def baseline(form: Form) -> list[tuple[str, str]]:
                     pairs.append((i.name, i.value))
         elif i.kind == "select":
             chosen = [v for v, s in i.options if s]
-            if not chosen:
-                chosen = [next((v for v, _ in i.options if v), "")] if i.options else []
+            if not chosen and i.options:  # a browser sends the first option
+                first = i.options[0][0]
+                if not first and i.required:
+                    first = next((v for v, _ in i.options if v), "")
+                chosen = [first]
             pairs.extend((i.name, v) for v in chosen[: None if "multiple" in i.attrs else 1])
         elif i.kind in ("file", "password"):
             continue
@@ -361,3 +367,39 @@ def check(form: Form, target: Target, status: int, html: str, url: str) -> list[
     if target.kind in KEEPS_TEXT and back.value != target.value:
         problems.append(f"the typed value is lost (the field holds {back.value[:40]!r})")
     return problems
+
+
+# --- the crawl -----------------------------------------------------------------------------
+
+# Pages of one URL shape read at most: a record page shows other forms in other states (an
+# approved submission has "mark published", a sent NDA "mark signed"), so a few of each.
+PER_SHAPE = 4
+MAX_PAGES = 400
+
+
+def crawl(fetch, start: str = "/") -> tuple[list[str], list[Form]]:
+    """Every page reachable by links from `start` (navigation first, at most PER_SHAPE of a
+    URL shape) and the crawlable forms found there, one per form shape. `fetch(url)` answers
+    a page's HTML, or None when it is not a 200 HTML page."""
+    queue, seen, counts, pages = [start], set(), {}, []
+    forms: dict[tuple, Form] = {}
+    while queue and len(pages) < MAX_PAGES:
+        url = queue.pop(0)
+        shape = url_shape(url)
+        if url in seen or counts.get(shape, 0) >= PER_SHAPE:
+            continue
+        if any(url.startswith(s) for s in SKIPPED_ACTIONS):
+            continue
+        seen.add(url)
+        counts[shape] = counts.get(shape, 0) + 1
+        html = fetch(url)
+        if html is None:
+            continue
+        pages.append(url)
+        page = parse(html, url)
+        queue[:0] = [local(u) for u in page.nav_links if url_shape(u) not in counts]
+        queue.extend(local(u) for u in page.links)
+        for form in page.forms:
+            if crawlable(form):
+                forms.setdefault(form.shape(), form)
+    return pages, list(forms.values())
