@@ -49,7 +49,7 @@ from crm.common.storage import storage_for
 from crm.common.timeutil import zone
 from crm.db import get_session
 from crm.web.args import arg_id
-from crm.web.forms import handle_action, handle_form
+from crm.web.forms import beside, handle_action, handle_form
 from crm.web.uploads import send_stored
 
 bp = Blueprint("approvals", __name__)
@@ -212,6 +212,7 @@ def audience(submission_id: int):
             tz=org_tz(),
         ),
         render=render,
+        on_invalid=beside(form.audience_countries),
         success=(
             "Audience countries saved; the latest revision was checked again.",
             url_for(endpoint, submission_id=submission_id),

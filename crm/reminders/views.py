@@ -16,7 +16,7 @@ from crm.common.timeutil import org_today
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
-from crm.web.forms import choices, handle_action, handle_form
+from crm.web.forms import beside, choices, handle_action, handle_form, refusal_message
 
 bp = Blueprint("reminders", __name__, url_prefix="/tasks")
 
@@ -202,11 +202,10 @@ def bulk():
         if assignee is None:
             problem = "Reassign to: choose a person."
         changes = {"assignee_id": assignee}
+    form = EmptyForm()
     if problem:
-        return _render(
-            status=422,
-            bulk={"ids": raw, "until": request.form.get("until", ""), "problem": problem},
-        )
+        form.form_errors.append(problem)
+        return _bulk_refused(raw, form, 422)
     ids = list(dict.fromkeys(int(r) for r in raw))
 
     def summary(outcome: tuple[list[int], dict[int, str]]) -> tuple[str, str, str]:
@@ -217,12 +216,23 @@ def bulk():
             text += f" Refused: {len(refused)} ({reasons})"
         return text, back, "warning" if refused else "success"
 
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.update_many(db, current_user, ids, changes, today=_today(current_user)),
+        render=lambda status: _bulk_refused(raw, form, status),
         success=summary,
-        back=back,
-        refusals=(Invalid,),
+        on_invalid=lambda exc: form.form_errors.append(refusal_message(exc)),
     )
+
+
+def _bulk_refused(ticked: list[str], form, status: int):
+    """The tasks page again with the ticks, the date and the reason of a refused bulk change."""
+    bulk = {
+        "ids": ticked,
+        "until": request.form.get("until", ""),
+        "problem": " ".join(form.form_errors),
+    }
+    return _render(status=status, bulk=bulk)
 
 
 @bp.post("/<int:reminder_id>/snooze")
@@ -231,11 +241,6 @@ def snooze(reminder_id: int):
     form = SnoozeForm()
     db = get_session()
     reminder = services.get_for_user(db, current_user, reminder_id)  # 404 before form errors
-
-    def beside_the_date(exc: Invalid) -> None:
-        form.until.errors = [m for messages in exc.errors.values() for m in messages] or [
-            exc.detail
-        ]
 
     return handle_form(
         form,
@@ -251,5 +256,5 @@ def snooze(reminder_id: int):
             f"Snoozed until {form.until.data.isoformat()}: {reminder.title}.",
             url_for("reminders.index"),
         ),
-        on_invalid=beside_the_date,
+        on_invalid=beside(form.until),
     )

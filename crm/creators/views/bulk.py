@@ -130,7 +130,7 @@ def bulk_action():
         form,
         call,
         render=lambda status: _list_page(
-            filters,
+            _shown_filters(filters),
             status=status,
             bulk={
                 "ids": request.form.getlist("ids"),
@@ -145,6 +145,16 @@ def bulk_action():
         success=done,
         on_invalid=lambda exc: form.form_errors.append(_refusal(exc)),
     )
+
+
+def _shown_filters(filters: dict[str, str]) -> dict[str, str]:
+    """The filters the list is shown with after a refusal: those posted, unless they are
+    what was refused (then the reason says so above the whole list)."""
+    try:
+        listing.parse_filters(filters, current_user, default_mine=True)
+    except Invalid:
+        return {}
+    return filters
 
 
 def _refusal(exc: DomainError) -> str:

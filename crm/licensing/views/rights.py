@@ -145,7 +145,6 @@ def bulk_rights(creator_id: int):
         ),
         render=lambda status: _creator_page(db, creator, status=status, bulk_form=form),
         success=lambda count: (f"Rights set on {count} works.", back),
-        code=303,
     )
 
 
