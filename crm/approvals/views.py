@@ -3,6 +3,9 @@ settings (admin) are in crm/approvals/admin_views.py, on the same blueprint."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     render_template,
@@ -145,7 +148,9 @@ def detail(submission_id: int):
     return detail_page(submission_id)
 
 
-def _submission_form(submission_id: int, key: str, form, call, done: str):
+def _submission_form(
+    submission_id: int, key: str, form, call, done: str | Callable[[Any], tuple[str, str]]
+):
     """One of the submission page's forms: the service call, then back to the page; a
     refusal shows the same page with this form as typed and the reason beside it."""
     back = url_for("approvals.detail", submission_id=submission_id)
