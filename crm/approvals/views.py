@@ -386,5 +386,4 @@ def decide(submission_id: int):
         render=lambda status: _review_page(submission_id, form, status),
         success=lambda decision: _after_decision(labels[decision.decision], decision),
         code=303,
-        conflict_back=url_for("approvals.review", submission_id=submission_id),
     )
