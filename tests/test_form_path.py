@@ -356,3 +356,18 @@ def test_without_a_file_the_quota_is_not_asked_and_a_used_up_quota_stores_nothin
         handle_action(call, success=("", "/"), back="/")
         assert seen == [None] and files == [] and quota.asked == 1
     assert session.log == ["commit", "rollback"]
+
+
+def test_beside_puts_a_rule_of_another_name_beside_the_one_field(app, session):
+    from crm.web.forms import beside
+
+    def refuse(db):
+        raise Invalid({"snoozed_until": ["must be after today"], "other": ["is odd"]})
+
+    with _post(app, {"name": "Ada"}):
+        form, log = NameForm(), []
+        handle_form(
+            form, refuse, render=_page(form, log), success=("", "/"), on_invalid=beside(form.name)
+        )
+        assert log == [("render", 422, ["must be after today", "is odd"], [])]
+    assert session.log == ["rollback"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -36,7 +36,9 @@ class NdaForm(FlaskForm):
 
 
 class DocumentForm(FlaskForm):
-    document = FileField("Signed PDF")
+    document = FileField(
+        "Signed PDF", validators=[FileRequired("Choose the signed PDF to upload.")]
+    )
 
 
 class GrantForm(FlaskForm):

@@ -3,14 +3,21 @@ revision input from a form, and the choices and views the submission pages fill 
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from crm.agreements.models import Deal
 from crm.approvals import media, queries, services
 from crm.approvals.checks import highlight
-from crm.approvals.forms import AudienceForm, RevisionForm, disclosure_value
+from crm.approvals.forms import (
+    AudienceForm,
+    EmptyForm,
+    PublishForm,
+    RevisionForm,
+    WithdrawForm,
+    disclosure_value,
+)
 from crm.approvals.models import Revision
 from crm.common import uploads
 from crm.common.storage import storage_for
@@ -126,3 +133,28 @@ def embargoes(submission) -> list[dict]:
         for product in (latest.products if latest is not None else [])
         if not product.released_on(today)
     ]
+
+
+def detail_page(submission_id: int, status: int = 200, **refused):
+    """The submission page; a refused form among its forms is passed in (by its name in the
+    template), bound to what was typed, so it is shown again with its messages."""
+    db = get_session()
+    submission = queries.load_submission(db, submission_id)
+    revisions = [revision_view(r) for r in reversed(submission.revisions)]
+    forms = {
+        "revision_form": prefilled_revision_form(submission),
+        "audience_form": audience_form(submission, "detail"),
+        "publish_form": PublishForm(formdata=None),
+        "withdraw_form": WithdrawForm(formdata=None),
+        **refused,
+    }
+    return render_template(
+        "approvals/detail.html",
+        submission=submission,
+        revisions=revisions,
+        embargoes=embargoes(submission),
+        history=queries.status_history(db, submission.id),
+        allowed=services.allowed_actions(submission.status),
+        submit_form=EmptyForm(),
+        **forms,
+    ), status

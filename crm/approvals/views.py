@@ -3,6 +3,9 @@ settings (admin) are in crm/approvals/admin_views.py, on the same blueprint."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     render_template,
@@ -27,10 +30,10 @@ from crm.approvals.models import SUBMISSION_STATUSES, Revision
 from crm.approvals.pages import (
     audience_form,
     creator_choices,
+    detail_page,
     embargoes,
     org_tz,
     page_today,
-    prefilled_revision_form,
     revision_input,
     revision_view,
     with_media,
@@ -51,7 +54,7 @@ from crm.common.storage import storage_for
 from crm.common.timeutil import zone
 from crm.db import get_session
 from crm.web.args import arg_id
-from crm.web.forms import handle_action, handle_form
+from crm.web.forms import beside, handle_action, handle_form
 from crm.web.uploads import send_stored
 
 bp = Blueprint("approvals", __name__)
@@ -152,21 +155,21 @@ def create():
 @bp.get("/submissions/<int:submission_id>")
 @allow(ALL_ROLES)
 def detail(submission_id: int):
-    db = get_session()
-    submission = queries.load_submission(db, submission_id)
-    revisions = [revision_view(r) for r in reversed(submission.revisions)]
-    return render_template(
-        "approvals/detail.html",
-        submission=submission,
-        revisions=revisions,
-        embargoes=embargoes(submission),
-        history=queries.status_history(db, submission.id),
-        allowed=services.allowed_actions(submission.status),
-        revision_form=prefilled_revision_form(submission),
-        audience_form=audience_form(submission, "detail"),
-        publish_form=PublishForm(),
-        withdraw_form=WithdrawForm(),
-        submit_form=EmptyForm(),
+    return detail_page(submission_id)
+
+
+def _submission_form(
+    submission_id: int, key: str, form, call, done: str | Callable[[Any], tuple[str, str]]
+):
+    """One of the submission page's forms: the service call, then back to the page; a
+    refusal shows the same page with this form as typed and the reason beside it."""
+    back = url_for("approvals.detail", submission_id=submission_id)
+    return handle_form(
+        form,
+        call,
+        render=lambda status: detail_page(submission_id, status, **{key: form}),
+        success=done if callable(done) else (done, back),
+        code=303,
     )
 
 
@@ -175,8 +178,6 @@ def detail(submission_id: int):
 def add_revision(submission_id: int):
     submission = services.get_submission(get_session(), submission_id)
     form = RevisionForm()
-    if not form.validate_on_submit():
-        raise Invalid({k: list(v) for k, v in form.errors.items()} or {"body": ["is invalid"]})
     back = url_for("approvals.detail", submission_id=submission_id)
     call = with_media(
         form,
@@ -189,16 +190,16 @@ def add_revision(submission_id: int):
             tz=org_tz(),
         ),
     )
-    return handle_action(
+    return _submission_form(
+        submission_id,
+        "revision_form",
+        form,
         call,
-        success=lambda revision: (
+        lambda revision: (
             f"Revision {revision.number} added; the submission is now "
             f"{phrase(submission.status, 'submission_status')}.",
             back,
         ),
-        back=back,
-        refusals=(Conflict,),
-        code=303,
     )
 
 
@@ -208,8 +209,16 @@ def audience(submission_id: int):
     """Legal (or a manager) adds the countries the post is aimed at; the checks run again."""
     submission = services.get_submission(get_session(), submission_id)
     form = AudienceForm()
-    endpoint = "approvals.review" if form.back.data == "review" else "approvals.detail"
-    return handle_action(
+    on_review = form.back.data == "review"
+    endpoint = "approvals.review" if on_review else "approvals.detail"
+
+    def render(status: int):
+        if on_review:
+            return _review_page(submission_id, status=status, audience=form)
+        return detail_page(submission_id, status, audience_form=form)
+
+    return handle_form(
+        form,
         lambda db: services.set_audience_countries(
             db,
             current_user,
@@ -218,49 +227,41 @@ def audience(submission_id: int):
             today=page_today(),
             tz=org_tz(),
         ),
+        render=render,
+        on_invalid=beside(form.audience_countries),
         success=(
             "Audience countries saved; the latest revision was checked again.",
             url_for(endpoint, submission_id=submission_id),
         ),
-        back=url_for(endpoint, submission_id=submission_id),
-        form=form,
-    )
-
-
-def _simple_action(submission_id: int, action, done: str):
-    submission = services.get_submission(get_session(), submission_id)
-    back = url_for("approvals.detail", submission_id=submission_id)
-    return handle_action(
-        lambda db: action(db, submission),
-        success=(done, back),
-        back=back,
-        refusals=(Conflict,),
-        code=303,
     )
 
 
 @bp.post("/submissions/<int:submission_id>/submit")
 @allow(EDITORS)
 def submit(submission_id: int):
-    if not EmptyForm().validate_on_submit():
-        raise Invalid({"form": ["is invalid"]})
-    return _simple_action(
-        submission_id,
-        lambda db, s: services.submit_for_review(db, current_user, s),
-        "Submitted for legal review.",
+    submission = services.get_submission(get_session(), submission_id)
+    back = url_for("approvals.detail", submission_id=submission_id)
+    return handle_action(
+        lambda db: services.submit_for_review(db, current_user, submission),
+        success=("Submitted for legal review.", back),
+        back=back,
+        form=EmptyForm(),
+        refusals=(Conflict,),
+        code=303,
     )
 
 
 @bp.post("/submissions/<int:submission_id>/publish")
 @allow(EDITORS)
 def publish(submission_id: int):
+    submission = services.get_submission(get_session(), submission_id)
     form = PublishForm()
-    if not form.validate_on_submit():
-        raise Invalid({"published_url": form.published_url.errors or ["is required"]})
-    return _simple_action(
+    return _submission_form(
         submission_id,
-        lambda db, s: services.publish(
-            db, current_user, s, form.published_url.data, today=page_today()
+        "publish_form",
+        form,
+        lambda db: services.publish(
+            db, current_user, submission, form.published_url.data, today=page_today()
         ),
         "Marked as published.",
     )
@@ -269,12 +270,13 @@ def publish(submission_id: int):
 @bp.post("/submissions/<int:submission_id>/withdraw")
 @allow(EDITORS)
 def withdraw(submission_id: int):
+    submission = services.get_submission(get_session(), submission_id)
     form = WithdrawForm()
-    if not form.validate_on_submit():
-        raise Invalid({k: list(v) for k, v in form.errors.items()} or {"note": ["is invalid"]})
-    return _simple_action(
+    return _submission_form(
         submission_id,
-        lambda db, s: services.withdraw(db, current_user, s, form.note.data or ""),
+        "withdraw_form",
+        form,
+        lambda db: services.withdraw(db, current_user, submission, form.note.data or ""),
         "Submission withdrawn.",
     )
 
@@ -302,7 +304,12 @@ def revision_media(submission_id: int, number: int):
 # --------------------------------------------------------------------------- review page
 
 
-def _review_page(submission_id: int, form: DecisionForm | None = None, status: int = 200):
+def _review_page(
+    submission_id: int,
+    form: DecisionForm | None = None,
+    status: int = 200,
+    audience: AudienceForm | None = None,
+):
     db = get_session()
     submission = queries.load_submission(db, submission_id)
     revisions = submission.revisions
@@ -322,7 +329,7 @@ def _review_page(submission_id: int, form: DecisionForm | None = None, status: i
         embargoes=embargoes(submission),
         history=queries.status_history(db, submission.id),
         form=form,
-        audience_form=audience_form(submission, "review"),
+        audience_form=audience or audience_form(submission, "review"),
         can_decide=not own and services.may_decide(db, current_user, submission),
         own=own,
     ), status
@@ -391,5 +398,4 @@ def decide(submission_id: int):
         render=lambda status: _review_page(submission_id, form, status),
         success=lambda decision: _after_decision(labels[decision.decision], decision),
         code=303,
-        conflict_back=url_for("approvals.review", submission_id=submission_id),
     )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
     Response,
-    flash,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -18,9 +17,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from crm.agreements.models import Grant, Product
-from crm.common.errors import Conflict, NotFound
+from crm.common.errors import NotFound
 from crm.common.labels import label, plural
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
@@ -33,7 +33,6 @@ from crm.feedback.models import (
     Feedback,
 )
 from crm.feedback.pages import (
-    errors_text,
     fill_choices,
     int_arg,
     label_context,
@@ -41,7 +40,7 @@ from crm.feedback.pages import (
     submitted_id,
 )
 from crm.feedback.rendering import render_markdown
-from crm.web.forms import Stay, choices, handle_action, handle_form
+from crm.web.forms import Stay, choices, handle_form
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -49,8 +48,14 @@ bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 @bp.get("/")
 @allow(ALL_ROLES)
 def index():
+    return _board_page(request.args)
+
+
+def _board_page(args, bulk_form: BulkStatusForm | None = None, status: int = 200, back=None):
+    """The board filtered by `args`; a refused bulk change is shown again as ticked and
+    typed, with its reasons."""
     db = get_session()
-    filters = services.parse_filters(request.args)
+    filters = services.parse_filters(args)
     board = services.board(db, filters)
     products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
     chosen = db.get(Creator, filters.creator_id) if filters.creator_id is not None else None
@@ -58,13 +63,15 @@ def index():
         "feedback/board.html",
         board=board,
         filters=filters,
-        args=request.args,
+        args=args,
         chosen_creator_name=chosen.display_name if chosen else None,
         products=products,
-        bulk_form=BulkStatusForm(),
+        bulk_form=bulk_form or BulkStatusForm(formdata=None),
+        refused=bulk_form,
+        back=back or request.full_path,
         per_column=services.BOARD_COLUMN_LIMIT,
         **label_context(),
-    )
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -135,6 +142,12 @@ def new():
 @bp.get("/<int:note_id>")
 @allow(ALL_ROLES)
 def detail(note_id: int):
+    return _detail_page(note_id)
+
+
+def _detail_page(note_id: int, refused: StatusForm | None = None, team: bool = False, status=200):
+    """The note's page; a refused status change is shown again as typed, on the triage form
+    or (`team`) on the "change team" form."""
     db = get_session()
     note = services.get_feedback(db, note_id)
     duplicates = db.scalars(
@@ -144,8 +157,9 @@ def detail(note_id: int):
         .order_by(Feedback.created_at)
     ).all()
     similar = services.similar_notes(db, note.product_id, note.title, exclude_id=note.id)
-    form = StatusForm()
-    form.forwarded_to.data = note.forwarded_to or ""
+    form = refused or StatusForm(formdata=None)
+    if refused is None:
+        form.forwarded_to.data = note.forwarded_to or ""
     return render_template(
         "feedback/detail.html",
         note=note,
@@ -153,9 +167,11 @@ def detail(note_id: int):
         duplicates=duplicates,
         similar=[s for s in similar if s.note.id != note.duplicate_of_id],
         status_form=form,
+        refused=refused,
+        refused_team=team,
         next_statuses=sorted(services.TRANSITIONS.targets(note.status), key=STATUSES.index),
         **label_context(),
-    )
+    ), status
 
 
 @bp.route("/<int:note_id>/edit", methods=["GET", "POST"])
@@ -216,19 +232,19 @@ def change_status(note_id: int):
     note = services.get_feedback(get_session(), note_id)
     form = StatusForm()
     back = url_for("feedback.detail", note_id=note.id)
-    if not form.validate_on_submit():
-        flash("Choose a status. " + errors_text(form), "danger")
-        return redirect(back)
     # The team only matters when forwarding; a leftover value beside another status is
     # ignored rather than refused.
     team = form.forwarded_to.data if form.status.data == "forwarded" else None
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.change_status(db, current_user, note, form.status.data, team),
+        render=lambda status: _detail_page(
+            note_id, form, team=request.form.get("which") == "team", status=status
+        ),
         success=lambda _: (
             f"Feedback #{note.id} is now {STATUS_LABELS[note.status].lower()}.",
             back,
         ),
-        back=back,
     )
 
 
@@ -240,20 +256,20 @@ def bulk_status():
     target = (
         back if back.startswith("/feedback/") and "//" not in back else url_for("feedback.index")
     )
-    if not form.validate_on_submit():
-        flash("Nothing was changed: " + errors_text(form), "danger")
-        return redirect(target)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.bulk_change_status(
             db, current_user, form.ids.data or [], form.status.data, form.forwarded_to.data
+        ),
+        render=lambda status: _board_page(
+            MultiDict(parse_qsl(urlsplit(target).query)),
+            bulk_form=form,
+            status=status,
+            back=target,
         ),
         success=lambda notes: (
             f"{plural(len(notes), 'note')} moved to {STATUS_LABELS[form.status.data].lower()}.",
             target,
-        ),
-        back=target,
-        message=lambda exc: (
-            exc.detail if isinstance(exc, Conflict) else f"Nothing was changed: {exc.detail}"
         ),
     )
 

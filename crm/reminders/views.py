@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from crm.auth.forms import EmptyForm
@@ -16,7 +16,7 @@ from crm.common.timeutil import org_today
 from crm.db import get_session
 from crm.reminders import services
 from crm.reminders.forms import ReminderForm, SnoozeForm
-from crm.web.forms import choices, handle_action, handle_form
+from crm.web.forms import beside, choices, handle_action, handle_form, refusal_message
 
 bp = Blueprint("reminders", __name__, url_prefix="/tasks")
 
@@ -72,7 +72,9 @@ def _parse_creator_id(raw) -> int | None:
     return parse_id(raw)
 
 
-def _render(form=None, status=200):
+def _render(form=None, status=200, snooze=None, bulk=None):
+    """The tasks page; a refused form is shown again as typed: `form` (a new task), `snooze`
+    (a task id and its snooze form) or `bulk` (the ticked ids, the date and the reason)."""
     db = get_session()
     today = _today(current_user)
     board = services.task_board(db, current_user.id, today)
@@ -98,7 +100,9 @@ def _render(form=None, status=200):
         today=today,
         form=form,
         about=about,
-        snooze_form=SnoozeForm(),
+        snooze_form=SnoozeForm(formdata=None),
+        snooze=snooze,
+        bulk=bulk,
         button_form=EmptyForm(),
         assignees=services.assignable_users(db) if can(current_user, EDITORS_AND_LEGAL) else [],
         snooze_default=today + timedelta(days=1),
@@ -198,9 +202,10 @@ def bulk():
         if assignee is None:
             problem = "Reassign to: choose a person."
         changes = {"assignee_id": assignee}
+    form = EmptyForm()
     if problem:
-        flash(problem, "danger")
-        return redirect(back)
+        form.form_errors.append(problem)
+        return _bulk_refused(raw, form, 422)
     ids = list(dict.fromkeys(int(r) for r in raw))
 
     def summary(outcome: tuple[list[int], dict[int, str]]) -> tuple[str, str, str]:
@@ -211,12 +216,23 @@ def bulk():
             text += f" Refused: {len(refused)} ({reasons})"
         return text, back, "warning" if refused else "success"
 
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.update_many(db, current_user, ids, changes, today=_today(current_user)),
+        render=lambda status: _bulk_refused(raw, form, status),
         success=summary,
-        back=back,
-        refusals=(Invalid,),
+        on_invalid=lambda exc: form.form_errors.append(refusal_message(exc)),
     )
+
+
+def _bulk_refused(ticked: list[str], form, status: int):
+    """The tasks page again with the ticks, the date and the reason of a refused bulk change."""
+    bulk = {
+        "ids": ticked,
+        "until": request.form.get("until", ""),
+        "problem": " ".join(form.form_errors),
+    }
+    return _render(status=status, bulk=bulk)
 
 
 @bp.post("/<int:reminder_id>/snooze")
@@ -224,12 +240,21 @@ def bulk():
 def snooze(reminder_id: int):
     form = SnoozeForm()
     db = get_session()
-    services.get_for_user(db, current_user, reminder_id)  # 404 before form errors
-    if not form.validate_on_submit():
-        flash("Snooze until: " + " ".join(form.until.errors or ["enter a date"]), "danger")
-        return redirect(url_for("reminders.index"))
-    return _act(
-        reminder_id,
-        {"snoozed_until": form.until.data},
-        "Snoozed until " + form.until.data.isoformat() + ": {title}.",
+    reminder = services.get_for_user(db, current_user, reminder_id)  # 404 before form errors
+
+    return handle_form(
+        form,
+        lambda db: services.update_reminder(
+            db,
+            current_user,
+            reminder,
+            {"snoozed_until": form.until.data},
+            today=_today(current_user),
+        ),
+        render=lambda status: _render(status=status, snooze=(reminder_id, form)),
+        success=lambda _: (
+            f"Snoozed until {form.until.data.isoformat()}: {reminder.title}.",
+            url_for("reminders.index"),
+        ),
+        on_invalid=beside(form.until),
     )

@@ -82,6 +82,18 @@ def apply_errors(form: Any, exc: Invalid) -> None:
         )
 
 
+def beside(field: Any) -> Callable[[Invalid], None]:
+    """An `on_invalid` for a form of one field whose service names the rule's own key
+    (`snoozed_until` for the "until" box, `countries` for the audience): every message goes
+    beside that field."""
+
+    def show(exc: Invalid) -> None:
+        messages = [m for found in exc.errors.values() for m in found] or [exc.detail]
+        field.errors = list(field.errors or []) + messages
+
+    return show
+
+
 def _hook(call: Any, name: str, *args: Any) -> None:
     hook = getattr(call, name, None)
     if hook is not None:

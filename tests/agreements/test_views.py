@@ -81,8 +81,9 @@ def test_nda_pages_create_transition_and_refuse(client, login, db, creator, prod
     assert response.status_code == 302
     nda = db.query(Nda).filter_by(creator_id=creator.id).one()
     url = f"/agreements/ndas/{nda.id}"
-    post_form(client, f"{url}/sign", {"signed_on": "2026-01-02", "signed_on_paper": "y"})
-    page = client.get(url).get_data(as_text=True)
+    early = post_form(client, f"{url}/sign", {"signed_on": "2026-01-02", "signed_on_paper": "y"})
+    assert early.status_code == 409  # the NDA page again, with the reason
+    page = early.get_data(as_text=True)
     assert "Cannot change this NDA from draft to signed. Allowed from draft: sent." in page
     post_form(client, f"{url}/status", {"status": "sent"})
     post_form(client, f"{url}/sign", {"signed_on": "2026-01-02", "signed_on_paper": "y"})

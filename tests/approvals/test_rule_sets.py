@@ -228,7 +228,10 @@ def test_review_page_shows_jurisdiction_remedy_and_legal_adds_an_audience(client
     assert "Add “Werbung” or “Anzeige” at the start of the caption." in page
     assert ">DE</span>" in page and ">FR</span>" in page and "Source:" in page
     bad = post_form(client, f"/submissions/{sub.id}/audience", {"audience_countries": "Narnia"})
-    assert bad.status_code == 302
+    assert bad.status_code == 422  # the submission page again, the message beside the field
+    page = bad.get_data(as_text=True)
+    assert 'value="Narnia"' in page and "is not an ISO 3166 alpha-2 country code" in page
+    assert 'id="audience_countries-errors"' in page
     world.db.expire_all()
     assert world.db.get(type(sub), sub.id).audience_countries == ["DE", "FR"]
 

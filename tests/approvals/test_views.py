@@ -118,7 +118,8 @@ def test_manager_adds_a_revision_and_withdraws(client, login, world):
     assert sub.status == "withdrawn"
     page = client.get(f"/submissions/{sub.id}").get_data(as_text=True)
     assert "Add a revision" not in page
-    again = post_form(client, f"/submissions/{sub.id}/withdraw", {}, follow_redirects=True)
+    again = post_form(client, f"/submissions/{sub.id}/withdraw", {})
+    assert again.status_code == 409  # the submission page, the reason in words
     assert "cannot be withdrawn" in again.get_data(as_text=True)
 
 

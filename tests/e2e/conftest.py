@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,10 +60,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Base URL of the app served from a fresh database with demo data."""
-    workdir = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def serve_demo(workdir: Path):
+    """`python -m crm.serve` on a free loopback port over a fresh SQLite file with the demo
+    data in `workdir`; yields the base URL (a LiveServer)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -94,10 +95,19 @@ def live_server(tmp_path_factory):
     else:
         server.kill()
         raise RuntimeError((workdir / "server.log").read_text())
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of the app served from a fresh database with demo data."""
+    with serve_demo(tmp_path_factory.mktemp("e2e")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

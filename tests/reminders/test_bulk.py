@@ -75,8 +75,13 @@ def test_bad_bulk_input_writes_nothing(client, db, login):
         {"ids": ["x"], "action": "done"},
         {"ids": [a.id], "action": "explode"},
         {"ids": [a.id], "action": "snooze", "until": "soon"},
-        {"ids": [a.id], "action": "snooze", "until": date(2000, 1, 1).isoformat()},
         {"ids": [a.id], "action": "reassign", "assignee_id": "nobody"},
+    ):
+        refused = post_form(client, "/tasks/bulk", data)
+        assert refused.status_code == 422, data  # the tasks page again, with the reason
+        assert 'role="alert"' in refused.get_data(as_text=True), data
+    for data in (  # refused task by task: the summary says so
+        {"ids": [a.id], "action": "snooze", "until": date(2000, 1, 1).isoformat()},
         {"ids": [a.id], "action": "reassign", "assignee_id": "999999"},
     ):
         assert post_form(client, "/tasks/bulk", data).status_code == 302, data

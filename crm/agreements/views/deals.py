@@ -126,7 +126,9 @@ def deal_edit(deal_id: int):
 
 @bp.get("/deals/<int:deal_id>")
 @allow(ALL_ROLES)
-def deal_detail(deal_id: int, payment_form=None, status=200):
+def deal_detail(deal_id: int, payment_form=None, status=200, paid=None):
+    """The deal page; `payment_form` or `paid` (a payment id and its refused "paid on"
+    form) are shown again as typed, with their messages."""
     db = get_session()
     deal = services.get_deal(db, deal_id)
     totals = queries.totals_for([deal], [], today())
@@ -136,8 +138,8 @@ def deal_detail(deal_id: int, payment_form=None, status=200):
         notices=notices_for("deal", db, deal, current_user),
         creator=queries.creator_of(db, deal.creator_id),
         transitions=services.DEAL_TRANSITIONS.targets(deal.status),
-        payment_form=payment_form or PaymentForm(),
-        paid_form=PaidForm(),
+        payment_form=payment_form or PaymentForm(formdata=None),
+        paid=paid or (None, PaidForm(formdata=None)),
         totals=totals,
         custom=custom_fields.shown(db, "deal", deal.custom_fields),
         warnings=services.payment_warnings(deal) if can_see_money(current_user) else [],
@@ -179,7 +181,6 @@ def payment_add(deal_id: int):
         ),
         render=lambda status: deal_detail(deal_id, payment_form=form, status=status),
         success=("Payment scheduled.", back),
-        conflict_back=back,
         once=True,
     )
 
@@ -188,13 +189,16 @@ def payment_add(deal_id: int):
 @allow(EDITORS)
 def payment_paid(payment_id: int):
     payment = services.get_payment(get_session(), payment_id)
+    deal_id = payment.deal_id
     form = PaidForm()
-    paid_on = form.paid_on.data if form.validate_on_submit() else today()
-    back = url_for("agreements.deal_detail", deal_id=payment.deal_id)
-    return handle_action(
-        lambda db: services.mark_paid(db, current_user, payment, paid_on),
-        success=(f"Payment marked paid on {paid_on}.", back),
-        back=back,
+    return handle_form(
+        form,
+        lambda db: services.mark_paid(db, current_user, payment, form.paid_on.data),
+        render=lambda status: deal_detail(deal_id, status=status, paid=(payment_id, form)),
+        success=lambda _: (
+            f"Payment marked paid on {form.paid_on.data}.",
+            url_for("agreements.deal_detail", deal_id=deal_id),
+        ),
     )
 
 
@@ -241,7 +245,6 @@ def payment_edit(payment_id: int):
         ),
         render=lambda status: _payment_page(payment, form, VoidForm(formdata=None), status),
         success=("Payment corrected.", back),
-        conflict_back=back,
     )
 
 
@@ -256,5 +259,4 @@ def payment_void(payment_id: int):
         lambda db: services.void_payment(db, current_user, payment, reason=form.void_reason.data),
         render=lambda status: _payment_page(payment, _edit_form(payment), form, status),
         success=("Payment voided; it no longer counts in any total.", back),
-        conflict_back=back,
     )

@@ -84,17 +84,17 @@ def grant_new():
 
 @bp.get("/grants/<int:grant_id>")
 @allow(ALL_ROLES)
-def grant_detail(grant_id: int):
+def grant_detail(grant_id: int, revoke_form=None, status=200):
     db = get_session()
     grant = services.get_grant(db, grant_id)
     return render_template(
         "agreements/grant_detail.html",
         grant=grant,
         creator=queries.creator_of(db, grant.creator_id),
-        revoke_form=RevokeForm(),
+        revoke_form=revoke_form or RevokeForm(formdata=None),
         in_kind=queries.in_kind_value(grant, today()),
         active_days=queries.active_days(grant, today()),
-    )
+    ), status
 
 
 @bp.post("/grants/<int:grant_id>/revoke")
@@ -102,12 +102,14 @@ def grant_detail(grant_id: int):
 def grant_revoke(grant_id: int):
     grant = services.get_grant(get_session(), grant_id)
     form = RevokeForm()
-    form.validate_on_submit()
-    back = url_for("agreements.grant_detail", grant_id=grant_id)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.revoke_grant(db, current_user, grant, form.reason.data, today()),
-        success=(f"Grant #{grant.id} revoked.", back),
-        back=back,
+        render=lambda status: grant_detail(grant_id, revoke_form=form, status=status),
+        success=(
+            f"Grant #{grant_id} revoked.",
+            url_for("agreements.grant_detail", grant_id=grant_id),
+        ),
     )
 
 

@@ -37,7 +37,7 @@ from crm.common.storage import storage_for
 from crm.db import get_session
 from crm.web.forms import handle_action, handle_form
 from crm.web.security import recent_login_required
-from crm.web.uploads import has_file, send_stored, with_upload
+from crm.web.uploads import send_stored, with_upload
 
 
 @bp.route("/ndas/new", methods=["GET", "POST"])
@@ -74,7 +74,7 @@ def nda_new():
 
 @bp.get("/ndas/<int:nda_id>")
 @allow(ALL_ROLES)
-def nda_detail(nda_id: int, sign_form=None, status=200):
+def nda_detail(nda_id: int, sign_form=None, status=200, upload_form=None):
     db = get_session()
     nda = services.get_nda(db, nda_id)
     grants = list(db.scalars(select(Grant).where(Grant.nda_id == nda.id).order_by(Grant.id)))
@@ -87,7 +87,7 @@ def nda_detail(nda_id: int, sign_form=None, status=200):
         creator=queries.creator_of(db, nda.creator_id),
         grants=grants,
         transitions=services.NDA_TRANSITIONS.targets(nda.status),
-        upload_form=DocumentForm(),
+        upload_form=upload_form or DocumentForm(formdata=None),
         sign_form=sign_form,
         max_mb=current_app.config["NDA_MAX_BYTES"] // (1024 * 1024),
         notices=notices_for("nda", db, nda, current_user),
@@ -169,7 +169,6 @@ def nda_sign(nda_id: int):
         ),
         render=lambda status: nda_detail(nda_id, sign_form=form, status=status),
         success=(f"NDA #{nda.id} is signed.", back),
-        conflict_back=back,
     )
 
 
@@ -189,15 +188,12 @@ def nda_upload(nda_id: int):
         raise documents.PayloadTooLarge(f"The document is larger than {limit // 1048576} MB.")
     db = get_session()
     nda = services.get_nda(db, nda_id)
-    back = url_for("agreements.nda_detail", nda_id=nda_id)
-    upload = DocumentForm().document.data
-    if not has_file(upload):
-        flash("Choose the signed PDF to upload.", "danger")
-        return redirect(back, 303)
+    form = DocumentForm()
     storage = storage_for()
-    return handle_action(
+    return handle_form(
+        form,
         with_upload(
-            upload,
+            form.document.data,
             allowance=lambda: uploads.allowance(db, current_user, current_app.config),
             store=lambda stream, filename, quota: documents.write_document(
                 nda, stream, filename, storage, max_bytes=limit, allowance=quota
@@ -206,12 +202,11 @@ def nda_upload(nda_id: int):
             discard=lambda stored: documents.remove_file(storage, stored.path),
             after_commit=lambda previous: documents.remove_file(storage, previous),
         ),
+        render=lambda status: nda_detail(nda_id, upload_form=form, status=status),
         success=lambda _: (
             f"Signed document stored (SHA-256 {(nda.document_sha256 or '')[:12]}…).",
-            back,
+            url_for("agreements.nda_detail", nda_id=nda_id),
         ),
-        back=back,
-        refusals=(),
     )
 
 

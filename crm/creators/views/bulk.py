@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from crm.common.errors import DomainError, Forbidden, Invalid
+from crm.common.errors import Conflict, DomainError, Forbidden, Invalid
 from crm.common.labels import plural
 from crm.common.permissions import EDITORS, allow
 from crm.common.timeutil import user_today
@@ -20,10 +20,12 @@ from crm.creators import bulk, listing
 from crm.creators.csvio._common import COLUMNS, neutralise
 from crm.creators.csvio.export import creator_row, custom_cells
 from crm.creators.custom_fields import list_fields
+from crm.creators.forms import EmptyForm
 from crm.creators.models import BulkJob, Creator
 from crm.creators.views.base import bp
+from crm.creators.views.lists import _list_page
 from crm.db import get_session
-from crm.web.forms import handle_action
+from crm.web.forms import handle_form
 
 FILTER_PREFIX = "filter."
 MAX_REASONS_SHOWN = 20
@@ -118,13 +120,42 @@ def bulk_action():
             )
         return summary_message(result), back, "warning" if result.refused else "success"
 
-    return handle_action(
-        lambda db: bulk.run(db, current_user, selection(db), action, _value(action)),
+    def call(db):
+        try:
+            return bulk.run(db, current_user, selection(db), action, _value(action))
+        except Forbidden as exc:  # an action this role may not take: refused like a rule
+            raise Conflict(exc.detail) from exc
+
+    form = EmptyForm()
+    return handle_form(
+        form,
+        call,
+        render=lambda status: _list_page(
+            _shown_filters(filters),
+            status=status,
+            bulk={
+                "ids": request.form.getlist("ids"),
+                "scope": request.form.get("scope", ""),
+                "action": action,
+                "tags": request.form.get("tags", ""),
+                "status": request.form.get("status", ""),
+                "owner_id": request.form.get("owner_id", ""),
+                "problem": " ".join(form.form_errors),
+            },
+        ),
         success=done,
-        back=back,
-        refusals=(Invalid, Forbidden),
-        message=_refusal,
+        on_invalid=lambda exc: form.form_errors.append(_refusal(exc)),
     )
+
+
+def _shown_filters(filters: dict[str, str]) -> dict[str, str]:
+    """The filters the list is shown with after a refusal: those posted, unless they are
+    what was refused (then the reason says so above the whole list)."""
+    try:
+        listing.parse_filters(filters, current_user, default_mine=True)
+    except Invalid:
+        return {}
+    return filters
 
 
 def _refusal(exc: DomainError) -> str:

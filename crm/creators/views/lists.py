@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.pagination import parse_limit
@@ -13,20 +13,26 @@ from crm.creators.forms import SaveViewForm
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS
 from crm.creators.views.base import bp
 from crm.db import get_session
-from crm.web.forms import handle_action
+from crm.web.forms import handle_action, handle_form
 
 
 @bp.get("/")
 @allow(ALL_ROLES)
 def index():
+    return _list_page(request.args)
+
+
+def _list_page(args, view_form: SaveViewForm | None = None, status: int = 200, bulk=None):
+    """The list filtered by `args`; a refused "save view" form, or a refused bulk action
+    (`bulk`: what was posted and the reason), is shown again as typed."""
     db = get_session()
-    filters = listing.parse_filters(request.args, current_user, default_mine=True)
+    filters = listing.parse_filters(args, current_user, default_mine=True)
     page = listing.list_creator_rows(
         db,
         current_user,
         filters,
-        request.args.get("cursor"),
-        parse_limit(request.args.get("limit")),
+        args.get("cursor"),
+        parse_limit(args.get("limit")),
     )
     return render_template(
         "creators/index.html",
@@ -38,9 +44,10 @@ def index():
         sorts=listing.SORTS,
         statuses=CREATOR_STATUSES,
         platforms=PLATFORMS,
-        view_form=SaveViewForm(),
+        view_form=view_form or SaveViewForm(formdata=None),
+        bulk=bulk,
         custom=custom_fields.list_fields(db, "creator"),
-    )
+    ), status
 
 
 @bp.get("/export.csv")
@@ -63,14 +70,11 @@ def save_view():
     form = SaveViewForm()
     filters = listing.parse_filters(request.form, current_user)
     back = url_for("creators.index", **filters.as_args())
-    if not form.validate_on_submit():
-        flash("Give the view a name (100 characters at most).", "danger")
-        return redirect(back)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.save_view(db, current_user, form.name.data, filters.as_args()),
-        success=(f"Saved the view “{form.name.data.strip()}”.", back),
-        back=back,
-        refusals=(),
+        render=lambda status: _list_page(request.form, view_form=form, status=status),
+        success=lambda _: (f"Saved the view “{form.name.data.strip()}”.", back),
     )
 
 

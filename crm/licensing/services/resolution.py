@@ -252,7 +252,7 @@ class Effective:
         return list(self.verdict.reasons)
 
     @property
-    def consent(self) -> Consent | None:
+    def consent(self) -> Consent | DecidingConsent | None:
         return self.resolution.consent
 
     @property

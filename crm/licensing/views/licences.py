@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,7 +28,7 @@ from crm.licensing.forms import (
 from crm.licensing.models import Licence, Work
 from crm.licensing.services.licences import demand_of, refusals
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
-from crm.web.forms import choices, handle_action, handle_form
+from crm.web.forms import choices, handle_form
 
 # --- licences and payouts ------------------------------------------------------------------
 
@@ -113,7 +113,9 @@ def licence(licence_id: int):
     return _licence_page(db, lic.get_licence(db, licence_id, with_works=True))
 
 
-def _licence_page(db, licence, payout_form=None, status=200):
+def _licence_page(db, licence, payout_form=None, status=200, paid=None):
+    """The licence page; a refused payout form, or a refused "paid on" of one payout
+    (`paid`: its id and form), is shown again as typed with its messages."""
     creator = db.get(Creator, licence.creator_id)
     day = services.today()
     covered = set(lic.covered_work_ids(db, licence, day))
@@ -128,8 +130,9 @@ def _licence_page(db, licence, payout_form=None, status=200):
         why=why,
         day=day,
         rate_text=lic.rate_text(licence),
-        payout_form=payout_form or PayoutForm(),
+        payout_form=payout_form or PayoutForm(formdata=None),
         paid_form=PaidForm(formdata=None, paid_on=day),
+        paid=paid,
     ), status
 
 
@@ -150,7 +153,6 @@ def compute_payout(licence_id: int):
             f"Payout for {payout.period} stored: {plural(payout.works_count, 'work')} covered.",
             back,
         ),
-        conflict_back=back,
     )
 
 
@@ -161,14 +163,19 @@ def mark_paid(licence_id: int, payout_id: int):
     licence = lic.get_licence(db, licence_id)
     payout = lic.get_payout(db, licence, payout_id)
     form = PaidForm()
-    target = url_for("licensing.licence", licence_id=licence.id)
-    if not form.validate_on_submit():
-        flash("Give the day it was paid.", "danger")
-        return redirect(target)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: lic.mark_paid(db, current_user, payout, form.paid_on.data),
-        success=(f"Payout for {payout.period} marked paid.", target),
-        back=target,
+        render=lambda status: _licence_page(
+            db,
+            lic.get_licence(db, licence_id, with_works=True),
+            status=status,
+            paid=(payout_id, form),
+        ),
+        success=(
+            f"Payout for {payout.period} marked paid.",
+            url_for("licensing.licence", licence_id=licence_id),
+        ),
     )
 
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 from flask import (
     Response,
     current_app,
-    flash,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -38,7 +36,8 @@ from crm.licensing.services import manifests
 from crm.licensing.services.rights import Demand
 from crm.licensing.services.territory import EVERYWHERE
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
-from crm.web.forms import choices, handle_action, handle_form
+from crm.licensing.views.works import _creator_page
+from crm.web.forms import choices, handle_form
 from crm.web.uploads import send_stored, with_upload
 
 # --- a work's page -------------------------------------------------------------------------
@@ -131,14 +130,8 @@ def bulk_rights(creator_id: int):
     creator = services.get_creator(db, creator_id)
     form = BulkRightsForm(prefix="bulk")
     back = url_for("licensing.creator", creator_id=creator.id)
-    if not form.validate_on_submit():
-        flash(
-            "Check the bulk rights form: "
-            + "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()),
-            "danger",
-        )
-        return redirect(back, 303)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.set_rights_in_bulk(
             db,
             current_user,
@@ -154,8 +147,8 @@ def bulk_rights(creator_id: int):
                 "co_holders": form.co_holders.data,
             },
         ),
+        render=lambda status: _creator_page(db, creator, status=status, bulk_form=form),
         success=lambda count: (f"Rights set on {plural(count, 'work')}.", back),
-        back=back,
     )
 
 
@@ -176,7 +169,8 @@ def _release_form(db, creator_id: int, form: ReleaseForm | None = None) -> Relea
     return form
 
 
-def _releases_page(db, creator, form: ReleaseForm | None = None, status: int = 200):
+def _releases_page(db, creator, form: ReleaseForm | None = None, status: int = 200, revoke=None):
+    """The releases page; `revoke` is a release id and its refused revocation form."""
     found = list(
         db.scalars(services.list_releases_stmt(creator_id=creator.id).order_by(Release.id.desc()))
     )
@@ -186,6 +180,7 @@ def _releases_page(db, creator, form: ReleaseForm | None = None, status: int = 2
         releases=found,
         form=_release_form(db, creator.id, form),
         revoke_form=RevokeForm(formdata=None, revoked_on=services.today()),
+        revoke=revoke,
         day=services.today(),
     ), status
 
@@ -245,16 +240,20 @@ def add_release(creator_id: int):
 @bp.post("/releases/<int:release_id>/revoke")
 @allow(EDITORS_AND_LEGAL)
 def revoke_release(release_id: int):
-    release = services.get_release(get_session(), release_id)
+    db = get_session()
+    release = services.get_release(db, release_id)
+    creator_id = release.creator_id
     form = RevokeForm()
-    target = url_for("licensing.releases", creator_id=release.creator_id)
-    if not form.validate_on_submit():
-        flash("Give the day the revocation takes effect.", "danger")
-        return redirect(target)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.revoke_release(db, current_user, release, form.revoked_on.data),
-        success=lambda _: (f"Release #{release.id} revoked from {release.revoked_on}.", target),
-        back=target,
+        render=lambda status: _releases_page(
+            db, services.get_creator(db, creator_id), status=status, revoke=(release_id, form)
+        ),
+        success=lambda _: (
+            f"Release #{release_id} revoked from {release.revoked_on}.",
+            url_for("licensing.releases", creator_id=creator_id),
+        ),
     )
 
 

@@ -3,7 +3,7 @@ the lookup."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -31,7 +31,7 @@ from crm.licensing.forms import (
 from crm.licensing.models import USES, WORK_KINDS, Consent, Licence, Work
 from crm.licensing.services.rights import RIGHTS_COLUMNS, verdicts
 from crm.licensing.views.base import MAX_SCOPE_WORKS, bp
-from crm.web.forms import Stay, apply_errors, choices, handle_action, handle_form
+from crm.web.forms import Stay, apply_errors, choices, handle_form
 
 # --- index and the creator page ------------------------------------------------------------
 
@@ -184,7 +184,11 @@ def creator(creator_id: int):
     return _creator_page(db, services.get_creator(db, creator_id))
 
 
-def _creator_page(db, creator, work_form=None, consent_form=None, status=200):
+def _creator_page(
+    db, creator, work_form=None, consent_form=None, status=200, bulk_form=None, revoke=None
+):
+    """The works and consent page; a refused form is passed in and shown again as typed
+    (`revoke`: the consent id and its refused revocation form)."""
     filter_form, filters, filter_errors = work_filters(request.args)
     context = creator_page_context(
         db,
@@ -204,7 +208,8 @@ def _creator_page(db, creator, work_form=None, consent_form=None, status=200):
         work_form=work_form or WorkForm(formdata=None),
         consent_form=_consent_form(db, creator, consent_form),
         revoke_form=RevokeForm(formdata=None, revoked_on=services.today()),
-        bulk_form=BulkRightsForm(formdata=None, prefix="bulk"),
+        bulk_form=bulk_form or BulkRightsForm(formdata=None, prefix="bulk"),
+        revoke=revoke,
         filter_form=filter_form,
         filter_errors=filter_errors,
         pager_args=pager_args,
@@ -272,16 +277,20 @@ def add_consent(creator_id: int):
 @bp.post("/consents/<int:consent_id>/revoke")
 @allow(EDITORS_AND_LEGAL)
 def revoke_consent(consent_id: int):
-    consent = services.get_consent(get_session(), consent_id)
+    db = get_session()
+    consent = services.get_consent(db, consent_id)
+    creator_id = consent.creator_id
     form = RevokeForm()
-    target = url_for("licensing.creator", creator_id=consent.creator_id)
-    if not form.validate_on_submit():
-        flash("Give the day the revocation takes effect.", "danger")
-        return redirect(target)
-    return handle_action(
+    return handle_form(
+        form,
         lambda db: services.revoke_consent(db, current_user, consent, form.revoked_on.data),
-        success=lambda _: (f"Consent #{consent.id} revoked from {consent.revoked_on}.", target),
-        back=target,
+        render=lambda status: _creator_page(
+            db, services.get_creator(db, creator_id), status=status, revoke=(consent_id, form)
+        ),
+        success=lambda _: (
+            f"Consent #{consent_id} revoked from {consent.revoked_on}.",
+            url_for("licensing.creator", creator_id=creator_id),
+        ),
     )
 
 
