@@ -17,7 +17,7 @@ from crm.agreements.models import Deal, Grant, Nda
 from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
 from crm.common.errors import Invalid, NotFound
 from crm.common.ids import MAX_ID, parse_int
-from crm.common.pagination import Page, SortKey, keyset_page
+from crm.common.pagination import Page, SortKey, count_up_to, keyset_page
 from crm.creators.models import PLATFORMS, Creator
 
 
@@ -61,11 +61,21 @@ def review_queue(
     session: Session, filters: QueueFilters, cursor: str | None, limit: int, now=None
 ) -> Page:
     """In-review submissions, the longest waiting first; one query per page."""
-    stmt = (
-        select(Submission)
-        .options(joinedload(Submission.creator))
-        .where(Submission.status == "in_review")
-    )
+    stmt = _queue_matching(filters, now).options(joinedload(Submission.creator))
+    order = [
+        SortKey(Submission.in_review_since, "in_review_since"),
+        SortKey(Submission.id, "id"),
+    ]
+    return keyset_page(session, stmt, order, cursor, limit)
+
+
+def count_queue(session: Session, filters: QueueFilters, now=None) -> int:
+    """How many in-review submissions match the filters (up to pagination.COUNT_CAP + 1)."""
+    return count_up_to(session, _queue_matching(filters, now))
+
+
+def _queue_matching(filters: QueueFilters, now=None):
+    stmt = select(Submission).where(Submission.status == "in_review")
     if filters.platform:
         stmt = stmt.where(Submission.platform == filters.platform)
     if filters.creator_id:
@@ -75,11 +85,7 @@ def review_queue(
     if filters.within_days is not None:
         now = now or datetime.now(UTC)
         stmt = stmt.where(Submission.planned_for <= now + timedelta(days=filters.within_days))
-    order = [
-        SortKey(Submission.in_review_since, "in_review_since"),
-        SortKey(Submission.id, "id"),
-    ]
-    return keyset_page(session, stmt, order, cursor, limit)
+    return stmt
 
 
 def next_for_reviewer(session: Session, reviewer_id: int | None) -> int | None:
@@ -116,13 +122,25 @@ def list_submissions(
     limit: int = 50,
 ) -> Page:
     """Newest first, with creator and revisions eagerly loaded (two queries)."""
-    stmt = select(Submission).options(joinedload(Submission.creator))
+    stmt = _submissions_matching(status, creator_id).options(joinedload(Submission.creator))
+    order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
+    return keyset_page(session, stmt, order, cursor, limit)
+
+
+def count_submissions(
+    session: Session, *, status: str | None = None, creator_id: int | None = None
+) -> int:
+    """How many submissions match (up to pagination.COUNT_CAP + 1)."""
+    return count_up_to(session, _submissions_matching(status, creator_id))
+
+
+def _submissions_matching(status: str | None, creator_id: int | None):
+    stmt = select(Submission)
     if status:
         stmt = stmt.where(Submission.status == status)
     if creator_id:
         stmt = stmt.where(Submission.creator_id == creator_id)
-    order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
-    return keyset_page(session, stmt, order, cursor, limit)
+    return stmt
 
 
 def load_submission(session: Session, submission_id: int) -> Submission:

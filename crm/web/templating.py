@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.common import money
-from crm.common.permissions import can, can_see_money
-from crm.common.registry import registry
+from crm.common.permissions import ADMIN, can, can_see_money
+from crm.common.registry import ADMIN_MENU, USER_MENU, registry
 from crm.common.timeutil import localize, org_zone
 from crm.web import nonces
 from crm.web.badges import tone
@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
             "can": lambda *roles: can(current_user, roles),
             "can_see_money": lambda: can_see_money(current_user),
             "nav_items": _nav_items,
+            "nav_bar": _nav_bar,
         }
 
 
@@ -72,7 +73,11 @@ def _nav_items() -> list[dict[str, Any]]:
                 "endpoint": item.endpoint,
                 "label": item.label,
                 "badge": None,
-                "group": item.group,
+                # The Admin menu gathers admin work; another role allowed one of its pages
+                # (legal's audit log, the products list) sees that page as a link of its own.
+                "group": None
+                if item.group == ADMIN_MENU and current_user.role != ADMIN
+                else item.group,
             }
             if item.count is not None:
                 stmt = item.count(current_user)
@@ -93,3 +98,42 @@ def _nav_items() -> list[dict[str, Any]]:
                 entry["badge"] = value or None
     g.nav_items = items
     return items
+
+
+def _nav_bar() -> dict[str, Any]:
+    """The bar as the template draws it: `entries` in order, each a link or a menu (`items`,
+    the summed `badge`, `active` when it holds the page shown), and `user`, the links of
+    the user's own menu. A menu this user would see with one entry is that entry's link."""
+    from flask import request
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    entries: list[dict[str, Any]] = []
+    user: list[dict[str, Any]] = []
+    for item in _nav_items():
+        group = item["group"]
+        if group == USER_MENU:
+            user.append(item)
+        elif group is None:
+            entries.append(item)
+        elif group in groups:
+            groups[group].append(item)
+        else:
+            groups[group] = [item]
+            entries.append({"menu": group, "items": groups[group]})
+    bar = []
+    for entry in entries:
+        items = entry.get("items")
+        if items is None:
+            bar.append(entry)
+        elif len(items) == 1:
+            bar.append(items[0])
+        else:
+            bar.append(
+                {
+                    "label": entry["menu"],
+                    "items": items,
+                    "badge": sum(i["badge"] or 0 for i in items) or None,
+                    "active": any(i["endpoint"] == request.endpoint for i in items),
+                }
+            )
+    return {"entries": bar, "user": user}

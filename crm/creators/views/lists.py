@@ -31,6 +31,7 @@ def index():
     return render_template(
         "creators/index.html",
         page=page,
+        total=listing.count_creators(db, current_user, filters),
         filters=filters,
         args=filters.as_args(),
         owners=services.owner_choices(db),
