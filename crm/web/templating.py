@@ -101,7 +101,7 @@ def _nav_items() -> list[dict[str, Any]]:
 
 
 def _nav_bar() -> dict[str, Any]:
-    """The bar as the template draws it: `entries` in order, each a link or a menu (`items`,
+    """The bar as the template draws it: `entries` in order, each a link or a menu (`children`,
     the summed `badge`, `active` when it holds the page shown), and `user`, the links of
     the user's own menu. A menu this user would see with one entry is that entry's link."""
     from flask import request
@@ -119,10 +119,10 @@ def _nav_bar() -> dict[str, Any]:
             groups[group].append(item)
         else:
             groups[group] = [item]
-            entries.append({"menu": group, "items": groups[group]})
+            entries.append({"menu": group, "children": groups[group]})
     bar = []
     for entry in entries:
-        items = entry.get("items")
+        items = entry.get("children")
         if items is None:
             bar.append(entry)
         elif len(items) == 1:
@@ -131,7 +131,7 @@ def _nav_bar() -> dict[str, Any]:
             bar.append(
                 {
                     "label": entry["menu"],
-                    "items": items,
+                    "children": items,
                     "badge": sum(i["badge"] or 0 for i in items) or None,
                     "active": any(i["endpoint"] == request.endpoint for i in items),
                 }
