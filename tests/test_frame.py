@@ -101,3 +101,39 @@ def test_every_page_links_the_svg_favicon_and_favicon_ico_redirects_to_it(client
 )
 def test_status_badges_are_coloured_by_meaning(value, colour):
     assert tone(value) == colour
+
+
+def test_dates_in_running_text_do_not_break_at_their_hyphens():
+    from crm.web.templating import dates_nobreak
+
+    shown = dates_nobreak("No contact <b>for 39 days</b> (last contact 2026-10-24)")
+    assert shown == (
+        'No contact &lt;b&gt;for 39 days&lt;/b&gt; (last contact <span class="text-date">'
+        "2026-10-24</span>)"
+    )
+    assert dates_nobreak("since 2026-12-02 05:22 Europe/London, by Ada") == (
+        'since <span class="text-date">2026-12-02 05:22 Europe/London</span>, by Ada'
+    )
+
+
+def test_the_lists_say_how_many_rows_match(client, login, make_creator):
+    for n in range(3):
+        make_creator(display_name=f"Counted {n}")
+    login("manager")
+    page = client.get("/creators/?owner=any&q=Counted").get_data(as_text=True)
+    assert re.search(r'class="result-count[^"]*">3 creators</p>', page)
+    page = client.get("/creators/?owner=any&q=Counted 1").get_data(as_text=True)
+    assert re.search(r'class="result-count[^"]*">1 creator</p>', page)
+
+
+def test_a_count_stops_past_its_cap(db, make_creator):
+    from sqlalchemy import select
+
+    from crm.common.pagination import count_up_to
+    from crm.creators.models import Creator
+
+    for n in range(4):
+        make_creator(display_name=f"Capped {n}")
+    stmt = select(Creator).where(Creator.display_name.like("Capped %"))
+    assert count_up_to(db, stmt) == 4
+    assert count_up_to(db, stmt, cap=2) == 3

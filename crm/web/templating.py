@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from crm.common import money
@@ -15,6 +17,20 @@ from crm.common.registry import ADMIN_MENU, USER_MENU, registry
 from crm.common.timeutil import localize, org_zone
 from crm.web import nonces
 from crm.web.badges import tone
+
+
+# An ISO date, with its time and zone if given ("2026-10-24", "2026-12-02 05:22 Europe/London").
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?(?: (?:[A-Z]{2,5}|[A-Z][a-z]+/[\w/+-]+))?)?"
+)
+
+
+def dates_nobreak(text: object) -> Markup:
+    """The text, escaped, with each ISO date in it kept on one line: browsers break a line
+    after a hyphen, so "2026-10-24" inside a task title could end a line at "2026-"."""
+    return Markup(
+        _DATE.sub(lambda m: f'<span class="text-date">{m.group(0)}</span>', str(escape(text)))
+    )
 
 
 def _user_tz() -> str:
@@ -27,6 +43,7 @@ def init_app(app: Flask) -> None:
     # A global, not a context value, so macros imported without context see it too.
     app.jinja_env.globals["status_tone"] = tone
     app.jinja_env.globals["form_nonce"] = nonces.field
+    app.jinja_env.filters["dates_nobreak"] = dates_nobreak
 
     @app.template_filter("money")
     def money_filter(minor: int | None, currency: str | None) -> str:
