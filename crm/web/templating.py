@@ -53,9 +53,13 @@ def init_app(app: Flask) -> None:
         return money.format_money(minor, currency)
 
     @app.template_filter("localtime")
-    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup:
+        """The time in the user's zone, kept on one line (a shown time never breaks at its
+        hyphens); empty when there is none, so `|localtime or "never"` still reads."""
         local = localize(value, _user_tz())
-        return local.strftime(fmt) if local else ""
+        if not local:
+            return Markup("")
+        return Markup('<span class="text-date">{}</span>').format(local.strftime(fmt))
 
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
