@@ -19,7 +19,9 @@ def _bar(page: str) -> str:
 
 
 def _admin_menu(bar: str) -> str | None:
-    match = re.search(r'<summary class="nav-link dropdown-toggle[^"]*">Admin.*?</details>', bar, re.S)
+    match = re.search(
+        r'<summary class="nav-link dropdown-toggle[^"]*">Admin.*?</details>', bar, re.S
+    )
     return match.group(0) if match else None
 
 

@@ -146,7 +146,9 @@ def register(app: Flask) -> None:
         )
     )
     reg.nav.append(NavItem("approvals.index", "Submissions", EDITORS | {VIEWER}, 31))
-    reg.nav.append(NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92, group=ADMIN_MENU))
+    reg.nav.append(
+        NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92, group=ADMIN_MENU)
+    )
     reg.home_panels.append(
         HomePanel("approvals/_panel_queue.html", _review_panel, frozenset({LEGAL}), order=15)
     )

@@ -15,7 +15,9 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("digest.preview", "Digest preview", ALL_ROLES, order=85, group=USER_MENU))
+    reg.nav.append(
+        NavItem("digest.preview", "Digest preview", ALL_ROLES, order=85, group=USER_MENU)
+    )
     timezone = app.config.get("CRM_TIMEZONE") or "UTC"
     reg.jobs.append(
         Job(

@@ -78,18 +78,20 @@ def _first(session: Session, path: str, selector: str) -> str | None:
 def _pages(session: Session, role: str) -> list[str]:
     """Every main page this role reaches: the bar's links, then pages behind ids."""
     session.go("/")
-    pages = ["/"] + _hrefs(session, "nav.site-nav .site-menu a.nav-link")
+    pages = ["/", *_hrefs(session, "nav.site-nav .site-menu a.nav-link")]
     creator = _first(session, "/creators/?owner=any", "table a[href^='/creators/']")
     if creator:
         session.go(creator)
-        pages += [creator] + _hrefs(session, ".nav-tabs a[href*='tab=']")
+        pages += [creator, *_hrefs(session, ".nav-tabs a[href*='tab=']")]
     if role in ("admin", "legal"):
         pages.append(_first(session, "/review/", "table a[href^='/review/']"))
     if role in ("admin", "manager", "viewer"):
         pages.append(_first(session, "/submissions/", "table a[href^='/submissions/']"))
     if creator:
         session.go(f"{creator}?tab=agreements")
-        pages += _hrefs(session, "main a[href^='/agreements/ndas/'], main a[href^='/agreements/deals/']")[:4]
+        pages += _hrefs(
+            session, "main a[href^='/agreements/ndas/'], main a[href^='/agreements/deals/']"
+        )[:4]
     pages.append(_first(session, "/feedback/report", "a[href^='/feedback/products/']"))
     pages += ["/calendar/", "/digest/preview", "/profile"]
     seen: list[str] = []
