@@ -17,6 +17,8 @@ from tests.conftest import csrf_token, log_in
 PUBLIC_ALLOWLIST = {
     "auth.login",
     "home.healthz",
+    # The site icon browsers fetch before anyone logs in (a redirect to the static SVG).
+    "home.favicon",
     "api.openapi",
     # Account recovery and invitations: reached from an email, before any login.
     "recovery.forgot_password",

@@ -9,6 +9,7 @@ from flask import Flask
 
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL
 from crm.common.registry import (
+    ADMIN_MENU,
     CreatorSection,
     DemoLoader,
     HomePanel,
@@ -47,7 +48,9 @@ def register(app: Flask) -> None:
         )
     )
     # Managers and legal see the list (read-only) to know what is released; admins edit it.
-    reg.nav.append(NavItem("agreements.products", "Products", EDITORS_AND_LEGAL, order=85))
+    reg.nav.append(
+        NavItem("agreements.products", "Products", EDITORS_AND_LEGAL, order=85, group=ADMIN_MENU)
+    )
     app.jinja_env.globals["grant_state"] = sections.grant_state
     reg.home_panels.append(
         HomePanel("agreements/_home_panel.html", sections.home_panel, ALL_ROLES, order=30)

@@ -13,6 +13,7 @@ from flask import Flask, url_for
 from crm.common.labels import label
 from crm.common.permissions import ADMIN, ALL_ROLES, EDITORS, LEGAL, VIEWER
 from crm.common.registry import (
+    ADMIN_MENU,
     CreatorSection,
     HomePanel,
     NavItem,
@@ -152,7 +153,9 @@ def register(app: Flask) -> None:
         )
     )
     reg.nav.append(NavItem("approvals.index", "Submissions", EDITORS | {VIEWER}, 31))
-    reg.nav.append(NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92))
+    reg.nav.append(
+        NavItem("approvals.settings", "Check settings", frozenset({ADMIN}), 92, group=ADMIN_MENU)
+    )
     reg.home_panels.append(
         HomePanel("approvals/_panel_queue.html", _review_panel, frozenset({LEGAL}), order=15)
     )

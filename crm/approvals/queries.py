@@ -17,7 +17,7 @@ from crm.agreements.models import Deal, Grant, Nda
 from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
 from crm.common.errors import Invalid, NotFound
 from crm.common.ids import MAX_ID, parse_int
-from crm.common.pagination import Page, SortKey, keyset_page
+from crm.common.pagination import Page, SortKey, count_up_to, keyset_page
 from crm.creators.models import PLATFORMS, Creator
 from crm.creators.search import matches as creator_matches
 
@@ -125,6 +125,11 @@ def review_queue_rows(
     return keyset_page(session, stmt, QUEUE_ORDER, cursor, limit, scalars=False)
 
 
+def count_queue(session: Session, filters: QueueFilters, now=None) -> int:
+    """How many in-review submissions match the filters (up to pagination.COUNT_CAP + 1)."""
+    return count_up_to(session, select(Submission).where(*_queue_where(filters, now)))
+
+
 def next_for_reviewer(session: Session, reviewer_id: int | None) -> int | None:
     """The id of the submission a reviewer should look at next: the longest waiting in
     review (the queue's order) that is not their own (R5), or None when there is none."""
@@ -159,13 +164,25 @@ def list_submissions(
     limit: int = 50,
 ) -> Page:
     """Newest first, with creator and revisions eagerly loaded (two queries)."""
-    stmt = select(Submission).options(joinedload(Submission.creator))
+    stmt = _submissions_matching(status, creator_id).options(joinedload(Submission.creator))
+    order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
+    return keyset_page(session, stmt, order, cursor, limit)
+
+
+def count_submissions(
+    session: Session, *, status: str | None = None, creator_id: int | None = None
+) -> int:
+    """How many submissions match (up to pagination.COUNT_CAP + 1)."""
+    return count_up_to(session, _submissions_matching(status, creator_id))
+
+
+def _submissions_matching(status: str | None, creator_id: int | None):
+    stmt = select(Submission)
     if status:
         stmt = stmt.where(Submission.status == status)
     if creator_id:
         stmt = stmt.where(Submission.creator_id == creator_id)
-    order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
-    return keyset_page(session, stmt, order, cursor, limit)
+    return stmt
 
 
 def load_submission(session: Session, submission_id: int) -> Submission:

@@ -70,15 +70,20 @@ def index():
     if status and status not in SUBMISSION_STATUSES:
         raise Invalid({"status": [f"must be one of {', '.join(SUBMISSION_STATUSES)}"]})
     creator_id = arg_id("creator_id")
+    db = get_session()
     page = queries.list_submissions(
-        get_session(),
+        db,
         status=status,
         creator_id=creator_id,
         cursor=request.args.get("cursor"),
         limit=parse_limit(request.args.get("limit")),
     )
     return render_template(
-        "approvals/index.html", page=page, statuses=SUBMISSION_STATUSES, status=status
+        "approvals/index.html",
+        page=page,
+        statuses=SUBMISSION_STATUSES,
+        status=status,
+        total=queries.count_submissions(db, status=status, creator_id=creator_id),
     )
 
 
@@ -100,6 +105,7 @@ def queue():
         filters=filters,
         platforms=PLATFORMS,
         chosen_creator=chosen,
+        total=queries.count_queue(db, filters),
     )
 
 

@@ -3,7 +3,7 @@
 from flask import Flask
 
 from crm.common.permissions import AUDITORS
-from crm.common.registry import NavItem, registry
+from crm.common.registry import ADMIN_MENU, NavItem, registry
 
 
 def register(app: Flask) -> None:
@@ -12,4 +12,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     reg = registry(app)
     reg.api_routes.extend(api.routes)
-    reg.nav.append(NavItem("audit.index", "Audit", AUDITORS, order=95))
+    reg.nav.append(NavItem("audit.index", "Audit", AUDITORS, order=95, group=ADMIN_MENU))

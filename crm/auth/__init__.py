@@ -8,7 +8,7 @@ route's declared roles.
 from flask import Flask
 
 from crm.common.permissions import ADMINS
-from crm.common.registry import Job, NavItem, registry
+from crm.common.registry import ADMIN_MENU, Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(recovery.bp)
     reg = registry(app)
     reg.api_routes.extend(api.routes)
-    reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90))
+    reg.nav.append(NavItem("admin_users.index", "Users", ADMINS, order=90, group=ADMIN_MENU))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("auth.purge", tasks.purge_job, "cron", {"hour": 2, "minute": 30}))
     reg.cli_commands.extend([cli.create_user, cli.invite_user, cli.create_token])

@@ -5,7 +5,7 @@ through an outbox with retries. A top domain: it listens to the others' signals.
 from flask import Flask
 
 from crm.common.permissions import ADMINS
-from crm.common.registry import Job, NavItem, registry
+from crm.common.registry import ADMIN_MENU, Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("chat.index", "Chat", ADMINS, order=93))
+    reg.nav.append(NavItem("chat.index", "Chat", ADMINS, order=93, group=ADMIN_MENU))
     reg.demo_loaders.append(demo.LOADER)
     reg.jobs.append(Job("chat.deliver", tasks.deliver_due, "interval", {"minutes": 1}))
     reg.jobs.append(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, or_
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -23,6 +23,7 @@ from crm.common.ids import MAX_BIGINT, MAX_ID, parse_int
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+COUNT_CAP = 1000
 
 
 @dataclass
@@ -173,6 +174,15 @@ def keyset_page(
         last = rows[-1]
         next_cursor = encode_cursor([_read(last, k.attr) for k in order])
     return Page(rows, next_cursor)
+
+
+def count_up_to(session: Session, stmt: Select[Any], cap: int = COUNT_CAP) -> int:
+    """How many rows `stmt` matches, for the "42 creators" above a list: one statement that
+    stops counting past `cap` (a list pages by cursor, so an exact count of a very large
+    match would cost a scan on every page); a result above `cap` reads "more than cap"."""
+    narrow = stmt.with_only_columns(literal(1), maintain_column_froms=True).order_by(None)
+    limited = narrow.limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 def _read(row: object, attr: str) -> Any:

@@ -54,11 +54,17 @@ class ApiRoute:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+ADMIN_MENU = "Admin"
+USER_MENU = "user"
+
+
 @dataclass
 class NavItem:
     """An entry of the navigation bar. `count(user)` returns a SELECT of one count (or None
     for no badge); the counts of every entry run together as one statement per page.
-    `group` puts the entry under a menu of that name (e.g. "Admin")."""
+    `group` puts the entry under a menu of that name (`ADMIN_MENU`), or in the user's own
+    menu beside their name (`USER_MENU`); a menu a role would see with one entry only is
+    shown as that entry's link, so nobody opens a menu to find a single page."""
 
     endpoint: str
     label: str

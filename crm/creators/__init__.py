@@ -11,6 +11,7 @@ from flask import Flask
 
 from crm.common.permissions import ADMINS, ALL_ROLES, EDITORS
 from crm.common.registry import (
+    ADMIN_MENU,
     CreatorSection,
     DemoLoader,
     HomePanel,
@@ -54,7 +55,9 @@ def register(app: Flask) -> None:
     )
     reg.jobs.append(Job("creators.bulk", tasks.run_bulk_jobs, "interval", {"seconds": 30}))
     reg.nav.append(NavItem("creators.index", "Creators", ALL_ROLES, order=10))
-    reg.nav.append(NavItem("creators.custom_fields_admin", "Custom fields", ADMINS, order=88))
+    reg.nav.append(
+        NavItem("creators.custom_fields_admin", "Custom fields", ADMINS, order=88, group=ADMIN_MENU)
+    )
     reg.timeline.append(TimelineProvider("interactions", panels.interaction_entries))
     reg.home_panels.append(
         HomePanel("creators/_panel_stale.html", panels.stale_creators_panel, EDITORS, order=30)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.auth.models import User
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
-from crm.common.pagination import Page, SortKey, keyset_page
+from crm.common.pagination import Page, SortKey, count_up_to, keyset_page
 from crm.common.permissions import MANAGER
 from crm.creators import search
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS, Account, Creator, CreatorTag
@@ -292,6 +292,11 @@ def list_creators(
     order = [SortKey(key, "sort_value", descending), SortKey(Creator.id, "Creator.id", descending)]
     page = keyset_page(session, stmt, order, cursor, limit, scalars=False)
     return Page([row[0] for row in page.items], page.next_cursor)
+
+
+def count_creators(session: Session, user, filters: CreatorFilters) -> int:
+    """How many creators match the filters (up to pagination.COUNT_CAP + 1)."""
+    return count_up_to(session, filtered(filters, user))
 
 
 def iter_creators(

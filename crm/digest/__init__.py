@@ -7,7 +7,7 @@ see crm/digest/sections.py); this package composes, claims and sends.
 from flask import Flask
 
 from crm.common.permissions import ALL_ROLES
-from crm.common.registry import Job, NavItem, registry
+from crm.common.registry import USER_MENU, Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
@@ -15,7 +15,9 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("digest.preview", "Digest preview", ALL_ROLES, order=85))
+    reg.nav.append(
+        NavItem("digest.preview", "Digest preview", ALL_ROLES, order=85, group=USER_MENU)
+    )
     timezone = app.config.get("CRM_TIMEZONE") or "UTC"
     reg.jobs.append(
         Job(

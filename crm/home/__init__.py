@@ -1,6 +1,6 @@
-"""The home dashboard (each domain adds a panel) and the health check."""
+"""The home dashboard (each domain adds a panel), the health check and the favicon."""
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -36,6 +36,14 @@ def healthz():
         current_app.logger.warning("health check: database unreachable")
         return jsonify({"status": "error", "database": "unreachable"}), 503
     return jsonify({"status": "ok", "database": "ok"})
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links; the icon is
+    the SVG of static/, so the request is answered instead of logged as a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 def register(app: Flask) -> None:

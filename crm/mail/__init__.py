@@ -7,7 +7,7 @@ email itself with `rendering.render_email`, the helpers of `notifications.py` an
 from flask import Flask
 
 from crm.common.permissions import ADMINS
-from crm.common.registry import Job, NavItem, registry
+from crm.common.registry import ADMIN_MENU, Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
@@ -17,7 +17,14 @@ def register(app: Flask) -> None:
     account_links.connect()
     reg = registry(app)
     reg.nav.append(
-        NavItem("mail.outbox", "Outbox", ADMINS, order=92, count=services.failed_count_stmt)
+        NavItem(
+            "mail.outbox",
+            "Outbox",
+            ADMINS,
+            order=92,
+            count=services.failed_count_stmt,
+            group=ADMIN_MENU,
+        )
     )
     reg.jobs.append(Job("mail.flush", tasks.flush_outbox, "interval", {"minutes": 1}))
     reg.cli_commands.append(cli.mail_group)

@@ -1,25 +1,36 @@
 """One colour per meaning for every status-like value, so a badge reads the same everywhere.
 
-Templates call `status_badge(value)` from `_macros/badges.html`; the tone comes from here:
-good (done, in force, allowed), attention (waiting on someone), warning (at risk), bad
-(refused, ended by force), neutral (not started, closed quietly), and `primary` for published.
+Templates call `status_badge(value)` from `_macros/badges.html`; the tone comes from here.
+Four meanings, so a list can be read by colour alone: ok (green: done, in force, allowed),
+waiting (amber: on someone's desk, not yet in force), refused or at risk (red: refused,
+ended by force, overdue), neutral (grey: not started, closed quietly). `primary` marks a
+published post; priorities keep their own scale (low grey, medium blue, high amber, critical
+red).
 """
 
 from __future__ import annotations
 
 _TONES: dict[str, tuple[str, ...]] = {
     "success": ("signed", "active", "approved", "allowed", "resolved", "paid", "done"),
-    "info": (
+    "warning": (
+        "in_review",
         "sent",
         "negotiating",
         "changes_requested",
         "triaged",
         "forwarded",
-        "medium",
         "scheduled",
         "contacted",
+        "proposed",
+        "new",
+        "pending",
+        "open",
+        "due",
+        "paused",
+        "suspended",
+        "constrained",
+        "high",
     ),
-    "warning": ("in_review", "suspended", "constrained", "high", "due", "paused", "open"),
     "danger": (
         "terminated",
         "revoked",
@@ -40,10 +51,10 @@ _TONES: dict[str, tuple[str, ...]] = {
         "ended",
         "dismissed",
         "prospect",
+        "withdrawn",
     ),
     "primary": ("published",),
-    "dark": ("withdrawn",),
-    "light": ("proposed", "new", "pending"),
+    "info": ("medium",),
 }
 
 TONE_OF: dict[str, str] = {value: tone for tone, values in _TONES.items() for value in values}

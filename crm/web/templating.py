@@ -3,25 +3,40 @@ checks."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, g
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from crm.common import labels, money
-from crm.common.permissions import can, can_see_money
-from crm.common.registry import registry
+from crm.common.permissions import ADMIN, can, can_see_money
+from crm.common.registry import ADMIN_MENU, USER_MENU, registry
 from crm.common.timefmt import viewer_zone
 from crm.web import nonces, times
 from crm.web.badges import tone
+
+# An ISO date, with its time and zone if given ("2026-10-24", "2026-12-02 05:22 Europe/London").
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?(?: (?:[A-Z]{2,5}|[A-Z][a-z]+/[\w/+-]+))?)?"
+)
+
+
+def dates_nobreak(text: object) -> Markup:
+    """The text, escaped, with each ISO date in it kept on one line: browsers break a line
+    after a hyphen, so "2026-10-24" inside a task title could end a line at "2026-"."""
+    safe = str(escape(text))  # escaped first; the pattern matches only digits, : and a zone
+    return Markup(_DATE.sub(lambda m: f'<span class="text-date">{m.group(0)}</span>', safe))  # noqa: S704
 
 
 def init_app(app: Flask) -> None:
     # A global, not a context value, so macros imported without context see it too.
     app.jinja_env.globals["status_tone"] = tone
     app.jinja_env.globals["form_nonce"] = nonces.field
+    app.jinja_env.filters["dates_nobreak"] = dates_nobreak
 
     # Every code a person reads goes through `label` (crm/common/labels.py); counts with a
     # noun through `plural`.
@@ -52,6 +67,7 @@ def init_app(app: Flask) -> None:
             "can_see_money": lambda: can_see_money(current_user),
             "nav_items": _nav_items,
             "viewer_zone": lambda: viewer_zone(current_user),
+            "nav_bar": _nav_bar,
         }
 
 
@@ -74,7 +90,11 @@ def _nav_items() -> list[dict[str, Any]]:
                 "endpoint": item.endpoint,
                 "label": item.label,
                 "badge": None,
-                "group": item.group,
+                # The Admin menu gathers admin work; another role allowed one of its pages
+                # (legal's audit log, the products list) sees that page as a link of its own.
+                "group": None
+                if item.group == ADMIN_MENU and current_user.role != ADMIN
+                else item.group,
             }
             if item.count is not None:
                 stmt = item.count(current_user)
@@ -95,3 +115,42 @@ def _nav_items() -> list[dict[str, Any]]:
                 entry["badge"] = value or None
     g.nav_items = items
     return items
+
+
+def _nav_bar() -> dict[str, Any]:
+    """The bar as the template draws it: `entries` in order, each a link or a menu (`children`,
+    the summed `badge`, `active` when it holds the page shown), and `user`, the links of
+    the user's own menu. A menu this user would see with one entry is that entry's link."""
+    from flask import request
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    entries: list[dict[str, Any]] = []
+    user: list[dict[str, Any]] = []
+    for item in _nav_items():
+        group = item["group"]
+        if group == USER_MENU:
+            user.append(item)
+        elif group is None:
+            entries.append(item)
+        elif group in groups:
+            groups[group].append(item)
+        else:
+            groups[group] = [item]
+            entries.append({"menu": group, "children": groups[group]})
+    bar = []
+    for entry in entries:
+        items = entry.get("children")
+        if items is None:
+            bar.append(entry)
+        elif len(items) == 1:
+            bar.append(items[0])
+        else:
+            bar.append(
+                {
+                    "label": entry["menu"],
+                    "children": items,
+                    "badge": sum(i["badge"] or 0 for i in items) or None,
+                    "active": any(i["endpoint"] == request.endpoint for i in items),
+                }
+            )
+    return {"entries": bar, "user": user}

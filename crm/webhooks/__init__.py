@@ -3,7 +3,7 @@
 from flask import Flask
 
 from crm.common.permissions import ADMINS
-from crm.common.registry import Job, NavItem, registry
+from crm.common.registry import ADMIN_MENU, Job, NavItem, registry
 
 
 def register(app: Flask) -> None:
@@ -11,7 +11,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     reg = registry(app)
-    reg.nav.append(NavItem("webhooks.index", "Webhooks", ADMINS, order=93))
+    reg.nav.append(NavItem("webhooks.index", "Webhooks", ADMINS, order=93, group=ADMIN_MENU))
     reg.api_routes.extend(api.routes)
     reg.jobs.append(Job("webhooks.deliver", tasks.deliver_due, "interval", {"minutes": 1}))
     reg.cli_commands.append(cli.webhooks_group)

@@ -16,3 +16,25 @@ document.addEventListener("change", (event) => {
   document.querySelectorAll(`input[type=checkbox][form="${box.dataset.selectAll}"]:not([data-select-all])`)
     .forEach((row) => { row.checked = box.checked; });
 });
+
+// The bar's menus are <details> and open without this; with it, a click elsewhere or
+// Escape closes an open menu, and opening one closes the others.
+const barMenus = () => document.querySelectorAll(".site-nav details[open]");
+document.addEventListener("click", (event) => {
+  barMenus().forEach((menu) => {
+    if (!menu.contains(event.target) && !menu.classList.contains("site-menu-toggle")) {
+      menu.open = false;
+    }
+  });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") {
+    return;
+  }
+  barMenus().forEach((menu) => {
+    if (menu.contains(document.activeElement) && !menu.classList.contains("site-menu-toggle")) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+});

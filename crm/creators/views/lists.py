@@ -37,6 +37,7 @@ def _list_page(args, view_form: SaveViewForm | None = None, status: int = 200, b
     return render_template(
         "creators/index.html",
         page=page,
+        total=listing.count_creators(db, current_user, filters),
         filters=filters,
         args=filters.as_args(),
         owners=services.owner_choices(db),
