@@ -13,6 +13,7 @@ from crm.agreements.models import (
     DEAL_STATUSES,
     Deal,
     Grant,
+    deal_grants,
 )
 from crm.agreements.services._common import (
     DEAL_TRANSITIONS,
@@ -37,6 +38,7 @@ from crm.agreements.services.payments import (  # noqa: F401 (re-exported)
 )
 from crm.audit.services import record
 from crm.common.actor import Actor
+from crm.common.clearance import hidden_for, unfiltered
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators import custom_fields
 
@@ -194,6 +196,20 @@ def _apply_deal(deal: Deal, v: dict[str, Any]) -> None:
     deal.grants = v["grants"]
 
 
+def _hidden_grants(session: Session, actor: Actor, deal: Deal) -> list[Grant]:
+    """The deal's grants of products the actor is not cleared for: they never saw them, so
+    an edit of the visible ones keeps these linked."""
+    hidden = hidden_for(session, actor).ids
+    if not hidden:
+        return []
+    stmt = (
+        select(Grant)
+        .join(deal_grants, deal_grants.c.grant_id == Grant.id)
+        .where(deal_grants.c.deal_id == deal.id, Grant.product_id.in_(hidden))
+    )
+    return list(session.scalars(stmt, execution_options=unfiltered()))
+
+
 def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> Deal:
     """Edit a deal; `status` moves along DEAL_TRANSITIONS. Finished deals are read-only."""
     target = fields.pop("status", None)
@@ -211,6 +227,8 @@ def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> De
             raise Invalid({"currency": ["cannot change once payments are scheduled"]})
         errors = FieldErrors()
         v = _deal_values(session, errors, deal.creator_id, fields, deal) if fields else {}
+        if "grants" in v:
+            v["grants"] = v["grants"] + _hidden_grants(session, actor, deal)
         if given_custom:
             values = custom_fields.clean_values(
                 session, "deal", extra, errors, current=deal.custom_fields, creating=False
