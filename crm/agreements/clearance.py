@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import String as SqlString
-from sqlalchemy import and_, cast, exists, literal, not_, or_, select, text, true, union_all
+from sqlalchemy import and_, cast, delete, exists, literal, not_, or_, select, text, true, union_all
 from sqlalchemy.orm import Session
 
 from crm.agreements.models import Grant, Nda, Product, ProductClearance, nda_products
@@ -60,7 +60,7 @@ def hidden_products(session: Session, user: Any, today: date) -> HiddenSet:
     listed = exists().where(
         _clearances.c.product_id == _products.c.id, _clearances.c.user_id == user.id
     )
-    cleared = listed
+    cleared: Any = listed
     if getattr(user, "role", None) == LEGAL:
         cleared = or_(listed, _products.c.legal_cleared == true())
     rows = session.execute(
@@ -283,7 +283,7 @@ def set_clearance(
         added, removed = sorted(wanted - current), sorted(current - wanted)
         if removed:
             session.execute(
-                ProductClearance.__table__.delete().where(
+                delete(ProductClearance).where(
                     ProductClearance.product_id == product.id,
                     ProductClearance.user_id.in_(removed),
                 )

@@ -147,7 +147,8 @@ def _fold(body: str) -> str:
         if len(raw) <= 75:
             lines.append(line)
             continue
-        parts, current = [], b""
+        parts: list[str] = []
+        current = b""
         for ch in line:
             enc = ch.encode("utf-8")
             if len(current) + len(enc) > (75 if not parts else 74):
