@@ -13,7 +13,6 @@ from crm.agreements.models import (
     DEAL_STATUSES,
     Deal,
     Grant,
-    deal_grants,
 )
 from crm.agreements.services._common import (
     DEAL_TRANSITIONS,
@@ -38,7 +37,7 @@ from crm.agreements.services.payments import (  # noqa: F401 (re-exported)
 )
 from crm.audit.services import record
 from crm.common.actor import Actor
-from crm.common.clearance import hidden_for, unfiltered
+from crm.common.clearance import hidden_for
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.creators import custom_fields
 
@@ -197,17 +196,14 @@ def _apply_deal(deal: Deal, v: dict[str, Any]) -> None:
 
 
 def _hidden_grants(session: Session, actor: Actor, deal: Deal) -> list[Grant]:
-    """The deal's grants of products the actor is not cleared for: they never saw them, so
-    an edit of the visible ones keeps these linked."""
+    """The deal's grants of products the actor is not cleared for, as far as this session
+    loaded them: an edit of the visible ones keeps these. Read for the actor, the collection
+    never held them, so the assignment leaves their rows alone; read with everything, they
+    are kept by being assigned again."""
     hidden = hidden_for(session, actor).ids
     if not hidden:
         return []
-    stmt = (
-        select(Grant)
-        .join(deal_grants, deal_grants.c.grant_id == Grant.id)
-        .where(deal_grants.c.deal_id == deal.id, Grant.product_id.in_(hidden))
-    )
-    return list(session.scalars(stmt, execution_options=unfiltered()))
+    return [g for g in deal.grants if g.product_id in hidden]
 
 
 def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> Deal:
