@@ -33,27 +33,42 @@ def setup(db):
     public = agreements.create_product(db, admin, name="Lumen Chat", public_on=date(2026, 1, 1))
     creator = CreatorFactory(owner_id=manager.id)
     db.flush()
-    both = NdaFactory(creator_id=creator.id, effective_on=date(2026, 1, 1),
-                      expires_on=date(2027, 12, 31))  # fmt: skip
+    both = NdaFactory(
+        creator_id=creator.id, effective_on=date(2026, 1, 1), expires_on=date(2027, 12, 31)
+    )
     both.products = [secret, public]
     db.flush()
     grant = agreements.create_grant(
-        db, admin, creator_id=creator.id, product_id=secret.id, nda_id=both.id,
-        starts_on=date(2026, 2, 1), ends_on=date(2026, 12, 31),
-    )  # fmt: skip
+        db,
+        admin,
+        creator_id=creator.id,
+        product_id=secret.id,
+        nda_id=both.id,
+        starts_on=date(2026, 2, 1),
+        ends_on=date(2026, 12, 31),
+    )
     open_grant = agreements.create_grant(
-        db, admin, creator_id=creator.id, product_id=public.id,
-        starts_on=date(2026, 2, 1), ends_on=date(2026, 12, 31),
-    )  # fmt: skip
+        db,
+        admin,
+        creator_id=creator.id,
+        product_id=public.id,
+        starts_on=date(2026, 2, 1),
+        ends_on=date(2026, 12, 31),
+    )
     deal = DealFactory(creator_id=creator.id, kind="hybrid", title="Spring")
     deal.grants = [grant, open_grant]
     _t, raw = create_token(db, manager, manager, "t")
     db.flush()
     assert secret.id in clearance.hidden_products(db, manager, NOW.date()).ids
     return {
-        "creator": creator, "nda": both, "grant": grant, "open_grant": open_grant,
-        "deal": deal, "secret": secret, "headers": {"Authorization": f"Bearer {raw}"},
-    }  # fmt: skip
+        "creator": creator,
+        "nda": both,
+        "grant": grant,
+        "open_grant": open_grant,
+        "deal": deal,
+        "secret": secret,
+        "headers": {"Authorization": f"Bearer {raw}"},
+    }
 
 
 def test_an_uncleared_editor_cannot_rewrite_a_shared_nda(client, db, setup):
@@ -81,8 +96,11 @@ def test_editing_a_deal_keeps_the_grants_the_editor_cannot_see(client, db, setup
     url = f"/api/v1/deals/{setup['deal'].id}"
     shown = client.get(url, headers=setup["headers"]).get_json()
     assert shown["grant_ids"] == [setup["open_grant"].id]
-    response = client.patch(url, headers=setup["headers"],
-                            json={"title": "Spring tour", "grant_ids": [setup["open_grant"].id]})  # fmt: skip
+    response = client.patch(
+        url,
+        headers=setup["headers"],
+        json={"title": "Spring tour", "grant_ids": [setup["open_grant"].id]},
+    )
     assert response.status_code == 200, response.get_json()
     db.expire_all()
     deal = db.get(Deal, setup["deal"].id)
@@ -94,10 +112,17 @@ def test_the_leak_check_and_disclosure_rules_hold_for_an_uncleared_submitter(cli
     db.get(Grant, setup["open_grant"].id).status = "revoked"
     db.delete(db.get(Deal, setup["deal"].id))
     db.flush()
-    response = client.post("/api/v1/submissions", headers=setup["headers"], json={
-        "creator_id": setup["creator"].id, "platform": "instagram", "title": "Tour",
-        "planned_for": "2026-03-20T15:00:00+00:00", "body": "A first look at Stargazer!",
-    })  # fmt: skip
+    response = client.post(
+        "/api/v1/submissions",
+        headers=setup["headers"],
+        json={
+            "creator_id": setup["creator"].id,
+            "platform": "instagram",
+            "title": "Tour",
+            "planned_for": "2026-03-20T15:00:00+00:00",
+            "body": "A first look at Stargazer!",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     checks = db.scalars(select(RevisionCheck)).all()
     codes = {c.code for c in checks}
