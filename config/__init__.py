@@ -92,6 +92,9 @@ class BaseConfig:
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     RECENT_LOGIN_MINUTES = 15
+    # Need-to-know for unreleased products (crm/common/clearance.py): on, only admins, legal
+    # (unless turned off per product) and the users an admin cleared see an unreleased one.
+    CRM_NEED_TO_KNOW = True
     REMEMBER_COOKIE_DURATION = 0
 
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
@@ -144,6 +147,7 @@ class BaseConfig:
         ("CRM_S3_ACCESS_KEY_ID", str),
         ("CRM_S3_SECRET_ACCESS_KEY", str),
         ("CRM_MAIL_MAX_ATTEMPTS", int),
+        ("CRM_NEED_TO_KNOW", bool),
         ("CRM_METRICS_TIMEOUT", int),
         ("CRM_METRICS_MAX_RETRIES", int),
         ("UPLOAD_QUOTA_BYTES_PER_DAY", int),

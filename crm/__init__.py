@@ -78,10 +78,11 @@ def register_domains(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from crm.web import proxies, security
+    from crm.web import proxies, redaction, security
 
     proxies.init_app(app)
     security.init_app(app)
+    redaction.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -80,6 +80,11 @@ def app_config(database_url, tmp_path_factory) -> dict:
         "CRM_MAIL_DIR": str(files / "mail"),
         "CRM_BASE_URL": "http://crm.test",
         "SERVER_NAME": None,
+        # Need-to-know for unreleased products (crm/common/clearance.py) is on in every real
+        # configuration. Most of the suite predates it and lets managers and viewers work
+        # with unreleased products, so the session app leaves it off unless
+        # CRM_TEST_NEED_TO_KNOW=1; tests/clearance turn it on for their own tests.
+        "CRM_NEED_TO_KNOW": os.environ.get("CRM_TEST_NEED_TO_KNOW") == "1",
     }
     if os.environ.get("CRM_TEST_TIMEZONE"):
         config["CRM_TIMEZONE"] = TEST_ZONE.key

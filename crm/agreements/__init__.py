@@ -7,6 +7,7 @@ go into the app's registry, and its receivers are connected to the signals it re
 
 from flask import Flask
 
+from crm.common.clearance import install as install_clearance
 from crm.common.permissions import ALL_ROLES, EDITORS_AND_LEGAL
 from crm.common.registry import (
     ADMIN_MENU,
@@ -24,6 +25,8 @@ from crm.common.registry import (
 def register(app: Flask) -> None:
     from crm.agreements import (
         api,
+        clearance,
+        clearance_api,
         cli,
         demo,
         digest,
@@ -42,6 +45,12 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     reg = registry(app)
     reg.api_routes.extend(api.routes)
+    reg.api_routes.extend(clearance_api.routes)
+    # Need-to-know for unreleased products: the hidden set of a user and the agreements'
+    # rows it leaves out (crm/common/clearance.py applies them to every read).
+    reg.clearance_provider = clearance.hidden_products
+    reg.clearance_rules.extend(clearance.RULES)
+    install_clearance()
     reg.nav.append(
         NavItem(
             "agreements.index", "Agreements", ALL_ROLES, order=30, count=sections.expiring_count
@@ -67,6 +76,7 @@ def register(app: Flask) -> None:
     reg.timeline.append(TimelineProvider("ndas", sections.nda_entries))
     reg.timeline.append(TimelineProvider("grants", sections.grant_entries))
     reg.timeline.append(TimelineProvider("deals", sections.deal_entries))
+    reg.timeline.append(TimelineProvider("restricted", sections.restricted_entries))
     reg.digest_sections.append(digest.SECTION)
     reg.reminder_rules.extend(reminder_rules.RULES)
     for link in links.LINKS:

@@ -126,10 +126,30 @@ def load(session, context: dict) -> None:
     deal(a, "Podcast mention", "paid", (), fee="300.00", currency="GBP")
     deal(b, "Cancelled tour", "paid", ("cancelled",), fee="1200.00", currency="USD")
 
+    _demo_clearance(session, context, products)
     context["products"] = products
     context["ndas"] = [signed_a, soon_b, draft_c, sent_e, to_expire, to_end]
     context["grants"] = [g_active, g_soon, g_public, g_revoked, g_expired, g_suspended]
     context["deals"] = list(session.scalars(_deals_stmt(creators)))
+
+
+def _demo_clearance(session, context: dict, products) -> None:
+    """Need-to-know in the demo: the managers are cleared for every unreleased product; the
+    viewer is not cleared for Vela Video, so logging in as the viewer shows it missing."""
+    from crm.agreements.models import ProductClearance
+    from crm.db import utcnow
+
+    staff = [u for u in (context.get("users") or {}).values() if u.role in ("manager", "viewer")]
+    for product in products:
+        if product.public_on is not None and product.public_on <= org_today():
+            continue
+        for user in staff:
+            if user.role == "viewer" and product.name == "Vela Video":
+                continue
+            session.add(
+                ProductClearance(product_id=product.id, user_id=user.id, granted_at=utcnow())
+            )
+    session.flush()
 
 
 def _deals_stmt(creators):

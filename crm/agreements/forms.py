@@ -27,6 +27,13 @@ class ProductForm(FlaskForm):
     public_on = DateField("Public release date", validators=[Optional()])
 
 
+class ClearanceForm(FlaskForm):
+    """Who may see the product while it is unreleased (admins always may)."""
+
+    user_ids = SelectMultipleField("Cleared users", coerce=coerce_id, validate_choice=True)
+    legal_cleared = BooleanField("Legal is cleared (they review the leaks)")
+
+
 class NdaForm(FlaskForm):
     creator_id = HiddenField()
     product_ids = SelectMultipleField("Covered products", coerce=coerce_id, validate_choice=True)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,10 +43,29 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     public_on: Mapped[date | None] = mapped_column(Date)
+    # Need-to-know while unreleased (crm/agreements/clearance.py): legal reviews the leaks,
+    # so legal is cleared unless an admin turns it off for this product.
+    legal_cleared: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def released_on(self, day: date) -> bool:
         return self.public_on is not None and self.public_on <= day
+
+
+class ProductClearance(Base):
+    """A user an admin cleared for an unreleased product (admins are always cleared)."""
+
+    __tablename__ = "product_clearances"
+    __table_args__ = (Index("ix_product_clearances_user", "user_id"),)
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 nda_products = Table(

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import url_for
 
-from crm.agreements import queries, services
+from crm.agreements import clearance, queries, services
 from crm.common import money
 from crm.common.labels import label
 from crm.common.memo import per_request
@@ -61,7 +61,35 @@ def creator_section(session, creator, user) -> dict:
         "can_add_nda": can(user, EDITORS_AND_LEGAL),
         "can_add": can(user, EDITORS),
         "today": _today(),
+        # Records about products the user is not cleared for: a placeholder row each, so an
+        # owner knows they exist, with nothing of their product, names or terms.
+        "restricted": _restricted(session, creator, user),
     }
+
+
+def _restricted(session, creator, user) -> clearance.RestrictedCounts:
+    records = per_request(
+        ("restricted", creator.id, getattr(user, "id", None)),
+        lambda: clearance.restricted_records(session, user, creator.id),
+    )
+    return clearance.count_restricted(records)
+
+
+def restricted_entries(session, creator, user, limit: int) -> list[TimelineEntry]:
+    """A placeholder line per record the user may not see: that it exists, nothing more."""
+    records = per_request(
+        ("restricted", creator.id, getattr(user, "id", None)),
+        lambda: clearance.restricted_records(session, user, creator.id),
+    )
+    return [
+        TimelineEntry(
+            at=r.at,
+            kind="restricted",
+            title="Restricted record",
+            detail="An agreement about a product you are not cleared for.",
+        )
+        for r in records[:limit]
+    ]
 
 
 def _at(day, fallback: datetime) -> datetime:

@@ -14,6 +14,7 @@ from crm.agreements.models import Product
 from crm.auth.models import User
 from crm.calendar import services
 from crm.calendar.services import CalendarEvent, Filters
+from crm.common.clearance import set_request_viewer
 from crm.common.errors import NotFound
 from crm.common.permissions import ALL_ROLES, allow, public
 from crm.common.timeutil import user_today
@@ -140,6 +141,8 @@ def feed(secret: str):
         abort(404)
     filters = filters_from_args()
     start, end = services.feed_window(user_today(user))
+    # The feed reads as its owner: what they may not see is neither listed nor named.
+    set_request_viewer(user)
     items = services.events(db, user, start, end, filters)
     body = services.to_ical(
         items, _urls(items, services.base_url()), f"Launch calendar: {user.name}"

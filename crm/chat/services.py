@@ -26,6 +26,7 @@ from crm.agreements.models import Product
 from crm.audit.services import record
 from crm.chat.models import EVENTS, ChatChannel, ChatMessage
 from crm.common.actor import Actor
+from crm.common.clearance import unfiltered
 from crm.common.errors import FieldErrors, Forbidden, NotFound
 from crm.common.permissions import ADMIN
 from crm.common.timeutil import org_today
@@ -114,7 +115,10 @@ def _unreleased_names(session: Session, day: date) -> list[str]:
     rows = session.execute(
         select(Product.name, Product.aliases).where(
             or_(Product.public_on.is_(None), Product.public_on > day)
-        )
+        ),
+        # Every unreleased name, whoever's act sent the message: an uncleared user's view
+        # of the products must not shrink what the channel's redaction knows to hide.
+        execution_options=unfiltered(),
     ).all()
     names = [n for name, aliases in rows for n in [name, *(aliases or [])] if n and n.strip()]
     return sorted(set(names), key=len, reverse=True)

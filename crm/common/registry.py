@@ -19,6 +19,8 @@ Each domain's `register(app)` (in its `__init__.py`, the one visible place) adds
 | `api_routes`        | `ApiRoute`         | the JSON API's blueprint, built per app (crm.api)|
 | `me_fields`         | `MeField`          | extra fields of `/api/v1/me` (crm/auth/api.py)   |
 | `openapi_extras`    | callable           | per-request changes to the OpenAPI document      |
+| `clearance_provider`| callable           | hidden products of a user (crm/common/clearance) |
+| `clearance_rules`   | `ClearanceRule`    | rows about hidden products left out of reads     |
 
 Nothing else keeps a list of contributions: no module-global lists, no hook lists in service
 modules, no wiring by import side effect. Events between domains are named blinker signals,
@@ -241,6 +243,10 @@ class Registry:
     # `extra(session, spec)` edits a copy of the OpenAPI document for what only the data
     # knows (the custom fields' types).
     openapi_extras: list[Callable[..., None]] = field(default_factory=list)
+    # Need-to-know for unreleased products (crm/common/clearance.py): the one provider of a
+    # user's hidden set, and each domain's criterion leaving out its rows about those products.
+    clearance_provider: Callable[..., Any] | None = None
+    clearance_rules: list[Any] = field(default_factory=list)
 
     def add_record_link(self, link: RecordLink) -> None:
         if link.entity in self.record_links:

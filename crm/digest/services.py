@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.common.clearance import viewing_as
 from crm.common.errors import Invalid
 from crm.common.timeutil import org_zone
 from crm.db import rowcount, utcnow
@@ -34,6 +35,7 @@ from crm.digest.models import DigestDelivery
 from crm.digest.sections import sections_for
 from crm.mail.rendering import Links, render_email
 from crm.mail.services import enqueue
+from crm.web.redaction import redact_html
 
 STALE_CLAIM = timedelta(minutes=15)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -78,10 +80,13 @@ def compose(
     """This user's digest for the week, or None when no section has anything to say."""
     week_start, week_end = week_bounds(iso_week)
     built = []
-    for section in sections_for(user, app):
-        data = section.build(session, user, week_start, week_end)
-        if data:
-            built.append((section, data))
+    # Each section reads as this user: records about products they are not cleared for are
+    # left out, and the names still in free text are redacted from what is rendered.
+    with viewing_as(session, user) as hidden:
+        for section in sections_for(user, app):
+            data = section.build(session, user, week_start, week_end)
+            if data:
+                built.append((section, data))
     if not built:
         return None
     links = links or Links(app)
@@ -102,8 +107,8 @@ def compose(
     }
     return DigestEmail(
         subject=subject,
-        text=render_email("email/digest.txt", **context),
-        html=render_email("email/digest.html", **context),
+        text=hidden.redact(render_email("email/digest.txt", **context)),
+        html=redact_html(render_email("email/digest.html", **context), hidden),
         sections=[section.name for section, _ in built],
     )
 

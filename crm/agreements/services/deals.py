@@ -37,6 +37,7 @@ from crm.agreements.services.payments import (  # noqa: F401 (re-exported)
 )
 from crm.audit.services import record
 from crm.common.actor import Actor
+from crm.common.clearance import hidden_for
 from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
 from crm.common.labels import phrase
 from crm.creators import custom_fields
@@ -195,6 +196,17 @@ def _apply_deal(deal: Deal, v: dict[str, Any]) -> None:
     deal.grants = v["grants"]
 
 
+def _hidden_grants(session: Session, actor: Actor, deal: Deal) -> list[Grant]:
+    """The deal's grants of products the actor is not cleared for, as far as this session
+    loaded them: an edit of the visible ones keeps these. Read for the actor, the collection
+    never held them, so the assignment leaves their rows alone; read with everything, they
+    are kept by being assigned again."""
+    hidden = hidden_for(session, actor).ids
+    if not hidden:
+        return []
+    return [g for g in deal.grants if g.product_id in hidden]
+
+
 def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> Deal:
     """Edit a deal; `status` moves along DEAL_TRANSITIONS. Finished deals are read-only."""
     target = fields.pop("status", None)
@@ -214,6 +226,8 @@ def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> De
             raise Invalid({"currency": ["cannot change once payments are scheduled"]})
         errors = FieldErrors()
         v = _deal_values(session, errors, deal.creator_id, fields, deal) if fields else {}
+        if "grants" in v:
+            v["grants"] = v["grants"] + _hidden_grants(session, actor, deal)
         if given_custom:
             values = custom_fields.clean_values(
                 session, "deal", extra, errors, current=deal.custom_fields, creating=False

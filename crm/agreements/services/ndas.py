@@ -29,7 +29,8 @@ from crm.agreements.services.products import product_is_released
 from crm.agreements.signals import nda_ended, nda_sent, nda_terms_changed
 from crm.audit.services import record, system_actor
 from crm.common.actor import Actor
-from crm.common.errors import Conflict, FieldErrors, NotFound
+from crm.common.clearance import hidden_for, unfiltered
+from crm.common.errors import Conflict, FieldErrors, Forbidden, NotFound
 from crm.common.labels import phrase
 from crm.reminders.services import resolve
 
@@ -111,6 +112,12 @@ def update_nda(session: Session, actor: Actor, nda: Nda, **fields: Any) -> Nda:
     if nda.status not in NDA_EDITABLE:
         raise Conflict(
             f"An NDA that is {phrase(nda.status, 'nda_status')} can no longer be edited."
+        )
+    if hidden_for(session, actor).ids & {p.id for p in nda.products}:
+        # What they see of it is redacted: saving it back would rewrite its products and terms.
+        raise Forbidden(
+            "This NDA also covers a restricted product; an admin or a cleared colleague "
+            "can change it."
         )
     errors = FieldErrors()
     before = nda_snapshot(nda)
@@ -319,7 +326,9 @@ def dependent_grants(
     stmt = (
         select(Grant).where(Grant.nda_id == nda.id, Grant.status.in_(statuses)).order_by(Grant.id)
     )
-    return list(session.scalars(stmt))
+    # R1 and R2 hold for every grant, also those of products the actor is not cleared for:
+    # ending an NDA suspends them all, and an edit may not leave any of them uncovered.
+    return list(session.scalars(stmt, execution_options=unfiltered()))
 
 
 def suspend_dependent_grants(

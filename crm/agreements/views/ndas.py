@@ -13,7 +13,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.agreements import documents, queries, services
+from crm.agreements import clearance, documents, queries, services
 from crm.agreements.forms import (
     DocumentForm,
     NdaForm,
@@ -216,7 +216,11 @@ def nda_download(nda_id: int):
     # A viewer never gets an NDA document: 404, so its existence does not leak either.
     if not can(current_user, EDITORS_AND_LEGAL):
         raise NotFound("No such document.")
-    nda = services.get_nda(get_session(), nda_id)
+    db = get_session()
+    nda = services.get_nda(db, nda_id)
+    # The signed PDF names every product it covers; no redaction reaches inside it.
+    if clearance.covers_hidden(db, current_user, nda):
+        raise NotFound("No such document.")
     stored = documents.open_document(storage_for(), nda)
     if stored is None:
         raise NotFound("No such document.")

@@ -14,6 +14,7 @@ from crm.approvals.checks import CheckSettings, ProductRef, find_phrase, run_che
 from crm.approvals.disclosure.engine import ConditionedReviewFinding, conditioned_review_findings
 from crm.approvals.models import Revision, RevisionCheck, RevisionProduct, Submission
 from crm.approvals.services.settings import load_settings
+from crm.common.clearance import seeing_everything
 from crm.common.timeutil import org_zone, zone
 from crm.creators.models import Creator
 
@@ -83,7 +84,24 @@ def run_revision_checks(
     tz: str | None = None,
     settings: CheckSettings | None = None,
 ) -> list[RevisionCheck]:
-    """Run every check on a revision and store the flags and the products it names."""
+    """Run every check on a revision and store the flags and the products it names.
+
+    The checks read every record, whoever submits: not being cleared for a product must
+    never stop a caption that names it from being flagged (R4), nor a grant of it from
+    making a material connection (R3)."""
+    with seeing_everything(session):
+        return _run_checks(session, submission, revision, today=today, tz=tz, settings=settings)
+
+
+def _run_checks(
+    session: Session,
+    submission: Submission,
+    revision: Revision,
+    *,
+    today: date,
+    tz: str | None,
+    settings: CheckSettings | None,
+) -> list[RevisionCheck]:
     settings = settings or load_settings(session)
     day = planned_day(submission.planned_for, tz)
     products = named_products(revision.body, session.scalars(select(Product)).all())

@@ -6,12 +6,13 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.approvals.models import DECISIONS, Decision, Revision, Submission
+from crm.approvals.models import DECISIONS, Decision, Revision, RevisionProduct, Submission
 from crm.approvals.services.common import get_submission, write_history
 from crm.approvals.services.states import next_status
 from crm.approvals.signals import decision_recorded
 from crm.audit.services import record
 from crm.common.actor import Actor
+from crm.common.clearance import hidden_for
 from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid
 from crm.common.labels import phrase
 from crm.common.permissions import LEGAL
@@ -30,13 +31,37 @@ def is_own_submission(session: Session, actor: Actor, submission: Submission) ->
     return bool(session.scalar(select(own_revision)))
 
 
+def names_hidden_product(session: Session, actor: Actor, revision_id: int | None) -> bool:
+    """The revision names a product the actor is not cleared for: reviewing it needs
+    clearance (legal is cleared by default; an admin may have turned that off)."""
+    hidden = hidden_for(session, actor).ids
+    if not hidden or revision_id is None:
+        return False
+    named = select(RevisionProduct.product_id).where(RevisionProduct.revision_id == revision_id)
+    return any(pid in hidden for pid in session.scalars(named))
+
+
+def _latest_revision_id(session: Session, submission: Submission) -> int | None:
+    return session.scalar(
+        select(Revision.id).where(
+            Revision.submission_id == submission.id,
+            Revision.number == submission.latest_revision,
+        )
+    )
+
+
 def may_decide(session: Session, actor: Actor, submission: Submission) -> bool:
     """Whether `decide` hears this actor on this submission now (R5): legal, not their own
-    submission, and the submission in review. The review page asks before showing the form."""
+    submission, the submission in review, and cleared for every product its latest revision
+    names. The review page asks before showing the form."""
     return (
         getattr(actor, "role", None) == LEGAL
         and submission.status == "in_review"
         and not is_own_submission(session, actor, submission)
+        and not (
+            hidden_for(session, actor)
+            and names_hidden_product(session, actor, _latest_revision_id(session, submission))
+        )
     )
 
 
@@ -75,6 +100,8 @@ def decide(
     )
     if revision is None:
         raise Invalid({"revision": [f"this submission has no revision {revision_number}"]})
+    if names_hidden_product(session, actor, revision.id):
+        raise Forbidden("Reviewing this submission needs clearance for a restricted product.")
     stale = Conflict(
         f"Revision {revision_number} is no longer under review: the submission is now "
         f"{phrase(submission.status, 'submission_status')} with revision "
