@@ -52,7 +52,7 @@ def test_the_user_zone_shows_name_role_zone_and_log_out(client, login):
     bar = _bar(client.get("/tasks/").get_data(as_text=True))
     zone = bar.split('class="site-user"', 1)[1]
     assert "Lee Legal" in zone
-    assert re.search(r"legal · <span[^>]*>time zone </span>Europe/London", zone), zone
+    assert re.search(r"Legal · <span[^>]*>time zone </span>Europe/London", zone), zone
     assert 'href="/profile"' in zone and 'href="/digest/preview"' in zone
     assert re.search(r'action="/logout".*?>Log out</button>', zone, re.S)
     assert user.timezone == "Europe/London"

@@ -30,7 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
     # people
     "role": {"admin": "Admin", "manager": "Manager", "legal": "Legal", "viewer": "Viewer"},
     "relation": {"creator": "Creator", "representative": "Representative"},
-    "link_purpose": {"invite": "Invitation", "login": "Sign-in link"},
+    "link_purpose": {"invite": "Invitation", "login": "Sign-in link", "reset": "Password reset"},
     "login_kind": {"login": "Sign-in", "reset": "Password reset"},
     # creators
     "creator_status": {

@@ -160,8 +160,8 @@ def test_creator_page_shows_header_sections_and_merged_timeline(
         reg.creator_sections.remove(shown)
         reg.creator_sections.remove(hidden)
     assert "Maya &lt;b&gt;Chen&lt;/b&gt;" in page and "<b>Chen</b>" not in page
-    assert "negotiating" in page and "ai art" in page and "Jordan Blake" in page
-    assert "youtube" in page and "mayayt" in page
+    assert "Negotiating" in page and "ai art" in page and "Jordan Blake" in page
+    assert "YouTube" in page and "mayayt" in page
     # The overview links every tab the viewer may see; each tab shows its own part.
     assert f'href="/creators/{creator.id}?tab=timeline"' in page
     assert f'href="/creators/{creator.id}?tab=test"' in page and "?tab=hidden" not in page
