@@ -267,7 +267,7 @@ def deals_get(deal_id: int):
 @routes.patch("/deals/<int:deal_id>")
 @allow(EDITORS)
 @doc("Edit a deal; `status` moves it along its lifecycle", body=DealPatch, response=DealOut,
-     errors=(404, 409, 422))  # fmt: skip
+     errors=(403, 404, 409, 422))  # fmt: skip
 def deals_patch(deal_id: int):
     db = get_session()
     deal = services.get_deal(db, deal_id)

@@ -182,7 +182,7 @@ def submissions_get(submission_id: int):
     body=RevisionIn,
     response=SubmissionDetailOut,
     status=201,
-    errors=(409,),
+    errors=(403, 409),
 )
 def submissions_add_revision(submission_id: int):
     body = parse_body(RevisionIn)

@@ -18,6 +18,8 @@ domain: it holds the mechanism every layer can use.
 - `redact(text, hidden)` replaces a hidden product's name and aliases (case-insensitive,
   whole words) with "a restricted product"; crm/web/redaction.py runs it over every text
   response of a request whose viewer has a hidden set, the digest over every email.
+  `names_hidden` tells a service that stored text names such a product, so an edit of it by
+  that user is refused rather than saved back redacted.
 """
 
 from __future__ import annotations
@@ -142,6 +144,14 @@ def redact(text: str, user: Any, session: Session | None = None) -> str:
 
         session = get_session()
     return hidden_for(session, user).redact(text)
+
+
+def names_hidden(session: Session, user: Any, text: str | None) -> bool:
+    """`text` names a product `user` may not see: what they are shown of it is redacted, so
+    saving it back would write "a restricted product" over the real name."""
+    if sees_everything(user) or not text:
+        return False
+    return hidden_for(session, user).names_any(text)
 
 
 def viewer_of(session: Session) -> Any:

@@ -37,8 +37,8 @@ from crm.agreements.services.payments import (  # noqa: F401 (re-exported)
 )
 from crm.audit.services import record
 from crm.common.actor import Actor
-from crm.common.clearance import hidden_for
-from crm.common.errors import Conflict, FieldErrors, Invalid, NotFound
+from crm.common.clearance import hidden_for, names_hidden
+from crm.common.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.labels import phrase
 from crm.creators import custom_fields
 
@@ -219,6 +219,14 @@ def update_deal(session: Session, actor: Actor, deal: Deal, **fields: Any) -> De
             f"A deal that is {phrase(deal.status, 'deal_status')} can no longer be edited."
         )
     given_custom = "custom_fields" in fields
+    if (fields or given_custom) and any(
+        names_hidden(session, actor, text)
+        for text in (deal.title, deal.deliverables, deal.usage_rights)
+    ):
+        # What they see of it is redacted: saving the form back would overwrite the name.
+        raise Forbidden(
+            "This deal names a restricted product; an admin or a cleared colleague can change it."
+        )
     extra = fields.pop("custom_fields", None)
     values: dict[str, Any] = {}
     if fields or given_custom:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.approvals.media import StoredMedia
@@ -16,7 +16,8 @@ from crm.approvals.services.checking import run_revision_checks
 from crm.approvals.services.common import require_editor, valid_url, write_history
 from crm.approvals.services.states import next_status
 from crm.common.actor import Actor, acts_for_creator
-from crm.common.errors import Conflict, FieldErrors
+from crm.common.clearance import hidden_for, names_hidden, unfiltered
+from crm.common.errors import Conflict, FieldErrors, Forbidden
 from crm.common.timeutil import org_today
 from crm.db import rowcount, utcnow
 
@@ -102,6 +103,18 @@ def insert_revision(
     return revision
 
 
+def _latest_body(session: Session, submission: Submission) -> str | None:
+    """The stored caption, not what the editor was shown: only it tells what saving loses."""
+    return session.scalar(
+        select(Revision.body)
+        .where(
+            Revision.submission_id == submission.id,
+            Revision.number == submission.latest_revision,
+        )
+        .execution_options(**unfiltered())
+    )
+
+
 def add_revision(
     session: Session,
     actor: Actor,
@@ -115,6 +128,15 @@ def add_revision(
     require_editor(actor, submission.creator_id)
     before = submission.status
     after = next_status(before, "add_revision")
+    if hidden_for(session, actor) and names_hidden(
+        session, actor, _latest_body(session, submission)
+    ):
+        # The revision form is prefilled with the redacted caption: saving it would replace
+        # the product's name with "a restricted product".
+        raise Forbidden(
+            "This submission's latest revision names a restricted product; an admin or a "
+            "cleared colleague can add the next one."
+        )
     errors = FieldErrors()
     data = check_revision_input(revision, errors)
     errors.raise_if_any()
