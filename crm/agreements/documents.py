@@ -4,8 +4,6 @@ storage) with its SHA-256, served only as an attachment."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,19 +15,14 @@ from sqlalchemy.orm import Session
 from crm.agreements.models import Nda
 from crm.audit.models import AuditEvent
 from crm.audit.services import record
-from crm.common.errors import Conflict, DomainError, Invalid
+from crm.common.errors import Conflict, Invalid
 from crm.common.filenames import upload_name
 from crm.common.labels import phrase
+from crm.common.pdfs import PayloadTooLarge as PayloadTooLarge
+from crm.common.pdfs import save_pdf
 from crm.common.storage import LocalStorage, Storage, StoredFile, as_storage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
-CHUNK = 64 * 1024
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    title = "Payload too large"
 
 
 def _safe_name(filename: str | None, nda_id: int) -> str:
@@ -64,31 +57,10 @@ def write_document(
     folder), checked by content; `allowance` (crm.common.uploads.Allowance) refuses a file
     that passes the user's daily quota. A refused file leaves nothing stored."""
     _accepts_document(nda)
-    head = stream.read(len(PDF_MAGIC))
-    if not head:
-        raise Invalid({"document": ["is empty"]})
-    if head != PDF_MAGIC:
-        raise Invalid({"document": ["is not a PDF (its content does not start with %PDF-)"]})
-    relative = f"ndas/{secrets.token_hex(16)}.pdf"
-    digest = hashlib.sha256()
-
-    def chunks():
-        size = 0
-        chunk = head
-        while chunk:
-            size += len(chunk)
-            if size > max_bytes:
-                raise PayloadTooLarge(
-                    f"The document is larger than {max_bytes // (1024 * 1024)} MB."
-                )
-            if allowance is not None and allowance.exceeded_by(size):
-                raise allowance.refuse()
-            digest.update(chunk)
-            yield chunk
-            chunk = stream.read(CHUNK)
-
-    size = as_storage(where).save(relative, chunks())
-    return StoredDocument(_safe_name(filename, nda.id), relative, digest.hexdigest(), size)
+    relative, sha256, size = save_pdf(
+        stream, where, "ndas", max_bytes=max_bytes, allowance=allowance
+    )
+    return StoredDocument(_safe_name(filename, nda.id), relative, sha256, size)
 
 
 def attach_document(session: Session, actor, nda: Nda, stored: StoredDocument | None) -> str | None:

@@ -5,8 +5,6 @@ who handle agreements, and to the creator whose release it is."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -14,19 +12,13 @@ from typing import IO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.common.errors import DomainError, Invalid
 from crm.common.filenames import upload_name
+from crm.common.pdfs import PayloadTooLarge as PayloadTooLarge
+from crm.common.pdfs import save_pdf
 from crm.common.storage import Storage, StoredFile, as_storage
 from crm.licensing.models import Release
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
-CHUNK = 64 * 1024
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    title = "Payload too large"
 
 
 @dataclass
@@ -47,33 +39,10 @@ def write_document(
 ) -> StoredDocument:
     """Save the PDF under a random name in the storage (`where`: a `Storage`, or the upload
     folder); a file refused part-way (size, quota) leaves nothing stored."""
-    head = stream.read(len(PDF_MAGIC))
-    if not head:
-        raise Invalid({"document": ["is empty"]})
-    if head != PDF_MAGIC:
-        raise Invalid({"document": ["is not a PDF (its content does not start with %PDF-)"]})
-    relative = f"releases/{secrets.token_hex(16)}.pdf"
-    digest = hashlib.sha256()
-
-    def chunks():
-        size = 0
-        chunk = head
-        while chunk:
-            size += len(chunk)
-            if size > max_bytes:
-                raise PayloadTooLarge(
-                    f"The document is larger than {max_bytes // (1024 * 1024)} MB."
-                )
-            if allowance is not None and allowance.exceeded_by(size):
-                raise allowance.refuse()
-            digest.update(chunk)
-            yield chunk
-            chunk = stream.read(CHUNK)
-
-    size = as_storage(where).save(relative, chunks())
-    return StoredDocument(
-        upload_name(filename, "pdf", "release"), relative, digest.hexdigest(), size
+    relative, sha256, size = save_pdf(
+        stream, where, "releases", max_bytes=max_bytes, allowance=allowance
     )
+    return StoredDocument(upload_name(filename, "pdf", "release"), relative, sha256, size)
 
 
 def open_document(where: Storage | str, release: Release) -> StoredFile | None:

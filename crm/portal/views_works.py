@@ -13,11 +13,11 @@ from flask import (
 from crm.common import uploads
 from crm.common.errors import Invalid
 from crm.common.labels import plural
+from crm.common.pdfs import PayloadTooLarge
 from crm.common.permissions import portal_only
 from crm.common.storage import storage_for
 from crm.common.timeutil import org_today
 from crm.db import get_session
-from crm.licensing.release_documents import PayloadTooLarge
 from crm.portal import pages
 from crm.portal.forms import (
     USE_LABELS,
