@@ -10,6 +10,19 @@ from collections.abc import Iterator
 from crm.common.errors import Invalid
 
 
+def csv_text(data: bytes | str) -> str:
+    """An upload's text: UTF-8 (a byte-order mark dropped); a binary or otherwise encoded
+    file is refused whole (the field `file`)."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    if b"\x00" in data:
+        raise Invalid({"file": ["is not a text CSV file"]})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid({"file": ["must be a UTF-8 CSV file"]}) from None
+
+
 class CsvReader:
     """A csv.DictReader whose header and rows raise Invalid, naming the line, on a csv error."""
 

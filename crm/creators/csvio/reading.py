@@ -9,6 +9,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
+from crm.common.csvfiles import csv_text
 from crm.common.errors import FieldErrors, Invalid
 from crm.common.ids import parse_id
 from crm.creators import services
@@ -79,15 +80,7 @@ class _Row:
 
 def read_csv(data: bytes | str) -> list[dict]:
     """Decode and parse; a file that is not a UTF-8 CSV with our header is refused whole."""
-    if isinstance(data, bytes):
-        if b"\x00" in data:
-            raise Invalid({"file": ["is not a text CSV file"]})
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid({"file": ["must be a UTF-8 CSV file"]}) from None
-    else:
-        data = data.removeprefix("\ufeff")
+    data = csv_text(data)
     reader = csv.DictReader(io.StringIO(data, newline=""))
     try:
         header = [h.strip() for h in (reader.fieldnames or [])]

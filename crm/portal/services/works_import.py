@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from crm.common.actor import CreatorActor
+from crm.common.csvfiles import csv_text
 from crm.common.errors import Conflict, Invalid
 from crm.creators.csvio import previews
 from crm.creators.csvio._common import unneutralise
@@ -89,17 +90,9 @@ def owner_key(actor: CreatorActor) -> str:
 def read_rows(data: bytes | str) -> list[dict[str, str]]:
     """Decode and parse; a file that is too big, not UTF-8 text or without our header is
     refused whole (the field `file`)."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_BYTES:
-            raise Invalid({"file": [f"is larger than {MAX_BYTES // 1024} KB; split it"]})
-        if b"\x00" in data:
-            raise Invalid({"file": ["is not a text CSV file"]})
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid({"file": ["must be a UTF-8 CSV file"]}) from None
-    else:
-        data = data.removeprefix("\ufeff")
+    if isinstance(data, bytes) and len(data) > MAX_BYTES:
+        raise Invalid({"file": [f"is larger than {MAX_BYTES // 1024} KB; split it"]})
+    data = csv_text(data)
     reader = csv.DictReader(io.StringIO(data, newline=""))
     try:
         header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
