@@ -229,13 +229,23 @@ def get_creator_page(
     return creator, due
 
 
-def owner_choices(session: Session) -> list[User]:
-    """Users who can own creators: active admins and managers."""
-    return list(
-        session.scalars(
-            select(User).where(User.active.is_(True), User.role.in_(EDITORS)).order_by(User.name)
-        )
+@dataclass(frozen=True)
+class OwnerChoice:
+    id: int
+    name: str
+    email: str
+
+
+def owner_choices(session: Session) -> list[OwnerChoice]:
+    """Users who can own creators: active admins and managers, as the three columns a picker
+    shows (the creators page draws this list twice; loading a hundred users as models cost
+    a sixth of the page)."""
+    rows = session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.active.is_(True), User.role.in_(EDITORS))
+        .order_by(User.name)
     )
+    return [OwnerChoice(*row) for row in rows]
 
 
 def _check_owner(
