@@ -31,7 +31,9 @@ test-fast: $(VENV)/.test-deps
 	$(BIN)/python -m pytest -m "not e2e and not fuzz" $(PYTEST_ARGS)
 
 # Load drill: gunicorn + PostgreSQL on loopback (drops and re-creates the crm_load database).
-LOAD_ARGS ?= --clients 16 --duration 60
+# By default 50 people, each pausing about a second between clicks; `--think 0` measures
+# capacity instead (docs/OPERATIONS.md, "Load figures").
+LOAD_ARGS ?= --clients 50 --duration 60 --think 1
 load: $(VENV)/.run-deps
 	$(BIN)/python load/run.py $(LOAD_ARGS)
 
