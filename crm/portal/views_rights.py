@@ -15,6 +15,7 @@ from crm.common.storage import storage_for
 from crm.common.uploads import quota_bytes
 from crm.db import get_session
 from crm.licensing import release_documents
+from crm.licensing.forms import relicense_choice
 from crm.licensing.models import Work
 from crm.portal import pages
 from crm.portal.forms import USE_LABELS, BulkRightsForm, PortalReleaseForm, WorkRightsForm
@@ -38,7 +39,7 @@ def _choice(form) -> rights.RightsChoice:
 
 
 def _rights_form(work: Work) -> WorkRightsForm:
-    relicense = ("yes" if work.relicense_allowed else "no") if work.relicense_known else "unknown"
+    relicense = relicense_choice(work)
     return WorkRightsForm(
         formdata=None,
         rights=work.rights,

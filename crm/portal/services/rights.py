@@ -30,12 +30,12 @@ from crm.licensing.services import (
     update_work,
     verdicts,
 )
-from crm.licensing.services.rights import Verdict
+from crm.licensing.services.rights import NOT_KNOWN, Verdict
 from crm.portal.services import activity
 from crm.portal.services.media import own_work
 
 SOURCE = "creator_request"
-RELICENSE = {"yes": True, "no": False, "unknown": "unknown"}
+RELICENSE = {"yes": True, "no": False, "unknown": NOT_KNOWN}
 MAX_EVIDENCE = 5000
 
 
@@ -66,7 +66,7 @@ def _rights_changes(choice: RightsChoice) -> dict[str, Any]:
         "rights_evidence": evidence,
         "co_holders": choice.co_holders or "",
         "client_name": choice.client_name or "",
-        "relicense_allowed": RELICENSE.get(choice.relicense, "unknown"),
+        "relicense_allowed": RELICENSE.get(choice.relicense, NOT_KNOWN),
     }
 
 
