@@ -52,6 +52,7 @@ from crm.licensing.schemas import (
     WorkPatch,
     consent_json,
     plain_check_items,
+    with_relicense_not_known,
     work_json,
 )
 from crm.licensing.services.territory import parse_territory_arg
@@ -145,12 +146,17 @@ def works_create():
     if isinstance(data, list):
         items = validate_items(WorkIn, data, most=MAX_WORKS_PER_POST, what="work")
         works = services.create_works(
-            db, current_user, [i.model_dump() for i in items], indexed=True
+            db,
+            current_user,
+            [with_relicense_not_known(i, i.model_dump()) for i in items],
+            indexed=True,
         )
         db.commit()
         return created({"items": [work_json(w) for w in works]})
     body = parse_body(WorkIn)
-    work = services.create_work(db, current_user, **body.model_dump())
+    work = services.create_work(
+        db, current_user, **with_relicense_not_known(body, body.model_dump())
+    )
     db.commit()
     return created(work_json(work))
 
@@ -177,7 +183,8 @@ def works_update(work_id: int):
     db = get_session()
     work = services.get_work(db, work_id)
     body = parse_body(WorkPatch)
-    services.update_work(db, current_user, work, body.model_dump(exclude_unset=True))
+    changes = with_relicense_not_known(body, body.model_dump(exclude_unset=True))
+    services.update_work(db, current_user, work, changes)
     db.commit()
     return jsonify(work_json(work))
 

@@ -25,6 +25,26 @@ USE_LABELS = labels.table("consent_use")
 
 
 RIGHTS_LABELS = labels.table("rights")
+# Whether a client's contract lets the creator license the work again: the services read
+# yes, no and "unknown" (not known yet), as the portal's form and the CSV import say it.
+RELICENSE_CHOICES = [
+    ("no", "No (no re-licence clause)"),
+    ("yes", "Yes, the contract lets the creator license it again"),
+    ("unknown", "Not known yet"),
+]
+
+
+def relicense_choice(work) -> str:
+    """The form's value for a work's re-licensing (yes, no or unknown)."""
+    if not work.relicense_known:
+        return "unknown"
+    return "yes" if work.relicense_allowed else "no"
+
+
+def _relicense_field() -> SelectField:
+    return SelectField(
+        "Re-licensing (for client work)", choices=choices(RELICENSE_CHOICES), default="no"
+    )
 
 
 class RightsFields:
@@ -34,7 +54,7 @@ class RightsFields:
     rights = SelectField("Rights", choices=choices(RIGHTS_LABELS.items()), default="unknown")
     rights_evidence = TextAreaField("Evidence (contract, statement)", validators=[Length(max=5000)])
     client_name = StringField("Client (for client work)", validators=[Length(max=300)])
-    relicense_allowed = BooleanField("The client contract lets the creator re-license")
+    relicense_allowed = _relicense_field()
     co_holders = StringField(
         "Other holders (shared rights; comma-separated)", validators=[Length(max=4000)]
     )
@@ -91,7 +111,7 @@ class BulkRightsForm(FlaskForm):
     rights = SelectField("Rights", choices=choices(RIGHTS_LABELS.items()))
     rights_evidence = TextAreaField("Evidence", validators=[Length(max=5000)])
     client_name = StringField("Client (for client work)", validators=[Length(max=300)])
-    relicense_allowed = BooleanField("The client contract lets the creator re-license")
+    relicense_allowed = _relicense_field()
     co_holders = StringField("Other holders (comma-separated)", validators=[Length(max=4000)])
 
 

@@ -32,11 +32,13 @@ from crm.licensing import croissant, services
 from crm.licensing import licences as lic
 from crm.licensing.models import RELEASE_KINDS, USES, WORK_KINDS, Release
 from crm.licensing.schemas import (
+    RELICENSE_DOC,
     LicensableOut,
     ReleaseIn,
     ReleaseOut,
     ReleaseRevokeIn,
     release_json,
+    with_relicense_not_known,
 )
 from crm.licensing.services import manifests, releases, rights, rights_bulk
 from crm.licensing.services.licences import demand_of
@@ -196,7 +198,7 @@ class RightsBulkIn(ApiModel):
         default=None, max_length=10, description="creator, shared, client or unknown"
     )
     rights_evidence: str | None = Field(default=None, max_length=5000)
-    relicense_allowed: bool | None = None
+    relicense_allowed: bool | None = Field(default=None, description=RELICENSE_DOC)
     co_holders: list[Annotated[str, Field(max_length=200)]] | None = Field(
         default=None, max_length=20
     )
@@ -217,8 +219,9 @@ class RightsBulkOut(OutModel):
 @allow(EDITORS)
 @doc(
     "Set the rights of many works (ids, or a filter by creator, kind and creation dates), "
-    "each merged into the work and checked as a single edit is; one transaction, a "
-    f"summary of done and refused per id; at most {rights_bulk.MAX_WORKS} works",
+    "each merged into the work and checked as a single edit is (a field left out is "
+    "unchanged; relicense_allowed null is not known); one transaction, a summary of done "
+    f"and refused per id; at most {rights_bulk.MAX_WORKS} works",
     body=RightsBulkIn,
     response=RightsBulkOut,
     errors=(403, 422),
@@ -229,7 +232,9 @@ def works_rights_bulk() -> Response:
     if body.filter is not None:
         f = body.filter
         where = rights_bulk.WorkFilter(f.creator_id, f.kind, f.from_, f.to)
-    changes = body.model_dump(exclude_unset=True, include=set(rights_bulk.BULK_FIELDS))
+    changes = with_relicense_not_known(
+        body, body.model_dump(exclude_unset=True, include=set(rights_bulk.BULK_FIELDS))
+    )
     db = get_session()
     outcome = rights_bulk.set_rights(db, current_user, changes, ids=body.ids, where=where)
     db.commit()

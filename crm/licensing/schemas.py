@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from flask_login import current_user
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from crm.api.base import ApiModel, OutModel, iso
 from crm.common.money import to_decimal_string
@@ -16,6 +16,7 @@ from crm.common.permissions import EDITORS_AND_LEGAL, can, can_see_money
 from crm.licensing import licences as lic
 from crm.licensing.models import Consent, Licence, Release, Work
 from crm.licensing.services import SCOPE_FORMS
+from crm.licensing.services.rights import NOT_KNOWN
 
 MAX_CHECK_ITEMS = 10_000
 MAX_CHECK_URL = 2000
@@ -32,6 +33,25 @@ TERRITORY_QUERY = {
 }
 
 
+RELICENSE_DOC = (
+    "client works, a tri-state: true, the contract lets the creator license the work again; "
+    "false, it does not; null, not known yet (the work is not licensable until someone "
+    "finds out). Left out: unchanged when editing, false for a new work. Read it back as "
+    "relicense_allowed and relicense_known"
+)
+
+
+def with_relicense_not_known(body: BaseModel, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (the body's dump) for the services, with an explicit JSON null for
+    `relicense_allowed` as their "not known". Only a field that was sent is in
+    `model_fields_set`, so a field left out keeps its meaning (unchanged, or the default):
+    pydantic gives both the same None, and a PATCH must not turn "left out" into "not
+    known" — nor "null" into "no", as it did when the services read None as false."""
+    if "relicense_allowed" in body.model_fields_set and values.get("relicense_allowed") is None:
+        values["relicense_allowed"] = NOT_KNOWN
+    return values
+
+
 class WorkRightsIn(ApiModel):
     """The rights, what a work shows and its training metadata (all optional)."""
 
@@ -39,9 +59,7 @@ class WorkRightsIn(ApiModel):
         default=None, max_length=10, description="creator, shared, client or unknown"
     )
     rights_evidence: str | None = Field(default=None, max_length=5000)
-    relicense_allowed: bool | None = Field(
-        default=None, description="client works: the contract lets the creator re-license"
-    )
+    relicense_allowed: bool | None = Field(default=None, description=RELICENSE_DOC)
     co_holders: list[str] | None = Field(
         default=None, max_length=20, description="shared works: the other holders"
     )

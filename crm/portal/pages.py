@@ -141,10 +141,18 @@ def work_detail(session: Session, creator: Creator, work_id: int) -> dict[str, A
 
 
 def release_list(session: Session, creator: Creator) -> dict[str, Any]:
+    day = org_today()
+    rows = rights.own_releases(session, creator.id)
     return {
         "creator": creator,
-        "releases": rights.own_releases(session, creator.id),
-        "today": org_today(),
+        "releases": rows,
+        # Not withdrawn and not over: it counts today, or will once signed.
+        "withdrawable": {
+            r.id
+            for r in rows
+            if r.revoked_on is None and (r.expires_on is None or r.expires_on >= day)
+        },
+        "today": day,
     }
 
 

@@ -261,6 +261,7 @@ from crm.portal.views_rights import (  # noqa: E402
     release_document,
     releases,
     set_work_rights,
+    withdraw_release,
     work,
 )
 
@@ -307,6 +308,7 @@ __all__ = [
     "submissions",
     "submit",
     "switch",
+    "withdraw_release",
     "work",
     "works",
 ]

@@ -12,16 +12,24 @@ from crm.common.errors import NotFound
 from crm.common.filenames import download_name
 from crm.common.permissions import portal_only
 from crm.common.storage import storage_for
+from crm.common.timeutil import org_today
 from crm.common.uploads import quota_bytes
 from crm.db import get_session
 from crm.licensing import release_documents
+from crm.licensing.forms import relicense_choice
 from crm.licensing.models import Work
 from crm.portal import pages
-from crm.portal.forms import USE_LABELS, BulkRightsForm, PortalReleaseForm, WorkRightsForm
+from crm.portal.forms import (
+    USE_LABELS,
+    BulkRightsForm,
+    EmptyForm,
+    PortalReleaseForm,
+    WorkRightsForm,
+)
 from crm.portal.services import media, quota, rights
 from crm.portal.views_base import _me, _render, bp
 from crm.portal.views_works import _works_page
-from crm.web.forms import choices, handle_form
+from crm.web.forms import choices, handle_action, handle_form
 from crm.web.uploads import has_file, send_stored, with_upload
 
 MAX_CHOICE_WORKS = 500
@@ -38,7 +46,7 @@ def _choice(form) -> rights.RightsChoice:
 
 
 def _rights_form(work: Work) -> WorkRightsForm:
-    relicense = ("yes" if work.relicense_allowed else "no") if work.relicense_known else "unknown"
+    relicense = relicense_choice(work)
     return WorkRightsForm(
         formdata=None,
         rights=work.rights,
@@ -197,6 +205,27 @@ def add_release():
             f"Your {release.kind} release is recorded for {len(release.works)} works.",
             url_for("portal.releases"),
         ),
+    )
+
+
+@bp.post("/releases/<int:release_id>/withdraw")
+@portal_only
+def withdraw_release(release_id: int):
+    """Another creator's release (or an unknown id) is not found; one already withdrawn is
+    refused with the day it ended, and nothing changes."""
+    me = _me()
+    back = url_for("portal.releases")
+    return handle_action(
+        lambda db: rights.withdraw_release(db, me.actor, release_id, today=org_today()),
+        success=lambda release: (
+            f"Your {release.kind} release ({release.subject}) is withdrawn. From today it "
+            "covers none of your works.",
+            back,
+        ),
+        back=back,
+        form=EmptyForm(),
+        message=lambda exc: f"Nothing changed: {exc.detail}",
+        category="warning",
     )
 
 

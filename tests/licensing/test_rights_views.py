@@ -94,7 +94,7 @@ def test_manager_adds_a_work_with_rights_and_edits_it(client, login, db, make_cr
             "url": "https://v.example/shoot",
             "rights": "client",
             "client_name": "Acme",
-            "relicense_allowed": "y",
+            "relicense_allowed": "yes",
             "tags": "interview",
             "people_present": "y",
             "people_count": "1",

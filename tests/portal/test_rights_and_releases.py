@@ -15,9 +15,12 @@ from sqlalchemy import select
 from crm.audit.models import AuditEvent
 from crm.common.errors import Invalid, NotFound
 from crm.common.storage import storage_for
-from crm.licensing.models import Release, Work
-from crm.licensing.services import verdicts
+from crm.common.timeutil import org_today
+from crm.licensing.models import Consent, RegistryChange, Release, Work
+from crm.licensing.services import revoke_release, verdicts
+from crm.portal.models import PortalActivity
 from crm.portal.services import accounts, rights
+from tests.conftest import log_in
 from tests.portal.conftest import portal_post
 
 TODAY = date(2026, 3, 10)
@@ -269,3 +272,147 @@ def test_a_release_naming_another_creators_work_answers_404(app, db, portal_clie
     )  # fmt: skip
     assert response.status_code == 404
     assert db.scalar(select(Release.id)) is None
+
+
+# --- withdrawing a release -----------------------------------------------------------------
+
+
+def _released_work(db, creator, account):
+    """A work of the creator's own that shows one person, allowed for ai_training by
+    consent, and the model release that makes it licensable."""
+    work = _work(
+        db, creator, rights="creator", rights_evidence="mine", people_present=True,
+        people_count=1,
+    )  # fmt: skip
+    db.add(
+        Consent(
+            creator_id=creator.id, work_id=work.id, use="ai_training", decision="allowed",
+            source="contract", effective_on=date(2024, 1, 1),
+        )
+    )  # fmt: skip
+    actor = accounts.actor_for(account, creator.id)
+    release = rights.add_release(
+        db, actor, rights.ReleaseInput("model", "Ana Costa", ["ai_training"], [work.id])
+    )
+    db.flush()
+    return work, release
+
+
+def _check(client, headers, work):
+    response = client.post(
+        "/api/v1/consent/check",
+        json={"use": "ai_training", "items": [{"url": work.url}]},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"][0]
+
+
+def test_withdraw_a_release_and_the_consent_check_answers_not_allowed(app, db, portal_client, api):
+    client, account, creator = portal_client
+    work, release = _released_work(db, creator, account)
+    _viewer, headers = api("viewer")
+    before = _check(client, headers, work)
+    assert (before["decision"], before["licensable"]) == ("allowed", True)
+
+    page = client.get("/portal/releases/").get_data(as_text=True)
+    assert f'action="/portal/releases/{release.id}/withdraw"' in page
+    assert "the consent check answers “not allowed” from now on" in page
+
+    done = portal_post(client, f"/portal/releases/{release.id}/withdraw")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/portal/releases/")
+    shown = client.get("/portal/releases/").get_data(as_text=True)
+    today = org_today()
+    assert "Your model release (Ana Costa) is withdrawn." in shown
+    assert f"(withdrawn {today})" in shown
+    assert f'action="/portal/releases/{release.id}/withdraw"' not in shown
+    db.expire_all()
+    assert release.revoked_on == today
+
+    after = _check(client, headers, work)
+    assert after["decision"] == "not_allowed" and after["consent_decision"] == "allowed"
+    assert after["reason"] == (
+        f"not licensable: no model release for 1 person (release #{release.id} revoked {today})"
+    )
+    [event] = _audits(db, "release.revoke")
+    assert event.entity_id == str(release.id) and event.actor_id is None
+    assert event.actor_label == f"creator {account.name} <{account.email}> (portal)"
+    assert event.changes == {"revoked_on": [None, today.isoformat()], "source": "creator_request"}
+    fed = db.scalars(
+        select(RegistryChange).where(
+            RegistryChange.event == "rights.changed", RegistryChange.work_id == work.id
+        )
+    ).all()
+    assert [c.data["change"] for c in fed] == ["release.create", "release.revoke"]
+    noted = db.scalars(select(PortalActivity).where(PortalActivity.action == "release.revoke"))
+    assert [a.summary for a in noted] == [f"{account.name}: withdrew a model release (Ana Costa)"]
+    work_page = client.get(f"/portal/works/{work.id}").get_data(as_text=True)
+    assert "no model release covers this person" in work_page
+
+
+def test_withdrawing_twice_says_nothing_changed(app, db, portal_client):
+    client, account, creator = portal_client
+    _, release = _released_work(db, creator, account)
+    assert portal_post(client, f"/portal/releases/{release.id}/withdraw").status_code == 302
+    again = portal_post(client, f"/portal/releases/{release.id}/withdraw", follow_redirects=True)
+    assert again.status_code == 200
+    text = again.get_data(as_text=True)
+    assert f"Nothing changed: Release #{release.id} was already revoked on {org_today()}." in text
+    assert len(_audits(db, "release.revoke")) == 1
+
+
+def test_a_release_revoked_by_staff_cannot_be_withdrawn_again(app, db, portal_client, make_user):
+    client, account, creator = portal_client
+    _, release = _released_work(db, creator, account)
+    revoke_release(db, make_user("legal"), release, date(2026, 1, 5))
+    db.flush()
+    page = client.get("/portal/releases/").get_data(as_text=True)
+    assert "(withdrawn 2026-01-05)" in page and "/withdraw" not in page
+    refused = portal_post(client, f"/portal/releases/{release.id}/withdraw", follow_redirects=True)
+    assert "Nothing changed: Release" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert release.revoked_on == date(2026, 1, 5)
+
+
+def test_another_creators_release_or_an_unknown_one_is_not_found(
+    app, db, portal_client, make_creator, make_portal_account
+):
+    client, _account, _creator = portal_client
+    other = make_creator()
+    _, theirs = _released_work(db, other, make_portal_account(other))
+    for release_id in (theirs.id, theirs.id + 1000):
+        response = portal_post(client, f"/portal/releases/{release_id}/withdraw")
+        assert response.status_code == 404, release_id
+    db.expire_all()
+    assert theirs.revoked_on is None and _audits(db, "release.revoke") == []
+    assert f"/portal/releases/{theirs.id}/" not in client.get("/portal/releases/").get_data(True)
+
+
+def test_withdraw_without_a_csrf_token_is_refused(app, db, portal_client):
+    client, account, creator = portal_client
+    _, release = _released_work(db, creator, account)
+    response = client.post(f"/portal/releases/{release.id}/withdraw", data={})
+    assert response.status_code == 400
+    assert "The form expired or was not sent from this site" in response.get_data(as_text=True)
+    db.expire_all()
+    assert release.revoked_on is None and _audits(db, "release.revoke") == []
+
+
+def test_expired_releases_offer_no_withdrawal_and_the_preview_none_at_all(
+    app, db, portal_client, make_user
+):
+    client, account, creator = portal_client
+    work, current = _released_work(db, creator, account)
+    over = rights.add_release(
+        db, accounts.actor_for(account, creator.id),
+        rights.ReleaseInput("property", "Harbour Café", ["ai_training"], [work.id],
+                            signed_on=date(2020, 1, 1), expires_on=date(2021, 1, 1)),
+    )  # fmt: skip
+    db.flush()
+    page = client.get("/portal/releases/").get_data(as_text=True)
+    assert f"/portal/releases/{current.id}/withdraw" in page
+    assert f"/portal/releases/{over.id}/withdraw" not in page
+    staff = app.test_client()
+    log_in(staff, make_user("legal"))
+    preview = staff.get(f"/creators/{creator.id}/portal/preview/releases")
+    assert preview.status_code == 200 and "/withdraw" not in preview.get_data(as_text=True)

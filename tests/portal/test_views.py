@@ -344,7 +344,7 @@ def test_another_creators_ids_answer_404_on_every_portal_route(
     assert checked >= 11
     db.expire_all()
     assert nda.status == "sent" and sub.status == "draft" and consent.revoked_on is None
-    assert work.rights == "unknown"
+    assert work.rights == "unknown" and release.revoked_on is None
     # A release form naming another creator's work id answers 404 too, and records nothing.
     response = client.post(
         "/portal/releases/",

@@ -147,20 +147,24 @@ def create_release(
     return release
 
 
-def revoke_release(session: Session, actor: Actor, release: Release, revoked_on: date) -> Release:
-    """From `revoked_on` the release covers nothing; manifests already frozen keep it."""
+def revoke_release(
+    session: Session,
+    actor: Actor,
+    release: Release,
+    revoked_on: date,
+    *,
+    source: str | None = None,
+) -> Release:
+    """From `revoked_on` the release covers nothing; manifests already frozen keep it.
+    `source` says who asked (`creator_request`: the creator withdrew it in the portal)."""
     if release.revoked_on is not None:
         raise Conflict(f"Release #{release.id} was already revoked on {release.revoked_on}.")
     if revoked_on is None:
         raise Invalid({"revoked_on": ["is required"]})
     release.revoked_on = revoked_on
     session.flush()
-    record(
-        session,
-        actor,
-        "release.revoke",
-        "release",
-        release.id,
-        {"revoked_on": [None, revoked_on]},
-    )
+    changes: dict[str, Any] = {"revoked_on": [None, revoked_on]}
+    if source:
+        changes["source"] = source
+    record(session, actor, "release.revoke", "release", release.id, changes)
     return release

@@ -50,7 +50,10 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", re.ASCII)
 _TAG_SPACE = re.compile(r"\s+")
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"", "0", "false", "no", "n", "off"}
-_NOT_KNOWN = {"unknown", "not known", "?"}
+#: The word for "nobody knows yet whether the client's contract allows re-licensing"; the API
+#: says it with JSON null.
+NOT_KNOWN = "unknown"
+_NOT_KNOWN = {NOT_KNOWN, "not known", "?"}
 
 # The columns a verdict reads; a query may select just these instead of whole works.
 RIGHTS_COLUMNS = (

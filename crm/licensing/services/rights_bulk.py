@@ -25,12 +25,15 @@ from crm.common.permissions import EDITORS
 from crm.creators.models import Creator
 from crm.licensing.models import WORK_KINDS, Work
 from crm.licensing.services.base import in_chunks
-from crm.licensing.services.rights import clean_rights
-from crm.licensing.services.works import RIGHTS_FIELDS
+from crm.licensing.services.rights import NOT_KNOWN, clean_rights
+from crm.licensing.services.works import current_rights
 
 MAX_WORKS = 10_000
 # The fields a bulk edit may set: who holds the work and on what evidence.
 BULK_FIELDS = ("rights", "rights_evidence", "relicense_allowed", "co_holders", "client_name")
+# What it writes: those, and whether re-licensing is known at all (`relicense_allowed`
+# "unknown" is relicense_known false).
+WRITTEN = (*BULK_FIELDS, "relicense_known")
 
 
 @dataclass
@@ -139,16 +142,17 @@ def set_rights(
         if work is None:
             outcome.refused[work_id] = "no such work"
             continue
-        current = {name: getattr(work, name) for name in RIGHTS_FIELDS}
         checked = FieldErrors()
-        clean = clean_rights(current | given, checked)
-        if given.get("relicense_allowed") is True and clean["rights"] != "client":
+        clean = clean_rights(current_rights(work) | given, checked)
+        # Yes or not known, asked of a work that is not a client's, cannot be kept: refused
+        # rather than silently made "no".
+        if given.get("relicense_allowed") in (True, NOT_KNOWN) and clean["rights"] != "client":
             checked.add("relicense_allowed", "only a client work carries a re-licence clause")
         if checked:
             outcome.refused[work_id] = _reason(checked)
             continue
-        before = {k: current[k] for k in BULK_FIELDS}
-        after = {k: clean[k] for k in BULK_FIELDS}
+        before = {k: getattr(work, k) for k in WRITTEN}
+        after = {k: clean[k] for k in WRITTEN}
         for key, value in after.items():
             setattr(work, key, value)
         changed = diff(before, after)

@@ -28,7 +28,7 @@ from crm.licensing.services.base import (
     normalise_sha256,
     normalise_url,
 )
-from crm.licensing.services.rights import clean_rights, normalise_tag
+from crm.licensing.services.rights import NOT_KNOWN, clean_rights, normalise_tag
 
 # The fields of a work beyond its identity, with their values for a work that says nothing.
 RIGHTS_FIELDS = (
@@ -214,17 +214,23 @@ def create_work(session: Session, actor: Actor, **data: Any) -> Work:
     return create_works(session, actor, [data])[0]
 
 
+def current_rights(work: Work) -> dict:
+    """A work's rights fields as an edit merges its changes into them: re-licensing not
+    known yet stays so unless `relicense_allowed` is among the changes."""
+    current = {name: getattr(work, name) for name in RIGHTS_FIELDS}
+    if not work.relicense_known:
+        current["relicense_allowed"] = NOT_KNOWN
+    return current
+
+
 def _current(work: Work) -> dict:
-    current = {
+    return {
         "kind": work.kind,
         "title": work.title,
         "url": work.url,
         "sha256": work.sha256,
         "created_on": work.created_on,
-    } | {name: getattr(work, name) for name in RIGHTS_FIELDS}
-    if not work.relicense_known:  # not known yet stays so unless changed
-        current["relicense_allowed"] = "unknown"
-    return current
+    } | current_rights(work)
 
 
 def _apply(work: Work, clean: dict) -> None:

@@ -29,6 +29,7 @@ from crm.licensing.forms import (
     ReleaseForm,
     RevokeForm,
     WorkForm,
+    relicense_choice,
     rights_data,
 )
 from crm.licensing.models import USES, Release, Work
@@ -55,6 +56,7 @@ def _work_form(work: Work, form: WorkForm | None = None) -> WorkForm:
             value = int(value)
         data[name] = "" if value is None else str(value)
     data["client_name"] = work.client_name or ""
+    data["relicense_allowed"] = relicense_choice(work)
     data["language"] = work.language or ""
     return WorkForm(
         formdata=None,

@@ -3,8 +3,9 @@ works (one by one, or in bulk by kind or date range), what the works show, and r
 the model and property releases they hold, with the signed PDF.
 
 Every rule is the licensing domain's (crm.licensing.services: `update_work`,
-`set_rights_in_bulk`, `create_release`, `verdicts`), called as the staff pages and the API
-call it, with the creator as actor and `creator_request` as the source in the audit log.
+`set_rights_in_bulk`, `create_release`, `revoke_release`, `verdicts`), called as the staff
+pages and the API call it, with the creator as actor and `creator_request` as the source in
+the audit log.
 Any work or release id of another creator is not found.
 """
 
@@ -26,16 +27,17 @@ from crm.licensing.services import (
     create_release,
     get_work,
     list_releases_stmt,
+    revoke_release,
     set_rights_in_bulk,
     update_work,
     verdicts,
 )
-from crm.licensing.services.rights import Verdict
+from crm.licensing.services.rights import NOT_KNOWN, Verdict
 from crm.portal.services import activity
 from crm.portal.services.media import own_work
 
 SOURCE = "creator_request"
-RELICENSE = {"yes": True, "no": False, "unknown": "unknown"}
+RELICENSE = {"yes": True, "no": False, "unknown": NOT_KNOWN}
 MAX_EVIDENCE = 5000
 
 
@@ -66,7 +68,7 @@ def _rights_changes(choice: RightsChoice) -> dict[str, Any]:
         "rights_evidence": evidence,
         "co_holders": choice.co_holders or "",
         "client_name": choice.client_name or "",
-        "relicense_allowed": RELICENSE.get(choice.relicense, "unknown"),
+        "relicense_allowed": RELICENSE.get(choice.relicense, NOT_KNOWN),
     }
 
 
@@ -197,6 +199,23 @@ def own_release(session: Session, creator_id: int, release_id: int) -> Release:
     )
     if release is None or release.creator_id != creator_id:
         raise NotFound("No such release.")
+    return release
+
+
+def withdraw_release(
+    session: Session, actor: CreatorActor, release_id: int, *, today: date
+) -> Release:
+    """The creator no longer relies on a release of theirs (the person or owner took it back,
+    or it was recorded by mistake): from `today` it covers nothing, so the consent check,
+    the registry and licences see the works it covered as unreleased. It only ever narrows
+    what may be licensed, so any of their releases may be withdrawn, whoever recorded it;
+    staff's revocation rule decides (a release already revoked is refused)."""
+    release = own_release(session, actor.creator_id, release_id)
+    revoke_release(session, actor, release, today, source=SOURCE)
+    activity.note(
+        session, actor, "release.revoke",
+        f"withdrew a {release.kind} release ({release.subject})", "release", release.id,
+    )  # fmt: skip
     return release
 
 
