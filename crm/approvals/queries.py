@@ -14,7 +14,14 @@ from sqlalchemy import Integer, cast, exists, func, literal_column, null, select
 from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from crm.agreements.models import Deal, Grant, Nda
-from crm.approvals.models import Decision, Revision, RevisionCheck, StatusChange, Submission
+from crm.approvals.models import (
+    SUBMISSION_STATUSES,
+    Decision,
+    Revision,
+    RevisionCheck,
+    StatusChange,
+    Submission,
+)
 from crm.common.errors import Invalid, NotFound
 from crm.common.ids import MAX_ID, parse_int
 from crm.common.pagination import Page, SortKey, count_up_to, keyset_page
@@ -155,33 +162,79 @@ def queue_count(session: Session) -> int:
     return session.scalar(queue_count_stmt())
 
 
+@dataclass
+class SubmissionFilters:
+    """The submissions list's filters (GET arguments: links and bookmarks keep them)."""
+
+    status: str | None = None
+    platform: str | None = None
+    creator_id: int | None = None
+    # A creator by name as typed, the review queue's criterion (`QueueFilters.creator`).
+    creator: str = ""
+
+    @classmethod
+    def parse(cls, args) -> SubmissionFilters:
+        """A wrong value is a field error (422 with the reason), like the other lists."""
+        errors: dict[str, list[str]] = {}
+        status = (args.get("status") or "").strip() or None
+        if status and status not in SUBMISSION_STATUSES:
+            errors["status"] = [f"must be one of {', '.join(SUBMISSION_STATUSES)}"]
+        platform = (args.get("platform") or "").strip() or None
+        if platform and platform not in PLATFORMS:
+            errors["platform"] = [f"must be one of {', '.join(PLATFORMS)}"]
+        creator_id = _int(args.get("creator_id"), "creator_id", errors)
+        if creator_id is not None and creator_id < 1:
+            errors["creator_id"] = ["must be a positive whole number"]
+        creator = (args.get("creator") or "").strip()
+        if len(creator) > CREATOR_QUERY_MAX:
+            errors["creator"] = [f"must be at most {CREATOR_QUERY_MAX} characters"]
+        elif any(ord(ch) < 32 for ch in creator):
+            errors["creator"] = ["must not contain control characters"]
+        if errors:
+            raise Invalid(errors)
+        return cls(status, platform, creator_id, creator)
+
+
 def list_submissions(
     session: Session,
     *,
     status: str | None = None,
     creator_id: int | None = None,
+    filters: SubmissionFilters | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """Newest first, with creator and revisions eagerly loaded (two queries)."""
-    stmt = _submissions_matching(status, creator_id).options(joinedload(Submission.creator))
+    """Newest first, with their creators (one query). `filters` (the page's) or the API's
+    status and creator id."""
+    stmt = _submissions_matching(filters or SubmissionFilters(status, None, creator_id))
     order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
-    return keyset_page(session, stmt, order, cursor, limit)
+    return keyset_page(session, stmt.options(joinedload(Submission.creator)), order, cursor, limit)
 
 
 def count_submissions(
-    session: Session, *, status: str | None = None, creator_id: int | None = None
+    session: Session,
+    *,
+    status: str | None = None,
+    creator_id: int | None = None,
+    filters: SubmissionFilters | None = None,
 ) -> int:
     """How many submissions match (up to pagination.COUNT_CAP + 1)."""
-    return count_up_to(session, _submissions_matching(status, creator_id))
+    return count_up_to(
+        session, _submissions_matching(filters or SubmissionFilters(status, None, creator_id))
+    )
 
 
-def _submissions_matching(status: str | None, creator_id: int | None):
+def _submissions_matching(filters: SubmissionFilters):
     stmt = select(Submission)
-    if status:
-        stmt = stmt.where(Submission.status == status)
-    if creator_id:
-        stmt = stmt.where(Submission.creator_id == creator_id)
+    if filters.status:
+        stmt = stmt.where(Submission.status == filters.status)
+    if filters.platform:
+        stmt = stmt.where(Submission.platform == filters.platform)
+    if filters.creator_id:
+        stmt = stmt.where(Submission.creator_id == filters.creator_id)
+    if filters.creator:
+        named = select(Creator.id).where(creator_matches(filters.creator.lower()))
+        stmt = stmt.where(Submission.creator_id.in_(named))
     return stmt
 
 

@@ -52,6 +52,7 @@ from crm.common.permissions import (
 )
 from crm.common.storage import storage_for
 from crm.common.timeutil import zone
+from crm.creators.models import PLATFORMS, Creator
 from crm.db import get_session
 from crm.web.args import arg_id
 from crm.web.forms import beside, handle_action, handle_form
@@ -66,24 +67,24 @@ bp = Blueprint("approvals", __name__)
 @bp.get("/submissions/")
 @allow(ALL_ROLES)
 def index():
-    status = request.args.get("status") or None
-    if status and status not in SUBMISSION_STATUSES:
-        raise Invalid({"status": [f"must be one of {', '.join(SUBMISSION_STATUSES)}"]})
-    creator_id = arg_id("creator_id")
+    filters = queries.SubmissionFilters.parse(request.args)
     db = get_session()
     page = queries.list_submissions(
         db,
-        status=status,
-        creator_id=creator_id,
+        filters=filters,
         cursor=request.args.get("cursor"),
         limit=parse_limit(request.args.get("limit")),
     )
+    # A link with the creator's id shows their name in the box (typing replaces it).
+    chosen = db.get(Creator, filters.creator_id) if filters.creator_id else None
     return render_template(
         "approvals/index.html",
         page=page,
+        filters=filters,
         statuses=SUBMISSION_STATUSES,
-        status=status,
-        total=queries.count_submissions(db, status=status, creator_id=creator_id),
+        platforms=PLATFORMS,
+        chosen_creator=chosen,
+        total=queries.count_submissions(db, filters=filters),
     )
 
 
@@ -95,8 +96,6 @@ def queue():
     page = queries.review_queue_rows(
         db, filters, request.args.get("cursor"), parse_limit(request.args.get("limit"))
     )
-    from crm.creators.models import PLATFORMS, Creator
-
     # A link with the creator's id shows their name in the box (typing replaces it).
     chosen = db.get(Creator, filters.creator_id) if filters.creator_id else None
     return render_template(

@@ -16,7 +16,14 @@ STATUS_CHOICES = [(s, STATUS_LABELS[s]) for s in STATUSES]
 
 class FeedbackForm(FlaskForm):
     # Ids are checked by the service (unknown creator/product/grant → a field error there).
-    creator_id = SelectField("Creator", validate_choice=False)
+    # The creator is typed by name; `creator_id` carries a preselected creator (hidden) or
+    # the choice among the few that match an ambiguous name (crm.creators.picker).
+    creator = StringField(
+        "Creator",
+        validators=[Optional()],
+        render_kw={"maxlength": 200, "autocomplete": "off", "placeholder": "Name, handle or email"},
+    )
+    creator_id = SelectField("Which one?", validate_choice=False)
     product_id = SelectField("Product", validate_choice=False)
     grant_id = SelectField("Access grant (optional)", validate_choice=False)
     category = SelectField("Category", choices=choices(CATEGORY_CHOICES))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from crm.agreements.models import Grant, Product
 from crm.common.ids import parse_id
 from crm.creators.models import Creator
+from crm.creators.picker import Pick
 from crm.feedback.forms import FeedbackForm
 from crm.feedback.models import (
     CATEGORIES,
@@ -36,14 +37,8 @@ def int_arg(name: str) -> int | None:
     return parse_id(request.args.get(name))
 
 
-def creator_product_options(db):
-    creators = db.execute(
-        select(Creator.id, Creator.display_name)
-        .where(Creator.archived.is_(False))
-        .order_by(Creator.search_name, Creator.id)
-    ).all()
-    products = db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
-    return creators, products
+def product_options(db):
+    return db.execute(select(Product.id, Product.name).order_by(Product.name)).all()
 
 
 REPORT_CREATOR_OPTIONS = 200
@@ -72,9 +67,17 @@ def report_creator_options(db, product_id: int, chosen: int | None = None):
     return db.execute(stmt).all()
 
 
-def fill_choices(db, form: FeedbackForm, creator_id: int | None, similar=()) -> None:
-    creators, products = creator_product_options(db)
-    form.creator_id.choices = choices([("", "— choose —")] + [(str(i), n) for i, n in creators])
+def fill_choices(
+    db, form: FeedbackForm, creator_id: int | None, similar=(), pick: Pick | None = None
+) -> None:
+    """The form's lists, each bounded: the creator is typed by name (crm.creators.picker), so
+    only the few candidates of an ambiguous name are offered, never every creator."""
+    candidates = pick.candidates if pick is not None else []
+    form.creator_id.choices = choices(
+        [("", "— choose one —")]
+        + [(str(c.id), f"{c.name} ({c.email})" if c.email else c.name) for c in candidates]
+    )
+    products = product_options(db)
     form.product_id.choices = choices([("", "— choose —")] + [(str(i), n) for i, n in products])
     stmt = (
         select(

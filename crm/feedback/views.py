@@ -20,10 +20,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from crm.agreements.models import Grant, Product
-from crm.common.errors import NotFound
+from crm.common.errors import Invalid, NotFound
 from crm.common.labels import label, plural
 from crm.common.permissions import ALL_ROLES, EDITORS, allow
 from crm.creators.models import Creator
+from crm.creators.picker import pick_creator
 from crm.db import get_session
 from crm.feedback import services
 from crm.feedback.forms import BulkStatusForm, FeedbackForm, StatusForm
@@ -88,27 +89,46 @@ def new():
             if grant is None:
                 raise NotFound("No such grant.")
             form.grant_id.data = str(grant.id)
-            form.creator_id.data = str(grant.creator_id)
             form.product_id.data = str(grant.product_id)
-        creator_id = int_arg("creator_id")
-        if grant is None and creator_id is not None:
-            if db.get(Creator, creator_id) is None:
+        creator_id = grant.creator_id if grant is not None else int_arg("creator_id")
+        if creator_id is not None:
+            chosen = db.get(Creator, creator_id)
+            if chosen is None:
                 raise NotFound("No such creator.")
-            form.creator_id.data = str(creator_id)
+            form.creator_id.data = str(chosen.id)
+            form.creator.data = chosen.display_name
         product_id = int_arg("product_id")
         if grant is None and product_id is not None:
             form.product_id.data = str(product_id)
-        fill_choices(db, form, submitted_id(form.creator_id.data) if form.creator_id.data else None)
+        fill_choices(db, form, creator_id)
         return render_template("feedback/form.html", form=form, similar=[], **label_context())
 
-    creator_id = submitted_id(form.creator_id.data)
+    # The name as typed, or the creator chosen among those it matches (never a list of all).
+    pick = pick_creator(db, form.creator.data, form.creator_id.data)
+    if pick.creator_id is not None:
+        form.creator_id.data = str(pick.creator_id)
+        form.creator.data = pick.name
+    elif str(form.creator_id.data) not in {str(c.id) for c in pick.candidates}:
+        form.creator_id.data = ""
     product_id = submitted_id(form.product_id.data)
 
     def call(db):
+        if pick.creator_id is None:
+            # Every other field is still checked (nothing is written without a creator), so
+            # all the reasons show at once.
+            try:
+                _create(db, "")
+                others = {}
+            except Invalid as exc:
+                others = {k: v for k, v in exc.errors.items() if k != "creator_id"}
+            raise Invalid({"creator": [pick.error or "is not a known creator"], **others})
         if not form.reviewed_similar.data and not form.duplicate_of.data:
             similar[:] = services.similar_notes(db, product_id, form.title.data)
             if similar:
                 return None
+        return _create(db, pick.creator_id)
+
+    def _create(db, creator_id):
         return services.create_feedback(
             db,
             current_user,
@@ -131,9 +151,12 @@ def new():
         return f"Feedback #{note.id} recorded.", url_for("feedback.detail", note_id=note.id)
 
     def render(status):
-        shown_creator = creator_id if isinstance(creator_id, int) else None
-        fill_choices(db, form, shown_creator, similar=similar)
-        page = render_template("feedback/form.html", form=form, similar=similar, **label_context())
+        if pick.error and not form.creator.errors:
+            form.creator.errors = [pick.error]
+        fill_choices(db, form, pick.creator_id, similar=similar, pick=pick)
+        page = render_template(
+            "feedback/form.html", form=form, similar=similar, pick=pick, **label_context()
+        )
         return page, status
 
     return handle_form(form, call, render=render, success=success, once=True)

@@ -31,7 +31,10 @@ def _form(creator, product, **kwargs):
 def test_capture_from_the_creator_page_link_preselects_the_creator(client, login, creator):
     login("manager")
     page = client.get(f"/feedback/new?creator_id={creator.id}").get_data(as_text=True)
-    assert f'<option selected value="{creator.id}">Noor Haddad</option>' in page
+    assert (
+        'name="creator" placeholder="Name, handle or email" type="text" value="Noor Haddad"' in page
+    )
+    assert f'<input type="hidden" name="creator_id" value="{creator.id}">' in page
 
 
 def test_capture_from_a_grant_preselects_creator_product_and_grant(
@@ -41,7 +44,8 @@ def test_capture_from_a_grant_preselects_creator_product_and_grant(
     login("manager")
     page = client.get(f"/feedback/new?grant_id={grant.id}").get_data(as_text=True)
     assert f'<option selected value="{product.id}">Lumen Video</option>' in page
-    assert f'<option selected value="{creator.id}">Noor Haddad</option>' in page
+    assert 'type="text" value="Noor Haddad"' in page
+    assert f'<input type="hidden" name="creator_id" value="{creator.id}">' in page
     assert f'<option selected value="{grant.id}">' in page
     assert client.get("/feedback/new?grant_id=987654").status_code == 404
 
