@@ -8,7 +8,8 @@ when an admin listed them in `product_clearances`.
 
 The mechanism is crm/common/clearance.py; this module contributes the provider of a user's
 hidden set (one statement) and the rules for the agreements' own rows (products, NDAs that
-cover only hidden products, grants of hidden products, and the audit entries about them).
+cover only hidden products, grants of hidden products) and for the audit entries and the
+reminders about them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from crm.common.errors import FieldErrors, Forbidden
 from crm.common.permissions import ADMIN, LEGAL
 from crm.common.timeutil import org_today
 from crm.db import utcnow
+from crm.reminders.models import Reminder
 
 _products = Product.__table__
 _clearances = ProductClearance.__table__
@@ -147,12 +149,32 @@ def _visible_audit(entity: Any, ids: tuple[int, ...]) -> Any:
     )
 
 
+def _visible_reminder(entity: Any, ids: tuple[int, ...]) -> Any:
+    """A task about a grant of a hidden product, or an NDA covering only hidden ones, goes
+    with its record: listed with its title redacted it would still say the record exists."""
+    nda = Nda.__table__
+    hidden_grants = select(_grants.c.id).where(_grants.c.product_id.in_(ids))
+    hidden_ndas = select(nda.c.id).where(not_(_visible_nda(nda.c, ids)))
+    # A task about nothing (NULL subject) must compare false, not NULL, or NOT would drop it.
+    return not_(
+        and_(
+            entity.subject_type.is_not(None),
+            entity.subject_id.is_not(None),
+            or_(
+                and_(entity.subject_type == "grant", entity.subject_id.in_(hidden_grants)),
+                and_(entity.subject_type == "nda", entity.subject_id.in_(hidden_ndas)),
+            ),
+        )
+    )
+
+
 RULES = (
     # An NDA's products keep the hidden one (shown as "a restricted product").
     ClearanceRule(Product, _visible_product, propagate=False),
     ClearanceRule(Nda, _visible_nda),
     ClearanceRule(Grant, _visible_grant),
     ClearanceRule(AuditEvent, _visible_audit),
+    ClearanceRule(Reminder, _visible_reminder),
 )
 
 

@@ -20,6 +20,7 @@ from crm.api.base import (
     iso,
 )
 from crm.common import money
+from crm.common.clearance import visible_product_ids
 from crm.common.permissions import EDITORS_AND_LEGAL, can
 from crm.common.permissions import can_see_money as _can_see_money
 from crm.common.timeutil import org_today
@@ -239,7 +240,7 @@ def nda_json(n) -> dict:
         "expires_on": iso(n.expires_on),
         "signed_on": iso(n.signed_on),
         "needs_resignature": n.needs_resignature,
-        "product_ids": sorted(p.id for p in n.products),
+        "product_ids": visible_product_ids(p.id for p in n.products),
         "allowed_transitions": list(services.NDA_TRANSITIONS.targets(n.status)),
     }
     if can(current_user, EDITORS_AND_LEGAL):  # terms and the document are NDA content

@@ -27,6 +27,7 @@ from crm.approvals.schemas import (
     SubmissionOut,
     SubmissionPatch,
 )
+from crm.common.clearance import visible_product_id
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, REVIEWERS, allow
 from crm.common.timeutil import org_today, org_zone
 from crm.db import get_session
@@ -79,7 +80,7 @@ def detail_json(s: Submission) -> dict:
                     "code": c.code,
                     "message": c.message,
                     "spans": c.spans,
-                    "product_id": c.product_id,
+                    "product_id": visible_product_id(c.product_id),
                     "jurisdiction": c.jurisdiction,
                     "remedy": c.remedy,
                     "source": c.source,

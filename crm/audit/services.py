@@ -56,7 +56,39 @@ def shown_changes(event: AuditEvent, user: Any) -> dict[str, Any]:
     changes = dict(event.changes or {})
     if event.entity == "nda" and not can(user, EDITORS_AND_LEGAL):
         changes = {k: v for k, v in changes.items() if not k.startswith(_NDA_CONTENT_PREFIXES)}
+    if "product_id" in changes:
+        changes["product_id"] = _visible_product(changes["product_id"], user)
+    if "product_ids" in changes:
+        changes["product_ids"] = _visible_products(changes["product_ids"], user)
     return changes
+
+
+# An entry about a visible record can still name a hidden product by id (an NDA that also
+# covers it, a note moved off it): the id goes the way of the name.
+
+
+def _visible_product(value: Any, user: Any) -> Any:
+    """A product id, or an update's [before, after] pair of them."""
+    from crm.common.clearance import visible_product_id
+
+    if isinstance(value, list):
+        return [_visible_product(v, user) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return visible_product_id(value, user=user)
+    return value
+
+
+def _visible_products(value: Any, user: Any) -> Any:
+    """A list of product ids, or an update's [before, after] pair of such lists."""
+    from crm.common.clearance import visible_product_ids
+
+    if isinstance(value, list) and all(isinstance(v, list) for v in value):
+        return [_visible_products(v, user) for v in value]
+    if isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return visible_product_ids(value, user=user)
+    return value
 
 
 def actor_label(actor: Actor | None) -> str:

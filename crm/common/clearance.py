@@ -20,6 +20,10 @@ domain: it holds the mechanism every layer can use.
   response of a request whose viewer has a hidden set, the digest over every email.
   `names_hidden` tells a service that stored text names such a product, so an edit of it by
   that user is refused rather than saved back redacted.
+- `visible_product_ids(ids)` / `visible_product_id(pid)` are what a serialiser shows of the
+  product ids a visible record points at (an NDA's products, a check's product, an audit
+  entry's changes): the hidden ones left out, since an id is enough to learn that a product
+  nobody told the reader about exists. The rules cannot do it: the record itself stays.
 """
 
 from __future__ import annotations
@@ -152,6 +156,39 @@ def names_hidden(session: Session, user: Any, text: str | None) -> bool:
     if sees_everything(user) or not text:
         return False
     return hidden_for(session, user).names_any(text)
+
+
+_NOBODY = object()
+
+
+def _hidden_ids(user: Any, session: Session | None) -> frozenset[int]:
+    if session is None:
+        from crm.db import get_session
+
+        session = get_session()
+    if user is _NOBODY:
+        user = viewer_of(session)
+    if sees_everything(user):
+        return frozenset()
+    return hidden_for(session, user).ids
+
+
+def visible_product_ids(
+    ids: Iterable[int], *, user: Any = _NOBODY, session: Session | None = None
+) -> list[int]:
+    """`ids` (sorted) without the products `user` (by default the session's viewer) may not
+    see: one list for every serialiser, so no API field or export names a hidden id."""
+    hidden = _hidden_ids(user, session)
+    return sorted(i for i in ids if i not in hidden)
+
+
+def visible_product_id(
+    product_id: int | None, *, user: Any = _NOBODY, session: Session | None = None
+) -> int | None:
+    """`product_id`, or None when it is a product the viewer may not see."""
+    if product_id is None:
+        return None
+    return None if product_id in _hidden_ids(user, session) else product_id
 
 
 def viewer_of(session: Session) -> Any:

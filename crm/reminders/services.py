@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 from crm.audit.services import record
 from crm.auth.models import User
 from crm.common.actor import Actor
+from crm.common.clearance import unfiltered
 from crm.common.errors import DomainError, FieldErrors, Forbidden, Invalid, NotFound
 from crm.common.pagination import Page, SortKey, keyset_page
 from crm.common.registry import current_records
@@ -77,7 +78,12 @@ def remind(
         assignee_id=assignee_id,
     )
     insert_candidates(session, [candidate])
-    return session.scalar(select(Reminder).where(Reminder.dedupe_key == dedupe_key))
+    # Raised for whoever's act caused it: an uncleared user ending a shared NDA still raises
+    # the task about the hidden grant it suspended, and gets it back here.
+    return session.scalar(
+        select(Reminder).where(Reminder.dedupe_key == dedupe_key),
+        execution_options=unfiltered(),
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -403,7 +409,8 @@ def rename_in_titles(session: Session, creator_id: int, old: str, new: str) -> i
     if not old:
         return 0
     changed = 0
-    for reminder in session.scalars(select(Reminder).where(Reminder.creator_id == creator_id)):
+    every = select(Reminder).where(Reminder.creator_id == creator_id)
+    for reminder in session.scalars(every, execution_options=unfiltered()):
         if old in reminder.title:
             reminder.title = reminder.title.replace(old, new)
             changed += 1
@@ -468,7 +475,8 @@ def resolve(
         Reminder.status == "open",
         Reminder.rule.in_(rules),
     )
-    closed = list(session.scalars(stmt.order_by(Reminder.id)))
+    # The cause ended for every reader: closed whoever's act ended it.
+    closed = list(session.scalars(stmt.order_by(Reminder.id), execution_options=unfiltered()))
     for reminder in closed:
         reminder.status = "done"
         reminder.done_at = utcnow()
