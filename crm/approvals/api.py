@@ -12,8 +12,6 @@ from crm.api.base import (
     iso,
     page_response,
     parse_body,
-    query_choice,
-    query_int,
     query_limit,
 )
 from crm.approvals import queries, services
@@ -30,6 +28,7 @@ from crm.approvals.schemas import (
 from crm.common.clearance import visible_product_id
 from crm.common.permissions import ALL_ROLES, EDITORS, EDITORS_AND_LEGAL, REVIEWERS, allow
 from crm.common.timeutil import org_today, org_zone
+from crm.creators.models import PLATFORMS
 from crm.db import get_session
 
 routes = ApiRoutes()
@@ -113,20 +112,24 @@ def _detail(submission_id: int) -> dict:
 @routes.get("/submissions")
 @allow(ALL_ROLES)
 @doc(
-    "Submissions, newest first",
+    "Submissions, newest first (the filters of the submissions page; a next page needs the "
+    "same filters with its cursor)",
     list_of=SubmissionOut,
     query={
         "status": {"type": "string", "enum": list(SUBMISSION_STATUSES)},
-        "creator_id": {"type": "integer"},
+        "platform": {"type": "string", "enum": list(PLATFORMS)},
+        "creator_id": {"type": "integer", "minimum": 1},
+        "q": {
+            "type": "string",
+            "maxLength": queries.CREATOR_QUERY_MAX,
+            "description": "the creator: any part of the name, a handle or the email",
+        },
     },
 )
 def submissions_list():
+    filters = queries.SubmissionFilters.parse(request.args, creator_arg="q")
     page = queries.list_submissions(
-        get_session(),
-        status=query_choice("status", SUBMISSION_STATUSES),
-        creator_id=query_int("creator_id"),
-        cursor=request.args.get("cursor"),
-        limit=query_limit(),
+        get_session(), filters=filters, cursor=request.args.get("cursor"), limit=query_limit()
     )
     return page_response(page, submission_json)
 

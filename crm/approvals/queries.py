@@ -173,8 +173,12 @@ class SubmissionFilters:
     creator: str = ""
 
     @classmethod
-    def parse(cls, args) -> SubmissionFilters:
-        """A wrong value is a field error (422 with the reason), like the other lists."""
+    def parse(cls, args, *, creator_arg: str = "creator") -> SubmissionFilters:
+        """A wrong value is a field error (422 with the reason), like the other lists.
+
+        The page and the API read the same filters by the same rules; only the name of the
+        creator's box differs (`creator` on the page, `q` in the API, as on
+        `GET /api/v1/creators`), and its errors carry the name the caller sent."""
         errors: dict[str, list[str]] = {}
         status = (args.get("status") or "").strip() or None
         if status and status not in SUBMISSION_STATUSES:
@@ -185,11 +189,11 @@ class SubmissionFilters:
         creator_id = _int(args.get("creator_id"), "creator_id", errors)
         if creator_id is not None and creator_id < 1:
             errors["creator_id"] = ["must be a positive whole number"]
-        creator = (args.get("creator") or "").strip()
+        creator = (args.get(creator_arg) or "").strip()
         if len(creator) > CREATOR_QUERY_MAX:
-            errors["creator"] = [f"must be at most {CREATOR_QUERY_MAX} characters"]
-        elif any(ord(ch) < 32 for ch in creator):
-            errors["creator"] = ["must not contain control characters"]
+            errors[creator_arg] = [f"must be at most {CREATOR_QUERY_MAX} characters"]
+        elif any(ord(ch) < 32 or ch == "\x7f" for ch in creator):
+            errors[creator_arg] = ["must not contain control characters"]
         if errors:
             raise Invalid(errors)
         return cls(status, platform, creator_id, creator)
@@ -204,8 +208,8 @@ def list_submissions(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """Newest first, with their creators (one query). `filters` (the page's) or the API's
-    status and creator id."""
+    """Newest first, with their creators (one query). `filters` (the page's and the API's)
+    or just a status and a creator id."""
     stmt = _submissions_matching(filters or SubmissionFilters(status, None, creator_id))
     order = [SortKey(Submission.created_at, "created_at", True), SortKey(Submission.id, "id", True)]
     return keyset_page(session, stmt.options(joinedload(Submission.creator)), order, cursor, limit)
