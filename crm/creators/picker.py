@@ -7,21 +7,29 @@ the creator; several are offered as a short list (at most PICK_OPTIONS) to choos
 is a field error. An id sent with the name (a link from the creator's page, or a choice made
 from that short list) stands as long as that creator matches the name, so retyping the name
 picks again rather than keeping a stale id. At most two queries.
+
+Suggestions while typing (`suggest_creators`, the JSON behind `data-creator-suggest`) are
+the same candidates in the same order (`_ranked`), so what the box suggests is what a submit
+would pick among.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from crm.common.ids import parse_id
-from crm.creators.models import Creator
-from crm.creators.search import matches
+from crm.creators.models import Account, Creator
+from crm.creators.search import like_pattern, matches
 
 PICK_OPTIONS = 20
 NAME_MAX = 200
+SUGGEST_LIMIT = 10
+SUGGEST_MIN = 2
 
 
 @dataclass
@@ -43,6 +51,18 @@ class Pick:
     more: bool = False
 
 
+def _ranked(query: str, *extra: Any) -> Select:
+    """The creators a (lower-cased) text may mean: not archived, matched by the creator
+    search; a whole name first, then by name. The one rule of the picker and the
+    suggestions."""
+    exact = case((Creator.search_name == query, 0), else_=1)
+    return (
+        select(Creator.id, Creator.display_name, Creator.email, exact.label("exact"), *extra)
+        .where(Creator.archived.is_(False), matches(query))
+        .order_by(exact, Creator.search_name, Creator.id)
+    )
+
+
 def pick_creator(session: Session, typed: str | None, creator_id: object = None) -> Pick:
     text = (typed or "").strip()
     if len(text) > NAME_MAX:
@@ -61,13 +81,7 @@ def pick_creator(session: Session, typed: str | None, creator_id: object = None)
         return Pick(error="is not a known creator")
     if not query:
         return Pick(error="is required: type a name, a handle or an email")
-    exact = case((Creator.search_name == query, 0), else_=1)
-    rows = session.execute(
-        select(Creator.id, Creator.display_name, Creator.email, exact.label("exact"))
-        .where(Creator.archived.is_(False), matches(query))
-        .order_by(exact, Creator.search_name, Creator.id)
-        .limit(PICK_OPTIONS + 1)
-    ).all()
+    rows = session.execute(_ranked(query).limit(PICK_OPTIONS + 1)).all()
     if not rows:
         return Pick(error=f"No creator matches “{text}”.")
     # One creator whose whole name is the text wins over the others that merely contain it.
@@ -82,3 +96,47 @@ def pick_creator(session: Session, typed: str | None, creator_id: object = None)
         candidates=[Candidate(r.id, r.display_name, r.email) for r in shown],
         more=more,
     )
+
+
+@dataclass
+class Suggestion:
+    id: int
+    name: str
+    email: str | None
+    # The handle the text matched, else the creator's first one (for creators without email).
+    handle: str | None
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "email": self.email, "handle": self.handle}
+
+
+class BadQuery(ValueError):
+    """A suggestion query no name can contain (too long, control characters)."""
+
+
+def suggest_creators(session: Session, typed: str | None) -> list[Suggestion]:
+    """Up to SUGGEST_LIMIT creators the text may mean, in the picker's order; nothing for
+    fewer than SUGGEST_MIN characters (too many to be of use). One query."""
+    text = (typed or "").strip()
+    if len(text) > NAME_MAX:
+        raise BadQuery(f"must be at most {NAME_MAX} characters")
+    # Control characters (the search index's field separator among them) are never typed.
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise BadQuery("must not contain control characters")
+    if len(text) < SUGGEST_MIN:
+        return []
+    query = text.lower()
+    handle_pattern = like_pattern(query.lstrip("@"))
+    handle = (
+        select(Account.handle)
+        .where(Account.creator_id == Creator.id)
+        .order_by(
+            case((Account.handle_key.like(handle_pattern, escape="\\"), 0), else_=1),
+            Account.id,
+        )
+        .limit(1)
+        .correlate(Creator)
+        .scalar_subquery()
+    )
+    rows = session.execute(_ranked(query, handle.label("handle")).limit(SUGGEST_LIMIT)).all()
+    return [Suggestion(r.id, r.display_name, r.email, r.handle) for r in rows]

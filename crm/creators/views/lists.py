@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import Response, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from crm.common.pagination import parse_limit
@@ -11,8 +11,10 @@ from crm.common.timeutil import user_today
 from crm.creators import csvio, custom_fields, listing, services
 from crm.creators.forms import SaveViewForm
 from crm.creators.models import CREATOR_STATUSES, PLATFORMS
+from crm.creators.picker import BadQuery, suggest_creators
 from crm.creators.views.base import bp
 from crm.db import get_session
+from crm.web.errors import problem
 from crm.web.forms import handle_action, handle_form
 
 
@@ -49,6 +51,18 @@ def _list_page(args, view_form: SaveViewForm | None = None, status: int = 200, b
         bulk=bulk,
         custom=custom_fields.list_fields(db, "creator"),
     ), status
+
+
+@bp.get("/suggest")
+@allow(ALL_ROLES)
+def suggest():
+    """Creators a name being typed may mean, for the boxes marked `data-creator-suggest`
+    (static/js/app.js). Only a help: the form still picks on submit (crm.creators.picker)."""
+    try:
+        found = suggest_creators(get_session(), request.args.get("q"))
+    except BadQuery as exc:
+        return problem(422, "Invalid query", f"q {exc}.", errors={"q": [str(exc)]})
+    return jsonify({"creators": [s.as_json() for s in found]})
 
 
 @bp.get("/export.csv")
