@@ -96,9 +96,9 @@ def test_submissions_filters(person, width, viewport):
 
     page.get_by_label("Status").select_option(label="Any")
     page.get_by_label("Platform").select_option(label="Any")
-    page.get_by_label("Creator").fill("maya")
+    page.get_by_label("Creator", exact=True).fill("maya")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_label("Creator")).to_have_value("maya")
+    expect(page.get_by_label("Creator", exact=True)).to_have_value("maya")
     creators = page.locator('tbody td[data-label="Creator"]').all_text_contents()
     assert creators and all("maya" in c.lower() for c in creators), creators
     assert (page.locator(".result-count").text_content() or "") != total
